@@ -1,0 +1,429 @@
+/* Docker: checkpoint via the experimental API; the writable layer (overlay2
+ * UpperDir) and named volumes are carried by dmig itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "fsutil.h"
+#include "log.h"
+
+#define API "/v1.41"
+#define CKPT_NAME "dmig"
+
+static int
+docker_root (struct dmig_engine *e, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *root;
+
+	if (e->root)
+		return 0;
+	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return -1;
+	root = dmig_json_str (info, "DockerRootDir");
+	e->root = strdup (root ? root : "/var/lib/docker");
+	json_object_put (info);
+	return 0;
+}
+
+static int
+docker_check (struct dmig_engine *e, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	int ret = 0;
+
+	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (!dmig_json_bool (info, "ExperimentalBuild"))
+		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				      "Docker at %s runs without experimental mode, which checkpoints need: set "
+				      "\"experimental\": true in /etc/docker/daemon.json and restart dockerd",
+				      e->socket);
+	json_object_put (info);
+	return ret;
+}
+
+static int
+docker_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (ctr, "Name");
+	const char *driver = dmig_json_str (ctr, "GraphDriver.Name");
+
+	(void) e;
+	name = name ? name + (name[0] == '/') : "?";
+	if (!dmig_json_bool (ctr, "State.Running"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
+	if (dmig_json_bool (ctr, "Config.Tty"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through Docker", name);
+	if (driver == NULL || strcmp (driver, "overlay2") != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				       "container '%s' uses the '%s' storage driver: dmig carries only overlay2 layers", name,
+				       driver ? driver : "unknown");
+	return 0;
+}
+
+/* Pack a directory into a staged member. */
+static int
+pack_member (const char *dir, const char *staging, const char *member, struct dmig_members *ms, dmig_error_t *err)
+{
+	struct dmig_sink sink;
+	int r;
+
+	if (dmig_member_begin (staging, member, &sink, err) < 0)
+		return -1;
+	r = dmig_archive_pack_dir (dir, &sink, err);
+	if (dmig_member_end (ms, member, &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
+		return -1;
+	return 0;
+}
+
+static int
+pause_call (struct dmig_engine *e, const char *id, const char *verb, dmig_error_t *err)
+{
+	char path[256];
+	snprintf (path, sizeof (path), API "/containers/%s/%s", id, verb);
+	return dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
+}
+
+static int
+docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
+		struct dmig_members *ms, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (ctr, "Id");
+	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	json_object *mounts = dmig_json_get (ctr, "Mounts");
+	bool was_paused = dmig_json_bool (ctr, "State.Paused");
+	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[256];
+	json_object *body;
+	int ret = -1;
+	long long t0;
+
+	if (id == NULL || upper == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
+	snprintf (ckdir, sizeof (ckdir), "%s/docker-checkpoint", staging);
+	if (mkdir (ckdir, 0700) < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", ckdir);
+
+	/* Files and memory from one instant: pause, copy files, checkpoint. */
+	t0 = dmig_now_ms ();
+	if (!was_paused && pause_call (e, id, "pause", err) < 0)
+		return dmig_error_wrap (err, "cannot pause the container");
+	if (pack_member (upper, staging, "rootfs.tar", ms, err) < 0) {
+		dmig_error_wrap (err, "cannot copy the writable layer");
+		goto resume;
+	}
+	for (size_t i = 0; !o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *m = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (m, "Type"), *vname = dmig_json_str (m, "Name");
+		const char *src = dmig_json_str (m, "Source");
+		char member[DMIG_MEMBER_NAME_MAX];
+
+		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || src == NULL)
+			continue;
+		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
+		if (!dmig_member_name_ok (member)) {
+			dmig_error_set (err, DMIG_EFAIL, 0, "volume name '%s' cannot be stored", vname);
+			goto resume;
+		}
+		if (pack_member (src, staging, member, ms, err) < 0) {
+			dmig_error_wrap (err, "cannot copy volume '%s'", vname);
+			goto resume;
+		}
+	}
+	body = json_object_new_object ();
+	json_object_object_add (body, "CheckpointID", json_object_new_string (CKPT_NAME));
+	json_object_object_add (body, "CheckpointDir", json_object_new_string (ckdir));
+	json_object_object_add (body, "Exit", json_object_new_boolean (!o->leave_running));
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
+	ret = dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	json_object_put (body);
+	if (ret < 0)
+		dmig_error_wrap (err, "checkpoint failed (CRIU log: %s/%s/criu.work/dump.log)", ckdir, CKPT_NAME);
+resume:
+	/* With Exit a checkpoint that succeeded stopped the container. */
+	if (!was_paused && !(ret == 0 && !o->leave_running)) {
+		dmig_error_t e2 = NULL;
+		if (pause_call (e, id, "unpause", &e2) < 0) {
+			if (ret == 0)
+				ret = dmig_error_set (err, DMIG_ELOST, 0,
+						      "the container stays paused: %s; resume it with 'docker unpause %.12s'",
+						      e2->msg, id);
+			else {
+				dmig_error_status (err, DMIG_ELOST);
+				dmig_error_wrap (err, "the container stays paused (resume it with 'docker unpause %.12s')",
+						 id);
+			}
+			dmig_error_release (&e2);
+		}
+	}
+	dmig_debug ("container frozen for %lld ms", dmig_now_ms () - t0);
+	if (ret < 0)
+		return -1;
+	snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
+	if (pack_member (ckpath, staging, "checkpoint.tar", ms, err) < 0)
+		return -1;
+	return dmig_rm_rf (ckdir, err);
+}
+
+/* The body of a create call that makes the same container as the inspected one. */
+static json_object *
+create_body (json_object *ctr, const char *image)
+{
+	json_object *cfg = NULL, *host = NULL, *body, *nets, *mounts, *hmounts;
+	const char *mode = dmig_json_str (ctr, "HostConfig.NetworkMode");
+
+	json_object_deep_copy (dmig_json_get (ctr, "Config"), &cfg, NULL);
+	json_object_deep_copy (dmig_json_get (ctr, "HostConfig"), &host, NULL);
+	body = cfg ? cfg : json_object_new_object ();
+	if (host == NULL)
+		host = json_object_new_object ();
+	json_object_object_add (body, "Image", json_object_new_string (image));
+	/* Anonymous volumes keep their data: name them in the new container. */
+	mounts = dmig_json_get (ctr, "Mounts");
+	hmounts = dmig_json_get (host, "Mounts");
+	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
+		json_object *m = json_object_array_get_idx (mounts, i), *nm;
+		const char *type = dmig_json_str (m, "Type"), *vname = dmig_json_str (m, "Name");
+		const char *dst = dmig_json_str (m, "Destination");
+		bool listed = false;
+
+		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || dst == NULL)
+			continue;
+		for (size_t j = 0; hmounts && j < json_object_array_length (hmounts); j++) {
+			const char *t = dmig_json_str (json_object_array_get_idx (hmounts, j), "Target");
+			listed |= t && strcmp (t, dst) == 0;
+		}
+		json_object *binds = dmig_json_get (host, "Binds");
+		for (size_t j = 0; binds && j < json_object_array_length (binds); j++) {
+			const char *b = json_object_get_string (json_object_array_get_idx (binds, j));
+			const char *colon = b ? strchr (b, ':') : NULL;
+			listed |= colon && strncmp (colon + 1, dst, strlen (dst)) == 0
+				  && (colon[1 + strlen (dst)] == '\0' || colon[1 + strlen (dst)] == ':');
+		}
+		if (listed)
+			continue;
+		if (hmounts == NULL || !json_object_is_type (hmounts, json_type_array)) {
+			hmounts = json_object_new_array ();
+			json_object_object_add (host, "Mounts", hmounts);
+		}
+		nm = json_object_new_object ();
+		json_object_object_add (nm, "Type", json_object_new_string ("volume"));
+		json_object_object_add (nm, "Source", json_object_new_string (vname));
+		json_object_object_add (nm, "Target", json_object_new_string (dst));
+		json_object_object_add (nm, "ReadOnly", json_object_new_boolean (!dmig_json_bool (m, "RW")));
+		json_object_array_add (hmounts, nm);
+	}
+	json_object_object_add (body, "HostConfig", host);
+	/* The network the container was created on; others are connected later. */
+	nets = dmig_json_get (ctr, "NetworkSettings.Networks");
+	if (mode && nets && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
+	    && strcmp (mode, "default") && strncmp (mode, "container:", 10)) {
+		json_object *ep = dmig_json_get (nets, mode), *ec = json_object_new_object (), *nc, *one;
+		if (ep) {
+			one = json_object_new_object ();
+			json_object *v;
+			if ((v = dmig_json_get (ep, "Aliases")) != NULL)
+				json_object_object_add (one, "Aliases", json_object_get (v));
+			if ((v = dmig_json_get (ep, "IPAMConfig")) != NULL)
+				json_object_object_add (one, "IPAMConfig", json_object_get (v));
+			json_object_object_add (ec, mode, one);
+		}
+		nc = json_object_new_object ();
+		json_object_object_add (nc, "EndpointsConfig", ec);
+		json_object_object_add (body, "NetworkingConfig", nc);
+	}
+	return body;
+}
+
+static int
+docker_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), API "/containers/%s?force=true&v=false", name);
+	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st >= 0 && st != 204 && st != 200 && st != 404)
+		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
+	json_object_put (ans);
+	return st == 204 || st == 200 || st == 404 ? 0 : -1;
+}
+
+static int
+docker_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
+{
+	char path[512], *q = dmig_http_escape (to);
+	int r;
+
+	snprintf (path, sizeof (path), API "/containers/%s/rename?name=%s", from, q ? q : "");
+	free (q);
+	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
+	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
+}
+
+static int
+extract_member (const char *staging, const char *member, const char *dest, dmig_error_t *err)
+{
+	int fd = dmig_member_open (staging, member, err), r;
+
+	if (fd < 0)
+		return -1;
+	r = dmig_archive_extract (fd, dest, err);
+	close (fd);
+	return r;
+}
+
+/* Bring each named volume back to the snapshot's content. */
+static int
+restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	json_object *vols = dmig_json_get (manifest, "volumes");
+
+	for (size_t i = 0; vols && i < json_object_array_length (vols); i++) {
+		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
+		json_object *v = NULL, *body;
+		char path[512], member[DMIG_MEMBER_NAME_MAX];
+		const char *mp;
+		int st;
+
+		snprintf (path, sizeof (path), API "/volumes/%s", vname);
+		st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+		if (st < 0)
+			return -1;
+		if (st == 404) {
+			json_object_put (v);
+			body = json_object_new_object ();
+			json_object_object_add (body, "Name", json_object_new_string (vname));
+			st = dmig_engine_must (e, "POST", API "/volumes/create", body, DMIG_API_TIMEOUT_MS, &v, err);
+			json_object_put (body);
+			if (st < 0)
+				return dmig_error_wrap (err, "cannot create volume '%s'", vname);
+		} else if (st != 200) {
+			dmig_engine_fail (e, st, v, err, "cannot inspect volume '%s'", vname);
+			json_object_put (v);
+			return -1;
+		}
+		mp = dmig_json_str (v, "Mountpoint");
+		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
+		if (mp == NULL || dmig_empty_dir (mp, err) < 0 || extract_member (staging, member, mp, err) < 0) {
+			if (mp == NULL)
+				dmig_error_set (err, DMIG_EFAIL, 0, "volume '%s' has no mount point", vname);
+			json_object_put (v);
+			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
+		}
+		json_object_put (v);
+	}
+	return 0;
+}
+
+static int
+docker_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (manifest, "container");
+	const char *image = dmig_json_str (manifest, "image");
+	json_object *cfg = dmig_json_get (manifest, "config"), *body, *ans = NULL, *ctr = NULL, *nets;
+	char path[PATH_MAX], *qname, *id = NULL;
+	const char *upper, *mode;
+	int ret = -1;
+
+	if (name == NULL || image == NULL || cfg == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
+	if (docker_root (e, err) < 0 || restore_volumes (e, manifest, staging, err) < 0)
+		return -1;
+
+	body = create_body (cfg, image);
+	qname = dmig_http_escape (name);
+	snprintf (path, sizeof (path), API "/containers/create?name=%s", qname ? qname : "");
+	free (qname);
+	ret = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &ans, err);
+	json_object_put (body);
+	if (ret < 0)
+		return dmig_error_wrap (err, "cannot create container '%s'", name);
+	id = strdup (dmig_json_str (ans, "Id") ? dmig_json_str (ans, "Id") : "");
+	json_object_put (ans);
+	ret = -1;
+
+	if (dmig_engine_inspect (e, id, &ctr, err) < 0)
+		goto fail;
+	upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	if (ctr == NULL || upper == NULL) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "the new container has no overlay2 layer");
+		goto fail;
+	}
+	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
+		dmig_error_wrap (err, "cannot restore the writable layer");
+		goto fail;
+	}
+	snprintf (path, sizeof (path), "%s/containers/%s/checkpoints/%s", e->root, id, CKPT_NAME);
+	if (dmig_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
+		dmig_error_wrap (err, "cannot place the checkpoint");
+		goto fail;
+	}
+	/* Networks beyond the first one are connected before the start. */
+	nets = dmig_json_get (cfg, "NetworkSettings.Networks");
+	mode = dmig_json_str (cfg, "HostConfig.NetworkMode");
+	if (nets && json_object_is_type (nets, json_type_object)) {
+		json_object_object_foreach (nets, net, ep)
+		{
+			(void) ep;
+			if (mode && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
+				     || strcmp (mode, "host") == 0))
+				continue;
+			if (strcmp (net, "bridge") == 0 && mode && strcmp (mode, "bridge") == 0)
+				continue;
+			json_object *c = json_object_new_object ();
+			char np[512];
+			json_object_object_add (c, "Container", json_object_new_string (id));
+			snprintf (np, sizeof (np), API "/networks/%s/connect", net);
+			int r = dmig_engine_must (e, "POST", np, c, DMIG_API_TIMEOUT_MS, NULL, err);
+			json_object_put (c);
+			if (r < 0) {
+				dmig_error_wrap (err, "cannot connect network '%s'", net);
+				goto fail;
+			}
+		}
+	}
+	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, CKPT_NAME);
+	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+		dmig_error_wrap (err, "restore failed (CRIU log: %s/containers/%s/checkpoints/%s/criu.work/restore.log)",
+				 e->root, id, CKPT_NAME);
+		goto fail;
+	}
+	/* The checkpoint served its purpose; Docker would list it forever. */
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/%s", id, CKPT_NAME);
+	if (dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL) < 0)
+		dmig_debug ("could not delete checkpoint %s of %s", CKPT_NAME, id);
+	ret = 0;
+	goto out;
+fail:
+	{
+		dmig_error_t e2 = NULL;
+		if (docker_remove (e, id, &e2) < 0) {
+			dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
+			dmig_error_release (&e2);
+		}
+	}
+out:
+	json_object_put (ctr);
+	free (id);
+	return ret;
+}
+
+const struct dmig_engine_ops dmig_docker_ops = {
+	.kind = "docker",
+	.api = API,
+	.check = docker_check,
+	.check_container = docker_check_container,
+	.capture = docker_capture,
+	.restore = docker_restore,
+	.rename = docker_rename,
+	.remove = docker_remove,
+};

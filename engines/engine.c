@@ -1,0 +1,292 @@
+/* Engine selection and the API call helpers both engines use. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+static const char *
+socket_of (const char *url)
+{
+	if (strncmp (url, "unix://", 7) == 0)
+		return url + 7;
+	if (url[0] == '/')
+		return url;
+	return NULL;
+}
+
+int
+dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+		  long timeout_ms, json_object **out, dmig_error_t *err)
+{
+	struct dmig_http_req req = { .method = method, .path = path, .timeout_ms = timeout_ms };
+	struct dmig_http_resp resp;
+	const char *text = NULL;
+
+	if (out)
+		*out = NULL;
+	if (body) {
+		text = dmig_json_text (body);
+		req.body = text;
+		req.body_len = strlen (text);
+	}
+	dmig_debug ("%s %s %s", e->ops->kind, method, path);
+	if (dmig_http_request (e->http, &req, &resp, err) < 0)
+		return -1;
+	if (out && resp.len > 0) {
+		dmig_error_t perr = NULL;
+		if (dmig_json_parse (resp.body, resp.len, out, &perr) < 0) {
+			/* Errors may come as plain text: keep it as the message. */
+			dmig_error_release (&perr);
+			*out = json_object_new_object ();
+			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int) resp.len));
+		}
+	}
+	dmig_http_resp_free (&resp);
+	return (int) resp.status;
+}
+
+int
+dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_error_t *err, const char *fmt, ...)
+{
+	const char *msg = answer ? dmig_json_api_message (answer) : NULL;
+	char *what = NULL;
+	va_list ap;
+	int r;
+
+	va_start (ap, fmt);
+	r = vasprintf (&what, fmt, ap);
+	va_end (ap);
+	dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s said %d%s%s", r >= 0 ? what : "engine call", e->ops->kind, status,
+			msg ? ": " : "", msg ? msg : "");
+	if (r >= 0)
+		free (what);
+	return -1;
+}
+
+int
+dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+		  long timeout_ms, json_object **out, dmig_error_t *err)
+{
+	json_object *ans = NULL;
+	int st = dmig_engine_call (e, method, path, body, timeout_ms, &ans, err);
+
+	if (st < 0)
+		return -1;
+	if (st < 200 || st >= 300) {
+		dmig_engine_fail (e, st, ans, err, "%s %s", method, path);
+		json_object_put (ans);
+		return -1;
+	}
+	if (out)
+		*out = ans;
+	else
+		json_object_put (ans);
+	return 0;
+}
+
+int
+dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	*out = NULL;
+	snprintf (path, sizeof (path), "%s/containers/%s/json", e->ops->api, name);
+	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st < 0)
+		return -1;
+	if (st == 404) {
+		json_object_put (ans);
+		return 0;
+	}
+	if (st != 200 || !json_object_is_type (ans, json_type_object)) {
+		dmig_engine_fail (e, st, ans, err, "cannot inspect container '%s'", name);
+		json_object_put (ans);
+		return -1;
+	}
+	*out = ans;
+	return 0;
+}
+
+int
+dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), "%s/images/%s/json", e->ops->api, id);
+	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st < 0)
+		return -1;
+	*exists = st == 200;
+	if (st != 200 && st != 404)
+		dmig_engine_fail (e, st, ans, err, "cannot inspect image %s", id);
+	json_object_put (ans);
+	return st == 200 || st == 404 ? 0 : -1;
+}
+
+int
+dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
+{
+	const char *sock = socket_of (url);
+	struct dmig_engine *e;
+	json_object *ver = NULL, *comps;
+	struct stat st;
+	int status;
+
+	if (sock == NULL || *sock == '\0')
+		return dmig_error_set (err, DMIG_EUSAGE, 0, "unsupported engine URL '%s': use unix:///path/to/engine.sock",
+				       url);
+	if (stat (sock, &st) < 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, errno, "no engine socket at %s", sock);
+	e = calloc (1, sizeof (*e));
+	if (e == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	e->ops = &dmig_docker_ops;
+	if (dmig_http_open (sock, &e->http, err) < 0 || (e->socket = strdup (sock)) == NULL)
+		goto fail;
+	/* Both engines answer Docker's /version; Podman names itself there. */
+	status = dmig_engine_call (e, "GET", "/version", NULL, 10000L, &ver, err);
+	if (status < 0) {
+		dmig_error_status (err, DMIG_EPREFLIGHT);
+		goto fail;
+	}
+	if (status != 200) {
+		dmig_engine_fail (e, status, ver, err, "engine at %s", sock);
+		goto fail;
+	}
+	comps = dmig_json_get (ver, "Components");
+	for (size_t i = 0; comps && i < json_object_array_length (comps); i++) {
+		const char *n = dmig_json_str (json_object_array_get_idx (comps, i), "Name");
+		if (n && strstr (n, "Podman"))
+			e->ops = &dmig_podman_ops;
+	}
+	e->version = strdup (dmig_json_str (ver, "Version") ? dmig_json_str (ver, "Version") : "unknown");
+	json_object_put (ver);
+	*out = e;
+	return 0;
+fail:
+	json_object_put (ver);
+	dmig_engine_close (e);
+	return -1;
+}
+
+void
+dmig_engine_close (struct dmig_engine *e)
+{
+	if (e == NULL)
+		return;
+	dmig_http_close (e->http);
+	free (e->socket);
+	free (e->version);
+	free (e->root);
+	free (e);
+}
+
+static int
+kind_listed (const char *kind, const char *const *kinds)
+{
+	for (; kinds && *kinds; kinds++)
+		if (strcmp (*kinds, kind) == 0)
+			return 1;
+	return 0;
+}
+
+int
+dmig_engine_find (const char *host, const char *name, const char *const *store_kinds,
+		  struct dmig_engine **out, json_object **ctr, dmig_error_t *err)
+{
+	static const char *const defaults[] = { "unix://" DMIG_DOCKER_SOCK, "unix://" DMIG_PODMAN_SOCK };
+	struct dmig_engine *found[2] = { NULL, NULL }, *running[2] = { NULL, NULL };
+	json_object *insp[2] = { NULL, NULL };
+	size_t nfound = 0, nrun = 0;
+	dmig_error_t first = NULL;
+
+	*out = NULL;
+	*ctr = NULL;
+	if (host == NULL || *host == '\0')
+		host = getenv ("DOCKER_HOST");
+	if (host == NULL || *host == '\0')
+		host = getenv ("CONTAINER_HOST");
+	if (host != NULL && *host != '\0') {
+		if (dmig_engine_open (host, out, err) < 0)
+			return -1;
+		if (dmig_engine_inspect (*out, name, ctr, err) < 0) {
+			dmig_engine_close (*out);
+			*out = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct dmig_engine *e = NULL;
+		json_object *c = NULL;
+		dmig_error_t e2 = NULL;
+
+		if (dmig_engine_open (defaults[i], &e, &e2) < 0 || dmig_engine_inspect (e, name, &c, &e2) < 0) {
+			if (first == NULL && e != NULL)
+				first = e2; /* a running engine that failed: worth telling */
+			else
+				dmig_error_release (&e2);
+			dmig_engine_close (e);
+			continue;
+		}
+		running[nrun++] = e;
+		if (c != NULL) {
+			insp[nfound] = c;
+			found[nfound++] = e;
+		}
+	}
+	if (nfound == 2) {
+		dmig_error_set (err, DMIG_EUSAGE, 0,
+				"both Docker and Podman have a container '%s': choose one with -H unix://%s or -H unix://%s",
+				name, DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+		goto fail;
+	}
+	if (nfound == 1) {
+		*out = found[0];
+		*ctr = insp[0];
+	} else if (nrun == 1) {
+		*out = running[0];
+	} else if (nrun == 2) {
+		int a = store_kinds && kind_listed (running[0]->ops->kind, store_kinds);
+		int b = store_kinds && kind_listed (running[1]->ops->kind, store_kinds);
+		if (a != b)
+			*out = a ? running[0] : running[1];
+		else {
+			dmig_error_set (err, DMIG_EFAIL, 0,
+					"no container '%s' in Docker or Podman%s: choose the engine with -H", name,
+					a ? " and both have snapshots of that name" : "");
+			goto fail;
+		}
+	} else {
+		if (first != NULL) {
+			*err = first;
+			return -1;
+		}
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				       "no container engine found at %s or %s: start Docker or Podman, or name one with -H",
+				       DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+	}
+	for (size_t i = 0; i < nrun; i++)
+		if (running[i] != *out)
+			dmig_engine_close (running[i]);
+	dmig_error_release (&first);
+	return 0;
+fail:
+	for (size_t i = 0; i < nrun; i++)
+		dmig_engine_close (running[i]);
+	for (size_t i = 0; i < nfound; i++)
+		json_object_put (insp[i]);
+	dmig_error_release (&first);
+	*out = NULL;
+	return -1;
+}

@@ -1,0 +1,85 @@
+/* The engines behind one ops table: Docker (engines/docker.c) and Podman
+ * (engines/podman.c), both spoken to over their HTTP API on a UNIX socket. */
+#ifndef DMIG_ENGINE_H
+#define DMIG_ENGINE_H
+
+#include <stdbool.h>
+
+#include "bundle.h"
+#include "error.h"
+#include "http.h"
+#include "json.h"
+
+#define DMIG_DOCKER_SOCK "/var/run/docker.sock"
+#define DMIG_PODMAN_SOCK "/run/podman/podman.sock"
+
+/* Engine API calls: short ones, and those that copy a container's memory. */
+#define DMIG_API_TIMEOUT_MS (60 * 1000L)
+#define DMIG_CRIU_TIMEOUT_MS (30 * 60 * 1000L)
+
+struct dmig_engine;
+
+struct dmig_capture_opts {
+	bool leave_running;  /* the container runs on afterwards */
+	bool ignore_volumes; /* --ignore-volumes */
+};
+
+struct dmig_engine_ops {
+	const char *kind; /* "docker" or "podman": also the store's folder */
+	const char *api;  /* path prefix of the API version dmig speaks */
+	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
+	int (*check) (struct dmig_engine *e, dmig_error_t *err);
+	/* Can dmig carry this container? Fails with DMIG_EPREFLIGHT and why. */
+	int (*check_container) (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
+	/* Freeze the container for an instant and write its members (memory,
+	 * writable layer, volumes) into staging. */
+	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging,
+			const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err);
+	/* Make a running container named as in the manifest from the members in
+	 * staging. On failure nothing it made is left behind. */
+	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err);
+	/* Rename a container. */
+	int (*rename) (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
+	/* Stop and remove a container (and nothing else). */
+	int (*remove) (struct dmig_engine *e, const char *name, dmig_error_t *err);
+};
+
+struct dmig_engine {
+	const struct dmig_engine_ops *ops;
+	struct dmig_http *http;
+	char *socket;
+	char *version; /* the engine's own version string */
+	char *root;    /* Docker: DockerRootDir */
+};
+
+extern const struct dmig_engine_ops dmig_docker_ops;
+extern const struct dmig_engine_ops dmig_podman_ops;
+
+/* Connect to the engine at a unix:// URL or socket path and tell its kind. */
+int dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err);
+void dmig_engine_close (struct dmig_engine *e);
+
+/* The engine for a container: -H, DOCKER_HOST, CONTAINER_HOST, or whichever
+ * default engine has it. *ctr gets its inspect data, or NULL when no engine
+ * has it (then *out is the one engine given or running, if exactly one; with
+ * several, store_kind (may be NULL) picks the one whose snapshots exist). */
+int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds,
+		      struct dmig_engine **out, json_object **ctr, dmig_error_t *err);
+
+/* Inspect a container: 0 and *out (NULL when there is no such container). */
+int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
+/* Whether an image with this ID exists. */
+int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
+
+/* One API call. Returns the HTTP status (any), or < 0 when no answer came.
+ * *out (may be NULL) gets the parsed JSON answer when there is one. */
+int dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+		      long timeout_ms, json_object **out, dmig_error_t *err);
+/* Fail with what the engine said about a non-2xx answer. */
+int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_error_t *err, const char *fmt,
+		      ...) __attribute__ ((format (printf, 5, 6)));
+/* Call and require a 2xx answer. */
+int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+		      long timeout_ms, json_object **out, dmig_error_t *err);
+
+#endif

@@ -1,0 +1,453 @@
+/* libarchive: the only file that includes archive.h. */
+#include "archive_io.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Every extraction uses these flags. */
+#ifdef ARCHIVE_EXTRACT_SAFE_WRITES
+#define SAFE_WRITES ARCHIVE_EXTRACT_SAFE_WRITES
+#else
+#define SAFE_WRITES 0
+#endif
+#define DMIG_EXTRACT_SECURE                                                                                  \
+	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS \
+	 | SAFE_WRITES)
+#define DMIG_EXTRACT_KEEP                                                                                    \
+	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR               \
+	 | ARCHIVE_EXTRACT_ACL)
+
+#define BUFSZ (256 * 1024)
+
+/* libarchive's ARCHIVE_ERRNO_MISC is -1: never hand it on as an errno. */
+static int
+arc_errno (struct archive *a)
+{
+	int e = archive_errno (a);
+	return e > 0 ? e : 0;
+}
+
+static int
+arc_fail (dmig_error_t *err, struct archive *a, const char *what)
+{
+	const char *s = archive_error_string (a);
+	return dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s", what, s ? s : "archive error");
+}
+
+static int
+write_all (int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write (fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t) n;
+	}
+	return 0;
+}
+
+static la_ssize_t
+sink_write (struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct dmig_sink *s = arg;
+
+	if (write_all (s->fd, buf, len) < 0) {
+		archive_set_error (a, errno ? errno : EIO, "write: %s", strerror (errno ? errno : EIO));
+		return -1;
+	}
+	if (s->digest)
+		dmig_digest_update (s->digest, buf, len);
+	s->bytes += len;
+	return (la_ssize_t) len;
+}
+
+/* Keep what describes the file itself; drop overlayfs bookkeeping that points
+ * at the source host's lower layers. */
+static void
+filter_xattrs (struct archive_entry *e)
+{
+	struct kept {
+		char *name;
+		void *val;
+		size_t len;
+	} *kept = NULL;
+	size_t n = 0, cap = 0;
+	const char *name;
+	const void *val;
+	size_t len;
+
+	if (archive_entry_xattr_reset (e) == 0)
+		return;
+	while (archive_entry_xattr_next (e, &name, &val, &len) == ARCHIVE_OK) {
+		if (strncmp (name, "trusted.overlay.", 16) == 0 && strcmp (name, "trusted.overlay.opaque") != 0)
+			continue;
+		if (n == cap) {
+			struct kept *k = realloc (kept, (cap = cap ? cap * 2 : 8) * sizeof (*kept));
+			if (k == NULL)
+				break;
+			kept = k;
+		}
+		kept[n].name = strdup (name);
+		kept[n].val = malloc (len ? len : 1);
+		if (kept[n].name == NULL || kept[n].val == NULL) {
+			free (kept[n].name);
+			free (kept[n].val);
+			break;
+		}
+		memcpy (kept[n].val, val, len);
+		kept[n++].len = len;
+	}
+	archive_entry_xattr_clear (e);
+	for (size_t i = 0; i < n; i++) {
+		archive_entry_xattr_add_entry (e, kept[i].name, kept[i].val, kept[i].len);
+		free (kept[i].name);
+		free (kept[i].val);
+	}
+	free (kept);
+}
+
+int
+dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t *err)
+{
+	struct archive *disk = archive_read_disk_new ();
+	struct archive *out = archive_write_new ();
+	struct archive_entry *e = archive_entry_new ();
+	size_t rootlen = strlen (dir);
+	char *buf = malloc (BUFSZ);
+	int ret = -1, r;
+
+	if (disk == NULL || out == NULL || e == NULL || buf == NULL) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+		goto out;
+	}
+	archive_read_disk_set_symlink_physical (disk);
+	archive_read_disk_set_behavior (disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);
+	archive_write_set_format_pax_restricted (out);
+	archive_write_set_bytes_in_last_block (out, 1);
+	if (archive_write_open (out, sink, NULL, sink_write, NULL) != ARCHIVE_OK) {
+		arc_fail (err, out, "cannot start a tar stream");
+		goto out;
+	}
+	if (archive_read_disk_open (disk, dir) != ARCHIVE_OK) {
+		arc_fail (err, disk, dir);
+		goto out;
+	}
+	for (;;) {
+		const char *path;
+
+		archive_entry_clear (e);
+		r = archive_read_next_header2 (disk, e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			arc_fail (err, disk, dir);
+			goto out;
+		}
+		archive_read_disk_descend (disk);
+		path = archive_entry_pathname (e);
+		if (path == NULL || strncmp (path, dir, rootlen) != 0)
+			continue;
+		path += rootlen;
+		while (*path == '/')
+			path++;
+		if (*path == '\0')
+			continue; /* the directory itself */
+		archive_entry_copy_pathname (e, path);
+		filter_xattrs (e);
+		if (archive_write_header (out, e) < ARCHIVE_WARN) {
+			arc_fail (err, out, path);
+			goto out;
+		}
+		if (archive_entry_filetype (e) == AE_IFREG && archive_entry_size (e) > 0) {
+			la_ssize_t n;
+			while ((n = archive_read_data (disk, buf, BUFSZ)) > 0)
+				if (archive_write_data (out, buf, (size_t) n) < 0) {
+					arc_fail (err, out, path);
+					goto out;
+				}
+			if (n < 0) {
+				arc_fail (err, disk, path);
+				goto out;
+			}
+		}
+	}
+	if (archive_write_close (out) != ARCHIVE_OK) {
+		arc_fail (err, out, "cannot finish a tar stream");
+		goto out;
+	}
+	ret = 0;
+out:
+	free (buf);
+	archive_entry_free (e);
+	archive_read_free (disk);
+	archive_write_free (out);
+	return ret;
+}
+
+/* Our own check before libarchive's: a clear message for the usual tricks. */
+static int
+name_escapes (const char *name)
+{
+	const char *p = name;
+
+	if (name == NULL || *name == '/')
+		return 1;
+	while (*p) {
+		const char *slash = strchr (p, '/');
+		size_t n = slash ? (size_t) (slash - p) : strlen (p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		if (slash == NULL)
+			break;
+		p = slash + 1;
+	}
+	return 0;
+}
+
+int
+dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
+{
+	struct archive *in = archive_read_new ();
+	struct archive *disk = archive_write_disk_new ();
+	struct archive_entry *e;
+	int cwd = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = -1, r;
+
+	if (in == NULL || disk == NULL || cwd < 0) {
+		dmig_error_set (err, DMIG_EFAIL, errno, "cannot start extracting into %s", dest);
+		goto out;
+	}
+	archive_read_support_format_tar (in);
+	archive_read_support_filter_zstd (in);
+	archive_write_disk_set_options (disk, DMIG_EXTRACT_SECURE | DMIG_EXTRACT_KEEP);
+	if (archive_read_open_fd (in, fd, BUFSZ) != ARCHIVE_OK) {
+		arc_fail (err, in, "cannot read the archive");
+		goto out;
+	}
+	/* Names are relative to dest: libarchive refuses absolute ones. */
+	if (chdir (dest) < 0) {
+		dmig_error_set (err, DMIG_EFAIL, errno, "cannot enter %s", dest);
+		goto out;
+	}
+	while ((r = archive_read_next_header (in, &e)) != ARCHIVE_EOF) {
+		const char *name, *link;
+		const void *blk;
+		size_t len;
+		la_int64_t off;
+
+		if (r < ARCHIVE_WARN) {
+			arc_fail (err, in, "corrupt archive");
+			goto back;
+		}
+		name = archive_entry_pathname (e);
+		link = archive_entry_hardlink (e);
+		if (name_escapes (name) || (link != NULL && name_escapes (link))) {
+			dmig_error_set (err, DMIG_EFAIL, 0, "refusing archive member '%s%s%s': it points outside %s",
+					name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
+			goto back;
+		}
+		if (archive_write_header (disk, e) < ARCHIVE_WARN) {
+			dmig_error_set (err, DMIG_EFAIL, arc_errno (disk), "refusing archive member '%s': %s", name,
+					archive_error_string (disk));
+			goto back;
+		}
+		while ((r = archive_read_data_block (in, &blk, &len, &off)) == ARCHIVE_OK)
+			if (archive_write_data_block (disk, blk, len, off) < ARCHIVE_WARN) {
+				arc_fail (err, disk, name);
+				goto back;
+			}
+		if (r != ARCHIVE_EOF) {
+			arc_fail (err, in, name);
+			goto back;
+		}
+		if (archive_write_finish_entry (disk) < ARCHIVE_WARN) {
+			arc_fail (err, disk, name);
+			goto back;
+		}
+	}
+	if (archive_write_close (disk) != ARCHIVE_OK) {
+		arc_fail (err, disk, dest);
+		goto back;
+	}
+	ret = 0;
+back:
+	if (fchdir (cwd) < 0 && ret == 0)
+		ret = dmig_error_set (err, DMIG_EFAIL, errno, "cannot return to the working directory");
+out:
+	if (cwd >= 0)
+		close (cwd);
+	archive_read_free (in);
+	archive_write_free (disk);
+	return ret;
+}
+
+struct dmig_tar_writer {
+	struct archive *a;
+	char *buf;
+};
+
+int
+dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_error_t *err)
+{
+	struct dmig_tar_writer *w = calloc (1, sizeof (*w));
+
+	if (w == NULL || (w->a = archive_write_new ()) == NULL || (w->buf = malloc (BUFSZ)) == NULL) {
+		if (w)
+			archive_write_free (w->a);
+		free (w);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	archive_write_set_format_pax_restricted (w->a);
+	archive_write_set_bytes_in_last_block (w->a, 1);
+	if ((zstd && archive_write_add_filter_zstd (w->a) != ARCHIVE_OK)
+	    || archive_write_open_fd (w->a, fd) != ARCHIVE_OK) {
+		arc_fail (err, w->a, "cannot start a bundle");
+		archive_write_free (w->a);
+		free (w->buf);
+		free (w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+static struct archive_entry *
+member (const char *name, uint64_t size)
+{
+	struct archive_entry *e = archive_entry_new ();
+
+	if (e == NULL)
+		return NULL;
+	archive_entry_set_pathname (e, name);
+	archive_entry_set_filetype (e, AE_IFREG);
+	archive_entry_set_perm (e, 0600);
+	archive_entry_set_size (e, (la_int64_t) size);
+	archive_entry_set_mtime (e, time (NULL), 0);
+	return e;
+}
+
+int
+dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err)
+{
+	struct archive_entry *e = member (name, size);
+	uint64_t left = size;
+	int r;
+
+	if (e == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	r = archive_write_header (w->a, e);
+	archive_entry_free (e);
+	if (r < ARCHIVE_WARN)
+		return arc_fail (err, w->a, name);
+	while (left > 0) {
+		ssize_t n = read (src_fd, w->buf, left < BUFSZ ? left : BUFSZ);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s for the bundle%s", name,
+					       n == 0 ? ": it shrank while being read" : "");
+		if (archive_write_data (w->a, w->buf, (size_t) n) != n)
+			return arc_fail (err, w->a, name);
+		left -= (uint64_t) n;
+	}
+	return 0;
+}
+
+int
+dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len, dmig_error_t *err)
+{
+	struct archive_entry *e = member (name, len);
+	int r;
+
+	if (e == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	r = archive_write_header (w->a, e);
+	archive_entry_free (e);
+	if (r < ARCHIVE_WARN || (len > 0 && archive_write_data (w->a, buf, len) != (la_ssize_t) len))
+		return arc_fail (err, w->a, name);
+	return 0;
+}
+
+int
+dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err)
+{
+	int ret = 0;
+
+	if (w == NULL)
+		return 0;
+	if (archive_write_close (w->a) != ARCHIVE_OK)
+		ret = arc_fail (err, w->a, "cannot finish the bundle");
+	archive_write_free (w->a);
+	free (w->buf);
+	free (w);
+	return ret;
+}
+
+struct dmig_tar_reader {
+	struct archive *a;
+	struct archive_entry *cur;
+};
+
+int
+dmig_tar_reader_open (int fd, struct dmig_tar_reader **out, dmig_error_t *err)
+{
+	struct dmig_tar_reader *r = calloc (1, sizeof (*r));
+
+	if (r == NULL || (r->a = archive_read_new ()) == NULL) {
+		free (r);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	archive_read_support_format_tar (r->a);
+	archive_read_support_filter_zstd (r->a);
+	if (archive_read_open_fd (r->a, fd, BUFSZ) != ARCHIVE_OK) {
+		arc_fail (err, r->a, "not a dmig bundle");
+		dmig_tar_reader_close (r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int
+dmig_tar_reader_next (struct dmig_tar_reader *r, struct dmig_tar_entry *e, dmig_error_t *err)
+{
+	int rc = archive_read_next_header (r->a, &r->cur);
+
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc < ARCHIVE_WARN)
+		return arc_fail (err, r->a, "corrupt or truncated bundle");
+	e->name = archive_entry_pathname (r->cur);
+	e->hardlink = archive_entry_hardlink (r->cur) != NULL;
+	e->regular = !e->hardlink && archive_entry_filetype (r->cur) == AE_IFREG;
+	e->size = archive_entry_size (r->cur);
+	return 1;
+}
+
+ssize_t
+dmig_tar_reader_read (struct dmig_tar_reader *r, void *buf, size_t len, dmig_error_t *err)
+{
+	la_ssize_t n = archive_read_data (r->a, buf, len);
+
+	if (n < 0)
+		return arc_fail (err, r->a, "corrupt or truncated bundle");
+	return n;
+}
+
+void
+dmig_tar_reader_close (struct dmig_tar_reader *r)
+{
+	if (r == NULL)
+		return;
+	archive_read_free (r->a);
+	free (r);
+}

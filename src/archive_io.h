@@ -1,0 +1,53 @@
+/* The libarchive seam: tar streams in and out, secure extraction. */
+#ifndef DMIG_ARCHIVE_H
+#define DMIG_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "digest.h"
+#include "error.h"
+
+/* Where the bytes of a written tar go: a file descriptor, hashed on the way. */
+struct dmig_sink {
+	int fd;
+	struct dmig_digest *digest; /* may be NULL */
+	uint64_t bytes;		    /* counted */
+};
+
+/* Pack the contents of dir (not dir itself) as a pax tar into sink: symlinks
+ * as symlinks, devices (overlay whiteouts) and xattrs kept, except the
+ * host-specific trusted.overlay.* ones (only trusted.overlay.opaque is kept). */
+int dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t *err);
+
+/* Extract the tar read from fd into dest (an existing directory) with the
+ * secure flags: no "..", no absolute names, nothing through a symlink, no hard
+ * link out of dest; owners, modes, times and xattrs kept. */
+int dmig_archive_extract (int fd, const char *dest, dmig_error_t *err);
+
+/* Outer bundle streams: a tar, zstd-compressed when written. */
+struct dmig_tar_writer;
+int dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_error_t *err);
+/* Add a regular file member of exactly size bytes read from src_fd. */
+int dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err);
+int dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len,
+			     dmig_error_t *err);
+/* Finish the stream (close it even on error). */
+int dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err);
+
+struct dmig_tar_entry {
+	const char *name;
+	bool regular;	     /* a plain file (not a link, device, directory) */
+	bool hardlink;
+	int64_t size;
+};
+struct dmig_tar_reader;
+int dmig_tar_reader_open (int fd, struct dmig_tar_reader **out, dmig_error_t *err);
+/* 1: an entry, 0: the end, < 0: error (truncated, corrupt). */
+int dmig_tar_reader_next (struct dmig_tar_reader *r, struct dmig_tar_entry *e, dmig_error_t *err);
+/* Read the current entry's data: bytes read, 0 at its end, < 0 error. */
+ssize_t dmig_tar_reader_read (struct dmig_tar_reader *r, void *buf, size_t len, dmig_error_t *err);
+void dmig_tar_reader_close (struct dmig_tar_reader *r);
+
+#endif

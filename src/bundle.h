@@ -1,0 +1,52 @@
+/* A snapshot bundle: one tar (zstd) whose first member is manifest.json,
+ * followed by the members it lists, each with its size and sha256:
+ *   checkpoint.tar        the engine's checkpoint (CRIU images, config)
+ *   rootfs.tar            the writable layer (Docker; Podman's is inside
+ *                         its checkpoint export)
+ *   volumes/<name>.tar    each named volume's content (Docker)   */
+#ifndef DMIG_BUNDLE_H
+#define DMIG_BUNDLE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "archive_io.h"
+#include "error.h"
+
+#define DMIG_BUNDLE_FORMAT 1
+#define DMIG_MEMBERS_MAX 64
+#define DMIG_MEMBER_NAME_MAX 160
+#define DMIG_MANIFEST_MAX (16u << 20)
+
+struct dmig_member {
+	char name[DMIG_MEMBER_NAME_MAX];
+	uint64_t size;
+	char sha256[DMIG_SHA256_HEX];
+};
+
+struct dmig_members {
+	size_t n;
+	struct dmig_member m[DMIG_MEMBERS_MAX];
+};
+
+/* Is this a name a bundle member may have? */
+bool dmig_member_name_ok (const char *name);
+/* Start writing member `name` as a file in staging: *sink hashes and counts. */
+int dmig_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err);
+/* Finish it (fsync, close) and record it in ms. With ok false, just close. */
+int dmig_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *sink, bool ok, dmig_error_t *err);
+/* Open a staged member for reading: fd, or < 0. */
+int dmig_member_open (const char *staging, const char *name, dmig_error_t *err);
+
+/* Write the bundle at path (never over an existing file): manifest (its
+ * "members" filled from ms) then each member from staging. Atomic. */
+int dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
+		       dmig_error_t *err);
+/* Read only the manifest (cheap: the first member). */
+int dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err);
+/* Unpack every member into staging, verifying each against the manifest;
+ * fails, having changed nothing else, on any mismatch or hostile entry. */
+int dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err);
+
+#endif

@@ -1,0 +1,129 @@
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dmig.h"
+#include "json.h"
+#include "store.h"
+
+#define SYNOPSIS "list [--json] [<container>]"
+
+static const char *const kinds[] = { "docker", "podman" };
+
+static void
+size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
+{
+	struct stat st;
+	double v = stat (s->path, &st) == 0 ? (double) st.st_size : 0;
+	const char *unit = "B";
+
+	if (v >= 1 << 30) {
+		v /= 1 << 30;
+		unit = "GiB";
+	} else if (v >= 1 << 20) {
+		v /= 1 << 20;
+		unit = "MiB";
+	} else if (v >= 1 << 10) {
+		v /= 1 << 10;
+		unit = "KiB";
+	}
+	snprintf (out, cap, "%.1f %s", v, unit);
+}
+
+static int
+list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, int *header, dmig_error_t *err)
+{
+	struct dmig_snaplist l;
+
+	if (dmig_store_list (dir, &l, err) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct dmig_snapinfo *s = &l.s[i];
+		struct stat st;
+		if (arr) {
+			json_object *o = json_object_new_object ();
+			json_object_object_add (o, "container", json_object_new_string (ctr));
+			json_object_object_add (o, "name", json_object_new_string (s->name));
+			json_object_object_add (o, "engine", json_object_new_string (kind));
+			json_object_object_add (o, "created", json_object_new_string (s->created));
+			json_object_object_add (o, "image", json_object_new_string (dmig_json_str (s->manifest, "image") ?: ""));
+			json_object_object_add (o, "bytes",
+						json_object_new_int64 (stat (s->path, &st) == 0 ? (int64_t) st.st_size : 0));
+			json_object_object_add (o, "path", json_object_new_string (s->path));
+			json_object_array_add (arr, o);
+		} else {
+			char size[32], ref[2 * DMIG_NAME_MAX + 2];
+			if (!*header) {
+				printf ("%-40s %-7s %-24s %10s\n", "SNAPSHOT", "ENGINE", "CREATED (UTC)", "SIZE");
+				*header = 1;
+			}
+			size_text (s, size, sizeof (size));
+			snprintf (ref, sizeof (ref), "%s@%s", ctr, s->name);
+			printf ("%-40s %-7s %-24s %10s\n", ref, kind, s->created, size);
+		}
+	}
+	dmig_snaplist_free (&l);
+	return 0;
+}
+
+int
+cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	json_object *arr = NULL;
+	const char *only = NULL;
+	int c, header = 0, ret = 0;
+	struct stat st;
+
+	while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'j')
+			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+		g->json = true;
+	}
+	if (argc - optind > 1)
+		return dmig_usage (err, SYNOPSIS, "name at most one container");
+	if (argc - optind == 1) {
+		only = argv[optind];
+		if (dmig_valid_container (only, err) < 0)
+			return -1;
+	}
+	if (stat (g->store, &st) < 0 && errno != ENOENT)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store '%s'", g->store);
+	if (g->json)
+		arr = json_object_new_array ();
+	for (size_t k = 0; k < 2 && ret == 0; k++) {
+		char dir[PATH_MAX];
+		struct dirent *d;
+		DIR *dh;
+
+		if (only) {
+			snprintf (dir, sizeof (dir), "%s/%s/%s", g->store, kinds[k], only);
+			ret = list_one (dir, kinds[k], only, arr, &header, err);
+			continue;
+		}
+		snprintf (dir, sizeof (dir), "%s/%s", g->store, kinds[k]);
+		dh = opendir (dir);
+		if (dh == NULL) {
+			if (errno != ENOENT)
+				ret = dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store folder '%s'", dir);
+			continue;
+		}
+		while (ret == 0 && (d = readdir (dh)) != NULL) {
+			char sub[PATH_MAX];
+			if (d->d_name[0] == '.' || dmig_valid_container (d->d_name, NULL) < 0)
+				continue;
+			if ((size_t) snprintf (sub, sizeof (sub), "%s/%s", dir, d->d_name) >= sizeof (sub))
+				continue;
+			ret = list_one (sub, kinds[k], d->d_name, arr, &header, err);
+		}
+		closedir (dh);
+	}
+	if (ret == 0 && arr)
+		puts (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put (arr);
+	return ret;
+}

@@ -1,0 +1,66 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dmig.h"
+#include "local.h"
+#include "log.h"
+#include "snapshot.h"
+#include "store.h"
+
+#define SYNOPSIS "rollback <container>[@<name>|@latest]"
+
+int
+cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	struct dmig_snaplist list = { 0 };
+	const struct dmig_snapinfo *s;
+	struct dmig_ref ref;
+	struct dmig_local l;
+	long long t0 = dmig_now_ms ();
+	int c, ret = -1;
+
+	while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'j')
+			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+		g->json = true;
+	}
+	if (argc - optind != 1)
+		return dmig_usage (err, SYNOPSIS, "name one snapshot");
+	if (dmig_ref_parse (argv[optind], &ref, err) < 0)
+		return -1;
+	if (dmig_local_open (g, ref.container, false, &l, err) < 0)
+		return -1;
+	if (dmig_store_list (l.dir, &list, err) < 0)
+		goto out;
+	s = dmig_snaplist_find (&list, ref.name);
+	if (s == NULL) {
+		if (*ref.name)
+			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')", ref.container,
+					ref.name, l.dir, ref.container);
+		else
+			dmig_error_set (err, DMIG_EFAIL, 0, "container '%s' has no snapshots in %s (see 'dmig list')",
+					ref.container, l.dir);
+		goto out;
+	}
+	if (dmig_rollback (l.e, l.ctr, ref.container, s->path, l.dir, err) < 0)
+		goto out;
+	if (g->json) {
+		json_object *o = json_object_new_object ();
+		json_object_object_add (o, "container", json_object_new_string (ref.container));
+		json_object_object_add (o, "name", json_object_new_string (s->name));
+		json_object_object_add (o, "engine", json_object_new_string (l.e->ops->kind));
+		json_object_object_add (o, "total_ms", json_object_new_int64 (dmig_now_ms () - t0));
+		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+		json_object_put (o);
+	} else
+		printf ("%s@%s\n", ref.container, s->name);
+	dmig_info ("rolled %s back to %s (taken %s), %.1f s", ref.container, s->name, s->created,
+		   (double) (dmig_now_ms () - t0) / 1000);
+	ret = 0;
+out:
+	dmig_snaplist_free (&list);
+	dmig_local_close (&l);
+	return ret;
+}

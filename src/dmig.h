@@ -1,0 +1,32 @@
+/* What every command gets: the global options, parsed once by main. */
+#ifndef DMIG_H
+#define DMIG_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+#define DMIG_VERSION "0.1.0"
+#define DMIG_DEFAULT_STORE "/var/lib/dmig"
+
+struct dmig_globals {
+	const char *host;  /* -H URL, or NULL */
+	const char *store; /* --store, DMIG_STORE or the default */
+	bool json;
+	bool quiet;
+	int verbose;
+};
+
+typedef int (*dmig_cmd_fn) (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+
+int cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+int cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+int cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+int cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+
+/* A usage error for a command: "usage: dmig <synopsis>" plus what was wrong. */
+int dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
+	__attribute__ ((format (printf, 3, 4)));
+
+#endif

@@ -1,0 +1,95 @@
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+vfmt (const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf (&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+int
+dmig_error_set (dmig_error_t *err, int status, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *full = NULL;
+
+	if (err == NULL)
+		return -1;
+	va_start (ap, fmt);
+	msg = vfmt (fmt, ap);
+	va_end (ap);
+	if (errnum != 0 && msg != NULL && asprintf (&full, "%s: %s", msg, strerror (errnum)) >= 0) {
+		free (msg);
+		msg = full;
+	}
+	dmig_error_release (err);
+	*err = calloc (1, sizeof (**err));
+	if (*err == NULL) {
+		free (msg);
+		return -1;
+	}
+	/* Clamp odd values here so callers can trust the status. */
+	if (status < DMIG_EFAIL || status > DMIG_ELOST)
+		status = DMIG_EFAIL;
+	(*err)->status = status;
+	(*err)->errnum = errnum;
+	(*err)->msg = msg != NULL ? msg : strdup ("out of memory");
+	return -1;
+}
+
+int
+dmig_error_wrap (dmig_error_t *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *ctx, *full = NULL;
+
+	if (err == NULL || *err == NULL)
+		return -1;
+	va_start (ap, fmt);
+	ctx = vfmt (fmt, ap);
+	va_end (ap);
+	if (ctx != NULL && asprintf (&full, "%s: %s", ctx, (*err)->msg) >= 0) {
+		free ((*err)->msg);
+		(*err)->msg = full;
+	}
+	free (ctx);
+	return -1;
+}
+
+int
+dmig_error_status (dmig_error_t *err, int status)
+{
+	if (err != NULL && *err != NULL && status >= DMIG_EFAIL && status <= DMIG_ELOST)
+		(*err)->status = status;
+	return -1;
+}
+
+void
+dmig_error_release (dmig_error_t *err)
+{
+	if (err == NULL || *err == NULL)
+		return;
+	free ((*err)->msg);
+	free (*err);
+	*err = NULL;
+}
+
+int
+dmig_error_report (dmig_error_t *err)
+{
+	int status;
+
+	if (err == NULL || *err == NULL)
+		return DMIG_EFAIL;
+	status = (*err)->status;
+	fprintf (stderr, "dmig: %s\n", (*err)->msg);
+	dmig_error_release (err);
+	return status;
+}

@@ -1,0 +1,185 @@
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+extern char **environ;
+
+int
+dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen (path);
+
+	if (n == 0 || n >= sizeof (buf))
+		return dmig_error_set (err, DMIG_EFAIL, ENAMETOOLONG, "cannot create '%s'", path);
+	memcpy (buf, path, n + 1);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir (buf, mode) < 0 && errno != EEXIST)
+				return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", buf);
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+static int
+rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) ftw;
+	if (flag == FTW_DP)
+		return rmdir (path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink (path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int
+dmig_rm_rf (const char *path, dmig_error_t *err)
+{
+	struct stat st;
+
+	if (lstat (path, &st) < 0)
+		return errno == ENOENT ? 0 : dmig_error_set (err, DMIG_EFAIL, errno, "cannot remove '%s'", path);
+	if (!S_ISDIR (st.st_mode))
+		return unlink (path) < 0 ? dmig_error_set (err, DMIG_EFAIL, errno, "cannot remove '%s'", path) : 0;
+	if (nftw (path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot remove '%s'", path);
+	return 0;
+}
+
+int
+dmig_empty_dir (const char *dir, dmig_error_t *err)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dh = opendir (dir);
+
+	if (dh == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", dir);
+	while ((d = readdir (dh)) != NULL) {
+		if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
+			continue;
+		snprintf (path, sizeof (path), "%s/%s", dir, d->d_name);
+		if (dmig_rm_rf (path, err) < 0) {
+			closedir (dh);
+			return -1;
+		}
+	}
+	closedir (dh);
+	return 0;
+}
+
+int
+dmig_fsync_dir (const char *dir)
+{
+	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync (fd);
+	close (fd);
+	return r;
+}
+
+int
+dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+{
+	struct statvfs sv;
+
+	if (statvfs (path, &sv) < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot tell the free space at '%s'", path);
+	*out = (uint64_t) sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+static uint64_t tree_total;
+
+static int
+size_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) path;
+	(void) ftw;
+	if (flag == FTW_F && S_ISREG (st->st_mode))
+		tree_total += (uint64_t) st->st_blocks * 512;
+	return 0;
+}
+
+uint64_t
+dmig_tree_size (const char *path)
+{
+	tree_total = 0;
+	nftw (path, size_one, 32, FTW_PHYS | FTW_MOUNT);
+	return tree_total;
+}
+
+int
+dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status = -1;
+	size_t got = 0;
+	pid_t pid;
+	long long deadline = dmig_now_ms () + timeout_s * 1000LL;
+
+	if (pipe2 (pipefd, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init (&fa);
+	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen (&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp (&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy (&fa);
+		close (pipefd[0]);
+		close (pipefd[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy (&fa);
+	close (pipefd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		long long left = deadline - dmig_now_ms ();
+		char tmp[4096];
+		ssize_t n;
+
+		if (left <= 0) {
+			kill (pid, SIGKILL);
+			break;
+		}
+		if (poll (&p, 1, (int) left) <= 0)
+			continue;
+		n = read (pipefd[0], tmp, sizeof (tmp));
+		if (n <= 0)
+			break;
+		if (out && got + 1 < cap) {
+			size_t k = (size_t) n < cap - 1 - got ? (size_t) n : cap - 1 - got;
+			memcpy (out + got, tmp, k);
+			got += k;
+		}
+	}
+	close (pipefd[0]);
+	if (out && cap)
+		out[got] = '\0';
+	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}

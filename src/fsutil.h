@@ -1,0 +1,24 @@
+/* Small file-system helpers. */
+#ifndef DMIG_FSUTIL_H
+#define DMIG_FSUTIL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* mkdir -p with mode for every directory made; existing ones are left. */
+int dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err);
+/* rm -rf, not following symlinks or crossing mounts. */
+int dmig_rm_rf (const char *path, dmig_error_t *err);
+/* Remove everything inside dir, keeping dir. */
+int dmig_empty_dir (const char *dir, dmig_error_t *err);
+int dmig_fsync_dir (const char *dir);
+/* Bytes free for an unprivileged writer? no: for root, at path. */
+int dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
+/* Total size of regular files below path (not following links). */
+uint64_t dmig_tree_size (const char *path);
+/* Run argv (no shell), capture up to cap-1 bytes of stdout. Exit status or -1. */
+int dmig_run (char *const argv[], char *out, size_t cap, int timeout_s);
+
+#endif

@@ -1,0 +1,21 @@
+/* JSON helpers over json-c: lookups by dotted path, sizes as 64-bit. */
+#ifndef DMIG_JSON_H
+#define DMIG_JSON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+int dmig_json_parse (const char *buf, size_t len, json_object **out, dmig_error_t *err);
+/* "A.B.C": the member at that path, or NULL. */
+json_object *dmig_json_get (json_object *o, const char *path);
+const char *dmig_json_str (json_object *o, const char *path); /* NULL unless a string */
+int64_t dmig_json_int (json_object *o, const char *path, int64_t dflt);
+bool dmig_json_bool (json_object *o, const char *path);
+/* The API's error text ("message" of an error body), or the body itself. */
+const char *dmig_json_api_message (json_object *o);
+const char *dmig_json_text (json_object *o); /* compact text, owned by o */
+
+#endif

@@ -1,0 +1,43 @@
+#include "local.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+int
+dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct dmig_local *l, dmig_error_t *err)
+{
+	const char *kinds[3];
+
+	memset (l, 0, sizeof (*l));
+	l->lock = -1;
+	if (dmig_valid_container (name, err) < 0)
+		return -1;
+	dmig_store_kinds (g->store, name, kinds);
+	if (dmig_engine_find (g->host, name, kinds, &l->e, &l->ctr, err) < 0)
+		return -1;
+	if (l->ctr == NULL && need_ctr) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in %s at %s (see '%s ps -a')", name,
+				l->e->ops->kind, l->e->socket, l->e->ops->kind);
+		goto fail;
+	}
+	if (dmig_store_dir (g->store, l->e->ops->kind, name, 1, &l->dir, err) < 0
+	    || dmig_store_lock (l->dir, name, &l->lock, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	dmig_local_close (l);
+	return -1;
+}
+
+void
+dmig_local_close (struct dmig_local *l)
+{
+	dmig_store_unlock (l->lock);
+	json_object_put (l->ctr);
+	dmig_engine_close (l->e);
+	free (l->dir);
+	memset (l, 0, sizeof (*l));
+	l->lock = -1;
+}

@@ -1,0 +1,64 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static int level = DMIG_NORMAL;
+
+void
+dmig_log_set (int verbosity)
+{
+	level = verbosity;
+}
+
+int
+dmig_log_level (void)
+{
+	return level;
+}
+
+static void
+vlog (int min, const char *prefix, const char *fmt, va_list ap)
+{
+	if (level < min)
+		return;
+	fprintf (stderr, "dmig: %s", prefix);
+	vfprintf (stderr, fmt, ap);
+	fputc ('\n', stderr);
+}
+
+void
+dmig_info (const char *fmt, ...)
+{
+	va_list ap;
+	va_start (ap, fmt);
+	vlog (DMIG_NORMAL, "", fmt, ap);
+	va_end (ap);
+}
+
+void
+dmig_warn (const char *fmt, ...)
+{
+	va_list ap;
+	va_start (ap, fmt);
+	vlog (DMIG_NORMAL, "warning: ", fmt, ap);
+	va_end (ap);
+}
+
+void
+dmig_debug (const char *fmt, ...)
+{
+	va_list ap;
+	va_start (ap, fmt);
+	vlog (DMIG_VERBOSE, "", fmt, ap);
+	va_end (ap);
+}
+
+long long
+dmig_now_ms (void)
+{
+	struct timespec ts;
+	clock_gettime (CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

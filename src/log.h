@@ -1,0 +1,20 @@
+/* Diagnostics on stderr: errors always, summaries unless -q, details with -v. */
+#ifndef DMIG_LOG_H
+#define DMIG_LOG_H
+
+#include <stdbool.h>
+
+enum dmig_verbosity { DMIG_QUIET = 0, DMIG_NORMAL = 1, DMIG_VERBOSE = 2 };
+
+void dmig_log_set (int verbosity);
+int dmig_log_level (void);
+/* The one summary line of an operation (suppressed by -q). */
+void dmig_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* A warning that does not fail the operation (suppressed by -q). */
+void dmig_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Detail for -v. */
+void dmig_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Milliseconds on a monotonic clock. */
+long long dmig_now_ms (void);
+
+#endif

@@ -1,0 +1,125 @@
+/* dmig: global options and the command table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmig.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	dmig_cmd_fn fn;
+	const char *synopsis;
+};
+
+static const struct command commands[] = {
+	{ "snapshot", cmd_snapshot, "snapshot [--name <name>] [--keep <n>] <container>" },
+	{ "list", cmd_list, "list [<container>]" },
+	{ "rollback", cmd_rollback, "rollback <container>[@<name>|@latest]" },
+	{ "prune", cmd_prune, "prune --keep <n> <container>" },
+	{ "version", cmd_version, "version" },
+};
+
+static void
+usage (FILE *out)
+{
+	fprintf (out, "usage: dmig [-H <url>] [--store <dir>] [--json] [-q] [-v] <command> [<options>] <args>\n\n");
+	for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+		fprintf (out, "   dmig %s\n", commands[i].synopsis);
+	fprintf (out, "\n-H unix:///path/to.sock picks the engine; without it DOCKER_HOST, CONTAINER_HOST,\n"
+		      "or whichever engine at its default socket has the container.\n"
+		      "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n");
+}
+
+int
+dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
+{
+	va_list ap;
+	char *what = NULL;
+	int r;
+
+	va_start (ap, fmt);
+	r = vasprintf (&what, fmt, ap);
+	va_end (ap);
+	dmig_error_set (err, DMIG_EUSAGE, 0, "%s (usage: dmig %s)", r >= 0 ? what : "bad usage", synopsis);
+	free (what);
+	return -1;
+}
+
+static const struct command *
+find_command (const char *name)
+{
+	for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+		if (strcmp (commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' }, { "store", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },	  { "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	  { NULL, 0, NULL, 0 },
+	};
+	struct dmig_globals g = { 0 };
+	dmig_error_t err = NULL;
+	const struct command *cmd;
+	int c;
+
+	g.store = getenv ("DMIG_STORE");
+	opterr = 0;
+	/* '+': stop at the command; its own options are parsed by it. */
+	while ((c = getopt_long (argc, argv, "+:H:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			g.host = optarg;
+			break;
+		case 's':
+			g.store = optarg;
+			break;
+		case 'j':
+			g.json = true;
+			break;
+		case 'q':
+			g.quiet = true;
+			break;
+		case 'v':
+			g.verbose++;
+			break;
+		case 'h':
+			usage (stdout);
+			return 0;
+		case 'V':
+			return cmd_version (1, (char *[]){ "version", NULL }, &g, &err) < 0 ? dmig_error_report (&err) : 0;
+		case ':':
+			fprintf (stderr, "dmig: option '%s' needs a value (see 'dmig --help')\n", argv[optind - 1]);
+			return DMIG_EUSAGE;
+		default:
+			fprintf (stderr, "dmig: unknown option '%s' (see 'dmig --help')\n", argv[optind - 1]);
+			return DMIG_EUSAGE;
+		}
+	}
+	if (g.store == NULL || *g.store == '\0')
+		g.store = DMIG_DEFAULT_STORE;
+	dmig_log_set (g.quiet ? DMIG_QUIET : g.verbose ? DMIG_VERBOSE : DMIG_NORMAL);
+
+	if (optind >= argc) {
+		usage (stderr);
+		return DMIG_EUSAGE;
+	}
+	cmd = find_command (argv[optind]);
+	if (cmd == NULL) {
+		fprintf (stderr, "dmig: '%s' is not a dmig command (see 'dmig --help')\n", argv[optind]);
+		return DMIG_EUSAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* glibc: a full reset for the command's getopt */
+	if (cmd->fn (argc, argv, &g, &err) < 0)
+		return dmig_error_report (&err);
+	return 0;
+}

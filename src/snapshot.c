@@ -1,0 +1,245 @@
+/* Snapshot, restore and rollback: the engine-independent half. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "dmig.h"
+#include "fsutil.h"
+#include "log.h"
+#include "store.h"
+
+static void
+criu_version (char *out, size_t cap)
+{
+	char buf[256];
+	char *argv[] = { "criu", "--version", NULL };
+	const char *v;
+
+	snprintf (out, cap, "unknown");
+	if (dmig_run (argv, buf, sizeof (buf), 10) != 0)
+		return;
+	v = strstr (buf, "Version: ");
+	if (v) {
+		v += 9;
+		snprintf (out, cap, "%.*s", (int) strcspn (v, "\n"), v);
+	}
+}
+
+static const char *
+ctr_name (json_object *ctr)
+{
+	const char *n = dmig_json_str (ctr, "Name");
+	return n ? n + (n[0] == '/') : NULL;
+}
+
+static json_object *
+manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const char *created, bool volumes)
+{
+	json_object *m = json_object_new_object (), *vols = json_object_new_array (), *mounts, *cfg = NULL;
+	const char *image = dmig_json_str (ctr, "Image");
+	const char *image_name = dmig_json_str (ctr, "Config.Image");
+	char criu[64];
+
+	if (image_name == NULL)
+		image_name = dmig_json_str (ctr, "ImageName"); /* Podman */
+	criu_version (criu, sizeof (criu));
+	json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
+	json_object_object_add (m, "dmig_version", json_object_new_string (DMIG_VERSION));
+	json_object_object_add (m, "engine", json_object_new_string (e->ops->kind));
+	json_object_object_add (m, "engine_version", json_object_new_string (e->version));
+	json_object_object_add (m, "criu_version", json_object_new_string (criu));
+	json_object_object_add (m, "container", json_object_new_string (ctr_name (ctr)));
+	json_object_object_add (m, "container_id", json_object_new_string (dmig_json_str (ctr, "Id") ?: ""));
+	json_object_object_add (m, "name", json_object_new_string (name));
+	json_object_object_add (m, "created", json_object_new_string (created));
+	json_object_object_add (m, "image", json_object_new_string (image ? image : ""));
+	json_object_object_add (m, "image_name", json_object_new_string (image_name ? image_name : ""));
+	mounts = dmig_json_get (ctr, "Mounts");
+	for (size_t i = 0; volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type"), *vn = dmig_json_str (mt, "Name");
+		if (type && strcmp (type, "volume") == 0 && vn)
+			json_object_array_add (vols, json_object_new_string (vn));
+	}
+	json_object_object_add (m, "volumes", vols);
+	json_object_deep_copy (ctr, &cfg, NULL);
+	json_object_object_add (m, "config", cfg);
+	return m;
+}
+
+int
+dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, const struct dmig_snapshot_opts *o,
+		    struct dmig_snapshot_result *res, dmig_error_t *err)
+{
+	struct dmig_capture_opts co = { .leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes };
+	struct dmig_members *ms = calloc (1, sizeof (*ms));
+	char compact[32], iso[32], path[PATH_MAX], *staging = NULL;
+	json_object *manifest = NULL;
+	long long t0 = dmig_now_ms (), tf;
+	uint64_t need = 0, avail = 0;
+	struct stat st;
+	int ret = -1;
+
+	memset (res, 0, sizeof (*res));
+	if (ms == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	dmig_store_timestamp (compact, iso);
+	snprintf (res->name, sizeof (res->name), "%s", o->name ? o->name : compact);
+	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, res->name);
+	if (lstat (path, &st) == 0) {
+		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				      "snapshot '%s@%s' exists already: choose another --name or remove it with prune",
+				      ctr_name (ctr), res->name);
+		goto out;
+	}
+	if (e->ops->check (e, err) < 0 || e->ops->check_container (e, ctr, err) < 0)
+		goto out;
+	/* Memory, writable layer and volumes are staged, then bundled: room for
+	 * both, by the memory the container uses and its layer's size. */
+	need = (uint64_t) dmig_json_int (ctr, "SizeRw", 0) * 2 + (64u << 20);
+	if (dmig_free_bytes (dir, &avail, err) < 0)
+		goto out;
+	if (avail < need) {
+		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				      "not enough free space in %s: %llu MiB free, at least %llu MiB needed", dir,
+				      (unsigned long long) (avail >> 20), (unsigned long long) (need >> 20));
+		goto out;
+	}
+	if (dmig_store_staging (dir, &staging, err) < 0)
+		goto out;
+	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
+
+	tf = dmig_now_ms ();
+	if (e->ops->capture (e, ctr, staging, &co, ms, err) < 0)
+		goto out;
+	res->frozen_ms = dmig_now_ms () - tf;
+	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
+		goto out;
+	if (stat (path, &st) == 0)
+		res->bytes = (uint64_t) st.st_size;
+	res->total_ms = dmig_now_ms () - t0;
+	ret = 0;
+out:
+	if (staging) {
+		dmig_error_t e2 = NULL;
+		if (dmig_rm_rf (staging, &e2) < 0) {
+			dmig_warn ("%s", e2->msg);
+			dmig_error_release (&e2);
+		}
+		free (staging);
+	}
+	json_object_put (manifest);
+	free (ms);
+	return ret;
+}
+
+int
+dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err)
+{
+	json_object *manifest = NULL;
+	char *staging = NULL;
+	const char *kind, *image;
+	bool have = false;
+	int ret = -1;
+
+	if (dmig_store_staging (dir, &staging, err) < 0)
+		return -1;
+	if (dmig_bundle_unpack (bundle, staging, &manifest, err) < 0)
+		goto out;
+	kind = dmig_json_str (manifest, "engine");
+	if (kind == NULL || strcmp (kind, e->ops->kind) != 0) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' was taken with %s, not %s", bundle, kind ? kind : "?",
+				e->ops->kind);
+		goto out;
+	}
+	image = dmig_json_str (manifest, "image");
+	if (image == NULL || dmig_engine_image_exists (e, image, &have, err) < 0)
+		goto out;
+	if (!have) {
+		const char *iname = dmig_json_str (manifest, "image_name");
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				"the snapshot needs image %s (%s), which %s does not have: load it (%s load) and retry",
+				image, iname && *iname ? iname : "no name", e->ops->kind, e->ops->kind);
+		goto out;
+	}
+	ret = e->ops->restore (e, manifest, staging, err);
+out:
+	if (staging) {
+		dmig_rm_rf (staging, NULL);
+		free (staging);
+	}
+	json_object_put (manifest);
+	return ret;
+}
+
+int
+dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const char *bundle, const char *dir,
+	       dmig_error_t *err)
+{
+	struct dmig_snapshot_opts so = { .leave_running = false };
+	struct dmig_snapshot_result safety = { 0 };
+	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1];
+	json_object *manifest = NULL;
+	dmig_error_t e2 = NULL;
+	bool running = ctr && dmig_json_bool (ctr, "State.Running");
+
+	/* Refuse a damaged bundle before touching the container. */
+	if (dmig_bundle_read_manifest (bundle, &manifest, err) < 0)
+		return -1;
+	json_object_put (manifest);
+	if (e->ops->check (e, err) < 0)
+		return -1;
+
+	dmig_store_timestamp (compact, iso);
+	if (running) {
+		/* Memory, files and volumes as they are now, in case the rollback
+		 * fails; the checkpoint stops the container. */
+		snprintf (safety_name, sizeof (safety_name), "pre-rollback-%s", compact);
+		so.name = safety_name;
+		if (dmig_snapshot_take (e, ctr, dir, &so, &safety, err) < 0)
+			return dmig_error_wrap (err, "cannot take the safety snapshot");
+		snprintf (safety_path, sizeof (safety_path), "%s/%s" DMIG_BUNDLE_EXT, dir, safety_name);
+	}
+	/* Keep the old container aside until the new one runs. */
+	snprintf (aside, sizeof (aside), "%.*s-dmig-old-%.16s", DMIG_NAME_MAX - 26, name, compact);
+	if (ctr != NULL && e->ops->rename (e, name, aside, err) < 0) {
+		dmig_error_wrap (err, "cannot move the current container aside");
+		goto undo;
+	}
+	if (dmig_snapshot_restore (e, bundle, dir, err) == 0) {
+		if (ctr != NULL && e->ops->remove (e, aside, &e2) < 0) {
+			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
+			dmig_error_release (&e2);
+		}
+		if (*safety_path && unlink (safety_path) < 0)
+			dmig_warn ("could not remove the safety snapshot %s: %s", safety_path, strerror (errno));
+		return 0;
+	}
+undo:
+	if (ctr == NULL)
+		return -1;
+	if (!running) {
+		if (e->ops->rename (e, aside, name, &e2) < 0) {
+			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'", e2->msg,
+					 aside);
+			dmig_error_release (&e2);
+			return dmig_error_status (err, DMIG_ELOST);
+		}
+		return dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
+	}
+	if (e->ops->remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
+		dmig_error_wrap (err, "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
+				 e2->msg, name, safety_name);
+		dmig_error_release (&e2);
+		return dmig_error_status (err, DMIG_ELOST);
+	}
+	unlink (safety_path);
+	return dmig_error_wrap (err, "rollback failed, container '%s' runs again as it was", name);
+}

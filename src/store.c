@@ -1,0 +1,238 @@
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+
+/* mkdir with 0700, or bring an existing folder of ours to 0700. */
+static int
+private_dir (const char *path, dmig_error_t *err)
+{
+	struct stat st;
+
+	if (mkdir (path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create the store folder '%s'", path);
+	if (lstat (path, &st) < 0 || !S_ISDIR (st.st_mode))
+		return dmig_error_set (err, DMIG_EFAIL, ENOTDIR, "the store folder '%s' is not a folder", path);
+	if ((st.st_mode & 077) != 0 && chmod (path, 0700) < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot make '%s' private", path);
+	return 0;
+}
+
+int
+dmig_store_dir (const char *root, const char *engine, const char *ctr, int create, char **out, dmig_error_t *err)
+{
+	char path[PATH_MAX];
+
+	*out = NULL;
+	if (dmig_valid_container (ctr, err) < 0)
+		return -1;
+	if ((size_t) snprintf (path, sizeof (path), "%s/%s/%s", root, engine, ctr) >= sizeof (path))
+		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "store path too long");
+	if (create) {
+		char p[PATH_MAX];
+		struct stat st;
+		if (stat (root, &st) < 0 && dmig_mkdir_p (root, 0700, err) < 0)
+			return dmig_error_wrap (err, "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+		snprintf (p, sizeof (p), "%s/%s", root, engine);
+		if (private_dir (p, err) < 0 || private_dir (path, err) < 0)
+			return dmig_error_wrap (err, "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+	}
+	*out = strdup (path);
+	return *out ? 0 : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+}
+
+int
+dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err)
+{
+	char path[PATH_MAX];
+
+	snprintf (path, sizeof (path), "%s/.lock", dir);
+	*fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open the lock '%s'", path);
+	if (flock (*fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close (*fd);
+		*fd = -1;
+		if (e == EWOULDBLOCK)
+			return dmig_error_set (err, DMIG_EFAIL, 0,
+					       "another dmig is working on container '%s' (it holds %s): try again when it "
+					       "is done",
+					       ctr, path);
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot lock '%s'", path);
+	}
+	return 0;
+}
+
+void
+dmig_store_unlock (int fd)
+{
+	if (fd >= 0)
+		close (fd); /* releases the flock */
+}
+
+int
+dmig_store_staging (const char *dir, char **out, dmig_error_t *err)
+{
+	char *p = NULL;
+
+	if (asprintf (&p, "%s/.staging-XXXXXX", dir) < 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (mkdtemp (p) == NULL) { /* mkdtemp makes it 0700 */
+		int e = errno;
+		free (p);
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot create a staging folder in '%s'", dir);
+	}
+	*out = p;
+	return 0;
+}
+
+static int
+by_created (const void *a, const void *b)
+{
+	const struct dmig_snapinfo *x = a, *y = b;
+	int c = strcmp (x->created, y->created);
+	return c ? c : strcmp (x->name, y->name);
+}
+
+int
+dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
+{
+	DIR *dh = opendir (dir);
+	struct dirent *d;
+	size_t cap = 0;
+
+	memset (out, 0, sizeof (*out));
+	if (dh == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return dmig_error_set (err, DMIG_EFAIL, errno,
+				       "cannot read the store folder '%s' (choose a store with --store DIR)", dir);
+	}
+	while ((d = readdir (dh)) != NULL) {
+		size_t n = strlen (d->d_name), el = strlen (DMIG_BUNDLE_EXT);
+		struct dmig_snapinfo *s;
+		dmig_error_t e2 = NULL;
+		json_object *m = NULL;
+		char *path = NULL;
+		const char *created;
+
+		if (n <= el || d->d_name[0] == '.' || strcmp (d->d_name + n - el, DMIG_BUNDLE_EXT) != 0
+		    || n - el > DMIG_NAME_MAX)
+			continue;
+		if (asprintf (&path, "%s/%s", dir, d->d_name) < 0)
+			continue;
+		if (dmig_bundle_read_manifest (path, &m, &e2) < 0) {
+			dmig_warn ("skipping %s", e2->msg);
+			dmig_error_release (&e2);
+			free (path);
+			continue;
+		}
+		if (out->n == cap) {
+			struct dmig_snapinfo *ns = realloc (out->s, (cap = cap ? cap * 2 : 16) * sizeof (*ns));
+			if (ns == NULL) {
+				json_object_put (m);
+				free (path);
+				break;
+			}
+			out->s = ns;
+		}
+		s = &out->s[out->n++];
+		memset (s, 0, sizeof (*s));
+		memcpy (s->name, d->d_name, n - el);
+		created = dmig_json_str (m, "created");
+		snprintf (s->created, sizeof (s->created), "%s", created ? created : "");
+		s->path = path;
+		s->manifest = m;
+	}
+	closedir (dh);
+	if (out->n > 1)
+		qsort (out->s, out->n, sizeof (*out->s), by_created);
+	return 0;
+}
+
+void
+dmig_snaplist_free (struct dmig_snaplist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free (l->s[i].path);
+		json_object_put (l->s[i].manifest);
+	}
+	free (l->s);
+	memset (l, 0, sizeof (*l));
+}
+
+const struct dmig_snapinfo *
+dmig_snaplist_find (const struct dmig_snaplist *l, const char *name)
+{
+	if (l->n == 0)
+		return NULL;
+	if (name == NULL || *name == '\0')
+		return &l->s[l->n - 1];
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp (l->s[i].name, name) == 0)
+			return &l->s[i];
+	return NULL;
+}
+
+int
+dmig_store_kinds (const char *root, const char *ctr, const char *kinds[3])
+{
+	static const char *const all[] = { "docker", "podman" };
+	int n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		snprintf (path, sizeof (path), "%s/%s/%s", root, all[i], ctr);
+		if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+			kinds[n++] = all[i];
+	}
+	kinds[n] = NULL;
+	return n;
+}
+
+int
+dmig_store_prune (const struct dmig_snaplist *l, size_t keep, size_t *removed, dmig_error_t *err)
+{
+	*removed = 0;
+	for (size_t i = 0; l->n > keep && i < l->n - keep; i++) {
+		if (unlink (l->s[i].path) < 0 && errno != ENOENT)
+			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot remove '%s'", l->s[i].path);
+		dmig_debug ("removed snapshot %s", l->s[i].name);
+		(*removed)++;
+	}
+	return 0;
+}
+
+void
+dmig_store_timestamp (char compact[32], char iso[32])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime (CLOCK_REALTIME, &ts);
+	gmtime_r (&ts.tv_sec, &tm);
+	strftime (compact, 32, "%Y%m%dT%H%M%SZ", &tm);
+	/* Milliseconds keep snapshots taken in one second in order. */
+	{
+		size_t n = strftime (iso, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf (iso + n, 32 - n, ".%03dZ", (int) (ts.tv_nsec / 1000000) % 1000);
+	}
+}

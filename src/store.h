@@ -1,0 +1,45 @@
+/* The snapshot store: <root>/<engine>/<container>/<name>.dmig, 0700 folders,
+ * 0600 files, a lock per container. */
+#ifndef DMIG_STORE_H
+#define DMIG_STORE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "ref.h"
+
+#define DMIG_BUNDLE_EXT ".dmig"
+
+struct dmig_snapinfo {
+	char name[DMIG_NAME_MAX + 1];
+	char created[32]; /* UTC, ISO 8601 */
+	char *path;
+	json_object *manifest;
+};
+
+struct dmig_snaplist {
+	size_t n;
+	struct dmig_snapinfo *s; /* oldest first */
+};
+
+/* The container's folder, made (0700 all the way) when create is set. */
+int dmig_store_dir (const char *root, const char *engine, const char *ctr, int create, char **out, dmig_error_t *err);
+/* Take the container's lock, failing at once if another dmig holds it. */
+int dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err);
+void dmig_store_unlock (int fd);
+/* A fresh 0700 staging folder inside dir. */
+int dmig_store_staging (const char *dir, char **out, dmig_error_t *err);
+/* Snapshots of a container, oldest first; an absent folder is an empty list. */
+int dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err);
+void dmig_snaplist_free (struct dmig_snaplist *l);
+/* The snapshot a ref names (name "" = latest) in the list, or NULL. */
+const struct dmig_snapinfo *dmig_snaplist_find (const struct dmig_snaplist *l, const char *name);
+/* Engines ("docker", "podman") with snapshots of this container. */
+int dmig_store_kinds (const char *root, const char *ctr, const char *kinds[3]);
+/* Remove all but the newest keep snapshots; says each it removes. */
+int dmig_store_prune (const struct dmig_snaplist *l, size_t keep, size_t *removed, dmig_error_t *err);
+/* The UTC time now as 20261122T034500Z and as 2026-11-22T03:45:00Z. */
+void dmig_store_timestamp (char compact[32], char iso[32]);
+
+#endif

@@ -1,0 +1,100 @@
+# Shared by the integration tests (sourced). Every container, volume and
+# file a test makes has this run's unique prefix and is removed at exit;
+# nothing else is touched.
+set -uo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DMIG=${DMIG:-$TOP/dmig}
+COUNTER=$TOP/build/tests/counter
+IMAGE=dmig-test-counter:1
+P=dmigt$$ # unique prefix for this run
+STORE=$(mktemp -d /tmp/dmig-test-store.XXXXXX)
+TMP=$(mktemp -d /tmp/dmig-test.XXXXXX)
+declare -a MADE_CTRS=() MADE_VOLS=()
+NTEST=0
+
+sock_of() { case $1 in docker) echo /var/run/docker.sock ;; podman) echo /run/podman/podman.sock ;; esac; }
+
+# dm ENGINE ARGS...: dmig on that engine with this run's store.
+dm() {
+	local e=$1
+	shift
+	"$DMIG" -H "unix://$(sock_of "$e")" --store "$STORE" "$@"
+}
+
+cleanup() {
+	local e c v
+	for e in docker podman; do
+		command -v "$e" >/dev/null || continue
+		for c in "${MADE_CTRS[@]}"; do
+			# also the aside copies a failed rollback could leave
+			for n in $("$e" ps -a --format '{{.Names}}' 2>/dev/null | grep -x -- "$c\(-dmig-old-.*\)\?"); do
+				"$e" rm -f "$n" >/dev/null 2>&1
+			done
+		done
+		for v in "${MADE_VOLS[@]}"; do "$e" volume rm -f "$v" >/dev/null 2>&1; done
+	done
+	rm -rf "$STORE" "$TMP"
+}
+trap cleanup EXIT
+
+ensure_image() { "$TOP/tests/integration/image.sh" "$1" "$IMAGE" "$COUNTER"; }
+
+# run_ctr ENGINE NAME [engine run options...] -- CMD...: start a test container.
+run_ctr() {
+	local e=$1 name=$2
+	shift 2
+	MADE_CTRS+=("$name")
+	"$e" run -d --name "$name" --network none "$@" >/dev/null
+}
+track_vol() { MADE_VOLS+=("$1"); }
+
+# Test bookkeeping: t NAME FUNC runs FUNC in a subshell with set -e.
+t() {
+	local name=$1
+	shift
+	NTEST=$((NTEST + 1))
+	if (set -e; "$@") >"$TMP/out" 2>&1; then
+		echo "ok $NTEST - $name"
+	else
+		echo "not ok $NTEST - $name"
+		sed 's/^/#   /' "$TMP/out" | tail -n 40
+	fi
+}
+fail() { echo "FAIL: $*" >&2; return 1; }
+
+# wait_until SECONDS CMD...: poll CMD until it succeeds.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# log_consecutive ENGINE CTR FILE: the count lines are 1..N with no gap or
+# repeat; prints N.
+log_consecutive() {
+	"$1" exec "$2" cat "$3" | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap or repeat after " p ": " $1 > "/dev/stderr"; bad = 1 } p = $1 } END { print p; exit bad }'
+}
+
+last_count() { "$1" exec "$2" sh -c "grep -E '^[0-9]+\$' $3 | tail -n 1"; }
+
+# check_pattern ENGINE CTR FILE: ask the counter (PID 1) to verify its memory.
+check_pattern() {
+	local before
+	before=$("$1" exec "$2" grep -c pattern "$3" || true)
+	"$1" exec "$2" kill -USR1 1
+	wait_until 10 sh -c "[ \$($1 exec $2 grep -c pattern $3) -gt $before ]" || fail "no pattern answer"
+	"$1" exec "$2" tail -n 5 "$3" | grep -q '^pattern ok$' || fail "memory pattern does not verify: $("$1" exec "$2" grep pattern "$3")"
+}
+
+# expect_exit CODE CMD...: run CMD, require exit CODE and a one-line stderr.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$TMP/stderr")"
+	[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "expected one line on stderr, got: $(cat "$TMP/stderr")"
+	grep -q '^dmig: ' "$TMP/stderr" || fail "stderr does not start with 'dmig: ': $(cat "$TMP/stderr")"
+}
