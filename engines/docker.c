@@ -289,37 +289,16 @@ restore_volumes (struct dmig_engine *e, json_object *manifest, const char *stagi
 
 	for (size_t i = 0; vols && i < json_object_array_length (vols); i++) {
 		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
-		json_object *v = NULL, *body;
-		char path[512], member[DMIG_MEMBER_NAME_MAX];
-		const char *mp;
-		int st;
+		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
+		int r;
 
-		snprintf (path, sizeof (path), API "/volumes/%s", vname);
-		st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
-		if (st < 0)
-			return -1;
-		if (st == 404) {
-			json_object_put (v);
-			body = json_object_new_object ();
-			json_object_object_add (body, "Name", json_object_new_string (vname));
-			st = dmig_engine_must (e, "POST", API "/volumes/create", body, DMIG_API_TIMEOUT_MS, &v, err);
-			json_object_put (body);
-			if (st < 0)
-				return dmig_error_wrap (err, "cannot create volume '%s'", vname);
-		} else if (st != 200) {
-			dmig_engine_fail (e, st, v, err, "cannot inspect volume '%s'", vname);
-			json_object_put (v);
-			return -1;
-		}
-		mp = dmig_json_str (v, "Mountpoint");
 		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
-		if (mp == NULL || dmig_empty_dir (mp, err) < 0 || extract_member (staging, member, mp, err) < 0) {
-			if (mp == NULL)
-				dmig_error_set (err, DMIG_EFAIL, 0, "volume '%s' has no mount point", vname);
-			json_object_put (v);
+		if (dmig_engine_volume_prepare (e, vname, &mp, err) < 0)
+			return -1;
+		r = extract_member (staging, member, mp, err);
+		free (mp);
+		if (r < 0)
 			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
-		}
-		json_object_put (v);
 	}
 	return 0;
 }

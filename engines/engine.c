@@ -6,8 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "ref.h"
+
+#include "fsutil.h"
 #include "log.h"
 
 static const char *
@@ -131,6 +141,86 @@ dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, d
 		dmig_engine_fail (e, st, ans, err, "cannot inspect image %s", id);
 	json_object_put (ans);
 	return st == 200 || st == 404 ? 0 : -1;
+}
+
+int
+dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
+{
+	/* Both engines serve Docker's volume API. */
+	json_object *v = NULL, *body;
+	const char *mp;
+	char path[512];
+	int st;
+
+	*mountpoint = NULL;
+	if (dmig_valid_container (name, err) < 0)
+		return -1;
+	snprintf (path, sizeof (path), "/v1.41/volumes/%s", name);
+	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+	if (st < 0)
+		return -1;
+	if (st == 404) {
+		json_object_put (v);
+		v = NULL;
+		body = json_object_new_object ();
+		json_object_object_add (body, "Name", json_object_new_string (name));
+		st = dmig_engine_must (e, "POST", "/v1.41/volumes/create", body, DMIG_API_TIMEOUT_MS, &v, err);
+		json_object_put (body);
+		if (st < 0)
+			return dmig_error_wrap (err, "cannot create volume '%s'", name);
+	} else if (st != 200) {
+		dmig_engine_fail (e, st, v, err, "cannot inspect volume '%s'", name);
+		json_object_put (v);
+		return -1;
+	}
+	mp = dmig_json_str (v, "Mountpoint");
+	if (mp == NULL || *mp != '/') {
+		json_object_put (v);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "volume '%s' has no local mount point", name);
+	}
+	*mountpoint = strdup (mp);
+	json_object_put (v);
+	if (*mountpoint == NULL || dmig_empty_dir (*mountpoint, err) < 0) {
+		free (*mountpoint);
+		*mountpoint = NULL;
+		return dmig_error_wrap (err, "cannot empty volume '%s'", name);
+	}
+	return 0;
+}
+
+int
+dmig_netns_lo_up (int pid, dmig_error_t *err)
+{
+	char ns[64];
+	int fd, sock, status = 0;
+	pid_t child;
+
+	snprintf (ns, sizeof (ns), "/proc/%d/ns/net", pid);
+	fd = open (ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open %s", ns);
+	/* setns changes the calling thread: do it in a child. */
+	child = fork ();
+	if (child < 0) {
+		close (fd);
+		return dmig_error_set (err, DMIG_EFAIL, errno, "fork");
+	}
+	if (child == 0) {
+		struct ifreq ifr = { 0 };
+		if (setns (fd, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+			_exit (1);
+		snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
+		if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+			_exit (2);
+		ifr.ifr_flags |= IFF_UP;
+		_exit (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0);
+	}
+	close (fd);
+	while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot bring up loopback in the network namespace of %d", pid);
+	return 0;
 }
 
 int

@@ -71,6 +71,12 @@ int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **
 /* Whether an image with this ID exists. */
 int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 
+/* Make volume `name` exist and be empty (it gets a snapshot's content);
+ * *mountpoint (free it) is where its files live on this host. */
+int dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
+/* Bring up the loopback interface in the network namespace of process pid. */
+int dmig_netns_lo_up (int pid, dmig_error_t *err);
+
 /* One API call. Returns the HTTP status (any), or < 0 when no answer came.
  * *out (may be NULL) gets the parsed JSON answer when there is one. */
 int dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,

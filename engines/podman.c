@@ -1,20 +1,253 @@
-/* Podman: the libpod API exports a checkpoint with the writable layer and
- * named volumes inside, and restores such an export by import. */
+/* Podman: the libpod API exports a checkpoint that already holds the
+ * writable layer (rootfs diff, deleted files) and named volumes, and restores
+ * such an export by import. A consistent snapshot is an export that stops
+ * the container, then a restore in place from the kept checkpoint. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
+#include "log.h"
 
 #define API "/v4.0.0/libpod"
+/* Established TCP connections are checkpointed and restored, not refused. */
+#define CRIU_OPTS "&tcpEstablished=true"
 
 static int
-podman_todo (struct dmig_engine *e, dmig_error_t *err)
+podman_check (struct dmig_engine *e, dmig_error_t *err)
 {
+	if (dmig_engine_must (e, "GET", API "/_ping", NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	return 0;
+}
+
+static int
+podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (ctr, "Name");
+
 	(void) e;
-	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "Podman is not supported by this build of dmig yet");
+	if (!dmig_json_bool (ctr, "State.Running"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
+	if (dmig_json_bool (ctr, "Config.Tty"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				       "container '%s' has a terminal (-t): dmig cannot carry it", name);
+	return 0;
+}
+
+static int
+to_sink (void *arg, const char *buf, size_t len)
+{
+	struct dmig_sink *s = arg;
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write (s->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		left -= (size_t) n;
+	}
+	dmig_digest_update (s->digest, buf, len);
+	s->bytes += len;
+	return 0;
+}
+
+static ssize_t
+from_fd (void *arg, char *buf, size_t len)
+{
+	int fd = *(int *) arg;
+	ssize_t n;
+
+	while ((n = read (fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+/* A streamed call with a JSON error answer turned into an error. */
+static int
+stream_call (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err)
+{
+	struct dmig_http_resp resp;
+	json_object *ans = NULL;
+
+	req->timeout_ms = DMIG_CRIU_TIMEOUT_MS;
+	if (dmig_http_request (e->http, req, &resp, err) < 0)
+		return dmig_error_wrap (err, "%s", what);
+	if (resp.status >= 200 && resp.status < 300) {
+		dmig_http_resp_free (&resp);
+		return 0;
+	}
+	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
+		ans = NULL;
+	dmig_engine_fail (e, (int) resp.status, ans, err, "%s", what);
+	json_object_put (ans);
+	dmig_http_resp_free (&resp);
+	return -1;
+}
+
+static void
+loopback_up (struct dmig_engine *e, const char *name)
+{
+	json_object *ctr = NULL;
+	dmig_error_t err = NULL;
+	int pid;
+
+	/* Podman restores a network namespace with loopback down. */
+	if (dmig_engine_inspect (e, name, &ctr, &err) == 0 && ctr != NULL
+	    && (pid = (int) dmig_json_int (ctr, "State.Pid", 0)) > 0 && dmig_netns_lo_up (pid, &err) == 0) {
+		json_object_put (ctr);
+		return;
+	}
+	dmig_warn ("container '%s' may have its loopback down%s%s", name, err ? ": " : "", err ? err->msg : "");
+	dmig_error_release (&err);
+	json_object_put (ctr);
+}
+
+static int
+podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
+		struct dmig_members *ms, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (ctr, "Name"), *id = dmig_json_str (ctr, "Id");
+	struct dmig_http_req req = { .method = "POST", .write = to_sink };
+	struct dmig_sink sink;
+	char path[512];
+	int r;
+
+	if (name == NULL || id == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's name");
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
+		  o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	if (dmig_member_begin (staging, "checkpoint.tar", &sink, err) < 0)
+		return -1;
+	req.path = path;
+	req.arg = &sink;
+	r = stream_call (e, &req, "checkpoint failed", err);
+	if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
+		return -1; /* a failed checkpoint leaves the container running */
+	if (!o->leave_running)
+		return 0;
+	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
+	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+		dmig_error_wrap (err, "container '%s' is stopped: resuming it from its checkpoint failed; try 'podman "
+				      "container restore --keep %s'",
+				 name, name);
+		return dmig_error_status (err, DMIG_ELOST);
+	}
+	loopback_up (e, id);
+	return 0;
+}
+
+static int
+podman_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), API "/containers/%s?force=true&v=false&timeout=0", name);
+	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st >= 0 && st != 200 && st != 204 && st != 404)
+		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
+	json_object_put (ans);
+	return st == 200 || st == 204 || st == 404 ? 0 : -1;
+}
+
+static int
+podman_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
+{
+	char path[512], *q = dmig_http_escape (to);
+	int r;
+
+	snprintf (path, sizeof (path), API "/containers/%s/rename?name=%s", from, q ? q : "");
+	free (q);
+	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
+	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
+}
+
+/* The export carries volumes/<name>.tar; dmig fills the volumes itself so
+ * that a volume that exists (rollback) gets the snapshot's content too. */
+static int
+restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	json_object *vols = dmig_json_get (manifest, "volumes");
+
+	for (size_t i = 0; vols && i < json_object_array_length (vols); i++) {
+		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
+		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
+		bool found = false;
+		int fd, r;
+
+		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
+		if (dmig_engine_volume_prepare (e, vname, &mp, err) < 0)
+			return -1;
+		fd = dmig_member_open (staging, "checkpoint.tar", err);
+		r = fd < 0 ? -1 : dmig_archive_extract_nested (fd, member, mp, &found, err);
+		if (fd >= 0)
+			close (fd);
+		free (mp);
+		if (r < 0)
+			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
+		if (!found)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint lacks volume '%s'", vname);
+	}
+	return 0;
+}
+
+static int
+podman_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (manifest, "container");
+	struct dmig_http_req req = { .method = "POST", .read = from_fd, .content_type = "application/x-tar" };
+	json_object *exists = NULL;
+	char path[512], *q;
+	int fd, r;
+
+	if (name == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest names no container");
+	if (dmig_engine_inspect (e, name, &exists, err) < 0)
+		return -1;
+	if (exists != NULL) {
+		json_object_put (exists);
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists already", name);
+	}
+	if (restore_volumes (e, manifest, staging, err) < 0)
+		return -1;
+	fd = dmig_member_open (staging, "checkpoint.tar", err);
+	if (fd < 0)
+		return -1;
+	q = dmig_http_escape (name);
+	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS,
+		  q ? q : "");
+	free (q);
+	req.path = path;
+	req.arg = &fd;
+	r = stream_call (e, &req, "restore failed", err);
+	close (fd);
+	if (r < 0) {
+		dmig_error_t e2 = NULL;
+		if (podman_remove (e, name, &e2) < 0) {
+			dmig_warn ("could not remove the half-made container '%s': %s", name, e2->msg);
+			dmig_error_release (&e2);
+		}
+		return -1;
+	}
+	loopback_up (e, name);
+	return 0;
 }
 
 const struct dmig_engine_ops dmig_podman_ops = {
 	.kind = "podman",
 	.api = API,
-	.check = podman_todo,
+	.check = podman_check,
+	.check_container = podman_check_container,
+	.capture = podman_capture,
+	.restore = podman_restore,
+	.rename = podman_rename,
+	.remove = podman_remove,
 };

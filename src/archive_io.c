@@ -213,26 +213,20 @@ name_escapes (const char *name)
 	return 0;
 }
 
-int
-dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
+/* Extract every entry of an opened archive into dest. */
+static int
+extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 {
-	struct archive *in = archive_read_new ();
 	struct archive *disk = archive_write_disk_new ();
 	struct archive_entry *e;
 	int cwd = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int ret = -1, r;
 
-	if (in == NULL || disk == NULL || cwd < 0) {
+	if (disk == NULL || cwd < 0) {
 		dmig_error_set (err, DMIG_EFAIL, errno, "cannot start extracting into %s", dest);
 		goto out;
 	}
-	archive_read_support_format_tar (in);
-	archive_read_support_filter_zstd (in);
 	archive_write_disk_set_options (disk, DMIG_EXTRACT_SECURE | DMIG_EXTRACT_KEEP);
-	if (archive_read_open_fd (in, fd, BUFSZ) != ARCHIVE_OK) {
-		arc_fail (err, in, "cannot read the archive");
-		goto out;
-	}
 	/* Names are relative to dest: libarchive refuses absolute ones. */
 	if (chdir (dest) < 0) {
 		dmig_error_set (err, DMIG_EFAIL, errno, "cannot enter %s", dest);
@@ -285,8 +279,92 @@ back:
 out:
 	if (cwd >= 0)
 		close (cwd);
-	archive_read_free (in);
 	archive_write_free (disk);
+	return ret;
+}
+
+static struct archive *
+tar_reader (void)
+{
+	struct archive *a = archive_read_new ();
+
+	if (a != NULL) {
+		archive_read_support_format_tar (a);
+		archive_read_support_filter_zstd (a);
+	}
+	return a;
+}
+
+int
+dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
+{
+	struct archive *in = tar_reader ();
+	int ret = -1;
+
+	if (in == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (archive_read_open_fd (in, fd, BUFSZ) != ARCHIVE_OK)
+		arc_fail (err, in, "cannot read the archive");
+	else
+		ret = extract_all (in, dest, err);
+	archive_read_free (in);
+	return ret;
+}
+
+/* The inner archive reads the outer one's current entry. */
+static la_ssize_t
+nested_read (struct archive *a, void *arg, const void **buf)
+{
+	struct archive *outer = arg;
+	size_t len;
+	la_int64_t off;
+	int r = archive_read_data_block (outer, buf, &len, &off);
+
+	(void) off;
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN) {
+		archive_set_error (a, EIO, "%s", archive_error_string (outer));
+		return -1;
+	}
+	return (la_ssize_t) len;
+}
+
+int
+dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool *found, dmig_error_t *err)
+{
+	struct archive *outer = tar_reader (), *inner = NULL;
+	struct archive_entry *e;
+	int ret = -1, r;
+
+	*found = false;
+	if (outer == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (archive_read_open_fd (outer, fd, BUFSZ) != ARCHIVE_OK) {
+		arc_fail (err, outer, "cannot read the archive");
+		goto out;
+	}
+	while ((r = archive_read_next_header (outer, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname (e);
+		if (name == NULL || strcmp (name, member) != 0 || archive_entry_filetype (e) != AE_IFREG)
+			continue;
+		*found = true;
+		inner = tar_reader ();
+		if (inner == NULL || archive_read_open (inner, outer, NULL, nested_read, NULL) != ARCHIVE_OK) {
+			arc_fail (err, inner ? inner : outer, member);
+			goto out;
+		}
+		ret = extract_all (inner, dest, err);
+		goto out;
+	}
+	if (r != ARCHIVE_EOF)
+		arc_fail (err, outer, "corrupt archive");
+	else
+		ret = 0;
+out:
+	if (inner)
+		archive_read_free (inner);
+	archive_read_free (outer);
 	return ret;
 }
 

@@ -26,6 +26,11 @@ int dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t
  * link out of dest; owners, modes, times and xattrs kept. */
 int dmig_archive_extract (int fd, const char *dest, dmig_error_t *err);
 
+/* Extract the tar stored as member `member` of the tar read from fd (a tar
+ * in a tar, as Podman's export holds volumes), as dmig_archive_extract does.
+ * *found tells whether the member was there. */
+int dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool *found, dmig_error_t *err);
+
 /* Outer bundle streams: a tar, zstd-compressed when written. */
 struct dmig_tar_writer;
 int dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_error_t *err);

@@ -21,6 +21,11 @@ dm() {
 	"$DMIG" -H "unix://$(sock_of "$e")" --store "$STORE" "$@"
 }
 
+# rm_ctr ENGINE NAME: remove at once (the counter ignores SIGTERM as PID 1).
+rm_ctr() {
+	if [ "$1" = podman ]; then podman rm -f -t 0 "$2" >/dev/null 2>&1; else docker rm -f "$2" >/dev/null 2>&1; fi
+}
+
 cleanup() {
 	local e c v
 	for e in docker podman; do
@@ -28,7 +33,7 @@ cleanup() {
 		for c in "${MADE_CTRS[@]}"; do
 			# also the aside copies a failed rollback could leave
 			for n in $("$e" ps -a --format '{{.Names}}' 2>/dev/null | grep -x -- "$c\(-dmig-old-.*\)\?"); do
-				"$e" rm -f "$n" >/dev/null 2>&1
+				rm_ctr "$e" "$n"
 			done
 		done
 		for v in "${MADE_VOLS[@]}"; do "$e" volume rm -f "$v" >/dev/null 2>&1; done
@@ -86,7 +91,7 @@ check_pattern() {
 	before=$("$1" exec "$2" grep -c pattern "$3" || true)
 	"$1" exec "$2" kill -USR1 1
 	wait_until 10 sh -c "[ \$($1 exec $2 grep -c pattern $3) -gt $before ]" || fail "no pattern answer"
-	"$1" exec "$2" tail -n 5 "$3" | grep -q '^pattern ok$' || fail "memory pattern does not verify: $("$1" exec "$2" grep pattern "$3")"
+	[ "$("$1" exec "$2" grep pattern "$3" | tail -n 1)" = "pattern ok" ] || fail "memory pattern does not verify: $("$1" exec "$2" grep pattern "$3")"
 }
 
 # expect_exit CODE CMD...: run CMD, require exit CODE and a one-line stderr.

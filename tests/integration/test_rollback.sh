@@ -69,7 +69,7 @@ removed_container() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	dm "$e" snapshot --name keepme "$c" >/dev/null
 	snap_count=$(last_count "$e" "$c" /data/log)
-	"$e" rm -f "$c" >/dev/null
+	rm_ctr "$e" "$c"
 	dm "$e" rollback "$c" >/dev/null
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ]
 	sleep 0.5
@@ -93,7 +93,7 @@ keep_and_prune() {
 	[ "$(stat -c %a "$STORE/$e/$c/$newest.dmig")" = 600 ]
 }
 
-for e in ${DMIG_ENGINES:-docker}; do
+for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
 	t "$e: snapshot, change memory files and volume, rollback" state_roundtrip "$e"
 	t "$e: multi-process container rolls back" multi_process "$e"
