@@ -79,7 +79,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	int c, header = 0, ret = 0;
 	struct stat st;
 
-	while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
 			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
 		g->json = true;

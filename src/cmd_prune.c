@@ -21,7 +21,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	size_t total = 0;
 	int c;
 
-	while ((c = getopt_long (argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long (argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'k') {
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;

@@ -21,7 +21,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	long long t0 = dmig_now_ms ();
 	int c, ret = -1;
 
-	while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
 			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
 		g->json = true;

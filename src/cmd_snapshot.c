@@ -27,7 +27,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	const char *name;
 	int c, ret = -1;
 
-	while ((c = getopt_long (argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long (argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (dmig_valid_snapshot (optarg, err) < 0)

@@ -32,21 +32,6 @@ usage (FILE *out)
 		      "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n");
 }
 
-int
-dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
-{
-	va_list ap;
-	char *what = NULL;
-	int r;
-
-	va_start (ap, fmt);
-	r = vasprintf (&what, fmt, ap);
-	va_end (ap);
-	dmig_error_set (err, DMIG_EUSAGE, 0, "%s (usage: dmig %s)", r >= 0 ? what : "bad usage", synopsis);
-	free (what);
-	return -1;
-}
-
 static const struct command *
 find_command (const char *name)
 {

@@ -1,0 +1,353 @@
+// WRAP: dmig_http_request
+/* Engines through a scripted HTTP seam: requests made, answers judged. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "log.h"
+
+/* The script: each call must match the next step, and gets its answer. */
+struct step {
+	const char *method;
+	const char *path; /* prefix the request path must start with */
+	int status;	  /* < 0: no answer at all (transport error) */
+	const char *body;
+	const char *stream; /* bytes handed to req->write, for streamed answers */
+	char seen_body[4096];
+	char seen_path[512];
+};
+static struct step script[16];
+static size_t nsteps, next_step;
+
+int __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
+			      dmig_error_t *err);
+int
+__wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
+			  dmig_error_t *err)
+{
+	struct step *s;
+	(void) h;
+	memset (resp, 0, sizeof (*resp));
+	if (next_step >= nsteps)
+		fail_msg ("unexpected request %s %s", req->method, req->path);
+	s = &script[next_step++];
+	assert_string_equal (req->method, s->method);
+	if (strncmp (req->path, s->path, strlen (s->path)) != 0)
+		fail_msg ("request %s, expected %s", req->path, s->path);
+	snprintf (s->seen_path, sizeof (s->seen_path), "%s", req->path);
+	if (req->body)
+		snprintf (s->seen_body, sizeof (s->seen_body), "%.*s", (int) req->body_len, req->body);
+	if (s->status < 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine");
+	resp->status = s->status;
+	if (s->stream && req->write && s->status < 300) {
+		if (req->write (req->arg, s->stream, strlen (s->stream)) < 0)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "write failed");
+		return 0;
+	}
+	resp->body = strdup (s->body ? s->body : "");
+	resp->len = strlen (resp->body);
+	return 0;
+}
+
+static void
+expect (const char *method, const char *path, int status, const char *body)
+{
+	script[nsteps++] = (struct step) { .method = method, .path = path, .status = status, .body = body };
+}
+
+static char sock[64];
+
+static int
+setup (void **state)
+{
+	int fd;
+	(void) state;
+	nsteps = next_step = 0;
+	memset (script, 0, sizeof (script));
+	snprintf (sock, sizeof (sock), "/tmp/dmig-sock-XXXXXX");
+	fd = mkstemp (sock);
+	assert_true (fd >= 0);
+	close (fd);
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void) state;
+	unlink (sock);
+	assert_int_equal (next_step, nsteps); /* every scripted call was made */
+	return 0;
+}
+
+static struct dmig_engine *
+open_engine (const char *version_body)
+{
+	struct dmig_engine *e = NULL;
+	dmig_error_t err = NULL;
+	char url[128];
+	expect ("GET", "/version", 200, version_body);
+	snprintf (url, sizeof (url), "unix://%s", sock);
+	if (dmig_engine_open (url, &e, &err) < 0)
+		fail_msg ("open: %s", err->msg);
+	return e;
+}
+
+#define DOCKER_VERSION "{\"Version\":\"20.10.24\",\"Components\":[{\"Name\":\"Engine\"}]}"
+#define PODMAN_VERSION "{\"Version\":\"4.3.1\",\"Components\":[{\"Name\":\"Podman Engine\"}]}"
+
+static void
+tells_engines_apart (void **state)
+{
+	struct dmig_engine *e;
+	(void) state;
+	e = open_engine (DOCKER_VERSION);
+	assert_string_equal (e->ops->kind, "docker");
+	assert_string_equal (e->version, "20.10.24");
+	dmig_engine_close (e);
+	e = open_engine (PODMAN_VERSION);
+	assert_string_equal (e->ops->kind, "podman");
+	dmig_engine_close (e);
+}
+
+static void
+missing_socket_and_bad_url (void **state)
+{
+	struct dmig_engine *e = NULL;
+	dmig_error_t err = NULL;
+	(void) state;
+	assert_int_equal (dmig_engine_open ("unix:///nonexistent/engine.sock", &e, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "no engine socket at /nonexistent/engine.sock"));
+	dmig_error_release (&err);
+	assert_int_equal (dmig_engine_open ("tcp://1.2.3.4:2375", &e, &err), -1);
+	assert_int_equal (err->status, DMIG_EUSAGE);
+	dmig_error_release (&err);
+	/* a socket nobody answers on */
+	char url[128];
+	snprintf (url, sizeof (url), "unix://%s", sock);
+	expect ("GET", "/version", -1, NULL);
+	assert_int_equal (dmig_engine_open (url, &e, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+}
+
+static void
+docker_needs_experimental (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	dmig_error_t err = NULL;
+	(void) state;
+	expect ("GET", "/v1.41/info", 200, "{\"ExperimentalBuild\":false,\"DockerRootDir\":\"/var/lib/docker\"}");
+	assert_int_equal (e->ops->check (e, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "experimental"));
+	dmig_error_release (&err);
+	expect ("GET", "/v1.41/info", 200, "{\"ExperimentalBuild\":true}");
+	assert_int_equal (e->ops->check (e, &err), 0);
+	dmig_engine_close (e);
+}
+
+static void
+inspect_answers (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	dmig_error_t err = NULL;
+	json_object *c = NULL;
+	(void) state;
+	expect ("GET", "/v1.41/containers/web/json", 404, "{\"message\":\"No such container: web\"}");
+	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), 0);
+	assert_null (c);
+	expect ("GET", "/v1.41/containers/web/json", 200, "{\"Id\":\"abc\",\"Name\":\"/web\"}");
+	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), 0);
+	assert_string_equal (dmig_json_str (c, "Id"), "abc");
+	json_object_put (c);
+	expect ("GET", "/v1.41/containers/web/json", 500, "{\"message\":\"daemon on fire\"}");
+	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), -1);
+	assert_non_null (strstr (err->msg, "daemon on fire"));
+	assert_non_null (strstr (err->msg, "500"));
+	dmig_error_release (&err);
+	expect ("GET", "/v1.41/containers/web/json", 500, "plain text failure");
+	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), -1);
+	assert_non_null (strstr (err->msg, "plain text failure"));
+	dmig_error_release (&err);
+	expect ("GET", "/v1.41/containers/web/json", -1, NULL);
+	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), -1);
+	assert_non_null (strstr (err->msg, "cannot connect"));
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+}
+
+static void
+docker_refuses_what_it_cannot_carry (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	dmig_error_t err = NULL;
+	struct {
+		const char *json, *says;
+	} cases[] = {
+		{ "{\"Name\":\"/w\",\"State\":{\"Running\":false},\"GraphDriver\":{\"Name\":\"overlay2\"}}", "not running" },
+		{ "{\"Name\":\"/w\",\"State\":{\"Running\":true},\"Config\":{\"Tty\":true},\"GraphDriver\":{\"Name\":"
+		  "\"overlay2\"}}",
+		  "terminal" },
+		{ "{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"vfs\"}}", "overlay2" },
+	};
+	(void) state;
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		json_object *c = json_tokener_parse (cases[i].json);
+		assert_int_equal (e->ops->check_container (e, c, &err), -1);
+		assert_int_equal (err->status, DMIG_EPREFLIGHT);
+		if (strstr (err->msg, cases[i].says) == NULL)
+			fail_msg ("'%s' does not say '%s'", err->msg, cases[i].says);
+		dmig_error_release (&err);
+		json_object_put (c);
+	}
+	json_object *ok = json_tokener_parse ("{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
+					      "\"overlay2\"}}");
+	assert_int_equal (e->ops->check_container (e, ok, &err), 0);
+	json_object_put (ok);
+	dmig_engine_close (e);
+}
+
+static void
+remove_is_idempotent (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	dmig_error_t err = NULL;
+	(void) state;
+	expect ("DELETE", "/v1.41/containers/web?force=true", 404, "{\"message\":\"No such container\"}");
+	assert_int_equal (e->ops->remove (e, "web", &err), 0);
+	expect ("DELETE", "/v1.41/containers/web?force=true", 409, "{\"message\":\"removal in progress\"}");
+	assert_int_equal (e->ops->remove (e, "web", &err), -1);
+	assert_non_null (strstr (err->msg, "removal in progress"));
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+}
+
+/* Podman's snapshot: export with keep, streamed into a hashed member, then a
+ * restore in place; a failed restore in place is reported as state lost. */
+static void
+podman_capture_requests (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	struct dmig_capture_opts o = { .leave_running = true };
+	struct dmig_members ms = { 0 };
+	dmig_error_t err = NULL;
+	char staging[64];
+	json_object *c = json_tokener_parse ("{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true}}");
+	(void) state;
+
+	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+	assert_non_null (mkdtemp (staging));
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
+	script[nsteps - 1].stream = "tar bytes of the export";
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), 0);
+	assert_non_null (strstr (script[1].seen_path, "tcpEstablished=true"));
+	assert_int_equal (ms.n, 1);
+	assert_string_equal (ms.m[0].name, "checkpoint.tar");
+	assert_int_equal (ms.m[0].size, strlen ("tar bytes of the export"));
+	/* sha256sum of "tar bytes of the export" */
+	assert_string_equal (ms.m[0].sha256, "3e872b9e94acef6b2f8617a9a3c2e528fb65f046e2b8cb2a961af30cc35bb915");
+
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
+	script[nsteps - 1].stream = "x";
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 500, "{\"cause\":\"criu failed\"}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_ELOST);
+	assert_non_null (strstr (err->msg, "criu failed"));
+	assert_non_null (strstr (err->msg, "podman container restore --keep db"));
+	dmig_error_release (&err);
+
+	/* a failed checkpoint leaves the container running: a plain failure */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"dump failed\"}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_int_equal (ms.n, 0);
+	dmig_error_release (&err);
+
+	dmig_rm_rf (staging, NULL);
+	json_object_put (c);
+	dmig_engine_close (e);
+}
+
+/* Docker's snapshot unpauses even when the checkpoint fails. */
+static void
+docker_unpauses_after_failed_checkpoint (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	struct dmig_capture_opts o = { .leave_running = true };
+	struct dmig_members ms = { 0 };
+	dmig_error_t err = NULL;
+	char staging[64], upper[64], body[1024];
+	(void) state;
+
+	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
+	assert_non_null (mkdtemp (staging));
+	assert_non_null (mkdtemp (upper));
+	snprintf (body, sizeof (body),
+		  "{\"Id\":\"abc\",\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"overlay2\","
+		  "\"Data\":{\"UpperDir\":\"%s\"}}}",
+		  upper);
+	json_object *c = json_tokener_parse (body);
+	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed: type NOTIFY\"}");
+	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_non_null (strstr (err->msg, "criu failed"));
+	assert_non_null (strstr (err->msg, "CRIU log"));
+	if (strstr (script[2].seen_body, "\"Exit\":false") == NULL)
+		fail_msg ("checkpoint body: %s", script[2].seen_body);
+	dmig_error_release (&err);
+	/* and if unpausing fails too, the message says how to recover */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
+	expect ("POST", "/v1.41/containers/abc/unpause", 500, "{\"message\":\"cannot unpause\"}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_ELOST);
+	assert_non_null (strstr (err->msg, "docker unpause abc"));
+	dmig_error_release (&err);
+	dmig_rm_rf (staging, NULL);
+	dmig_rm_rf (upper, NULL);
+	json_object_put (c);
+	dmig_engine_close (e);
+}
+
+int
+main (void)
+{
+	dmig_log_set (DMIG_QUIET);
+#define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T (tells_engines_apart),     T (missing_socket_and_bad_url), T (docker_needs_experimental),
+		T (inspect_answers),	     T (docker_refuses_what_it_cannot_carry), T (remove_is_idempotent),
+		T (podman_capture_requests), T (docker_unpauses_after_failed_checkpoint),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
