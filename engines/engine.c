@@ -352,9 +352,8 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		if (a != b)
 			*out = a ? running[0] : running[1];
 		else {
-			dmig_error_set (err, DMIG_EFAIL, 0,
-					"no container '%s' in Docker or Podman%s: choose the engine with -H", name,
-					a ? " and both have snapshots of that name" : "");
+			dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in Docker or Podman%s", name,
+					a ? ", and both have snapshots of that name: choose the engine with -H" : "");
 			goto fail;
 		}
 	} else {

@@ -146,7 +146,7 @@ dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
 		return -1;
 	posix_spawn_file_actions_init (&fa);
 	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen (&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
 	if (posix_spawnp (&pid, argv[0], &fa, NULL, argv, environ) != 0) {
 		posix_spawn_file_actions_destroy (&fa);
 		close (pipefd[0]);

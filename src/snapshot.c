@@ -10,27 +10,11 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "criu.h"
 #include "dmig.h"
 #include "fsutil.h"
 #include "log.h"
 #include "store.h"
-
-static void
-criu_version (char *out, size_t cap)
-{
-	char buf[256];
-	char *argv[] = { "criu", "--version", NULL };
-	const char *v;
-
-	snprintf (out, cap, "unknown");
-	if (dmig_run (argv, buf, sizeof (buf), 10) != 0)
-		return;
-	v = strstr (buf, "Version: ");
-	if (v) {
-		v += 9;
-		snprintf (out, cap, "%.*s", (int) strcspn (v, "\n"), v);
-	}
-}
 
 static const char *
 ctr_name (json_object *ctr)
@@ -49,7 +33,8 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 
 	if (image_name == NULL)
 		image_name = dmig_json_str (ctr, "ImageName"); /* Podman */
-	criu_version (criu, sizeof (criu));
+	if (dmig_criu_check (criu, sizeof (criu), NULL) < 0)
+		snprintf (criu, sizeof (criu), "unknown");
 	json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
 	json_object_object_add (m, "dmig_version", json_object_new_string (DMIG_VERSION));
 	json_object_object_add (m, "engine", json_object_new_string (e->ops->kind));
@@ -80,7 +65,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 {
 	struct dmig_capture_opts co = { .leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes };
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
-	char compact[32], iso[32], path[PATH_MAX], *staging = NULL;
+	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
 	long long t0 = dmig_now_ms (), tf;
 	uint64_t need = 0, avail = 0;
@@ -99,7 +84,8 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 				      ctr_name (ctr), res->name);
 		goto out;
 	}
-	if (e->ops->check (e, err) < 0 || e->ops->check_container (e, ctr, err) < 0)
+	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
+	    || e->ops->check_container (e, ctr, err) < 0)
 		goto out;
 	/* Memory, writable layer and volumes are staged, then bundled: room for
 	 * both, by the memory the container uses and its layer's size. */
@@ -185,7 +171,8 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 {
 	struct dmig_snapshot_opts so = { .leave_running = false };
 	struct dmig_snapshot_result safety = { 0 };
-	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1];
+	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1],
+		criu[64];
 	json_object *manifest = NULL;
 	dmig_error_t e2 = NULL;
 	bool running = ctr && dmig_json_bool (ctr, "State.Running");
@@ -194,7 +181,7 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	if (dmig_bundle_read_manifest (bundle, &manifest, err) < 0)
 		return -1;
 	json_object_put (manifest);
-	if (e->ops->check (e, err) < 0)
+	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0)
 		return -1;
 
 	dmig_store_timestamp (compact, iso);

@@ -57,6 +57,8 @@ track_vol() { MADE_VOLS+=("$1"); }
 t() {
 	local name=$1
 	shift
+	# DMIG_T=pattern runs only the matching tests (for development)
+	[ -n "${DMIG_T:-}" ] && [[ $name != *${DMIG_T}* ]] && return 0
 	NTEST=$((NTEST + 1))
 	if (set -e; "$@") >"$TMP/out" 2>&1; then
 		echo "ok $NTEST - $name"

@@ -1,0 +1,16 @@
+/* Is CRIU usable here? dmig asks before it freezes anything. */
+#ifndef DMIG_CRIU_H
+#define DMIG_CRIU_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define DMIG_CRIU_MIN_MAJOR 4
+#define DMIG_CRIU_MIN_MINOR 2
+
+/* `criu` from PATH must run, be >= 4.2 and pass `criu check`; else a
+ * DMIG_EPREFLIGHT error saying what to do. version gets e.g. "4.2.1". */
+int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
+
+#endif
