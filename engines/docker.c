@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "criu.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "log.h"
@@ -78,7 +79,7 @@ pack_member (const char *dir, const char *staging, const char *member, struct dm
 
 	if (dmig_member_begin (staging, member, &sink, err) < 0)
 		return -1;
-	r = dmig_archive_pack_dir (dir, &sink, err);
+	r = dmig_archive_pack_dir (dir, DMIG_PACK_LAYER, &sink, err);
 	if (dmig_member_end (ms, member, &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
 		return -1;
 	return 0;
@@ -144,8 +145,10 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
-	if (ret < 0)
-		dmig_error_wrap (err, "checkpoint failed (CRIU log: %s/%s/criu.work/dump.log)", ckdir, CKPT_NAME);
+	if (ret < 0) {
+		dmig_criu_explain (err);
+		dmig_error_wrap (err, "checkpoint failed");
+	}
 resume:
 	/* With Exit a checkpoint that succeeded stopped the container. */
 	if (!was_paused && !(ret == 0 && !o->leave_running)) {
@@ -372,8 +375,8 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	}
 	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, CKPT_NAME);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_error_wrap (err, "restore failed (CRIU log: %s/containers/%s/checkpoints/%s/criu.work/restore.log)",
-				 e->root, id, CKPT_NAME);
+		dmig_criu_explain (err);
+		dmig_error_wrap (err, "restore failed");
 		goto fail;
 	}
 	/* The checkpoint served its purpose; Docker would list it forever. */

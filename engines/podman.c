@@ -3,11 +3,15 @@
  * such an export by import. A consistent snapshot is an export that stops
  * the container, then a restore in place from the kept checkpoint. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "criu.h"
 #include "engine.h"
 #include "log.h"
 
@@ -26,7 +30,7 @@ podman_check (struct dmig_engine *e, dmig_error_t *err)
 static int
 podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
 {
-	const char *name = dmig_json_str (ctr, "Name");
+	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
 
 	(void) e;
 	if (!dmig_json_bool (ctr, "State.Running"))
@@ -34,6 +38,10 @@ podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *e
 	if (dmig_json_bool (ctr, "Config.Tty"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 				       "container '%s' has a terminal (-t): dmig cannot carry it", name);
+	if (driver == NULL || strcmp (driver, "overlay") != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				       "container '%s' uses the '%s' storage driver: dmig carries only overlay layers", name,
+				       driver ? driver : "unknown");
 	return 0;
 }
 
@@ -53,7 +61,8 @@ to_sink (void *arg, const char *buf, size_t len)
 		p += n;
 		left -= (size_t) n;
 	}
-	dmig_digest_update (s->digest, buf, len);
+	if (s->digest)
+		dmig_digest_update (s->digest, buf, len);
 	s->bytes += len;
 	return 0;
 }
@@ -86,6 +95,7 @@ stream_call (struct dmig_engine *e, struct dmig_http_req *req, const char *what,
 	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
 		ans = NULL;
 	dmig_engine_fail (e, (int) resp.status, ans, err, "%s", what);
+	dmig_criu_explain (err);
 	json_object_put (ans);
 	dmig_http_resp_free (&resp);
 	return -1;
@@ -109,38 +119,112 @@ loopback_up (struct dmig_engine *e, const char *name)
 	json_object_put (ctr);
 }
 
+/* A plain staging file (not a bundle member). */
+static int
+staging_file (const char *staging, const char *name, int flags, char *path, size_t cap, dmig_error_t *err)
+{
+	int fd;
+
+	snprintf (path, cap, "%s/%s", staging, name);
+	fd = open (path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+	return fd;
+}
+
+/* Podman 4.3 leaves files the container changed (as opposed to added) out of
+ * its export's rootfs-diff.tar (it stats their paths on the host). dmig packs
+ * the writable layer itself, while the container is stopped, and puts it in
+ * the export in place of Podman's. */
+static int
+pack_layer (json_object *ctr, const char *staging, dmig_error_t *err)
+{
+	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	struct dmig_sink sink = { 0 };
+	char path[PATH_MAX];
+	int r;
+
+	if (upper == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
+	sink.fd = staging_file (staging, "rootfs-diff.tar", O_WRONLY | O_CREAT | O_EXCL, path, sizeof (path), err);
+	if (sink.fd < 0)
+		return -1;
+	r = dmig_archive_pack_dir (upper, DMIG_PACK_FILES, &sink, err);
+	if (close (sink.fd) < 0 && r == 0)
+		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write '%s'", path);
+	return r < 0 ? dmig_error_wrap (err, "cannot copy the writable layer") : 0;
+}
+
+/* checkpoint.tar = the export with dmig's rootfs-diff.tar. */
+static int
+make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
+{
+	char epath[PATH_MAX], dpath[PATH_MAX];
+	struct dmig_sink sink;
+	struct stat st;
+	int in, diff, r = -1;
+
+	in = staging_file (staging, "export.tar", O_RDONLY, epath, sizeof (epath), err);
+	if (in < 0)
+		return -1;
+	diff = staging_file (staging, "rootfs-diff.tar", O_RDONLY, dpath, sizeof (dpath), err);
+	if (diff >= 0 && fstat (diff, &st) == 0 && dmig_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
+		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, (uint64_t) st.st_size, &sink, err);
+		if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0)
+			r = -1;
+	}
+	if (diff >= 0)
+		close (diff);
+	close (in);
+	unlink (epath);
+	unlink (dpath);
+	return r;
+}
+
 static int
 podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
 		struct dmig_members *ms, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (ctr, "Name"), *id = dmig_json_str (ctr, "Id");
 	struct dmig_http_req req = { .method = "POST", .write = to_sink };
-	struct dmig_sink sink;
-	char path[512];
+	struct dmig_sink sink = { 0 };
+	char path[PATH_MAX];
 	int r;
 
 	if (name == NULL || id == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's name");
+	sink.fd = staging_file (staging, "export.tar", O_WRONLY | O_CREAT | O_EXCL, path, sizeof (path), err);
+	if (sink.fd < 0)
+		return -1;
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
 		  o->ignore_volumes ? "&ignoreVolumes=true" : "");
-	if (dmig_member_begin (staging, "checkpoint.tar", &sink, err) < 0)
-		return -1;
 	req.path = path;
 	req.arg = &sink;
 	r = stream_call (e, &req, "checkpoint failed", err);
-	if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
+	if (close (sink.fd) < 0 && r == 0)
+		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write the checkpoint");
+	if (r < 0)
 		return -1; /* a failed checkpoint leaves the container running */
-	if (!o->leave_running)
-		return 0;
-	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
-	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_error_wrap (err, "container '%s' is stopped: resuming it from its checkpoint failed; try 'podman "
-				      "container restore --keep %s'",
-				 name, name);
-		return dmig_error_status (err, DMIG_ELOST);
+	/* The container is stopped: its layer now agrees with its memory. */
+	r = pack_layer (ctr, staging, err);
+	if (o->leave_running) {
+		dmig_error_t e2 = NULL;
+		snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
+		if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, &e2) < 0) {
+			dmig_criu_explain (&e2);
+			if (r < 0)
+				dmig_error_release (err);
+			*err = e2;
+			dmig_error_wrap (err, "container '%s' is stopped: resuming it from its checkpoint failed; try "
+					      "'podman container restore --keep %s'",
+					 name, name);
+			return dmig_error_status (err, DMIG_ELOST);
+		}
+		loopback_up (e, id);
 	}
-	loopback_up (e, id);
-	return 0;
+	if (r < 0)
+		return -1;
+	return make_member (staging, ms, err);
 }
 
 static int

@@ -70,10 +70,32 @@ sink_write (struct archive *a, void *arg, const void *buf, size_t len)
 	return (la_ssize_t) len;
 }
 
+/* Write entry e with exactly size bytes of data read from fd. */
+static int
+copy_from_fd (struct archive *out, struct archive_entry *e, int fd, uint64_t size, char *buf, dmig_error_t *err)
+{
+	uint64_t left = size;
+
+	if (archive_write_header (out, e) < ARCHIVE_WARN)
+		return arc_fail (err, out, archive_entry_pathname (e));
+	while (left > 0) {
+		ssize_t n = read (fd, buf, left < BUFSZ ? left : BUFSZ);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s%s",
+					       archive_entry_pathname (e), n == 0 ? ": it shrank while being read" : "");
+		if (archive_write_data (out, buf, (size_t) n) != n)
+			return arc_fail (err, out, archive_entry_pathname (e));
+		left -= (uint64_t) n;
+	}
+	return 0;
+}
+
 /* Keep what describes the file itself; drop overlayfs bookkeeping that points
  * at the source host's lower layers. */
 static void
-filter_xattrs (struct archive_entry *e)
+filter_xattrs (struct archive_entry *e, enum dmig_pack_mode mode)
 {
 	struct kept {
 		char *name;
@@ -88,7 +110,8 @@ filter_xattrs (struct archive_entry *e)
 	if (archive_entry_xattr_reset (e) == 0)
 		return;
 	while (archive_entry_xattr_next (e, &name, &val, &len) == ARCHIVE_OK) {
-		if (strncmp (name, "trusted.overlay.", 16) == 0 && strcmp (name, "trusted.overlay.opaque") != 0)
+		if (strncmp (name, "trusted.overlay.", 16) == 0
+		    && (mode == DMIG_PACK_FILES || strcmp (name, "trusted.overlay.opaque") != 0))
 			continue;
 		if (n == cap) {
 			struct kept *k = realloc (kept, (cap = cap ? cap * 2 : 8) * sizeof (*kept));
@@ -116,7 +139,7 @@ filter_xattrs (struct archive_entry *e)
 }
 
 int
-dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t *err)
+dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_sink *sink, dmig_error_t *err)
 {
 	struct archive *disk = archive_read_disk_new ();
 	struct archive *out = archive_write_new ();
@@ -161,8 +184,10 @@ dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t *er
 			path++;
 		if (*path == '\0')
 			continue; /* the directory itself */
+		if (mode == DMIG_PACK_FILES && archive_entry_filetype (e) == AE_IFCHR && archive_entry_rdev (e) == 0)
+			continue; /* a whiteout */
 		archive_entry_copy_pathname (e, path);
-		filter_xattrs (e);
+		filter_xattrs (e, mode);
 		if (archive_write_header (out, e) < ARCHIVE_WARN) {
 			arc_fail (err, out, path);
 			goto out;
@@ -368,6 +393,81 @@ out:
 	return ret;
 }
 
+int
+dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t size, struct dmig_sink *sink,
+			     dmig_error_t *err)
+{
+	struct archive *in = tar_reader (), *out = archive_write_new ();
+	struct archive_entry *e, *repl = NULL;
+	char *buf = malloc (BUFSZ);
+	bool replaced = false;
+	int ret = -1, r;
+
+	if (in == NULL || out == NULL || buf == NULL) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+		goto out;
+	}
+	archive_write_set_format_pax_restricted (out);
+	archive_write_set_bytes_in_last_block (out, 1);
+	if (archive_read_open_fd (in, in_fd, BUFSZ) != ARCHIVE_OK
+	    || archive_write_open (out, sink, NULL, sink_write, NULL) != ARCHIVE_OK) {
+		arc_fail (err, archive_errno (in) ? in : out, "cannot rewrite the checkpoint");
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n;
+		r = archive_read_next_header (in, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			arc_fail (err, in, "corrupt checkpoint archive");
+			goto out;
+		}
+		if (!replaced && archive_entry_pathname (e) && strcmp (archive_entry_pathname (e), name) == 0) {
+			replaced = true;
+			repl = archive_entry_clone (e);
+			archive_entry_set_size (repl, (la_int64_t) size);
+			if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
+				goto out;
+			continue;
+		}
+		if (archive_write_header (out, e) < ARCHIVE_WARN) {
+			arc_fail (err, out, "cannot rewrite the checkpoint");
+			goto out;
+		}
+		while ((n = archive_read_data (in, buf, BUFSZ)) > 0)
+			if (archive_write_data (out, buf, (size_t) n) != n) {
+				arc_fail (err, out, "cannot rewrite the checkpoint");
+				goto out;
+			}
+		if (n < 0) {
+			arc_fail (err, in, "corrupt checkpoint archive");
+			goto out;
+		}
+	}
+	if (!replaced) {
+		repl = archive_entry_new ();
+		archive_entry_set_pathname (repl, name);
+		archive_entry_set_filetype (repl, AE_IFREG);
+		archive_entry_set_perm (repl, 0600);
+		archive_entry_set_size (repl, (la_int64_t) size);
+		if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
+			goto out;
+	}
+	if (archive_write_close (out) != ARCHIVE_OK) {
+		arc_fail (err, out, "cannot finish the checkpoint");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (repl)
+		archive_entry_free (repl);
+	free (buf);
+	archive_read_free (in);
+	archive_write_free (out);
+	return ret;
+}
+
 struct dmig_tar_writer {
 	struct archive *a;
 	char *buf;
@@ -417,27 +517,13 @@ int
 dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err)
 {
 	struct archive_entry *e = member (name, size);
-	uint64_t left = size;
 	int r;
 
 	if (e == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	r = archive_write_header (w->a, e);
+	r = copy_from_fd (w->a, e, src_fd, size, w->buf, err);
 	archive_entry_free (e);
-	if (r < ARCHIVE_WARN)
-		return arc_fail (err, w->a, name);
-	while (left > 0) {
-		ssize_t n = read (src_fd, w->buf, left < BUFSZ ? left : BUFSZ);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s for the bundle%s", name,
-					       n == 0 ? ": it shrank while being read" : "");
-		if (archive_write_data (w->a, w->buf, (size_t) n) != n)
-			return arc_fail (err, w->a, name);
-		left -= (uint64_t) n;
-	}
-	return 0;
+	return r;
 }
 
 int

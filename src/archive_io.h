@@ -16,10 +16,25 @@ struct dmig_sink {
 	uint64_t bytes;		    /* counted */
 };
 
-/* Pack the contents of dir (not dir itself) as a pax tar into sink: symlinks
- * as symlinks, devices (overlay whiteouts) and xattrs kept, except the
- * host-specific trusted.overlay.* ones (only trusted.overlay.opaque is kept). */
-int dmig_archive_pack_dir (const char *dir, struct dmig_sink *sink, dmig_error_t *err);
+/* How dmig_archive_pack_dir treats overlayfs bookkeeping. */
+enum dmig_pack_mode {
+	/* an overlay layer as it is: whiteouts (0/0 character devices) and the
+	 * trusted.overlay.opaque marker kept; host-specific trusted.overlay.*
+	 * xattrs (origin, redirect, metacopy) dropped */
+	DMIG_PACK_LAYER,
+	/* files to unpack into a mounted root file system: no whiteouts, no
+	 * trusted.overlay.* xattrs at all (deletions travel separately) */
+	DMIG_PACK_FILES,
+};
+
+/* Pack the contents of dir (not dir itself) as a pax tar into sink: owners,
+ * modes, times and other xattrs kept, symlinks stored as symlinks. */
+int dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_sink *sink, dmig_error_t *err);
+
+/* Copy the tar read from in_fd to sink, with member `name` replaced by (or,
+ * when absent, added as) the size bytes read from src_fd. */
+int dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t size, struct dmig_sink *sink,
+				 dmig_error_t *err);
 
 /* Extract the tar read from fd into dest (an existing directory) with the
  * secure flags: no "..", no absolute names, nothing through a symlink, no hard

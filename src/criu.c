@@ -1,6 +1,7 @@
 #include "criu.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
@@ -53,4 +54,56 @@ dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	}
 	snprintf (cached, sizeof (cached), "%s", version);
 	return 0;
+}
+
+/* The first few "Error (file:line): ..." lines of a CRIU log. */
+static int
+decisive_lines (const char *log, char *out, size_t cap)
+{
+	char line[1024];
+	FILE *fp = fopen (log, "re");
+	size_t used = 0;
+	int n = 0;
+
+	*out = '\0';
+	if (fp == NULL)
+		return -1;
+	while (n < 3 && fgets (line, sizeof (line), fp) != NULL) {
+		char *e = strstr (line, "Error (");
+		/* harmless where the sandbox caps RLIMIT_NOFILE */
+		if (e == NULL || strstr (e, "RLIMIT_NOFILE") != NULL)
+			continue;
+		e[strcspn (e, "\n")] = '\0';
+		used += (size_t) snprintf (out + used, used < cap ? cap - used : 0, "%s%s", n ? " | " : "", e);
+		n++;
+	}
+	fclose (fp);
+	return 0;
+}
+
+void
+dmig_criu_explain (dmig_error_t *err)
+{
+	char path[512], lines[1536], *msg, *at, *full = NULL;
+	size_t n;
+
+	if (err == NULL || *err == NULL || (at = strstr ((*err)->msg, "log file: ")) == NULL)
+		return;
+	at += 10;
+	n = strcspn (at, ": \n");
+	if (n == 0 || n >= sizeof (path))
+		return;
+	memcpy (path, at, n);
+	path[n] = '\0';
+	msg = (*err)->msg;
+	if (decisive_lines (path, lines, sizeof (lines)) < 0)
+		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
+	/* What precedes "log file:" is the engine's own summary. */
+	n = (size_t) (at - 10 - msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
+		n--;
+	if (asprintf (&full, "%.*s; CRIU: %s (log: %s)", (int) n, msg, *lines ? lines : "no error lines in its log", path) < 0)
+		return;
+	free (msg);
+	(*err)->msg = full;
 }

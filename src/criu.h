@@ -13,4 +13,9 @@
  * DMIG_EPREFLIGHT error saying what to do. version gets e.g. "4.2.1". */
 int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
 
+/* An engine's checkpoint/restore error names CRIU's log ("log file: PATH"):
+ * put the decisive CRIU error lines from that log into the message, and the
+ * log's path after them. */
+void dmig_criu_explain (dmig_error_t *err);
+
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static char *vfmt (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
+
 static char *
 vfmt (const char *fmt, va_list ap)
 {
@@ -89,6 +91,10 @@ dmig_error_report (dmig_error_t *err)
 	if (err == NULL || *err == NULL)
 		return DMIG_EFAIL;
 	status = (*err)->status;
+	/* One line: engines' and CRIU's messages may hold several. */
+	for (char *p = (*err)->msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = *(p + 1) ? ';' : ' ';
 	fprintf (stderr, "dmig: %s\n", (*err)->msg);
 	dmig_error_release (err);
 	return status;

@@ -18,6 +18,8 @@ dmig_log_level (void)
 	return level;
 }
 
+static void vlog (int min, const char *prefix, const char *fmt, va_list ap) __attribute__ ((format (printf, 3, 0)));
+
 static void
 vlog (int min, const char *prefix, const char *fmt, va_list ap)
 {

@@ -78,6 +78,11 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	dmig_store_timestamp (compact, iso);
 	snprintf (res->name, sizeof (res->name), "%s", o->name ? o->name : compact);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, res->name);
+	/* Two snapshots in one second: the default name gets a suffix. */
+	for (int i = 2; o->name == NULL && i < 100 && lstat (path, &st) == 0; i++) {
+		snprintf (res->name, sizeof (res->name), "%s-%d", compact, i);
+		snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, res->name);
+	}
 	if (lstat (path, &st) == 0) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 				      "snapshot '%s@%s' exists already: choose another --name or remove it with prune",
@@ -126,43 +131,69 @@ out:
 	return ret;
 }
 
-int
-dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err)
+/* A verified bundle unpacked into a staging folder, ready to restore. */
+struct staged {
+	char *dir;
+	json_object *manifest;
+};
+
+static void
+staged_free (struct staged *st)
 {
-	json_object *manifest = NULL;
-	char *staging = NULL;
+	if (st->dir) {
+		dmig_rm_rf (st->dir, NULL);
+		free (st->dir);
+	}
+	json_object_put (st->manifest);
+	memset (st, 0, sizeof (*st));
+}
+
+/* Verify every checksum and that the engine can restore it (kind, image),
+ * changing nothing. */
+static int
+stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct staged *st, dmig_error_t *err)
+{
 	const char *kind, *image;
 	bool have = false;
-	int ret = -1;
 
-	if (dmig_store_staging (dir, &staging, err) < 0)
+	memset (st, 0, sizeof (*st));
+	if (dmig_store_staging (dir, &st->dir, err) < 0)
 		return -1;
-	if (dmig_bundle_unpack (bundle, staging, &manifest, err) < 0)
-		goto out;
-	kind = dmig_json_str (manifest, "engine");
+	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, err) < 0)
+		goto fail;
+	kind = dmig_json_str (st->manifest, "engine");
 	if (kind == NULL || strcmp (kind, e->ops->kind) != 0) {
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' was taken with %s, not %s", bundle, kind ? kind : "?",
 				e->ops->kind);
-		goto out;
+		goto fail;
 	}
-	image = dmig_json_str (manifest, "image");
+	image = dmig_json_str (st->manifest, "image");
 	if (image == NULL || dmig_engine_image_exists (e, image, &have, err) < 0)
-		goto out;
+		goto fail;
 	if (!have) {
-		const char *iname = dmig_json_str (manifest, "image_name");
+		const char *iname = dmig_json_str (st->manifest, "image_name");
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 				"the snapshot needs image %s (%s), which %s does not have: load it (%s load) and retry",
 				image, iname && *iname ? iname : "no name", e->ops->kind, e->ops->kind);
-		goto out;
+		goto fail;
 	}
-	ret = e->ops->restore (e, manifest, staging, err);
-out:
-	if (staging) {
-		dmig_rm_rf (staging, NULL);
-		free (staging);
-	}
-	json_object_put (manifest);
-	return ret;
+	return 0;
+fail:
+	staged_free (st);
+	return -1;
+}
+
+int
+dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err)
+{
+	struct staged st;
+	int r;
+
+	if (stage_bundle (e, bundle, dir, &st, err) < 0)
+		return -1;
+	r = e->ops->restore (e, st.manifest, st.dir, err);
+	staged_free (&st);
+	return r;
 }
 
 int
@@ -173,15 +204,16 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	struct dmig_snapshot_result safety = { 0 };
 	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1],
 		criu[64];
-	json_object *manifest = NULL;
+	struct staged st;
 	dmig_error_t e2 = NULL;
 	bool running = ctr && dmig_json_bool (ctr, "State.Running");
+	int ret = -1;
 
-	/* Refuse a damaged bundle before touching the container. */
-	if (dmig_bundle_read_manifest (bundle, &manifest, err) < 0)
-		return -1;
-	json_object_put (manifest);
+	/* Everything that can refuse does so before the container is touched:
+	 * every checksum, the image, CRIU and the engine. */
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0)
+		return -1;
+	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
 
 	dmig_store_timestamp (compact, iso);
@@ -190,8 +222,10 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 		 * fails; the checkpoint stops the container. */
 		snprintf (safety_name, sizeof (safety_name), "pre-rollback-%s", compact);
 		so.name = safety_name;
-		if (dmig_snapshot_take (e, ctr, dir, &so, &safety, err) < 0)
-			return dmig_error_wrap (err, "cannot take the safety snapshot");
+		if (dmig_snapshot_take (e, ctr, dir, &so, &safety, err) < 0) {
+			dmig_error_wrap (err, "cannot take the safety snapshot");
+			goto out;
+		}
 		snprintf (safety_path, sizeof (safety_path), "%s/%s" DMIG_BUNDLE_EXT, dir, safety_name);
 	}
 	/* Keep the old container aside until the new one runs. */
@@ -200,33 +234,40 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 		dmig_error_wrap (err, "cannot move the current container aside");
 		goto undo;
 	}
-	if (dmig_snapshot_restore (e, bundle, dir, err) == 0) {
+	if (e->ops->restore (e, st.manifest, st.dir, err) == 0) {
 		if (ctr != NULL && e->ops->remove (e, aside, &e2) < 0) {
 			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
 			dmig_error_release (&e2);
 		}
 		if (*safety_path && unlink (safety_path) < 0)
 			dmig_warn ("could not remove the safety snapshot %s: %s", safety_path, strerror (errno));
-		return 0;
+		ret = 0;
+		goto out;
 	}
 undo:
 	if (ctr == NULL)
-		return -1;
+		goto out;
 	if (!running) {
 		if (e->ops->rename (e, aside, name, &e2) < 0) {
 			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'", e2->msg,
 					 aside);
 			dmig_error_release (&e2);
-			return dmig_error_status (err, DMIG_ELOST);
+			dmig_error_status (err, DMIG_ELOST);
+			goto out;
 		}
-		return dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
+		dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
+		goto out;
 	}
 	if (e->ops->remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
 		dmig_error_wrap (err, "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
 				 e2->msg, name, safety_name);
 		dmig_error_release (&e2);
-		return dmig_error_status (err, DMIG_ELOST);
+		dmig_error_status (err, DMIG_ELOST);
+		goto out;
 	}
 	unlink (safety_path);
-	return dmig_error_wrap (err, "rollback failed, container '%s' runs again as it was", name);
+	dmig_error_wrap (err, "rollback failed, container '%s' runs again as it was", name);
+out:
+	staged_free (&st);
+	return ret;
 }

@@ -5,7 +5,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DMIG=${DMIG:-$TOP/dmig}
 COUNTER=$TOP/build/tests/counter
-IMAGE=dmig-test-counter:1
+IMAGE=dmig-test-counter:2
 P=dmigt$$ # unique prefix for this run
 STORE=$(mktemp -d /tmp/dmig-test-store.XXXXXX)
 TMP=$(mktemp -d /tmp/dmig-test.XXXXXX)
@@ -42,7 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_image() { "$TOP/tests/integration/image.sh" "$1" "$IMAGE" "$COUNTER"; }
+ensure_image() { "$TOP/scripts/test-image.sh" "$1" "$IMAGE" "$COUNTER"; }
 
 # run_ctr ENGINE NAME [engine run options...] -- CMD...: start a test container.
 run_ctr() {
@@ -60,14 +60,24 @@ t() {
 	# DMIG_T=pattern runs only the matching tests (for development)
 	[ -n "${DMIG_T:-}" ] && [[ $name != *${DMIG_T}* ]] && return 0
 	NTEST=$((NTEST + 1))
-	if (set -e; "$@") >"$TMP/out" 2>&1; then
+	# Not in an if: errexit must stay on inside the subshell.
+	(
+		set -e
+		"$@"
+	) >"$TMP/out" 2>&1
+	if [ $? -eq 0 ]; then
 		echo "ok $NTEST - $name"
+		[ -z "${DMIG_TEST_VERBOSE:-}" ] || sed 's/^/#   /' "$TMP/out"
 	else
 		echo "not ok $NTEST - $name"
 		sed 's/^/#   /' "$TMP/out" | tail -n 40
 	fi
 }
-fail() { echo "FAIL: $*" >&2; return 1; }
+# fail MESSAGE: end the test (each runs in its own subshell) as failed.
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
 
 # wait_until SECONDS CMD...: poll CMD until it succeeds.
 wait_until() {

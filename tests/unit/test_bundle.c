@@ -512,7 +512,7 @@ pack_overlay_layer (void **state)
 
 	snprintf (tar, sizeof (tar), "%s/layer.tar", f->dir);
 	sink.fd = open (tar, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_int_equal (dmig_archive_pack_dir (up, &sink, &err), 0);
+	assert_int_equal (dmig_archive_pack_dir (up, DMIG_PACK_LAYER, &sink, &err), 0);
 	close (sink.fd);
 	assert_true (sink.bytes > 0);
 

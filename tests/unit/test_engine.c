@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct step {
 	int status;	  /* < 0: no answer at all (transport error) */
 	const char *body;
 	const char *stream; /* bytes handed to req->write, for streamed answers */
+	size_t stream_len;
 	char seen_body[4096];
 	char seen_path[512];
 };
@@ -54,7 +57,7 @@ __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, 
 		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine");
 	resp->status = s->status;
 	if (s->stream && req->write && s->status < 300) {
-		if (req->write (req->arg, s->stream, strlen (s->stream)) < 0)
+		if (req->write (req->arg, s->stream, s->stream_len) < 0)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "write failed");
 		return 0;
 	}
@@ -238,8 +241,35 @@ remove_is_idempotent (void **state)
 	dmig_engine_close (e);
 }
 
-/* Podman's snapshot: export with keep, streamed into a hashed member, then a
- * restore in place; a failed restore in place is reported as state lost. */
+/* A tar in memory as Podman's export would stream it. */
+static size_t
+export_tar (char *buf, size_t cap)
+{
+	struct archive *a = archive_write_new ();
+	const char *names[] = { "config.dump", "rootfs-diff.tar" }, *data[] = { "{}", "podman's own diff" };
+	size_t used = 0;
+
+	archive_write_set_format_pax_restricted (a);
+	archive_write_set_bytes_in_last_block (a, 1);
+	assert_int_equal (archive_write_open_memory (a, buf, cap, &used), ARCHIVE_OK);
+	for (size_t i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new ();
+		archive_entry_set_pathname (e, names[i]);
+		archive_entry_set_filetype (e, AE_IFREG);
+		archive_entry_set_perm (e, 0600);
+		archive_entry_set_size (e, (la_int64_t) strlen (data[i]));
+		archive_write_header (a, e);
+		archive_write_data (a, data[i], strlen (data[i]));
+		archive_entry_free (e);
+	}
+	archive_write_close (a);
+	archive_write_free (a);
+	return used;
+}
+
+/* Podman's snapshot: export with keep, dmig's own copy of the writable layer
+ * in place of the export's, restore in place; a failed restore in place is
+ * reported as state lost, with the command that recovers. */
 static void
 podman_capture_requests (void **state)
 {
@@ -247,35 +277,74 @@ podman_capture_requests (void **state)
 	struct dmig_capture_opts o = { .leave_running = true };
 	struct dmig_members ms = { 0 };
 	dmig_error_t err = NULL;
-	char staging[64];
-	json_object *c = json_tokener_parse ("{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true}}");
+	char staging[64], upper[64], body[1024], path[256], cmd[512];
+	static char tar[64 * 1024];
+	size_t tarlen = export_tar (tar, sizeof (tar));
+	json_object *c;
+	FILE *fp;
 	(void) state;
 
 	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
 	assert_non_null (mkdtemp (staging));
+	assert_non_null (mkdtemp (upper));
+	snprintf (path, sizeof (path), "%s/changed-file", upper);
+	fp = fopen (path, "w");
+	fputs ("changed by the container", fp);
+	fclose (fp);
+	snprintf (body, sizeof (body),
+		  "{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
+		  "\"overlay\",\"Data\":{\"UpperDir\":\"%s\"}}}",
+		  upper);
+	c = json_tokener_parse (body);
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
-	script[nsteps - 1].stream = "tar bytes of the export";
+	script[nsteps - 1].stream = tar;
+	script[nsteps - 1].stream_len = tarlen;
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
 	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), 0);
 	assert_non_null (strstr (script[1].seen_path, "tcpEstablished=true"));
 	assert_int_equal (ms.n, 1);
 	assert_string_equal (ms.m[0].name, "checkpoint.tar");
-	assert_int_equal (ms.m[0].size, strlen ("tar bytes of the export"));
-	/* sha256sum of "tar bytes of the export" */
-	assert_string_equal (ms.m[0].sha256, "3e872b9e94acef6b2f8617a9a3c2e528fb65f046e2b8cb2a961af30cc35bb915");
+	/* the member is the export with dmig's layer, and its checksum is right */
+	snprintf (cmd, sizeof (cmd), "sha256sum %s/checkpoint.tar | grep -q %s", staging, ms.m[0].sha256);
+	assert_int_equal (system (cmd), 0);
+	snprintf (cmd, sizeof (cmd), "tar -xOf %s/checkpoint.tar rootfs-diff.tar | tar -xO changed-file | grep -q 'changed by'",
+		  staging);
+	assert_int_equal (system (cmd), 0);
+	snprintf (cmd, sizeof (cmd), "tar -xOf %s/checkpoint.tar config.dump | grep -q '{}'", staging);
+	assert_int_equal (system (cmd), 0);
 
 	dmig_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
-	script[nsteps - 1].stream = "x";
+	script[nsteps - 1].stream = tar;
+	script[nsteps - 1].stream_len = tarlen;
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 500, "{\"cause\":\"criu failed\"}");
 	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_ELOST);
 	assert_non_null (strstr (err->msg, "criu failed"));
 	assert_non_null (strstr (err->msg, "podman container restore --keep db"));
 	dmig_error_release (&err);
+
+	/* the layer cannot be copied: the container is resumed all the same */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	json_object *gone = json_tokener_parse ("{\"Id\":\"abc123\",\"Name\":\"db\",\"GraphDriver\":{\"Name\":"
+						"\"overlay\",\"Data\":{\"UpperDir\":\"/nonexistent/upper\"}}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
+	script[nsteps - 1].stream = tar;
+	script[nsteps - 1].stream_len = tarlen;
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (e->ops->capture (e, gone, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_non_null (strstr (err->msg, "writable layer"));
+	assert_int_equal (ms.n, 0);
+	dmig_error_release (&err);
+	json_object_put (gone);
 
 	/* a failed checkpoint leaves the container running: a plain failure */
 	dmig_rm_rf (staging, NULL);
@@ -288,6 +357,7 @@ podman_capture_requests (void **state)
 	dmig_error_release (&err);
 
 	dmig_rm_rf (staging, NULL);
+	dmig_rm_rf (upper, NULL);
 	json_object_put (c);
 	dmig_engine_close (e);
 }
@@ -318,7 +388,7 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_non_null (strstr (err->msg, "criu failed"));
-	assert_non_null (strstr (err->msg, "CRIU log"));
+	assert_non_null (strstr (err->msg, "checkpoint failed"));
 	if (strstr (script[2].seen_body, "\"Exit\":false") == NULL)
 		fail_msg ("checkpoint body: %s", script[2].seen_body);
 	dmig_error_release (&err);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the test image for an engine from busybox-static and the static
-# counter program: no registry needed.  image.sh <docker|podman> <tag> <counter>
+# counter program: no registry needed.  test-image.sh <docker|podman> <tag> <counter>
 set -euo pipefail
 engine=$1 tag=$2 counter=$3
 if "$engine" image inspect "$tag" >/dev/null 2>&1; then
@@ -10,7 +10,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,etc,tmp,data,proc,sys,dev,root}
 cp /bin/busybox "$root/bin/busybox"
-for a in sh ash cat echo ls sleep mkdir rm cp mv seq tail head grep wc kill ps true false touch \
+for a in sh ash test [ cat echo ls sleep mkdir rm cp mv seq tail head grep wc kill ps true false touch \
 	date nc httpd wget sed awk sync stat find dd tr id env; do
 	ln -s busybox "$root/bin/$a"
 done

@@ -1,0 +1,140 @@
+// WRAP:
+/* CRIU: the pre-flight check and the quoting of its errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "criu.h"
+#include "fsutil.h"
+
+static char dir[64];
+
+static int
+setup (void **state)
+{
+	(void) state;
+	snprintf (dir, sizeof (dir), "/tmp/dmig-criu-XXXXXX");
+	assert_non_null (mkdtemp (dir));
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void) state;
+	dmig_rm_rf (dir, NULL);
+	return 0;
+}
+
+static void
+fake_criu (const char *version, int check_status, const char *check_says)
+{
+	char path[128];
+	FILE *fp;
+	snprintf (path, sizeof (path), "%s/criu", dir);
+	fp = fopen (path, "w");
+	assert_non_null (fp);
+	fprintf (fp, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Version: %s'; exit 0; fi\n", version);
+	fprintf (fp, "echo '%s' >&2\nexit %d\n", check_says, check_status);
+	fclose (fp);
+	chmod (path, 0755);
+	setenv ("PATH", dir, 1);
+}
+
+static void
+expect_refusal (const char *says)
+{
+	dmig_error_t err = NULL;
+	char v[32];
+	assert_int_equal (dmig_criu_check (v, sizeof (v), &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg, says) == NULL)
+		fail_msg ("'%s' does not say '%s'", err->msg, says);
+	dmig_error_release (&err);
+}
+
+static void
+check_refuses (void **state)
+{
+	const char *path = getenv ("PATH");
+	char *saved = strdup (path ? path : "/usr/bin:/bin");
+	(void) state;
+	setenv ("PATH", dir, 1); /* no criu at all */
+	expect_refusal ("CRIU is not installed");
+	fake_criu ("3.17.1", 0, "Looks good.");
+	expect_refusal ("CRIU 3.17.1 is too old");
+	fake_criu ("4.1.1", 0, "Looks good.");
+	expect_refusal ("CRIU 4.1.1 is too old");
+	fake_criu ("4.2.1", 1, "Error (criu/vdso.c:1): vdso: Unexpected rt vDSO area bounds");
+	expect_refusal ("fails 'criu check' on this host: Error (criu/vdso.c:1): vdso: Unexpected rt vDSO area bounds");
+	fake_criu ("4.2.1", 0, "Looks good.");
+	{
+		dmig_error_t err = NULL;
+		char v[32];
+		assert_int_equal (dmig_criu_check (v, sizeof (v), &err), 0);
+		assert_string_equal (v, "4.2.1");
+	}
+	setenv ("PATH", saved, 1);
+	free (saved);
+}
+
+static void
+explain_quotes_the_log (void **state)
+{
+	char log[128], msg[512];
+	dmig_error_t err = NULL;
+	FILE *fp;
+	(void) state;
+	snprintf (log, sizeof (log), "%s/restore.log", dir);
+	fp = fopen (log, "w");
+	fputs ("(00.001) Version: 4.2.1\n"
+	       "(00.002) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted\n"
+	       "(00.003) Error (criu/image.c:554): Head magic doesn't match for pstree.img\n"
+	       "(00.004) Error (criu/cr-restore.c:2400): Restoring FAILED.\n",
+	       fp);
+	fclose (fp);
+	snprintf (msg, sizeof (msg), "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error",
+		  log);
+	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	dmig_criu_explain (&err);
+	assert_non_null (strstr (err->msg, "podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
+	assert_non_null (strstr (err->msg, "Error (criu/image.c:554): Head magic doesn't match for pstree.img | Error "
+					   "(criu/cr-restore.c:2400): Restoring FAILED."));
+	assert_null (strstr (err->msg, "RLIMIT_NOFILE"));
+	assert_null (strchr (err->msg, '\n'));
+	snprintf (msg, sizeof (msg), "(log: %s)", log);
+	assert_non_null (strstr (err->msg, msg));
+	dmig_error_release (&err);
+
+	/* a log the engine removed already */
+	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
+	dmig_criu_explain (&err);
+	assert_non_null (strstr (err->msg, "its log is gone"));
+	assert_non_null (strstr (err->msg, "(log: /nonexistent/restore.log)"));
+	dmig_error_release (&err);
+
+	/* nothing to explain: the message stays */
+	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 409: conflict");
+	dmig_criu_explain (&err);
+	assert_string_equal (err->msg, "docker said 409: conflict");
+	dmig_error_release (&err);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
