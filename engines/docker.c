@@ -14,7 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 
-#define API "/v1.41"
+#define API       "/v1.41"
 #define CKPT_NAME "dmig"
 
 static int
@@ -43,9 +43,9 @@ docker_check (struct dmig_engine *e, dmig_error_t *err)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (!dmig_json_bool (info, "ExperimentalBuild"))
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				      "Docker at %s runs without experimental mode, which checkpoints need: set "
-				      "\"experimental\": true in /etc/docker/daemon.json and restart dockerd",
-				      e->socket);
+		                      "Docker at %s runs without experimental mode, which checkpoints need: set "
+		                      "\"experimental\": true in /etc/docker/daemon.json and restart dockerd",
+		                      e->socket);
 	json_object_put (info);
 	return ret;
 }
@@ -56,17 +56,18 @@ docker_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *e
 	const char *name = dmig_json_str (ctr, "Name");
 	const char *driver = dmig_json_str (ctr, "GraphDriver.Name");
 
-	(void) e;
+	(void)e;
 	name = name ? name + (name[0] == '/') : "?";
 	if (!dmig_json_bool (ctr, "State.Running"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
 	if (dmig_json_bool (ctr, "Config.Tty"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through Docker", name);
+		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through Docker",
+		                       name);
 	if (driver == NULL || strcmp (driver, "overlay2") != 0)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "container '%s' uses the '%s' storage driver: dmig carries only overlay2 layers", name,
-				       driver ? driver : "unknown");
+		                       "container '%s' uses the '%s' storage driver: dmig carries only overlay2 layers",
+		                       name, driver ? driver : "unknown");
 	return 0;
 }
 
@@ -95,7 +96,7 @@ pause_call (struct dmig_engine *e, const char *id, const char *verb, dmig_error_
 
 static int
 docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-		struct dmig_members *ms, dmig_error_t *err)
+                struct dmig_members *ms, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (ctr, "Id");
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
@@ -155,13 +156,14 @@ resume:
 		dmig_error_t e2 = NULL;
 		if (pause_call (e, id, "unpause", &e2) < 0) {
 			if (ret == 0)
-				ret = dmig_error_set (err, DMIG_ELOST, 0,
-						      "the container stays paused: %s; resume it with 'docker unpause %.12s'",
-						      e2->msg, id);
+				ret = dmig_error_set (
+				    err, DMIG_ELOST, 0,
+				    "the container stays paused: %s; resume it with 'docker unpause %.12s'", e2->msg,
+				    id);
 			else {
 				dmig_error_status (err, DMIG_ELOST);
-				dmig_error_wrap (err, "the container stays paused (resume it with 'docker unpause %.12s')",
-						 id);
+				dmig_error_wrap (
+				    err, "the container stays paused (resume it with 'docker unpause %.12s')", id);
 			}
 			dmig_error_release (&e2);
 		}
@@ -208,7 +210,7 @@ create_body (json_object *ctr, const char *image)
 			const char *b = json_object_get_string (json_object_array_get_idx (binds, j));
 			const char *colon = b ? strchr (b, ':') : NULL;
 			listed |= colon && strncmp (colon + 1, dst, strlen (dst)) == 0
-				  && (colon[1 + strlen (dst)] == '\0' || colon[1 + strlen (dst)] == ':');
+			          && (colon[1 + strlen (dst)] == '\0' || colon[1 + strlen (dst)] == ':');
 		}
 		if (listed)
 			continue;
@@ -355,9 +357,10 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (nets && json_object_is_type (nets, json_type_object)) {
 		json_object_object_foreach (nets, net, ep)
 		{
-			(void) ep;
-			if (mode && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
-				     || strcmp (mode, "host") == 0))
+			(void)ep;
+			if (mode
+			    && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
+			        || strcmp (mode, "host") == 0))
 				continue;
 			if (strcmp (net, "bridge") == 0 && mode && strcmp (mode, "bridge") == 0)
 				continue;
@@ -385,14 +388,13 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		dmig_debug ("could not delete checkpoint %s of %s", CKPT_NAME, id);
 	ret = 0;
 	goto out;
-fail:
-	{
-		dmig_error_t e2 = NULL;
-		if (docker_remove (e, id, &e2) < 0) {
-			dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
-			dmig_error_release (&e2);
-		}
+fail : {
+	dmig_error_t e2 = NULL;
+	if (docker_remove (e, id, &e2) < 0) {
+		dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
+		dmig_error_release (&e2);
 	}
+}
 out:
 	json_object_put (ctr);
 	free (id);
@@ -400,12 +402,12 @@ out:
 }
 
 const struct dmig_engine_ops dmig_docker_ops = {
-	.kind = "docker",
-	.api = API,
-	.check = docker_check,
-	.check_container = docker_check_container,
-	.capture = docker_capture,
-	.restore = docker_restore,
-	.rename = docker_rename,
-	.remove = docker_remove,
+    .kind = "docker",
+    .api = API,
+    .check = docker_check,
+    .check_container = docker_check_container,
+    .capture = docker_capture,
+    .restore = docker_restore,
+    .rename = docker_rename,
+    .remove = docker_remove,
 };

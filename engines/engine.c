@@ -31,10 +31,10 @@ socket_of (const char *url)
 }
 
 int
-dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-		  long timeout_ms, json_object **out, dmig_error_t *err)
+dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
+                  json_object **out, dmig_error_t *err)
 {
-	struct dmig_http_req req = { .method = method, .path = path, .timeout_ms = timeout_ms };
+	struct dmig_http_req req = {.method = method, .path = path, .timeout_ms = timeout_ms};
 	struct dmig_http_resp resp;
 	const char *text = NULL;
 
@@ -54,11 +54,11 @@ dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, j
 			/* Errors may come as plain text: keep it as the message. */
 			dmig_error_release (&perr);
 			*out = json_object_new_object ();
-			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int) resp.len));
+			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int)resp.len));
 		}
 	}
 	dmig_http_resp_free (&resp);
-	return (int) resp.status;
+	return (int)resp.status;
 }
 
 int
@@ -73,15 +73,15 @@ dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_e
 	r = vasprintf (&what, fmt, ap);
 	va_end (ap);
 	dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s said %d%s%s", r >= 0 ? what : "engine call", e->ops->kind, status,
-			msg ? ": " : "", msg ? msg : "");
+	                msg ? ": " : "", msg ? msg : "");
 	if (r >= 0)
 		free (what);
 	return -1;
 }
 
 int
-dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-		  long timeout_ms, json_object **out, dmig_error_t *err)
+dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
+                  json_object **out, dmig_error_t *err)
 {
 	json_object *ans = NULL;
 	int st = dmig_engine_call (e, method, path, body, timeout_ms, &ans, err);
@@ -206,7 +206,7 @@ dmig_netns_lo_up (int pid, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "fork");
 	}
 	if (child == 0) {
-		struct ifreq ifr = { 0 };
+		struct ifreq ifr = {0};
 		if (setns (fd, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 			_exit (1);
 		snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
@@ -219,7 +219,8 @@ dmig_netns_lo_up (int pid, dmig_error_t *err)
 	while (waitpid (child, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot bring up loopback in the network namespace of %d", pid);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot bring up loopback in the network namespace of %d",
+		                       pid);
 	return 0;
 }
 
@@ -233,8 +234,8 @@ dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
 	int status;
 
 	if (sock == NULL || *sock == '\0')
-		return dmig_error_set (err, DMIG_EUSAGE, 0, "unsupported engine URL '%s': use unix:///path/to/engine.sock",
-				       url);
+		return dmig_error_set (err, DMIG_EUSAGE, 0,
+		                       "unsupported engine URL '%s': use unix:///path/to/engine.sock", url);
 	if (stat (sock, &st) < 0)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, errno, "no engine socket at %s", sock);
 	e = calloc (1, sizeof (*e));
@@ -291,12 +292,12 @@ kind_listed (const char *kind, const char *const *kinds)
 }
 
 int
-dmig_engine_find (const char *host, const char *name, const char *const *store_kinds,
-		  struct dmig_engine **out, json_object **ctr, dmig_error_t *err)
+dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
+                  json_object **ctr, dmig_error_t *err)
 {
-	static const char *const defaults[] = { "unix://" DMIG_DOCKER_SOCK, "unix://" DMIG_PODMAN_SOCK };
-	struct dmig_engine *found[2] = { NULL, NULL }, *running[2] = { NULL, NULL };
-	json_object *insp[2] = { NULL, NULL };
+	static const char *const defaults[] = {"unix://" DMIG_DOCKER_SOCK, "unix://" DMIG_PODMAN_SOCK};
+	struct dmig_engine *found[2] = {NULL, NULL}, *running[2] = {NULL, NULL};
+	json_object *insp[2] = {NULL, NULL};
 	size_t nfound = 0, nrun = 0;
 	dmig_error_t first = NULL;
 
@@ -336,9 +337,10 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		}
 	}
 	if (nfound == 2) {
-		dmig_error_set (err, DMIG_EUSAGE, 0,
-				"both Docker and Podman have a container '%s': choose one with -H unix://%s or -H unix://%s",
-				name, DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+		dmig_error_set (
+		    err, DMIG_EUSAGE, 0,
+		    "both Docker and Podman have a container '%s': choose one with -H unix://%s or -H unix://%s", name,
+		    DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
 		goto fail;
 	}
 	if (nfound == 1) {
@@ -353,7 +355,7 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 			*out = a ? running[0] : running[1];
 		else {
 			dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in Docker or Podman%s", name,
-					a ? ", and both have snapshots of that name: choose the engine with -H" : "");
+			                a ? ", and both have snapshots of that name: choose the engine with -H" : "");
 			goto fail;
 		}
 	} else {
@@ -361,9 +363,10 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 			*err = first;
 			return -1;
 		}
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "no container engine found at %s or %s: start Docker or Podman, or name one with -H",
-				       DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "no container engine found at %s or %s: start Docker or Podman, or name one with -H",
+		    DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
 	}
 	for (size_t i = 0; i < nrun; i++)
 		if (running[i] != *out)

@@ -14,7 +14,7 @@
 #define DMIG_PODMAN_SOCK "/run/podman/podman.sock"
 
 /* Engine API calls: short ones, and those that copy a container's memory. */
-#define DMIG_API_TIMEOUT_MS (60 * 1000L)
+#define DMIG_API_TIMEOUT_MS  (60 * 1000L)
 #define DMIG_CRIU_TIMEOUT_MS (30 * 60 * 1000L)
 
 struct dmig_engine;
@@ -33,8 +33,8 @@ struct dmig_engine_ops {
 	int (*check_container) (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
 	/* Freeze the container for an instant and write its members (memory,
 	 * writable layer, volumes) into staging. */
-	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging,
-			const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err);
+	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
+	                struct dmig_members *ms, dmig_error_t *err);
 	/* Make a running container named as in the manifest from the members in
 	 * staging. On failure nothing it made is left behind. */
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err);
@@ -63,8 +63,8 @@ void dmig_engine_close (struct dmig_engine *e);
  * default engine has it. *ctr gets its inspect data, or NULL when no engine
  * has it (then *out is the one engine given or running, if exactly one; with
  * several, store_kind (may be NULL) picks the one whose snapshots exist). */
-int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds,
-		      struct dmig_engine **out, json_object **ctr, dmig_error_t *err);
+int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
+                      json_object **ctr, dmig_error_t *err);
 
 /* Inspect a container: 0 and *out (NULL when there is no such container). */
 int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
@@ -79,13 +79,13 @@ int dmig_netns_lo_up (int pid, dmig_error_t *err);
 
 /* One API call. Returns the HTTP status (any), or < 0 when no answer came.
  * *out (may be NULL) gets the parsed JSON answer when there is one. */
-int dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-		      long timeout_ms, json_object **out, dmig_error_t *err);
+int dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
+                      json_object **out, dmig_error_t *err);
 /* Fail with what the engine said about a non-2xx answer. */
-int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_error_t *err, const char *fmt,
-		      ...) __attribute__ ((format (printf, 5, 6)));
+int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_error_t *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
 /* Call and require a 2xx answer. */
-int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-		      long timeout_ms, json_object **out, dmig_error_t *err);
+int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
+                      json_object **out, dmig_error_t *err);
 
 #endif

@@ -32,16 +32,16 @@ podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *e
 {
 	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
 
-	(void) e;
+	(void)e;
 	if (!dmig_json_bool (ctr, "State.Running"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
 	if (dmig_json_bool (ctr, "Config.Tty"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "container '%s' has a terminal (-t): dmig cannot carry it", name);
+		                       "container '%s' has a terminal (-t): dmig cannot carry it", name);
 	if (driver == NULL || strcmp (driver, "overlay") != 0)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "container '%s' uses the '%s' storage driver: dmig carries only overlay layers", name,
-				       driver ? driver : "unknown");
+		                       "container '%s' uses the '%s' storage driver: dmig carries only overlay layers",
+		                       name, driver ? driver : "unknown");
 	return 0;
 }
 
@@ -59,7 +59,7 @@ to_sink (void *arg, const char *buf, size_t len)
 		if (n <= 0)
 			return -1;
 		p += n;
-		left -= (size_t) n;
+		left -= (size_t)n;
 	}
 	if (s->digest)
 		dmig_digest_update (s->digest, buf, len);
@@ -70,7 +70,7 @@ to_sink (void *arg, const char *buf, size_t len)
 static ssize_t
 from_fd (void *arg, char *buf, size_t len)
 {
-	int fd = *(int *) arg;
+	int fd = *(int *)arg;
 	ssize_t n;
 
 	while ((n = read (fd, buf, len)) < 0 && errno == EINTR)
@@ -94,7 +94,7 @@ stream_call (struct dmig_engine *e, struct dmig_http_req *req, const char *what,
 	}
 	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
 		ans = NULL;
-	dmig_engine_fail (e, (int) resp.status, ans, err, "%s", what);
+	dmig_engine_fail (e, (int)resp.status, ans, err, "%s", what);
 	dmig_criu_explain (err);
 	json_object_put (ans);
 	dmig_http_resp_free (&resp);
@@ -110,7 +110,7 @@ loopback_up (struct dmig_engine *e, const char *name)
 
 	/* Podman restores a network namespace with loopback down. */
 	if (dmig_engine_inspect (e, name, &ctr, &err) == 0 && ctr != NULL
-	    && (pid = (int) dmig_json_int (ctr, "State.Pid", 0)) > 0 && dmig_netns_lo_up (pid, &err) == 0) {
+	    && (pid = (int)dmig_json_int (ctr, "State.Pid", 0)) > 0 && dmig_netns_lo_up (pid, &err) == 0) {
 		json_object_put (ctr);
 		return;
 	}
@@ -140,7 +140,7 @@ static int
 pack_layer (json_object *ctr, const char *staging, dmig_error_t *err)
 {
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	struct dmig_sink sink = { 0 };
+	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
 
@@ -169,7 +169,7 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 		return -1;
 	diff = staging_file (staging, "rootfs-diff.tar", O_RDONLY, dpath, sizeof (dpath), err);
 	if (diff >= 0 && fstat (diff, &st) == 0 && dmig_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
-		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, (uint64_t) st.st_size, &sink, err);
+		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, (uint64_t)st.st_size, &sink, err);
 		if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0)
 			r = -1;
 	}
@@ -183,11 +183,11 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 
 static int
 podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-		struct dmig_members *ms, dmig_error_t *err)
+                struct dmig_members *ms, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (ctr, "Name"), *id = dmig_json_str (ctr, "Id");
-	struct dmig_http_req req = { .method = "POST", .write = to_sink };
-	struct dmig_sink sink = { 0 };
+	struct dmig_http_req req = {.method = "POST", .write = to_sink};
+	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
 
@@ -197,7 +197,7 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	if (sink.fd < 0)
 		return -1;
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
-		  o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	          o->ignore_volumes ? "&ignoreVolumes=true" : "");
 	req.path = path;
 	req.arg = &sink;
 	r = stream_call (e, &req, "checkpoint failed", err);
@@ -215,9 +215,10 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 			if (r < 0)
 				dmig_error_release (err);
 			*err = e2;
-			dmig_error_wrap (err, "container '%s' is stopped: resuming it from its checkpoint failed; try "
-					      "'podman container restore --keep %s'",
-					 name, name);
+			dmig_error_wrap (err,
+			                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
+			                 "'podman container restore --keep %s'",
+			                 name, name);
 			return dmig_error_status (err, DMIG_ELOST);
 		}
 		loopback_up (e, id);
@@ -287,7 +288,7 @@ static int
 podman_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
-	struct dmig_http_req req = { .method = "POST", .read = from_fd, .content_type = "application/x-tar" };
+	struct dmig_http_req req = {.method = "POST", .read = from_fd, .content_type = "application/x-tar"};
 	json_object *exists = NULL;
 	char path[512], *q;
 	int fd, r;
@@ -306,8 +307,8 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (fd < 0)
 		return -1;
 	q = dmig_http_escape (name);
-	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS,
-		  q ? q : "");
+	snprintf (path, sizeof (path),
+	          API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, q ? q : "");
 	free (q);
 	req.path = path;
 	req.arg = &fd;
@@ -326,12 +327,12 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 }
 
 const struct dmig_engine_ops dmig_podman_ops = {
-	.kind = "podman",
-	.api = API,
-	.check = podman_check,
-	.check_container = podman_check_container,
-	.capture = podman_capture,
-	.restore = podman_restore,
-	.rename = podman_rename,
-	.remove = podman_remove,
+    .kind = "podman",
+    .api = API,
+    .check = podman_check,
+    .check_container = podman_check_container,
+    .capture = podman_capture,
+    .restore = podman_restore,
+    .rename = podman_rename,
+    .remove = podman_remove,
 };

@@ -15,11 +15,11 @@
 #else
 #define SAFE_WRITES 0
 #endif
-#define DMIG_EXTRACT_SECURE                                                                                  \
-	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS \
+#define DMIG_EXTRACT_SECURE                                                                                            \
+	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS    \
 	 | SAFE_WRITES)
-#define DMIG_EXTRACT_KEEP                                                                                    \
-	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR               \
+#define DMIG_EXTRACT_KEEP                                                                                              \
+	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR                   \
 	 | ARCHIVE_EXTRACT_ACL)
 
 #define BUFSZ (256 * 1024)
@@ -50,7 +50,7 @@ write_all (int fd, const void *buf, size_t len)
 		if (n <= 0)
 			return -1;
 		p += n;
-		len -= (size_t) n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -67,7 +67,7 @@ sink_write (struct archive *a, void *arg, const void *buf, size_t len)
 	if (s->digest)
 		dmig_digest_update (s->digest, buf, len);
 	s->bytes += len;
-	return (la_ssize_t) len;
+	return (la_ssize_t)len;
 }
 
 /* Write entry e with exactly size bytes of data read from fd. */
@@ -84,10 +84,11 @@ copy_from_fd (struct archive *out, struct archive_entry *e, int fd, uint64_t siz
 			continue;
 		if (n <= 0)
 			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s%s",
-					       archive_entry_pathname (e), n == 0 ? ": it shrank while being read" : "");
-		if (archive_write_data (out, buf, (size_t) n) != n)
+			                       archive_entry_pathname (e),
+			                       n == 0 ? ": it shrank while being read" : "");
+		if (archive_write_data (out, buf, (size_t)n) != n)
 			return arc_fail (err, out, archive_entry_pathname (e));
-		left -= (uint64_t) n;
+		left -= (uint64_t)n;
 	}
 	return 0;
 }
@@ -195,7 +196,7 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		if (archive_entry_filetype (e) == AE_IFREG && archive_entry_size (e) > 0) {
 			la_ssize_t n;
 			while ((n = archive_read_data (disk, buf, BUFSZ)) > 0)
-				if (archive_write_data (out, buf, (size_t) n) < 0) {
+				if (archive_write_data (out, buf, (size_t)n) < 0) {
 					arc_fail (err, out, path);
 					goto out;
 				}
@@ -228,7 +229,7 @@ name_escapes (const char *name)
 		return 1;
 	while (*p) {
 		const char *slash = strchr (p, '/');
-		size_t n = slash ? (size_t) (slash - p) : strlen (p);
+		size_t n = slash ? (size_t)(slash - p) : strlen (p);
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			return 1;
 		if (slash == NULL)
@@ -271,12 +272,12 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 		link = archive_entry_hardlink (e);
 		if (name_escapes (name) || (link != NULL && name_escapes (link))) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "refusing archive member '%s%s%s': it points outside %s",
-					name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
+			                name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
 			goto back;
 		}
 		if (archive_write_header (disk, e) < ARCHIVE_WARN) {
 			dmig_error_set (err, DMIG_EFAIL, arc_errno (disk), "refusing archive member '%s': %s", name,
-					archive_error_string (disk));
+			                archive_error_string (disk));
 			goto back;
 		}
 		while ((r = archive_read_data_block (in, &blk, &len, &off)) == ARCHIVE_OK)
@@ -345,14 +346,14 @@ nested_read (struct archive *a, void *arg, const void **buf)
 	la_int64_t off;
 	int r = archive_read_data_block (outer, buf, &len, &off);
 
-	(void) off;
+	(void)off;
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r < ARCHIVE_WARN) {
 		archive_set_error (a, EIO, "%s", archive_error_string (outer));
 		return -1;
 	}
-	return (la_ssize_t) len;
+	return (la_ssize_t)len;
 }
 
 int
@@ -395,7 +396,7 @@ out:
 
 int
 dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t size, struct dmig_sink *sink,
-			     dmig_error_t *err)
+                             dmig_error_t *err)
 {
 	struct archive *in = tar_reader (), *out = archive_write_new ();
 	struct archive_entry *e, *repl = NULL;
@@ -426,7 +427,7 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 		if (!replaced && archive_entry_pathname (e) && strcmp (archive_entry_pathname (e), name) == 0) {
 			replaced = true;
 			repl = archive_entry_clone (e);
-			archive_entry_set_size (repl, (la_int64_t) size);
+			archive_entry_set_size (repl, (la_int64_t)size);
 			if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
 				goto out;
 			continue;
@@ -436,7 +437,7 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 			goto out;
 		}
 		while ((n = archive_read_data (in, buf, BUFSZ)) > 0)
-			if (archive_write_data (out, buf, (size_t) n) != n) {
+			if (archive_write_data (out, buf, (size_t)n) != n) {
 				arc_fail (err, out, "cannot rewrite the checkpoint");
 				goto out;
 			}
@@ -450,7 +451,7 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 		archive_entry_set_pathname (repl, name);
 		archive_entry_set_filetype (repl, AE_IFREG);
 		archive_entry_set_perm (repl, 0600);
-		archive_entry_set_size (repl, (la_int64_t) size);
+		archive_entry_set_size (repl, (la_int64_t)size);
 		if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
 			goto out;
 	}
@@ -508,7 +509,7 @@ member (const char *name, uint64_t size)
 	archive_entry_set_pathname (e, name);
 	archive_entry_set_filetype (e, AE_IFREG);
 	archive_entry_set_perm (e, 0600);
-	archive_entry_set_size (e, (la_int64_t) size);
+	archive_entry_set_size (e, (la_int64_t)size);
 	archive_entry_set_mtime (e, time (NULL), 0);
 	return e;
 }
@@ -536,7 +537,7 @@ dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	r = archive_write_header (w->a, e);
 	archive_entry_free (e);
-	if (r < ARCHIVE_WARN || (len > 0 && archive_write_data (w->a, buf, len) != (la_ssize_t) len))
+	if (r < ARCHIVE_WARN || (len > 0 && archive_write_data (w->a, buf, len) != (la_ssize_t)len))
 		return arc_fail (err, w->a, name);
 	return 0;
 }

@@ -13,7 +13,7 @@
 struct dmig_sink {
 	int fd;
 	struct dmig_digest *digest; /* may be NULL */
-	uint64_t bytes;		    /* counted */
+	uint64_t bytes;             /* counted */
 };
 
 /* How dmig_archive_pack_dir treats overlayfs bookkeeping. */
@@ -34,7 +34,7 @@ int dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmi
 /* Copy the tar read from in_fd to sink, with member `name` replaced by (or,
  * when absent, added as) the size bytes read from src_fd. */
 int dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t size, struct dmig_sink *sink,
-				 dmig_error_t *err);
+                                 dmig_error_t *err);
 
 /* Extract the tar read from fd into dest (an existing directory) with the
  * secure flags: no "..", no absolute names, nothing through a symlink, no hard
@@ -52,13 +52,13 @@ int dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_
 /* Add a regular file member of exactly size bytes read from src_fd. */
 int dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err);
 int dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len,
-			     dmig_error_t *err);
+                             dmig_error_t *err);
 /* Finish the stream (close it even on error). */
 int dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err);
 
 struct dmig_tar_entry {
 	const char *name;
-	bool regular;	     /* a plain file (not a link, device, directory) */
+	bool regular; /* a plain file (not a link, device, directory) */
 	bool hardlink;
 	int64_t size;
 };

@@ -41,7 +41,7 @@ member_path (const char *staging, const char *name, char *out, size_t cap, dmig_
 {
 	if (!dmig_member_name_ok (name))
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a bundle member name", name);
-	if ((size_t) snprintf (out, cap, "%s/%s", staging, name) >= cap)
+	if ((size_t)snprintf (out, cap, "%s/%s", staging, name) >= cap)
 		return dmig_error_set (err, DMIG_EFAIL, ENAMETOOLONG, "member path too long");
 	return 0;
 }
@@ -118,7 +118,7 @@ dmig_member_open (const char *staging, const char *name, dmig_error_t *err)
 
 int
 dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
-		   dmig_error_t *err)
+                   dmig_error_t *err)
 {
 	struct dmig_tar_writer *w = NULL;
 	json_object *list = json_object_new_array ();
@@ -130,7 +130,7 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 	for (size_t i = 0; i < ms->n; i++) {
 		json_object *m = json_object_new_object ();
 		json_object_object_add (m, "name", json_object_new_string (ms->m[i].name));
-		json_object_object_add (m, "size", json_object_new_int64 ((int64_t) ms->m[i].size));
+		json_object_object_add (m, "size", json_object_new_int64 ((int64_t)ms->m[i].size));
 		json_object_object_add (m, "sha256", json_object_new_string (ms->m[i].sha256));
 		json_object_array_add (list, m);
 	}
@@ -141,7 +141,7 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 	slash = strrchr (dir, '/');
 	if (slash)
 		*slash = '\0';
-	if ((size_t) snprintf (tmp, sizeof (tmp), "%s.tmp.%d", path, (int) getpid ()) >= sizeof (tmp))
+	if ((size_t)snprintf (tmp, sizeof (tmp), "%s.tmp.%d", path, (int)getpid ()) >= sizeof (tmp))
 		return dmig_error_set (err, DMIG_EFAIL, ENAMETOOLONG, "bundle path too long");
 	fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -172,7 +172,7 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 	/* Never over an existing snapshot: link fails if the name is taken. */
 	if (link (tmp, path) < 0) {
 		dmig_error_set (err, DMIG_EFAIL, errno == EEXIST ? 0 : errno, "cannot store '%s'%s", path,
-				errno == EEXIST ? ": a snapshot of that name exists" : "");
+		                errno == EEXIST ? ": a snapshot of that name exists" : "");
 		goto out;
 	}
 	dmig_fsync_dir (dir);
@@ -199,27 +199,26 @@ read_manifest (struct dmig_tar_reader *r, const char *path, json_object **out, d
 	if (rc < 0)
 		return dmig_error_wrap (err, "'%s'", path);
 	if (rc == 0 || !e.regular || e.name == NULL || strcmp (e.name, "manifest.json") != 0 || e.size < 0
-	    || (uint64_t) e.size > DMIG_MANIFEST_MAX)
+	    || (uint64_t)e.size > DMIG_MANIFEST_MAX)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a dmig snapshot: no manifest first", path);
-	buf = malloc ((size_t) e.size + 1);
+	buf = malloc ((size_t)e.size + 1);
 	if (buf == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	while (got < (size_t) e.size) {
-		ssize_t n = dmig_tar_reader_read (r, buf + got, (size_t) e.size - got, err);
+	while (got < (size_t)e.size) {
+		ssize_t n = dmig_tar_reader_read (r, buf + got, (size_t)e.size - got, err);
 		if (n <= 0) {
 			free (buf);
 			if (n == 0)
 				dmig_error_set (err, DMIG_EFAIL, 0, "truncated manifest");
 			return dmig_error_wrap (err, "'%s'", path);
 		}
-		got += (size_t) n;
+		got += (size_t)n;
 	}
 	rc = dmig_json_parse (buf, got, out, err);
 	free (buf);
 	if (rc < 0)
 		return dmig_error_wrap (err, "'%s' has a broken manifest", path);
-	if (!json_object_is_type (*out, json_type_object)
-	    || dmig_json_int (*out, "format", 0) != DMIG_BUNDLE_FORMAT) {
+	if (!json_object_is_type (*out, json_type_object) || dmig_json_int (*out, "format", 0) != DMIG_BUNDLE_FORMAT) {
 		json_object_put (*out);
 		*out = NULL;
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' has a manifest of an unknown format", path);
@@ -260,7 +259,7 @@ int
 dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
 {
 	struct dmig_tar_reader *r = NULL;
-	struct dmig_members seen = { 0 };
+	struct dmig_members seen = {0};
 	json_object *list;
 	char *buf = malloc (BUFSZ);
 	int fd = -1, ret = -1, rc;
@@ -297,7 +296,7 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 		want = dmig_member_name_ok (e.name) ? find_member (list, e.name) : NULL;
 		if (want == NULL || !e.regular) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "'%s' holds an unexpected entry '%s': refusing it", path,
-					e.name ? e.name : "");
+			                e.name ? e.name : "");
 			goto out;
 		}
 		if (dmig_member_begin (staging, e.name, &sink, err) < 0) {
@@ -306,13 +305,13 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 			goto out;
 		}
 		while ((n = dmig_tar_reader_read (r, buf, BUFSZ, err)) > 0) {
-			if (write (sink.fd, buf, (size_t) n) != n) {
+			if (write (sink.fd, buf, (size_t)n) != n) {
 				dmig_error_set (err, DMIG_EFAIL, errno, "cannot write '%s/%s'", staging, e.name);
 				n = -1;
 				break;
 			}
-			dmig_digest_update (sink.digest, buf, (size_t) n);
-			sink.bytes += (uint64_t) n;
+			dmig_digest_update (sink.digest, buf, (size_t)n);
+			sink.bytes += (uint64_t)n;
 		}
 		if (n < 0) {
 			dmig_member_end (&seen, e.name, &sink, false, NULL);
@@ -322,16 +321,16 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 		if (dmig_member_end (&seen, e.name, &sink, true, err) < 0)
 			goto out;
 		sha = dmig_json_str (want, "sha256");
-		if (seen.m[seen.n - 1].size != (uint64_t) dmig_json_int (want, "size", -1) || sha == NULL
+		if (seen.m[seen.n - 1].size != (uint64_t)dmig_json_int (want, "size", -1) || sha == NULL
 		    || strcmp (sha, seen.m[seen.n - 1].sha256) != 0) {
-			dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is damaged: member '%s' does not match its checksum", path,
-					e.name);
+			dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is damaged: member '%s' does not match its checksum",
+			                path, e.name);
 			goto out;
 		}
 	}
 	if (seen.n != json_object_array_length (list)) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is incomplete: %zu of %zu members", path, seen.n,
-				json_object_array_length (list));
+		                json_object_array_length (list));
 		goto out;
 	}
 	ret = 0;

@@ -14,10 +14,10 @@
 #include "archive_io.h"
 #include "error.h"
 
-#define DMIG_BUNDLE_FORMAT 1
-#define DMIG_MEMBERS_MAX 64
+#define DMIG_BUNDLE_FORMAT   1
+#define DMIG_MEMBERS_MAX     64
 #define DMIG_MEMBER_NAME_MAX 160
-#define DMIG_MANIFEST_MAX (16u << 20)
+#define DMIG_MANIFEST_MAX    (16u << 20)
 
 struct dmig_member {
 	char name[DMIG_MEMBER_NAME_MAX];
@@ -42,7 +42,7 @@ int dmig_member_open (const char *staging, const char *name, dmig_error_t *err);
 /* Write the bundle at path (never over an existing file): manifest (its
  * "members" filled from ms) then each member from staging. Atomic. */
 int dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
-		       dmig_error_t *err);
+                       dmig_error_t *err);
 /* Read only the manifest (cheap: the first member). */
 int dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err);
 /* Unpack every member into staging, verifying each against the manifest;

@@ -12,13 +12,13 @@
 
 #define SYNOPSIS "list [--json] [<container>]"
 
-static const char *const kinds[] = { "docker", "podman" };
+static const char *const kinds[] = {"docker", "podman"};
 
 static void
 size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
 {
 	struct stat st;
-	double v = stat (s->path, &st) == 0 ? (double) st.st_size : 0;
+	double v = stat (s->path, &st) == 0 ? (double)st.st_size : 0;
 	const char *unit = "B";
 
 	if (v >= 1 << 30) {
@@ -50,9 +50,10 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 			json_object_object_add (o, "name", json_object_new_string (s->name));
 			json_object_object_add (o, "engine", json_object_new_string (kind));
 			json_object_object_add (o, "created", json_object_new_string (s->created));
-			json_object_object_add (o, "image", json_object_new_string (dmig_json_str (s->manifest, "image") ?: ""));
-			json_object_object_add (o, "bytes",
-						json_object_new_int64 (stat (s->path, &st) == 0 ? (int64_t) st.st_size : 0));
+			json_object_object_add (o, "image",
+			                        json_object_new_string (dmig_json_str (s->manifest, "image") ?: ""));
+			json_object_object_add (
+			    o, "bytes", json_object_new_int64 (stat (s->path, &st) == 0 ? (int64_t)st.st_size : 0));
 			json_object_object_add (o, "path", json_object_new_string (s->path));
 			json_object_array_add (arr, o);
 		} else {
@@ -73,7 +74,7 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 int
 cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	json_object *arr = NULL;
 	const char *only = NULL;
 	int c, header = 0, ret = 0;
@@ -116,7 +117,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			char sub[PATH_MAX];
 			if (d->d_name[0] == '.' || dmig_valid_container (d->d_name, NULL) < 0)
 				continue;
-			if ((size_t) snprintf (sub, sizeof (sub), "%s/%s", dir, d->d_name) >= sizeof (sub))
+			if ((size_t)snprintf (sub, sizeof (sub), "%s/%s", dir, d->d_name) >= sizeof (sub))
 				continue;
 			ret = list_one (sub, kinds[k], d->d_name, arr, &header, err);
 		}

@@ -15,7 +15,7 @@
 int
 cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
-	static const struct option opts[] = { { "keep", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"keep", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
 	const char *kinds[3];
 	long keep = -1;
 	size_t total = 0;
@@ -47,7 +47,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			return -1;
 		r = dmig_store_lock (dir, argv[optind], &lock, err);
 		if (r == 0 && (r = dmig_store_list (dir, &l, err)) == 0) {
-			r = dmig_store_prune (&l, (size_t) keep, &removed, err);
+			r = dmig_store_prune (&l, (size_t)keep, &removed, err);
 			for (size_t i = 0; i < removed; i++)
 				printf ("%s@%s\n", argv[optind], l.s[i].name);
 			dmig_snaplist_free (&l);
@@ -58,6 +58,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			return -1;
 		total += removed;
 	}
-	dmig_info ("pruned %zu snapshot%s of %s, kept the newest %ld", total, total == 1 ? "" : "s", argv[optind], keep);
+	dmig_info ("pruned %zu snapshot%s of %s, kept the newest %ld", total, total == 1 ? "" : "s", argv[optind],
+	           keep);
 	return 0;
 }

@@ -13,8 +13,8 @@
 int
 cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-	struct dmig_snaplist list = { 0 };
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	struct dmig_snaplist list = {0};
 	const struct dmig_snapinfo *s;
 	struct dmig_ref ref;
 	struct dmig_local l;
@@ -37,11 +37,11 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	s = dmig_snaplist_find (&list, ref.name);
 	if (s == NULL) {
 		if (*ref.name)
-			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')", ref.container,
-					ref.name, l.dir, ref.container);
+			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')",
+			                ref.container, ref.name, l.dir, ref.container);
 		else
 			dmig_error_set (err, DMIG_EFAIL, 0, "container '%s' has no snapshots in %s (see 'dmig list')",
-					ref.container, l.dir);
+			                ref.container, l.dir);
 		goto out;
 	}
 	if (dmig_rollback (l.e, l.ctr, ref.container, s->path, l.dir, err) < 0)
@@ -57,7 +57,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	} else
 		printf ("%s@%s\n", ref.container, s->name);
 	dmig_info ("rolled %s back to %s (taken %s), %.1f s", ref.container, s->name, s->created,
-		   (double) (dmig_now_ms () - t0) / 1000);
+	           (double)(dmig_now_ms () - t0) / 1000);
 	ret = 0;
 out:
 	dmig_snaplist_free (&list);

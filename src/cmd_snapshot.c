@@ -14,13 +14,15 @@ int
 cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },   { "keep", required_argument, NULL, 'k' },
-		{ "ignore-volumes", no_argument, NULL, 'I' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	    {"name", required_argument, NULL, 'n'},
+	    {"keep", required_argument, NULL, 'k'},
+	    {"ignore-volumes", no_argument, NULL, 'I'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct dmig_snapshot_opts so = { .leave_running = true };
+	struct dmig_snapshot_opts so = {.leave_running = true};
 	struct dmig_snapshot_result res;
-	struct dmig_snaplist list = { 0 };
+	struct dmig_snaplist list = {0};
 	struct dmig_local l;
 	long keep = -1;
 	size_t pruned = 0;
@@ -38,7 +40,8 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 			if (keep < 1)
-				return dmig_usage (err, SYNOPSIS, "--keep must keep at least the new snapshot (1 or more)");
+				return dmig_usage (err, SYNOPSIS,
+				                   "--keep must keep at least the new snapshot (1 or more)");
 			break;
 		case 'I':
 			so.ignore_volumes = true;
@@ -62,7 +65,8 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		goto out;
 	}
 	if (keep > 0) {
-		if (dmig_store_list (l.dir, &list, err) < 0 || dmig_store_prune (&list, (size_t) keep, &pruned, err) < 0) {
+		if (dmig_store_list (l.dir, &list, err) < 0
+		    || dmig_store_prune (&list, (size_t)keep, &pruned, err) < 0) {
 			dmig_error_wrap (err, "snapshot %s@%s was taken, but pruning failed", name, res.name);
 			goto out;
 		}
@@ -75,18 +79,18 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_object_add (o, "container", json_object_new_string (name));
 		json_object_object_add (o, "name", json_object_new_string (res.name));
 		json_object_object_add (o, "engine", json_object_new_string (l.e->ops->kind));
-		json_object_object_add (o, "bytes", json_object_new_int64 ((int64_t) res.bytes));
+		json_object_object_add (o, "bytes", json_object_new_int64 ((int64_t)res.bytes));
 		json_object_object_add (o, "frozen_ms", json_object_new_int64 (res.frozen_ms));
 		json_object_object_add (o, "total_ms", json_object_new_int64 (res.total_ms));
-		json_object_object_add (o, "pruned", json_object_new_int64 ((int64_t) pruned));
+		json_object_object_add (o, "pruned", json_object_new_int64 ((int64_t)pruned));
 		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", name, res.name);
 	fflush (stdout);
 	dmig_info ("snapshot %s@%s: %.1f MiB, container held %lld ms, %.1f s in all%s", name, res.name,
-		   (double) res.bytes / (1 << 20), res.frozen_ms, (double) res.total_ms / 1000,
-		   pruned ? (pruned == 1 ? ", 1 old snapshot pruned" : ", old snapshots pruned") : "");
+	           (double)res.bytes / (1 << 20), res.frozen_ms, (double)res.total_ms / 1000,
+	           pruned ? (pruned == 1 ? ", 1 old snapshot pruned" : ", old snapshots pruned") : "");
 	ret = 0;
 out:
 	dmig_snaplist_free (&list);

@@ -6,7 +6,7 @@
 int
 cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
-	(void) argv;
+	(void)argv;
 	if (argc > 1)
 		return dmig_usage (err, "version", "'version' takes no arguments");
 	if (g->json) {

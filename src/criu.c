@@ -22,7 +22,7 @@ int
 dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 {
 	static char cached[32];
-	char *ver_argv[] = { "criu", "--version", NULL }, *check_argv[] = { "criu", "check", NULL };
+	char *ver_argv[] = {"criu", "--version", NULL}, *check_argv[] = {"criu", "check", NULL};
 	char out[4096], line[256];
 	int major = 0, minor = 0, r;
 	const char *v;
@@ -34,23 +34,24 @@ dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	r = dmig_run (ver_argv, out, sizeof (out), 10);
 	v = strstr (out, "Version: ");
 	if (r != 0 || v == NULL)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "CRIU is not installed or does not run (no working 'criu' in PATH): install CRIU "
-				       ">= %d.%d ('make setup' in dmig's source does)",
-				       DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "CRIU is not installed or does not run (no working 'criu' in PATH): install CRIU "
+		    ">= %d.%d ('make setup' in dmig's source does)",
+		    DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
 	v += 9;
-	snprintf (version, cap, "%.*s", (int) strcspn (v, "\n"), v);
+	snprintf (version, cap, "%.*s", (int)strcspn (v, "\n"), v);
 	if (sscanf (version, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
 	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				       "CRIU %s is too old: dmig needs %d.%d or newer (older ones cannot dump TCP "
-				       "sockets on current kernels)",
-				       version, DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
+		                       "CRIU %s is too old: dmig needs %d.%d or newer (older ones cannot dump TCP "
+		                       "sockets on current kernels)",
+		                       version, DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
 	r = dmig_run (check_argv, out, sizeof (out), 30);
 	if (r != 0) {
 		last_line (out, line, sizeof (line));
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "CRIU %s fails 'criu check' on this host: %s", version,
-				       *line ? line : "no output");
+		                       *line ? line : "no output");
 	}
 	snprintf (cached, sizeof (cached), "%s", version);
 	return 0;
@@ -74,7 +75,7 @@ decisive_lines (const char *log, char *out, size_t cap)
 		if (e == NULL || strstr (e, "RLIMIT_NOFILE") != NULL)
 			continue;
 		e[strcspn (e, "\n")] = '\0';
-		used += (size_t) snprintf (out + used, used < cap ? cap - used : 0, "%s%s", n ? " | " : "", e);
+		used += (size_t)snprintf (out + used, used < cap ? cap - used : 0, "%s%s", n ? " | " : "", e);
 		n++;
 	}
 	fclose (fp);
@@ -99,10 +100,12 @@ dmig_criu_explain (dmig_error_t *err)
 	if (decisive_lines (path, lines, sizeof (lines)) < 0)
 		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
 	/* What precedes "log file:" is the engine's own summary. */
-	n = (size_t) (at - 10 - msg);
+	n = (size_t)(at - 10 - msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
 		n--;
-	if (asprintf (&full, "%.*s; CRIU: %s (log: %s)", (int) n, msg, *lines ? lines : "no error lines in its log", path) < 0)
+	if (asprintf (&full, "%.*s; CRIU: %s (log: %s)", (int)n, msg, *lines ? lines : "no error lines in its log",
+	              path)
+	    < 0)
 		return;
 	free (msg);
 	(*err)->msg = full;

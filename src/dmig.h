@@ -6,7 +6,7 @@
 
 #include "error.h"
 
-#define DMIG_VERSION "0.1.0"
+#define DMIG_VERSION       "0.1.0"
 #define DMIG_DEFAULT_STORE "/var/lib/dmig"
 
 struct dmig_globals {
@@ -26,7 +26,6 @@ int cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 
 /* A usage error for a command: "usage: dmig <synopsis>" plus what was wrong. */
-int dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
-	__attribute__ ((format (printf, 3, 4)));
+int dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 #endif

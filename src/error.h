@@ -7,10 +7,10 @@
 /* Exit statuses, the contract in docs/cli.md. */
 enum dmig_status {
 	DMIG_OK = 0,
-	DMIG_EFAIL = 1,	    /* failed, everything is as it was */
-	DMIG_EUSAGE = 2,    /* usage error */
+	DMIG_EFAIL = 1,      /* failed, everything is as it was */
+	DMIG_EUSAGE = 2,     /* usage error */
 	DMIG_EPREFLIGHT = 3, /* a check refused, nothing changed */
-	DMIG_ELOST = 4,	    /* failed and putting things back failed */
+	DMIG_ELOST = 4,      /* failed and putting things back failed */
 };
 
 struct dmig_error {
@@ -22,7 +22,7 @@ typedef struct dmig_error *dmig_error_t;
 
 /* Set *err (when err is not NULL) and return -1. */
 int dmig_error_set (dmig_error_t *err, int status, int errnum, const char *fmt, ...)
-	__attribute__ ((format (printf, 4, 5)));
+    __attribute__ ((format (printf, 4, 5)));
 /* Prefix context to an existing error: "ctx: old". Returns -1. */
 int dmig_error_wrap (dmig_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Change the status of an existing error (e.g. to DMIG_ELOST). Returns -1. */

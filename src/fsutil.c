@@ -46,8 +46,8 @@ dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
 static int
 rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	(void) st;
-	(void) ftw;
+	(void)st;
+	(void)ftw;
 	if (flag == FTW_DP)
 		return rmdir (path) < 0 && errno != ENOENT ? -1 : 0;
 	return unlink (path) < 0 && errno != ENOENT ? -1 : 0;
@@ -109,7 +109,7 @@ dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
 
 	if (statvfs (path, &sv) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot tell the free space at '%s'", path);
-	*out = (uint64_t) sv.f_bavail * sv.f_frsize;
+	*out = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return 0;
 }
 
@@ -118,10 +118,10 @@ static uint64_t tree_total;
 static int
 size_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	(void) path;
-	(void) ftw;
+	(void)path;
+	(void)ftw;
 	if (flag == FTW_F && S_ISREG (st->st_mode))
-		tree_total += (uint64_t) st->st_blocks * 512;
+		tree_total += (uint64_t)st->st_blocks * 512;
 	return 0;
 }
 
@@ -156,7 +156,7 @@ dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
 	posix_spawn_file_actions_destroy (&fa);
 	close (pipefd[1]);
 	for (;;) {
-		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
 		long long left = deadline - dmig_now_ms ();
 		char tmp[4096];
 		ssize_t n;
@@ -165,13 +165,13 @@ dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
 			kill (pid, SIGKILL);
 			break;
 		}
-		if (poll (&p, 1, (int) left) <= 0)
+		if (poll (&p, 1, (int)left) <= 0)
 			continue;
 		n = read (pipefd[0], tmp, sizeof (tmp));
 		if (n <= 0)
 			break;
 		if (out && got + 1 < cap) {
-			size_t k = (size_t) n < cap - 1 - got ? (size_t) n : cap - 1 - got;
+			size_t k = (size_t)n < cap - 1 - got ? (size_t)n : cap - 1 - got;
 			memcpy (out + got, tmp, k);
 			got += k;
 		}

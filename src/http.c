@@ -98,7 +98,7 @@ on_read (char *buf, size_t size, size_t n, void *arg)
 	struct xfer *x = arg;
 	ssize_t r = x->req->read (x->req->arg, buf, size * n);
 
-	return r < 0 ? CURL_READFUNC_ABORT : (size_t) r;
+	return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
 }
 
 /* Decide once per answer whether its body streams: on the first header line. */
@@ -119,10 +119,9 @@ on_header (char *data, size_t size, size_t n, void *arg)
 }
 
 int
-dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
-		   dmig_error_t *err)
+dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp, dmig_error_t *err)
 {
-	struct xfer x = { .req = req, .resp = resp };
+	struct xfer x = {.req = req, .resp = resp};
 	struct curl_slist *hdrs = NULL;
 	char url[4096];
 	CURLcode rc;
@@ -151,7 +150,7 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 		/* UPLOAD means PUT; the custom method above still wins. */
 	} else if (req->body != NULL) {
 		curl_easy_setopt (h->curl, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt (h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+		curl_easy_setopt (h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	} else if (strcmp (req->method, "POST") == 0) {
 		curl_easy_setopt (h->curl, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt (h->curl, CURLOPT_POSTFIELDSIZE, 0L);
@@ -159,7 +158,7 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 	if (req->read != NULL || req->body != NULL) {
 		char ct[128];
 		snprintf (ct, sizeof (ct), "Content-Type: %s",
-			  req->content_type ? req->content_type : "application/json");
+		          req->content_type ? req->content_type : "application/json");
 		hdrs = curl_slist_append (hdrs, ct);
 	}
 	hdrs = curl_slist_append (hdrs, "Expect:");
@@ -175,16 +174,16 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 		dmig_http_resp_free (resp);
 		if (x.failed)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: the answer could not be stored", req->method,
-					       req->path);
+			                       req->path);
 		if (x.toobig)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: answer larger than %u MiB", req->method,
-					       req->path, RESP_MAX >> 20);
+			                       req->path, RESP_MAX >> 20);
 		if (rc == CURLE_COULDNT_CONNECT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine at %s: %s", h->socket,
-					       why);
+			                       why);
 		if (rc == CURLE_OPERATION_TIMEDOUT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: no answer from the engine in time (%s)",
-					       req->method, req->path, why);
+			                       req->method, req->path, why);
 		return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: %s", req->method, req->path, why);
 	}
 	if (resp->body == NULL && (req->write == NULL || code >= 300)) {

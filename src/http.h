@@ -20,7 +20,7 @@ struct dmig_http_req {
 	const char *body;   /* in-memory body, or NULL */
 	size_t body_len;
 	const char *content_type; /* default application/json when a body is sent */
-	dmig_http_read_fn read;	  /* streamed request body, instead of body */
+	dmig_http_read_fn read;   /* streamed request body, instead of body */
 	dmig_http_write_fn write; /* streamed response body of a 2xx answer */
 	void *arg;
 	long timeout_ms; /* whole request; 0 = no limit (stalls still end it) */
@@ -38,7 +38,7 @@ const char *dmig_http_socket (const struct dmig_http *h);
 /* Send req; fills resp for any HTTP status (the caller judges it).
  * Fails only when no answer came: connect error, timeout, abort. */
 int dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
-		       dmig_error_t *err);
+                       dmig_error_t *err);
 void dmig_http_resp_free (struct dmig_http_resp *resp);
 /* Percent-escape a query value; free() the result. */
 char *dmig_http_escape (const char *s);

@@ -12,13 +12,13 @@ dmig_json_parse (const char *buf, size_t len, json_object **out, dmig_error_t *e
 
 	if (tok == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	o = json_tokener_parse_ex (tok, buf, (int) len);
+	o = json_tokener_parse_ex (tok, buf, (int)len);
 	jerr = json_tokener_get_error (tok);
 	json_tokener_free (tok);
 	if (o == NULL || jerr != json_tokener_success) {
 		json_object_put (o);
 		return dmig_error_set (err, DMIG_EFAIL, 0, "malformed JSON: %s",
-				       jerr != json_tokener_success ? json_tokener_error_desc (jerr) : "empty");
+		                       jerr != json_tokener_success ? json_tokener_error_desc (jerr) : "empty");
 	}
 	*out = o;
 	return 0;
@@ -32,7 +32,7 @@ dmig_json_get (json_object *o, const char *path)
 
 	while (o != NULL && *p) {
 		const char *dot = strchr (p, '.');
-		size_t n = dot ? (size_t) (dot - p) : strlen (p);
+		size_t n = dot ? (size_t)(dot - p) : strlen (p);
 		json_object *next = NULL;
 
 		if (n >= sizeof (key) || !json_object_is_type (o, json_type_object))

@@ -19,7 +19,7 @@ dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct
 		return -1;
 	if (l->ctr == NULL && need_ctr) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in %s at %s (see '%s ps -a')", name,
-				l->e->ops->kind, l->e->socket, l->e->ops->kind);
+		                l->e->ops->kind, l->e->socket, l->e->ops->kind);
 		goto fail;
 	}
 	if (dmig_store_dir (g->store, l->e->ops->kind, name, 1, &l->dir, err) < 0

@@ -9,14 +9,13 @@
 struct dmig_local {
 	struct dmig_engine *e;
 	json_object *ctr; /* inspect data; NULL when the container does not exist */
-	char *dir;	  /* the container's store folder */
+	char *dir;        /* the container's store folder */
 	int lock;
 };
 
 /* Find the engine and container, make the store folder, take the lock.
  * need_ctr: fail (exit 1) when the container does not exist. */
-int dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct dmig_local *l,
-		     dmig_error_t *err);
+int dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct dmig_local *l, dmig_error_t *err);
 void dmig_local_close (struct dmig_local *l);
 
 #endif

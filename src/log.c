@@ -62,5 +62,5 @@ dmig_now_ms (void)
 {
 	struct timespec ts;
 	clock_gettime (CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -14,11 +14,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "snapshot", cmd_snapshot, "snapshot [--name <name>] [--keep <n>] <container>" },
-	{ "list", cmd_list, "list [<container>]" },
-	{ "rollback", cmd_rollback, "rollback <container>[@<name>|@latest]" },
-	{ "prune", cmd_prune, "prune --keep <n> <container>" },
-	{ "version", cmd_version, "version" },
+    {"snapshot", cmd_snapshot, "snapshot [--name <name>] [--keep <n>] <container>"},
+    {"list", cmd_list, "list [<container>]"},
+    {"rollback", cmd_rollback, "rollback <container>[@<name>|@latest]"},
+    {"prune", cmd_prune, "prune --keep <n> <container>"},
+    {"version", cmd_version, "version"},
 };
 
 static void
@@ -28,8 +28,8 @@ usage (FILE *out)
 	for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
 		fprintf (out, "   dmig %s\n", commands[i].synopsis);
 	fprintf (out, "\n-H unix:///path/to.sock picks the engine; without it DOCKER_HOST, CONTAINER_HOST,\n"
-		      "or whichever engine at its default socket has the container.\n"
-		      "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n");
+	              "or whichever engine at its default socket has the container.\n"
+	              "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n");
 }
 
 static const struct command *
@@ -45,12 +45,12 @@ int
 main (int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "host", required_argument, NULL, 'H' }, { "store", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	  { "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	  { NULL, 0, NULL, 0 },
+	    {"host", required_argument, NULL, 'H'}, {"store", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},       {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
-	struct dmig_globals g = { 0 };
+	struct dmig_globals g = {0};
 	dmig_error_t err = NULL;
 	const struct command *cmd;
 	int c;
@@ -79,7 +79,8 @@ main (int argc, char **argv)
 			usage (stdout);
 			return 0;
 		case 'V':
-			return cmd_version (1, (char *[]){ "version", NULL }, &g, &err) < 0 ? dmig_error_report (&err) : 0;
+			return cmd_version (1, (char *[]){"version", NULL}, &g, &err) < 0 ? dmig_error_report (&err)
+			                                                                  : 0;
 		case ':':
 			fprintf (stderr, "dmig: option '%s' needs a value (see 'dmig --help')\n", argv[optind - 1]);
 			return DMIG_EUSAGE;

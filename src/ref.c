@@ -9,10 +9,10 @@ valid_name (const char *s)
 {
 	size_t n = strlen (s);
 
-	if (n == 0 || n > DMIG_NAME_MAX || !isalnum ((unsigned char) s[0]))
+	if (n == 0 || n > DMIG_NAME_MAX || !isalnum ((unsigned char)s[0]))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char) s[i];
+		unsigned char c = (unsigned char)s[i];
 		if (!(isalnum (c) || c == '_' || c == '.' || c == '-'))
 			return 0;
 	}
@@ -24,9 +24,9 @@ dmig_valid_container (const char *s, dmig_error_t *err)
 {
 	if (s == NULL || !valid_name (s))
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
-				       "invalid container name '%s': use letters, digits, '_', '.' and '-', "
-				       "starting with a letter or digit",
-				       s ? s : "");
+		                       "invalid container name '%s': use letters, digits, '_', '.' and '-', "
+		                       "starting with a letter or digit",
+		                       s ? s : "");
 	return 0;
 }
 
@@ -35,12 +35,12 @@ dmig_valid_snapshot (const char *s, dmig_error_t *err)
 {
 	if (s == NULL || !valid_name (s))
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
-				       "invalid snapshot name '%s': use letters, digits, '_', '.' and '-', "
-				       "starting with a letter or digit",
-				       s ? s : "");
+		                       "invalid snapshot name '%s': use letters, digits, '_', '.' and '-', "
+		                       "starting with a letter or digit",
+		                       s ? s : "");
 	if (strcmp (s, "latest") == 0)
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
-				       "'latest' is reserved for the newest snapshot: choose another name");
+		                       "'latest' is reserved for the newest snapshot: choose another name");
 	return 0;
 }
 
@@ -54,10 +54,10 @@ dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err)
 	if (s == NULL || *s == '\0')
 		return dmig_error_set (err, DMIG_EUSAGE, 0, "empty snapshot ref: use <container>@<name>");
 	at = strchr (s, '@');
-	clen = at ? (size_t) (at - s) : strlen (s);
+	clen = at ? (size_t)(at - s) : strlen (s);
 	if (clen == 0 || clen > DMIG_NAME_MAX)
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
-				       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
+		                       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
 	memcpy (ref->container, s, clen);
 	if (dmig_valid_container (ref->container, err) < 0)
 		return dmig_error_wrap (err, "bad snapshot ref '%s'", s);
@@ -66,7 +66,7 @@ dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err)
 	if (strchr (at + 1, '@') != NULL || dmig_valid_snapshot (at + 1, err) < 0) {
 		dmig_error_release (err);
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
-				       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
+		                       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
 	}
 	snprintf (ref->name, sizeof (ref->name), "%s", at + 1);
 	return 0;
@@ -80,7 +80,7 @@ dmig_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
 	if (s == NULL || *s == '\0' || strlen (s) > 6)
 		goto bad;
 	for (const char *p = s; *p; p++) {
-		if (!isdigit ((unsigned char) *p))
+		if (!isdigit ((unsigned char)*p))
 			goto bad;
 		v = v * 10 + (*p - '0');
 	}
@@ -90,5 +90,5 @@ dmig_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
 	return 0;
 bad:
 	return dmig_error_set (err, DMIG_EUSAGE, 0, "%s needs a whole number from 0 to 100000, not '%s'", opt,
-			       s ? s : "");
+	                       s ? s : "");
 }

@@ -61,9 +61,9 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 
 int
 dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, const struct dmig_snapshot_opts *o,
-		    struct dmig_snapshot_result *res, dmig_error_t *err)
+                    struct dmig_snapshot_result *res, dmig_error_t *err)
 {
-	struct dmig_capture_opts co = { .leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes };
+	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
@@ -85,8 +85,8 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	}
 	if (lstat (path, &st) == 0) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				      "snapshot '%s@%s' exists already: choose another --name or remove it with prune",
-				      ctr_name (ctr), res->name);
+		                      "snapshot '%s@%s' exists already: choose another --name or remove it with prune",
+		                      ctr_name (ctr), res->name);
 		goto out;
 	}
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
@@ -94,13 +94,13 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 		goto out;
 	/* Memory, writable layer and volumes are staged, then bundled: room for
 	 * both, by the memory the container uses and its layer's size. */
-	need = (uint64_t) dmig_json_int (ctr, "SizeRw", 0) * 2 + (64u << 20);
+	need = (uint64_t)dmig_json_int (ctr, "SizeRw", 0) * 2 + (64u << 20);
 	if (dmig_free_bytes (dir, &avail, err) < 0)
 		goto out;
 	if (avail < need) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				      "not enough free space in %s: %llu MiB free, at least %llu MiB needed", dir,
-				      (unsigned long long) (avail >> 20), (unsigned long long) (need >> 20));
+		                      "not enough free space in %s: %llu MiB free, at least %llu MiB needed", dir,
+		                      (unsigned long long)(avail >> 20), (unsigned long long)(need >> 20));
 		goto out;
 	}
 	if (dmig_store_staging (dir, &staging, err) < 0)
@@ -114,7 +114,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
 		goto out;
 	if (stat (path, &st) == 0)
-		res->bytes = (uint64_t) st.st_size;
+		res->bytes = (uint64_t)st.st_size;
 	res->total_ms = dmig_now_ms () - t0;
 	ret = 0;
 out:
@@ -164,7 +164,7 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 	kind = dmig_json_str (st->manifest, "engine");
 	if (kind == NULL || strcmp (kind, e->ops->kind) != 0) {
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' was taken with %s, not %s", bundle, kind ? kind : "?",
-				e->ops->kind);
+		                e->ops->kind);
 		goto fail;
 	}
 	image = dmig_json_str (st->manifest, "image");
@@ -173,8 +173,8 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 	if (!have) {
 		const char *iname = dmig_json_str (st->manifest, "image_name");
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				"the snapshot needs image %s (%s), which %s does not have: load it (%s load) and retry",
-				image, iname && *iname ? iname : "no name", e->ops->kind, e->ops->kind);
+		                "the snapshot needs image %s (%s), which %s does not have: load it (%s load) and retry",
+		                image, iname && *iname ? iname : "no name", e->ops->kind, e->ops->kind);
 		goto fail;
 	}
 	return 0;
@@ -198,12 +198,12 @@ dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *di
 
 int
 dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const char *bundle, const char *dir,
-	       dmig_error_t *err)
+               dmig_error_t *err)
 {
-	struct dmig_snapshot_opts so = { .leave_running = false };
-	struct dmig_snapshot_result safety = { 0 };
+	struct dmig_snapshot_opts so = {.leave_running = false};
+	struct dmig_snapshot_result safety = {0};
 	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1],
-		criu[64];
+	                                                           criu[64];
 	struct staged st;
 	dmig_error_t e2 = NULL;
 	bool running = ctr && dmig_json_bool (ctr, "State.Running");
@@ -249,8 +249,8 @@ undo:
 		goto out;
 	if (!running) {
 		if (e->ops->rename (e, aside, name, &e2) < 0) {
-			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'", e2->msg,
-					 aside);
+			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'",
+			                 e2->msg, aside);
 			dmig_error_release (&e2);
 			dmig_error_status (err, DMIG_ELOST);
 			goto out;
@@ -259,8 +259,9 @@ undo:
 		goto out;
 	}
 	if (e->ops->remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
-		dmig_error_wrap (err, "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
-				 e2->msg, name, safety_name);
+		dmig_error_wrap (err,
+		                 "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
+		                 e2->msg, name, safety_name);
 		dmig_error_release (&e2);
 		dmig_error_status (err, DMIG_ELOST);
 		goto out;

@@ -42,16 +42,18 @@ dmig_store_dir (const char *root, const char *engine, const char *ctr, int creat
 	*out = NULL;
 	if (dmig_valid_container (ctr, err) < 0)
 		return -1;
-	if ((size_t) snprintf (path, sizeof (path), "%s/%s/%s", root, engine, ctr) >= sizeof (path))
+	if ((size_t)snprintf (path, sizeof (path), "%s/%s/%s", root, engine, ctr) >= sizeof (path))
 		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "store path too long");
 	if (create) {
 		char p[PATH_MAX];
 		struct stat st;
 		if (stat (root, &st) < 0 && dmig_mkdir_p (root, 0700, err) < 0)
-			return dmig_error_wrap (err, "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+			return dmig_error_wrap (err,
+			                        "cannot use the store (choose one with --store DIR or DMIG_STORE)");
 		snprintf (p, sizeof (p), "%s/%s", root, engine);
 		if (private_dir (p, err) < 0 || private_dir (path, err) < 0)
-			return dmig_error_wrap (err, "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+			return dmig_error_wrap (err,
+			                        "cannot use the store (choose one with --store DIR or DMIG_STORE)");
 	}
 	*out = strdup (path);
 	return *out ? 0 : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
@@ -71,10 +73,11 @@ dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err)
 		close (*fd);
 		*fd = -1;
 		if (e == EWOULDBLOCK)
-			return dmig_error_set (err, DMIG_EFAIL, 0,
-					       "another dmig is working on container '%s' (it holds %s): try again when it "
-					       "is done",
-					       ctr, path);
+			return dmig_error_set (
+			    err, DMIG_EFAIL, 0,
+			    "another dmig is working on container '%s' (it holds %s): try again when it "
+			    "is done",
+			    ctr, path);
 		return dmig_error_set (err, DMIG_EFAIL, e, "cannot lock '%s'", path);
 	}
 	return 0;
@@ -123,7 +126,7 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 		if (errno == ENOENT)
 			return 0;
 		return dmig_error_set (err, DMIG_EFAIL, errno,
-				       "cannot read the store folder '%s' (choose a store with --store DIR)", dir);
+		                       "cannot read the store folder '%s' (choose a store with --store DIR)", dir);
 	}
 	while ((d = readdir (dh)) != NULL) {
 		size_t n = strlen (d->d_name), el = strlen (DMIG_BUNDLE_EXT);
@@ -194,7 +197,7 @@ dmig_snaplist_find (const struct dmig_snaplist *l, const char *name)
 int
 dmig_store_kinds (const char *root, const char *ctr, const char *kinds[3])
 {
-	static const char *const all[] = { "docker", "podman" };
+	static const char *const all[] = {"docker", "podman"};
 	int n = 0;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -233,6 +236,6 @@ dmig_store_timestamp (char compact[32], char iso[32])
 	/* Milliseconds keep snapshots taken in one second in order. */
 	{
 		size_t n = strftime (iso, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf (iso + n, 32 - n, ".%03dZ", (int) (ts.tv_nsec / 1000000) % 1000);
+		snprintf (iso + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
 	}
 }

@@ -19,7 +19,7 @@ static volatile sig_atomic_t check_requested;
 static void
 on_usr1 (int sig)
 {
-	(void) sig;
+	(void)sig;
 	check_requested = 1;
 }
 
@@ -38,7 +38,7 @@ main (int argc, char **argv)
 {
 	size_t words, mib = argc > 2 ? strtoul (argv[2], NULL, 10) : 8;
 	long interval = argc > 3 ? strtol (argv[3], NULL, 10) : 100;
-	struct timespec ts = { interval / 1000, (interval % 1000) * 1000000L };
+	struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
 	uint64_t *mem, seed = 0x9e3779b97f4a7c15ULL, s;
 	unsigned long long count = 0;
 	char line[64];
@@ -63,7 +63,7 @@ main (int argc, char **argv)
 	signal (SIGUSR1, on_usr1);
 	for (;;) {
 		int n = snprintf (line, sizeof (line), "%llu\n", ++count);
-		if (write (fd, line, (size_t) n) != n)
+		if (write (fd, line, (size_t)n) != n)
 			return 1;
 		if (check_requested) {
 			size_t bad = 0;
@@ -72,7 +72,7 @@ main (int argc, char **argv)
 			for (size_t i = 0; i < words; i++)
 				bad += mem[i] != next (&s);
 			n = snprintf (line, sizeof (line), bad ? "pattern BAD %zu\n" : "pattern ok\n", bad);
-			if (write (fd, line, (size_t) n) != n)
+			if (write (fd, line, (size_t)n) != n)
 				return 1;
 		}
 		nanosleep (&ts, NULL);

@@ -84,7 +84,7 @@ stage (struct dmig_members *ms, const char *staging, const char *name, const cha
 	struct dmig_sink sink;
 	dmig_error_t err = NULL;
 	assert_int_equal (dmig_member_begin (staging, name, &sink, &err), 0);
-	assert_int_equal (write (sink.fd, text, strlen (text)), (ssize_t) strlen (text));
+	assert_int_equal (write (sink.fd, text, strlen (text)), (ssize_t)strlen (text));
 	dmig_digest_update (sink.digest, text, strlen (text));
 	sink.bytes = strlen (text);
 	assert_int_equal (dmig_member_end (ms, name, &sink, true, &err), 0);
@@ -102,7 +102,7 @@ manifest (void)
 static void
 make_bundle (struct fx *f)
 {
-	struct dmig_members ms = { 0 };
+	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
 	json_object *m = manifest ();
 	stage (&ms, f->staging, "checkpoint.tar", "memory pages");
@@ -144,7 +144,7 @@ static void
 never_overwrites (void **state)
 {
 	struct fx *f = *state;
-	struct dmig_members ms = { 0 };
+	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
 	json_object *m = manifest ();
 
@@ -193,7 +193,7 @@ flip_member_byte (char *buf, size_t *len)
 static void
 truncate_half (char *buf, size_t *len)
 {
-	(void) buf;
+	(void)buf;
 	*len = *len / 2;
 }
 
@@ -265,7 +265,7 @@ write_tar (const char *path, const struct ent *ents, size_t n)
 		} else {
 			archive_entry_set_filetype (e, ents[i].type);
 			if (ents[i].type == AE_IFREG)
-				archive_entry_set_size (e, (la_int64_t) strlen (ents[i].data));
+				archive_entry_set_size (e, (la_int64_t)strlen (ents[i].data));
 		}
 		assert_true (archive_write_header (a, e) >= ARCHIVE_WARN);
 		if (ents[i].type == AE_IFREG)
@@ -314,9 +314,9 @@ hostile_dotdot (void **state)
 	struct fx *f = *state;
 	char outside[PATH_MAX + 16];
 	snprintf (outside, sizeof (outside), "%s/escaped", f->dir);
-	const struct ent e[] = { { "ok", "fine", AE_IFREG }, { "../escaped", "evil", AE_IFREG } };
+	const struct ent e[] = {{"ok", "fine", AE_IFREG}, {"../escaped", "evil", AE_IFREG}};
 	expect_refused (f, e, 2, outside);
-	const struct ent e2[] = { { "a/../../escaped", "evil", AE_IFREG } };
+	const struct ent e2[] = {{"a/../../escaped", "evil", AE_IFREG}};
 	expect_refused (f, e2, 1, outside);
 }
 
@@ -326,7 +326,7 @@ hostile_absolute (void **state)
 	struct fx *f = *state;
 	char abs[PATH_MAX + 16];
 	snprintf (abs, sizeof (abs), "%s/abs-escaped", f->dir);
-	const struct ent e[] = { { abs, "evil", AE_IFREG } };
+	const struct ent e[] = {{abs, "evil", AE_IFREG}};
 	expect_refused (f, e, 1, abs);
 }
 
@@ -339,9 +339,9 @@ hostile_hardlink_out (void **state)
 	snprintf (target, sizeof (target), "%s/secret", f->dir);
 	write_file (target, "secret");
 	snprintf (abs, sizeof (abs), "%s", target);
-	const struct ent e[] = { { "link", "../secret", 0 } };
+	const struct ent e[] = {{"link", "../secret", 0}};
 	expect_refused (f, e, 1, NULL);
-	const struct ent e2[] = { { "link", abs, 0 } };
+	const struct ent e2[] = {{"link", abs, 0}};
 	expect_refused (f, e2, 1, NULL);
 	snprintf (linked, sizeof (linked), "%s/link", f->out);
 	assert_int_equal (lstat (linked, &st), -1);
@@ -357,7 +357,7 @@ hostile_write_through_symlink (void **state)
 	snprintf (victim, sizeof (victim), "%s/victim", f->dir);
 	mkdir (victim, 0700);
 	/* a symlink to a folder outside, then a file written "inside" it */
-	const struct ent e[] = { { "dir", victim, AE_IFLNK }, { "dir/planted", "evil", AE_IFREG } };
+	const struct ent e[] = {{"dir", victim, AE_IFLNK}, {"dir/planted", "evil", AE_IFREG}};
 	char planted[PATH_MAX + 32];
 	snprintf (planted, sizeof (planted), "%s/planted", victim);
 	expect_refused (f, e, 2, planted);
@@ -371,8 +371,9 @@ symlinks_kept_not_followed (void **state)
 	char p[PATH_MAX + 16], t[PATH_MAX];
 	ssize_t n;
 	/* absolute targets resolve inside the container: stored as they are */
-	const struct ent e[] = { { "etc", "", AE_IFDIR }, { "etc/localtime", "/usr/share/zoneinfo/UTC", AE_IFLNK },
-				 { "etc/hosts", "127.0.0.1 localhost\n", AE_IFREG } };
+	const struct ent e[] = {{"etc", "", AE_IFDIR},
+	                        {"etc/localtime", "/usr/share/zoneinfo/UTC", AE_IFLNK},
+	                        {"etc/hosts", "127.0.0.1 localhost\n", AE_IFREG}};
 	assert_int_equal (extract (f, e, 3, &err), 0);
 	snprintf (p, sizeof (p), "%s/etc/localtime", f->out);
 	n = readlink (p, t, sizeof (t) - 1);
@@ -396,10 +397,10 @@ write_outer (struct fx *f, const struct ent *ents, size_t n, bool with_manifest)
 	for (size_t i = 0; i < n; i++) {
 		json_object *mm = json_object_new_object ();
 		json_object_object_add (mm, "name", json_object_new_string (ents[i].name));
-		json_object_object_add (mm, "size", json_object_new_int64 ((int64_t) strlen (ents[i].data)));
+		json_object_object_add (mm, "size", json_object_new_int64 ((int64_t)strlen (ents[i].data)));
 		json_object_object_add (
-			mm, "sha256",
-			json_object_new_string ("0000000000000000000000000000000000000000000000000000000000000000"));
+		    mm, "sha256",
+		    json_object_new_string ("0000000000000000000000000000000000000000000000000000000000000000"));
 		json_object_array_add (list, mm);
 	}
 	json_object_object_add (m, "members", list);
@@ -407,7 +408,7 @@ write_outer (struct fx *f, const struct ent *ents, size_t n, bool with_manifest)
 	struct ent all[16];
 	size_t k = 0;
 	if (with_manifest)
-		all[k++] = (struct ent) { "manifest.json", text, AE_IFREG };
+		all[k++] = (struct ent){"manifest.json", text, AE_IFREG};
 	for (size_t i = 0; i < n; i++)
 		all[k++] = ents[i];
 	for (size_t i = 0; i < k; i++) {
@@ -419,7 +420,7 @@ write_outer (struct fx *f, const struct ent *ents, size_t n, bool with_manifest)
 			archive_entry_set_symlink (e, all[i].data);
 		} else {
 			archive_entry_set_filetype (e, AE_IFREG);
-			archive_entry_set_size (e, (la_int64_t) strlen (all[i].data));
+			archive_entry_set_size (e, (la_int64_t)strlen (all[i].data));
 		}
 		archive_write_header (a, e);
 		if (all[i].type != AE_IFLNK)
@@ -435,16 +436,16 @@ static void
 outer_hostile_names (void **state)
 {
 	struct fx *f = *state;
-	const struct ent e1[] = { { "../escape.tar", "x", AE_IFREG } };
+	const struct ent e1[] = {{"../escape.tar", "x", AE_IFREG}};
 	write_outer (f, e1, 1, true);
 	expect_unpack_fails (f, "unexpected entry");
-	const struct ent e2[] = { { "/tmp/abs.tar", "x", AE_IFREG } };
+	const struct ent e2[] = {{"/tmp/abs.tar", "x", AE_IFREG}};
 	write_outer (f, e2, 1, true);
 	expect_unpack_fails (f, "unexpected entry");
-	const struct ent e3[] = { { "volumes/../../x.tar", "x", AE_IFREG } };
+	const struct ent e3[] = {{"volumes/../../x.tar", "x", AE_IFREG}};
 	write_outer (f, e3, 1, true);
 	expect_unpack_fails (f, "unexpected entry");
-	const struct ent e4[] = { { "checkpoint.tar", "/etc/passwd", AE_IFLNK } };
+	const struct ent e4[] = {{"checkpoint.tar", "/etc/passwd", AE_IFLNK}};
 	write_outer (f, e4, 1, true);
 	expect_unpack_fails (f, "unexpected entry");
 }
@@ -453,7 +454,7 @@ static void
 outer_no_manifest (void **state)
 {
 	struct fx *f = *state;
-	const struct ent e[] = { { "checkpoint.tar", "x", AE_IFREG } };
+	const struct ent e[] = {{"checkpoint.tar", "x", AE_IFREG}};
 	write_outer (f, e, 1, false);
 	expect_unpack_fails (f, "no manifest first");
 	write_file (f->bundle, "not a bundle at all");
@@ -464,7 +465,7 @@ static void
 outer_duplicate_member (void **state)
 {
 	struct fx *f = *state;
-	const struct ent e[] = { { "checkpoint.tar", "x", AE_IFREG }, { "checkpoint.tar", "y", AE_IFREG } };
+	const struct ent e[] = {{"checkpoint.tar", "x", AE_IFREG}, {"checkpoint.tar", "y", AE_IFREG}};
 	write_outer (f, e, 2, true);
 	expect_unpack_fails (f, ""); /* checksum or duplicate: refused either way */
 }
@@ -472,7 +473,7 @@ outer_duplicate_member (void **state)
 static void
 member_names (void **state)
 {
-	(void) state;
+	(void)state;
 	assert_true (dmig_member_name_ok ("checkpoint.tar"));
 	assert_true (dmig_member_name_ok ("rootfs.tar"));
 	assert_true (dmig_member_name_ok ("volumes/pg-data.tar"));
@@ -490,7 +491,7 @@ pack_overlay_layer (void **state)
 {
 	struct fx *f = *state;
 	char up[PATH_MAX + 16], p[PATH_MAX + 64], tar[PATH_MAX + 16], v[64];
-	struct dmig_sink sink = { 0 };
+	struct dmig_sink sink = {0};
 	dmig_error_t err = NULL;
 	struct stat st;
 	int fd;
@@ -538,11 +539,21 @@ main (void)
 {
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T (round_trip),		  T (never_overwrites),	   T (bit_flip_refused),
-		T (truncation_refused),	  T (truncated_zstd_refused), T (hostile_dotdot),
-		T (hostile_absolute),	  T (hostile_hardlink_out), T (hostile_write_through_symlink),
-		T (symlinks_kept_not_followed), T (outer_hostile_names), T (outer_no_manifest),
-		T (outer_duplicate_member), T (member_names),	   T (pack_overlay_layer),
+	    T (round_trip),
+	    T (never_overwrites),
+	    T (bit_flip_refused),
+	    T (truncation_refused),
+	    T (truncated_zstd_refused),
+	    T (hostile_dotdot),
+	    T (hostile_absolute),
+	    T (hostile_hardlink_out),
+	    T (hostile_write_through_symlink),
+	    T (symlinks_kept_not_followed),
+	    T (outer_hostile_names),
+	    T (outer_no_manifest),
+	    T (outer_duplicate_member),
+	    T (member_names),
+	    T (pack_overlay_layer),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

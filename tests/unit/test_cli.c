@@ -14,7 +14,7 @@
 
 #include "dmig.h"
 
-static struct dmig_globals g = { .store = "/nonexistent/dmig-store" };
+static struct dmig_globals g = {.store = "/nonexistent/dmig-store"};
 
 static void
 usage_error (dmig_cmd_fn fn, const char *says, int argc, char **argv)
@@ -31,16 +31,16 @@ usage_error (dmig_cmd_fn fn, const char *says, int argc, char **argv)
 	dmig_error_release (&err);
 }
 
-#define BAD(fn, says, ...)                                                                                      \
-	do {                                                                                                     \
-		char *av[] = { __VA_ARGS__, NULL };                                                              \
-		usage_error (fn, says, (int) (sizeof (av) / sizeof (av[0])) - 1, av);                            \
+#define BAD(fn, says, ...)                                                                                             \
+	do {                                                                                                           \
+		char *av[] = {__VA_ARGS__, NULL};                                                                      \
+		usage_error (fn, says, (int)(sizeof (av) / sizeof (av[0])) - 1, av);                                   \
 	} while (0)
 
 static void
 snapshot_args (void **state)
 {
-	(void) state;
+	(void)state;
 	BAD (cmd_snapshot, "name one container", "snapshot");
 	BAD (cmd_snapshot, "name one container", "snapshot", "a", "b");
 	BAD (cmd_snapshot, "--keep needs a whole number", "snapshot", "--keep", "-1", "web");
@@ -56,7 +56,7 @@ snapshot_args (void **state)
 static void
 other_commands (void **state)
 {
-	(void) state;
+	(void)state;
 	BAD (cmd_rollback, "name one snapshot", "rollback");
 	BAD (cmd_rollback, "bad snapshot ref", "rollback", "web@");
 	BAD (cmd_rollback, "bad snapshot ref", "rollback", "web@a@b");
@@ -73,8 +73,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test (snapshot_args),
-		cmocka_unit_test (other_commands),
+	    cmocka_unit_test (snapshot_args),
+	    cmocka_unit_test (other_commands),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

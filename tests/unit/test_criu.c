@@ -21,7 +21,7 @@ static char dir[64];
 static int
 setup (void **state)
 {
-	(void) state;
+	(void)state;
 	snprintf (dir, sizeof (dir), "/tmp/dmig-criu-XXXXXX");
 	assert_non_null (mkdtemp (dir));
 	return 0;
@@ -30,7 +30,7 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-	(void) state;
+	(void)state;
 	dmig_rm_rf (dir, NULL);
 	return 0;
 }
@@ -67,7 +67,7 @@ check_refuses (void **state)
 {
 	const char *path = getenv ("PATH");
 	char *saved = strdup (path ? path : "/usr/bin:/bin");
-	(void) state;
+	(void)state;
 	setenv ("PATH", dir, 1); /* no criu at all */
 	expect_refusal ("CRIU is not installed");
 	fake_criu ("3.17.1", 0, "Looks good.");
@@ -93,22 +93,23 @@ explain_quotes_the_log (void **state)
 	char log[128], msg[512];
 	dmig_error_t err = NULL;
 	FILE *fp;
-	(void) state;
+	(void)state;
 	snprintf (log, sizeof (log), "%s/restore.log", dir);
 	fp = fopen (log, "w");
-	fputs ("(00.001) Version: 4.2.1\n"
-	       "(00.002) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted\n"
-	       "(00.003) Error (criu/image.c:554): Head magic doesn't match for pstree.img\n"
-	       "(00.004) Error (criu/cr-restore.c:2400): Restoring FAILED.\n",
-	       fp);
+	fputs (
+	    "(00.001) Version: 4.2.1\n"
+	    "(00.002) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted\n"
+	    "(00.003) Error (criu/image.c:554): Head magic doesn't match for pstree.img\n"
+	    "(00.004) Error (criu/cr-restore.c:2400): Restoring FAILED.\n",
+	    fp);
 	fclose (fp);
-	snprintf (msg, sizeof (msg), "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error",
-		  log);
+	snprintf (msg, sizeof (msg),
+	          "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error", log);
 	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
 	dmig_criu_explain (&err);
 	assert_non_null (strstr (err->msg, "podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
 	assert_non_null (strstr (err->msg, "Error (criu/image.c:554): Head magic doesn't match for pstree.img | Error "
-					   "(criu/cr-restore.c:2400): Restoring FAILED."));
+	                                   "(criu/cr-restore.c:2400): Restoring FAILED."));
 	assert_null (strstr (err->msg, "RLIMIT_NOFILE"));
 	assert_null (strchr (err->msg, '\n'));
 	snprintf (msg, sizeof (msg), "(log: %s)", log);
@@ -116,7 +117,8 @@ explain_quotes_the_log (void **state)
 	dmig_error_release (&err);
 
 	/* a log the engine removed already */
-	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
+	dmig_error_set (&err, DMIG_EFAIL, 0,
+	                "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
 	dmig_criu_explain (&err);
 	assert_non_null (strstr (err->msg, "its log is gone"));
 	assert_non_null (strstr (err->msg, "(log: /nonexistent/restore.log)"));
@@ -133,8 +135,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
+	    cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -25,7 +25,7 @@
 struct step {
 	const char *method;
 	const char *path; /* prefix the request path must start with */
-	int status;	  /* < 0: no answer at all (transport error) */
+	int status;       /* < 0: no answer at all (transport error) */
 	const char *body;
 	const char *stream; /* bytes handed to req->write, for streamed answers */
 	size_t stream_len;
@@ -36,13 +36,13 @@ static struct step script[16];
 static size_t nsteps, next_step;
 
 int __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
-			      dmig_error_t *err);
+                              dmig_error_t *err);
 int
 __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
-			  dmig_error_t *err)
+                          dmig_error_t *err)
 {
 	struct step *s;
-	(void) h;
+	(void)h;
 	memset (resp, 0, sizeof (*resp));
 	if (next_step >= nsteps)
 		fail_msg ("unexpected request %s %s", req->method, req->path);
@@ -52,7 +52,7 @@ __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, 
 		fail_msg ("request %s, expected %s", req->path, s->path);
 	snprintf (s->seen_path, sizeof (s->seen_path), "%s", req->path);
 	if (req->body)
-		snprintf (s->seen_body, sizeof (s->seen_body), "%.*s", (int) req->body_len, req->body);
+		snprintf (s->seen_body, sizeof (s->seen_body), "%.*s", (int)req->body_len, req->body);
 	if (s->status < 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine");
 	resp->status = s->status;
@@ -69,7 +69,7 @@ __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, 
 static void
 expect (const char *method, const char *path, int status, const char *body)
 {
-	script[nsteps++] = (struct step) { .method = method, .path = path, .status = status, .body = body };
+	script[nsteps++] = (struct step){.method = method, .path = path, .status = status, .body = body};
 }
 
 static char sock[64];
@@ -78,7 +78,7 @@ static int
 setup (void **state)
 {
 	int fd;
-	(void) state;
+	(void)state;
 	nsteps = next_step = 0;
 	memset (script, 0, sizeof (script));
 	snprintf (sock, sizeof (sock), "/tmp/dmig-sock-XXXXXX");
@@ -91,7 +91,7 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-	(void) state;
+	(void)state;
 	unlink (sock);
 	assert_int_equal (next_step, nsteps); /* every scripted call was made */
 	return 0;
@@ -117,7 +117,7 @@ static void
 tells_engines_apart (void **state)
 {
 	struct dmig_engine *e;
-	(void) state;
+	(void)state;
 	e = open_engine (DOCKER_VERSION);
 	assert_string_equal (e->ops->kind, "docker");
 	assert_string_equal (e->version, "20.10.24");
@@ -132,7 +132,7 @@ missing_socket_and_bad_url (void **state)
 {
 	struct dmig_engine *e = NULL;
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	assert_int_equal (dmig_engine_open ("unix:///nonexistent/engine.sock", &e, &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	assert_non_null (strstr (err->msg, "no engine socket at /nonexistent/engine.sock"));
@@ -154,7 +154,7 @@ docker_needs_experimental (void **state)
 {
 	struct dmig_engine *e = open_engine (DOCKER_VERSION);
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	expect ("GET", "/v1.41/info", 200, "{\"ExperimentalBuild\":false,\"DockerRootDir\":\"/var/lib/docker\"}");
 	assert_int_equal (e->ops->check (e, &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
@@ -171,7 +171,7 @@ inspect_answers (void **state)
 	struct dmig_engine *e = open_engine (DOCKER_VERSION);
 	dmig_error_t err = NULL;
 	json_object *c = NULL;
-	(void) state;
+	(void)state;
 	expect ("GET", "/v1.41/containers/web/json", 404, "{\"message\":\"No such container: web\"}");
 	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), 0);
 	assert_null (c);
@@ -203,13 +203,13 @@ docker_refuses_what_it_cannot_carry (void **state)
 	struct {
 		const char *json, *says;
 	} cases[] = {
-		{ "{\"Name\":\"/w\",\"State\":{\"Running\":false},\"GraphDriver\":{\"Name\":\"overlay2\"}}", "not running" },
-		{ "{\"Name\":\"/w\",\"State\":{\"Running\":true},\"Config\":{\"Tty\":true},\"GraphDriver\":{\"Name\":"
-		  "\"overlay2\"}}",
-		  "terminal" },
-		{ "{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"vfs\"}}", "overlay2" },
+	    {"{\"Name\":\"/w\",\"State\":{\"Running\":false},\"GraphDriver\":{\"Name\":\"overlay2\"}}", "not running"},
+	    {"{\"Name\":\"/w\",\"State\":{\"Running\":true},\"Config\":{\"Tty\":true},\"GraphDriver\":{\"Name\":"
+	     "\"overlay2\"}}",
+	     "terminal"},
+	    {"{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"vfs\"}}", "overlay2"},
 	};
-	(void) state;
+	(void)state;
 	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
 		json_object *c = json_tokener_parse (cases[i].json);
 		assert_int_equal (e->ops->check_container (e, c, &err), -1);
@@ -220,7 +220,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 		json_object_put (c);
 	}
 	json_object *ok = json_tokener_parse ("{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
-					      "\"overlay2\"}}");
+	                                      "\"overlay2\"}}");
 	assert_int_equal (e->ops->check_container (e, ok, &err), 0);
 	json_object_put (ok);
 	dmig_engine_close (e);
@@ -231,7 +231,7 @@ remove_is_idempotent (void **state)
 {
 	struct dmig_engine *e = open_engine (DOCKER_VERSION);
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	expect ("DELETE", "/v1.41/containers/web?force=true", 404, "{\"message\":\"No such container\"}");
 	assert_int_equal (e->ops->remove (e, "web", &err), 0);
 	expect ("DELETE", "/v1.41/containers/web?force=true", 409, "{\"message\":\"removal in progress\"}");
@@ -246,7 +246,7 @@ static size_t
 export_tar (char *buf, size_t cap)
 {
 	struct archive *a = archive_write_new ();
-	const char *names[] = { "config.dump", "rootfs-diff.tar" }, *data[] = { "{}", "podman's own diff" };
+	const char *names[] = {"config.dump", "rootfs-diff.tar"}, *data[] = {"{}", "podman's own diff"};
 	size_t used = 0;
 
 	archive_write_set_format_pax_restricted (a);
@@ -257,7 +257,7 @@ export_tar (char *buf, size_t cap)
 		archive_entry_set_pathname (e, names[i]);
 		archive_entry_set_filetype (e, AE_IFREG);
 		archive_entry_set_perm (e, 0600);
-		archive_entry_set_size (e, (la_int64_t) strlen (data[i]));
+		archive_entry_set_size (e, (la_int64_t)strlen (data[i]));
 		archive_write_header (a, e);
 		archive_write_data (a, data[i], strlen (data[i]));
 		archive_entry_free (e);
@@ -274,15 +274,15 @@ static void
 podman_capture_requests (void **state)
 {
 	struct dmig_engine *e = open_engine (PODMAN_VERSION);
-	struct dmig_capture_opts o = { .leave_running = true };
-	struct dmig_members ms = { 0 };
+	struct dmig_capture_opts o = {.leave_running = true};
+	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
 	char staging[64], upper[64], body[1024], path[256], cmd[512];
 	static char tar[64 * 1024];
 	size_t tarlen = export_tar (tar, sizeof (tar));
 	json_object *c;
 	FILE *fp;
-	(void) state;
+	(void)state;
 
 	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
 	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
@@ -293,9 +293,9 @@ podman_capture_requests (void **state)
 	fputs ("changed by the container", fp);
 	fclose (fp);
 	snprintf (body, sizeof (body),
-		  "{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
-		  "\"overlay\",\"Data\":{\"UpperDir\":\"%s\"}}}",
-		  upper);
+	          "{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
+	          "\"overlay\",\"Data\":{\"UpperDir\":\"%s\"}}}",
+	          upper);
 	c = json_tokener_parse (body);
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
 	script[nsteps - 1].stream = tar;
@@ -309,8 +309,8 @@ podman_capture_requests (void **state)
 	/* the member is the export with dmig's layer, and its checksum is right */
 	snprintf (cmd, sizeof (cmd), "sha256sum %s/checkpoint.tar | grep -q %s", staging, ms.m[0].sha256);
 	assert_int_equal (system (cmd), 0);
-	snprintf (cmd, sizeof (cmd), "tar -xOf %s/checkpoint.tar rootfs-diff.tar | tar -xO changed-file | grep -q 'changed by'",
-		  staging);
+	snprintf (cmd, sizeof (cmd),
+	          "tar -xOf %s/checkpoint.tar rootfs-diff.tar | tar -xO changed-file | grep -q 'changed by'", staging);
 	assert_int_equal (system (cmd), 0);
 	snprintf (cmd, sizeof (cmd), "tar -xOf %s/checkpoint.tar config.dump | grep -q '{}'", staging);
 	assert_int_equal (system (cmd), 0);
@@ -333,7 +333,7 @@ podman_capture_requests (void **state)
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	json_object *gone = json_tokener_parse ("{\"Id\":\"abc123\",\"Name\":\"db\",\"GraphDriver\":{\"Name\":"
-						"\"overlay\",\"Data\":{\"UpperDir\":\"/nonexistent/upper\"}}}");
+	                                        "\"overlay\",\"Data\":{\"UpperDir\":\"/nonexistent/upper\"}}}");
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
 	script[nsteps - 1].stream = tar;
 	script[nsteps - 1].stream_len = tarlen;
@@ -367,20 +367,20 @@ static void
 docker_unpauses_after_failed_checkpoint (void **state)
 {
 	struct dmig_engine *e = open_engine (DOCKER_VERSION);
-	struct dmig_capture_opts o = { .leave_running = true };
-	struct dmig_members ms = { 0 };
+	struct dmig_capture_opts o = {.leave_running = true};
+	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
 	char staging[64], upper[64], body[1024];
-	(void) state;
+	(void)state;
 
 	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
 	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
 	assert_non_null (mkdtemp (staging));
 	assert_non_null (mkdtemp (upper));
 	snprintf (body, sizeof (body),
-		  "{\"Id\":\"abc\",\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"overlay2\","
-		  "\"Data\":{\"UpperDir\":\"%s\"}}}",
-		  upper);
+	          "{\"Id\":\"abc\",\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"overlay2\","
+	          "\"Data\":{\"UpperDir\":\"%s\"}}}",
+	          upper);
 	json_object *c = json_tokener_parse (body);
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed: type NOTIFY\"}");
@@ -415,9 +415,14 @@ main (void)
 	dmig_log_set (DMIG_QUIET);
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T (tells_engines_apart),     T (missing_socket_and_bad_url), T (docker_needs_experimental),
-		T (inspect_answers),	     T (docker_refuses_what_it_cannot_carry), T (remove_is_idempotent),
-		T (podman_capture_requests), T (docker_unpauses_after_failed_checkpoint),
+	    T (tells_engines_apart),
+	    T (missing_socket_and_bad_url),
+	    T (docker_needs_experimental),
+	    T (inspect_answers),
+	    T (docker_refuses_what_it_cannot_carry),
+	    T (remove_is_idempotent),
+	    T (podman_capture_requests),
+	    T (docker_unpauses_after_failed_checkpoint),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

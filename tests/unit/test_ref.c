@@ -15,11 +15,11 @@ static void
 container_names (void **state)
 {
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	assert_int_equal (dmig_valid_container ("web", &err), 0);
 	assert_int_equal (dmig_valid_container ("a.b-c_d9", &err), 0);
 	assert_int_equal (dmig_valid_container ("0123456789ab", &err), 0);
-	const char *bad[] = { "", "-web", ".web", "we b", "web;rm -rf /", "a/b", "$(id)", "web`x`", "..", "w\nx", "w'x" };
+	const char *bad[] = {"", "-web", ".web", "we b", "web;rm -rf /", "a/b", "$(id)", "web`x`", "..", "w\nx", "w'x"};
 	for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
 		assert_int_equal (dmig_valid_container (bad[i], &err), -1);
 		assert_non_null (err);
@@ -41,7 +41,7 @@ refs (void **state)
 {
 	struct dmig_ref r;
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 
 	assert_int_equal (dmig_ref_parse ("web@20261122T034500Z", &r, &err), 0);
 	assert_string_equal (r.container, "web");
@@ -51,7 +51,8 @@ refs (void **state)
 	assert_string_equal (r.name, "");
 	assert_int_equal (dmig_ref_parse ("web", &r, &err), 0);
 	assert_string_equal (r.name, "");
-	const char *bad[] = { "", "@x", "web@", "web@@x", "web@a@b", "we b@x", "web@../x", "web@-x", "web@a/b", "../web@x" };
+	const char *bad[] = {"",       "@x",       "web@",   "web@@x",  "web@a@b",
+	                     "we b@x", "web@../x", "web@-x", "web@a/b", "../web@x"};
 	for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
 		assert_int_equal (dmig_ref_parse (bad[i], &r, &err), -1);
 		assert_int_equal (err->status, DMIG_EUSAGE);
@@ -63,7 +64,7 @@ static void
 snapshot_names (void **state)
 {
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	assert_int_equal (dmig_valid_snapshot ("nightly-1", &err), 0);
 	assert_int_equal (dmig_valid_snapshot ("latest", &err), -1);
 	assert_non_null (strstr (err->msg, "reserved"));
@@ -77,12 +78,12 @@ counts (void **state)
 {
 	dmig_error_t err = NULL;
 	long v = -5;
-	(void) state;
+	(void)state;
 	assert_int_equal (dmig_parse_count ("--keep", "24", &v, &err), 0);
 	assert_int_equal (v, 24);
 	assert_int_equal (dmig_parse_count ("--keep", "0", &v, &err), 0);
 	assert_int_equal (v, 0);
-	const char *bad[] = { "-1", "", "1x", " 1", "100001", "99999999999999999999", "+3", "0x10" };
+	const char *bad[] = {"-1", "", "1x", " 1", "100001", "99999999999999999999", "+3", "0x10"};
 	for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
 		v = 7;
 		assert_int_equal (dmig_parse_count ("--keep", bad[i], &v, &err), -1);
@@ -97,7 +98,7 @@ static void
 errors (void **state)
 {
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 	assert_int_equal (dmig_error_set (&err, DMIG_EPREFLIGHT, 0, "no '%s'", "x"), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	assert_int_equal (dmig_error_wrap (&err, "ctx %d", 1), -1);
@@ -123,8 +124,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test (container_names), cmocka_unit_test (refs),   cmocka_unit_test (snapshot_names),
-		cmocka_unit_test (counts),	    cmocka_unit_test (errors),
+	    cmocka_unit_test (container_names), cmocka_unit_test (refs),   cmocka_unit_test (snapshot_names),
+	    cmocka_unit_test (counts),          cmocka_unit_test (errors),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

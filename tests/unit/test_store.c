@@ -24,7 +24,7 @@ static char root[64];
 static int
 setup (void **state)
 {
-	(void) state;
+	(void)state;
 	snprintf (root, sizeof (root), "/tmp/dmig-store-XXXXXX");
 	assert_non_null (mkdtemp (root));
 	return 0;
@@ -33,7 +33,7 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-	(void) state;
+	(void)state;
 	dmig_rm_rf (root, NULL);
 	return 0;
 }
@@ -41,7 +41,7 @@ teardown (void **state)
 static void
 add_snapshot (const char *dir, const char *name, const char *created)
 {
-	struct dmig_members ms = { 0 };
+	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
 	char *staging = NULL, path[PATH_MAX];
 	json_object *m = json_object_new_object ();
@@ -62,7 +62,7 @@ private_folders (void **state)
 	char *dir = NULL, p[PATH_MAX];
 	dmig_error_t err = NULL;
 	struct stat st;
-	(void) state;
+	(void)state;
 
 	snprintf (p, sizeof (p), "%s/store", root);
 	assert_int_equal (dmig_store_dir (p, "docker", "web", 1, &dir, &err), 0);
@@ -93,7 +93,7 @@ one_lock_holder (void **state)
 	char *dir = NULL;
 	dmig_error_t err = NULL;
 	int a = -1, b = -1;
-	(void) state;
+	(void)state;
 
 	assert_int_equal (dmig_store_dir (root, "podman", "db", 1, &dir, &err), 0);
 	assert_int_equal (dmig_store_lock (dir, "db", &a, &err), 0);
@@ -113,7 +113,7 @@ list_find_prune (void **state)
 	dmig_error_t err = NULL;
 	char *dir = NULL;
 	size_t removed = 0;
-	(void) state;
+	(void)state;
 
 	assert_int_equal (dmig_store_dir (root, "docker", "web", 1, &dir, &err), 0);
 	/* an absent folder is an empty list */
@@ -146,7 +146,7 @@ kinds_and_timestamps (void **state)
 	const char *kinds[3];
 	char *dir = NULL, compact[32], iso[32];
 	dmig_error_t err = NULL;
-	(void) state;
+	(void)state;
 
 	assert_int_equal (dmig_store_kinds (root, "web", kinds), 0);
 	assert_int_equal (dmig_store_dir (root, "podman", "web", 1, &dir, &err), 0);
@@ -167,10 +167,10 @@ main (void)
 {
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T (private_folders),
-		T (one_lock_holder),
-		T (list_find_prune),
-		T (kinds_and_timestamps),
+	    T (private_folders),
+	    T (one_lock_holder),
+	    T (list_find_prune),
+	    T (kinds_and_timestamps),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
