@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize fmt fmt-check demo lab-start lab-stop bench
+.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo
 all: dmig
 
 dmig: $(OBJ) $(MAIN_OBJ)
@@ -54,7 +54,7 @@ $(BUILD)/tests/counter: tests/helpers/counter.c
 	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -static -o $@ $<
 
 unit: $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN)
+	@UNIT_LABEL=$(or $(UNIT_LABEL),unit) tests/run-unit.sh $(UNIT_BIN)
 
 deps:
 	@scripts/install-deps.sh
@@ -71,9 +71,13 @@ integration: dmig $(HELPERS)
 	@tests/run-integration.sh
 
 sanitize:
-	@$(MAKE) --no-print-directory BUILD=build-san CC=clang \
+	@$(MAKE) --no-print-directory BUILD=build-san CC=clang UNIT_LABEL=sanitize \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" unit
+
+valgrind: $(UNIT_BIN)
+	@UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+		tests/run-unit.sh $(UNIT_BIN)
 
 demo: setup dmig $(HELPERS)
 	@scripts/demo.sh

@@ -59,6 +59,57 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	return m;
 }
 
+/* Memory the container's cgroup holds (v1 or v2), or 0 when unknown. */
+static uint64_t
+cgroup_memory (int pid)
+{
+	char path[PATH_MAX + 64], line[PATH_MAX];
+	unsigned long long v = 0;
+	FILE *fp;
+
+	snprintf (path, sizeof (path), "/proc/%d/cgroup", pid);
+	if (pid <= 0 || (fp = fopen (path, "re")) == NULL)
+		return 0;
+	*path = '\0';
+	while (fgets (line, sizeof (line), fp) != NULL) {
+		char *p = strstr (line, ":memory:");
+		line[strcspn (line, "\n")] = '\0';
+		if (p != NULL) {
+			snprintf (path, sizeof (path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", p + 8);
+			break;
+		}
+		if (strncmp (line, "0::", 3) == 0)
+			snprintf (path, sizeof (path), "/sys/fs/cgroup%s/memory.current", line + 3);
+	}
+	fclose (fp);
+	if (*path && (fp = fopen (path, "re")) != NULL) {
+		if (fscanf (fp, "%llu", &v) != 1)
+			v = 0;
+		fclose (fp);
+	}
+	return v;
+}
+
+/* What a snapshot of ctr will take: its memory, its writable layer and its
+ * volumes, staged and then bundled (so twice), plus some room. */
+static uint64_t
+estimate_size (json_object *ctr, bool volumes)
+{
+	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	json_object *mounts = dmig_json_get (ctr, "Mounts");
+	uint64_t total = cgroup_memory ((int) dmig_json_int (ctr, "State.Pid", 0));
+
+	if (upper != NULL)
+		total += dmig_tree_size (upper);
+	for (size_t i = 0; volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *m = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (m, "Type"), *src = dmig_json_str (m, "Source");
+		if (type && strcmp (type, "volume") == 0 && src)
+			total += dmig_tree_size (src);
+	}
+	return 2 * total + (64u << 20);
+}
+
 int
 dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, const struct dmig_snapshot_opts *o,
                     struct dmig_snapshot_result *res, dmig_error_t *err)
@@ -92,9 +143,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
 	    || e->ops->check_container (e, ctr, err) < 0)
 		goto out;
-	/* Memory, writable layer and volumes are staged, then bundled: room for
-	 * both, by the memory the container uses and its layer's size. */
-	need = (uint64_t)dmig_json_int (ctr, "SizeRw", 0) * 2 + (64u << 20);
+	need = estimate_size (ctr, !o->ignore_volumes);
 	if (dmig_free_bytes (dir, &avail, err) < 0)
 		goto out;
 	if (avail < need) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Run cmocka unit test binaries with TAP output; print the tally.
+# UNIT_LABEL names the tally; UNIT_WRAP runs each binary under a tool.
 set -uo pipefail
+label=${UNIT_LABEL:-unit}
 pass=0 fail=0
 for t in "$@"; do
-	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+	out=$(CMOCKA_MESSAGE_OUTPUT=TAP ${UNIT_WRAP:-} "$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed "s|^|$(basename "$t"): |"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
@@ -14,5 +16,5 @@ for t in "$@"; do
 	fi
 	pass=$((pass + p)) fail=$((fail + f))
 done
-echo "unit: $pass passed, $fail failed"
+echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

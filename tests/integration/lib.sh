@@ -38,6 +38,7 @@ cleanup() {
 		done
 		for v in "${MADE_VOLS[@]}"; do "$e" volume rm -f "$v" >/dev/null 2>&1; done
 	done
+	for m in "$TMP"/small-*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	rm -rf "$STORE" "$TMP"
 }
 trap cleanup EXIT

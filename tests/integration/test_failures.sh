@@ -160,6 +160,23 @@ bad_input() {
 	[ "$(store_files)" = "$before" ] || fail "a failure left files in the store"
 }
 
+# A store without room for the snapshot: refused before the freeze.
+no_space() {
+	local e=$1 c=$P-$1-full small=$TMP/small-$1
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 96 100
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	mkdir -p "$small"
+	mount -t tmpfs -o size=64m dmig-test "$small"
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	count=$(last_count "$e" "$c" /data/log)
+	rc=0
+	"$DMIG" -H "unix://$(sock_of "$e")" --store "$small/store" snapshot "$c" 2>"$TMP/stderr" || rc=$?
+	umount "$small"
+	[ "$rc" = 3 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "not enough free space" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	assert_untouched "$e" "$c" "$id" "$count"
+}
+
 # A server on the container's loopback answers after a rollback (Podman
 # restores loopback down; dmig brings it up).
 loopback_server() {
@@ -183,4 +200,5 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e: a second dmig on the container fails at once" locked_out "$e"
 	t "$e: bad input gets one clear line and its exit status" bad_input "$e"
 	t "$e: a loopback server answers after rollback" loopback_server "$e"
+	t "$e: no room in the store: refused before the freeze" no_space "$e"
 done
