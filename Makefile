@@ -28,7 +28,7 @@ MAIN_OBJ := $(BUILD)/src/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPERS := $(BUILD)/tests/counter
+HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl
 
 .PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo
 all: dmig
@@ -52,6 +52,10 @@ comma := ,
 $(BUILD)/tests/counter: tests/helpers/counter.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -static -o $@ $<
+
+$(BUILD)/tests/enginectl: tests/helpers/enginectl.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(DMIG_CFLAGS) $(CFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
 
 unit: $(UNIT_BIN)
 	@UNIT_LABEL=$(or $(UNIT_LABEL),unit) tests/run-unit.sh $(UNIT_BIN)

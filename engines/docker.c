@@ -263,6 +263,45 @@ docker_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 }
 
 static int
+docker_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), API "/containers/%s/stop?t=%d", name, timeout_s);
+	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
+	/* 304: it was stopped already */
+	if (st >= 0 && st != 204 && st != 304 && st != 200)
+		dmig_engine_fail (e, st, ans, err, "cannot stop container '%s'", name);
+	json_object_put (ans);
+	return st == 204 || st == 304 || st == 200 ? 0 : -1;
+}
+
+static int
+docker_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
+{
+	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
+	char path[1024], *q = dmig_http_escape (image);
+	int r;
+
+	snprintf (path, sizeof (path), API "/images/get?names=%s", q ? q : "");
+	free (q);
+	req.path = path;
+	r = dmig_engine_stream (e, &req, "cannot save the image", err);
+	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
+}
+
+static int
+docker_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
+{
+	struct dmig_http_req req = {
+	    .method = "POST", .path = API "/images/load?quiet=1", .read = read, .arg = arg, .content_type = "application/x-tar"};
+
+	return dmig_engine_stream (e, &req, "cannot load the image", err);
+}
+
+static int
 docker_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
 {
 	char path[512], *q = dmig_http_escape (to);
@@ -408,6 +447,9 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .check_container = docker_check_container,
     .capture = docker_capture,
     .restore = docker_restore,
+    .stop = docker_stop,
+    .image_save = docker_image_save,
+    .image_load = docker_image_load,
     .rename = docker_rename,
     .remove = docker_remove,
 };

@@ -17,6 +17,7 @@
 
 #include "ref.h"
 
+#include "criu.h"
 #include "fsutil.h"
 #include "log.h"
 
@@ -98,6 +99,46 @@ dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, j
 	else
 		json_object_put (ans);
 	return 0;
+}
+
+int
+dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err)
+{
+	struct dmig_http_resp resp;
+	json_object *ans = NULL;
+
+	if (req->timeout_ms == 0)
+		req->timeout_ms = DMIG_CRIU_TIMEOUT_MS;
+	dmig_debug ("%s %s %s (streamed)", e->ops->kind, req->method, req->path);
+	if (dmig_http_request (e->http, req, &resp, err) < 0)
+		return dmig_error_wrap (err, "%s", what);
+	if (resp.status >= 200 && resp.status < 300) {
+		/* Docker reports errors of a streamed job inside a 200 answer,
+		 * as JSON lines with an "error" member. */
+		for (char *line = resp.body; line && *line;) {
+			char *end = strchr (line, '\n');
+			size_t n = end ? (size_t)(end - line) : strlen (line);
+			if (n > 0 && dmig_json_parse (line, n, &ans, NULL) == 0 && dmig_json_str (ans, "error")) {
+				dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s said: %s", what, e->ops->kind,
+				                dmig_json_str (ans, "error"));
+				json_object_put (ans);
+				dmig_http_resp_free (&resp);
+				return -1;
+			}
+			json_object_put (ans);
+			ans = NULL;
+			line = end ? end + 1 : NULL;
+		}
+		dmig_http_resp_free (&resp);
+		return 0;
+	}
+	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
+		ans = NULL;
+	dmig_engine_fail (e, (int)resp.status, ans, err, "%s", what);
+	dmig_criu_explain (err);
+	json_object_put (ans);
+	dmig_http_resp_free (&resp);
+	return -1;
 }
 
 int

@@ -38,6 +38,13 @@ struct dmig_engine_ops {
 	/* Make a running container named as in the manifest from the members in
 	 * staging. On failure nothing it made is left behind. */
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err);
+	/* Stop a container, killing it after timeout_s seconds. */
+	int (*stop) (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
+	/* Stream an image (by name or ID) as a tar that load takes back with
+	 * the same ID, and load one. */
+	int (*image_save) (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
+	                   dmig_error_t *err);
+	int (*image_load) (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err);
 	/* Rename a container. */
 	int (*rename) (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
 	/* Stop and remove a container (and nothing else). */
@@ -84,6 +91,10 @@ int dmig_engine_call (struct dmig_engine *e, const char *method, const char *pat
 /* Fail with what the engine said about a non-2xx answer. */
 int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
+/* A call whose request or answer body streams (req->read / req->write);
+ * a non-2xx answer becomes an error that starts with `what`. The timeout is
+ * DMIG_CRIU_TIMEOUT_MS unless req sets one. */
+int dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err);
 /* Call and require a 2xx answer. */
 int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
                       json_object **out, dmig_error_t *err);

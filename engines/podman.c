@@ -45,62 +45,6 @@ podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *e
 	return 0;
 }
 
-static int
-to_sink (void *arg, const char *buf, size_t len)
-{
-	struct dmig_sink *s = arg;
-	const char *p = buf;
-	size_t left = len;
-
-	while (left > 0) {
-		ssize_t n = write (s->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		left -= (size_t)n;
-	}
-	if (s->digest)
-		dmig_digest_update (s->digest, buf, len);
-	s->bytes += len;
-	return 0;
-}
-
-static ssize_t
-from_fd (void *arg, char *buf, size_t len)
-{
-	int fd = *(int *)arg;
-	ssize_t n;
-
-	while ((n = read (fd, buf, len)) < 0 && errno == EINTR)
-		;
-	return n;
-}
-
-/* A streamed call with a JSON error answer turned into an error. */
-static int
-stream_call (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err)
-{
-	struct dmig_http_resp resp;
-	json_object *ans = NULL;
-
-	req->timeout_ms = DMIG_CRIU_TIMEOUT_MS;
-	if (dmig_http_request (e->http, req, &resp, err) < 0)
-		return dmig_error_wrap (err, "%s", what);
-	if (resp.status >= 200 && resp.status < 300) {
-		dmig_http_resp_free (&resp);
-		return 0;
-	}
-	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
-		ans = NULL;
-	dmig_engine_fail (e, (int)resp.status, ans, err, "%s", what);
-	dmig_criu_explain (err);
-	json_object_put (ans);
-	dmig_http_resp_free (&resp);
-	return -1;
-}
-
 static void
 loopback_up (struct dmig_engine *e, const char *name)
 {
@@ -186,7 +130,7 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
                 struct dmig_members *ms, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (ctr, "Name"), *id = dmig_json_str (ctr, "Id");
-	struct dmig_http_req req = {.method = "POST", .write = to_sink};
+	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put};
 	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
@@ -200,7 +144,7 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	          o->ignore_volumes ? "&ignoreVolumes=true" : "");
 	req.path = path;
 	req.arg = &sink;
-	r = stream_call (e, &req, "checkpoint failed", err);
+	r = dmig_engine_stream (e, &req, "checkpoint failed", err);
 	if (close (sink.fd) < 0 && r == 0)
 		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write the checkpoint");
 	if (r < 0)
@@ -241,6 +185,45 @@ podman_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
 	json_object_put (ans);
 	return st == 200 || st == 204 || st == 404 ? 0 : -1;
+}
+
+static int
+podman_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), API "/containers/%s/stop?timeout=%d", name, timeout_s);
+	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
+	/* 304: it was stopped already */
+	if (st >= 0 && st != 204 && st != 304 && st != 200)
+		dmig_engine_fail (e, st, ans, err, "cannot stop container '%s'", name);
+	json_object_put (ans);
+	return st == 204 || st == 304 || st == 200 ? 0 : -1;
+}
+
+static int
+podman_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
+{
+	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
+	char path[1024], *q = dmig_http_escape (image);
+	int r;
+
+	snprintf (path, sizeof (path), API "/images/%s/get", q ? q : "");
+	free (q);
+	req.path = path;
+	r = dmig_engine_stream (e, &req, "cannot save the image", err);
+	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
+}
+
+static int
+podman_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
+{
+	struct dmig_http_req req = {
+	    .method = "POST", .path = API "/images/load", .read = read, .arg = arg, .content_type = "application/x-tar"};
+
+	return dmig_engine_stream (e, &req, "cannot load the image", err);
 }
 
 static int
@@ -288,7 +271,7 @@ static int
 podman_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
-	struct dmig_http_req req = {.method = "POST", .read = from_fd, .content_type = "application/x-tar"};
+	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
 	json_object *exists = NULL;
 	char path[512], *q;
 	int fd, r;
@@ -312,7 +295,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	free (q);
 	req.path = path;
 	req.arg = &fd;
-	r = stream_call (e, &req, "restore failed", err);
+	r = dmig_engine_stream (e, &req, "restore failed", err);
 	close (fd);
 	if (r < 0) {
 		dmig_error_t e2 = NULL;
@@ -333,6 +316,9 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .check_container = podman_check_container,
     .capture = podman_capture,
     .restore = podman_restore,
+    .stop = podman_stop,
+    .image_save = podman_image_save,
+    .image_load = podman_image_load,
     .rename = podman_rename,
     .remove = podman_remove,
 };

@@ -39,34 +39,49 @@ arc_fail (dmig_error_t *err, struct archive *a, const char *what)
 	return dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s", what, s ? s : "archive error");
 }
 
-static int
-write_all (int fd, const void *buf, size_t len)
+int
+dmig_sink_put (void *arg, const char *buf, size_t len)
 {
+	struct dmig_sink *s = arg;
 	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write (fd, p, len);
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write (s->fd, p, left);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
 			return -1;
+		}
 		p += n;
-		len -= (size_t)n;
+		left -= (size_t)n;
 	}
+	if (s->digest)
+		dmig_digest_update (s->digest, buf, len);
+	s->bytes += len;
 	return 0;
+}
+
+ssize_t
+dmig_fd_read (void *arg, char *buf, size_t len)
+{
+	int fd = *(int *)arg;
+	ssize_t n;
+
+	while ((n = read (fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return n;
 }
 
 static la_ssize_t
 sink_write (struct archive *a, void *arg, const void *buf, size_t len)
 {
-	struct dmig_sink *s = arg;
-
-	if (write_all (s->fd, buf, len) < 0) {
-		archive_set_error (a, errno ? errno : EIO, "write: %s", strerror (errno ? errno : EIO));
+	if (dmig_sink_put (arg, buf, len) < 0) {
+		archive_set_error (a, errno, "write: %s", strerror (errno));
 		return -1;
 	}
-	if (s->digest)
-		dmig_digest_update (s->digest, buf, len);
-	s->bytes += len;
 	return (la_ssize_t)len;
 }
 

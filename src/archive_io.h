@@ -16,6 +16,12 @@ struct dmig_sink {
 	uint64_t bytes;             /* counted */
 };
 
+/* Write len bytes to the sink (hashing and counting them): 0, or -1 with
+ * errno set. Fits dmig_http_write_fn, so a download can stream into a sink. */
+int dmig_sink_put (void *sink, const char *buf, size_t len);
+/* Read from the file descriptor *(int *) arg: fits dmig_http_read_fn. */
+ssize_t dmig_fd_read (void *arg, char *buf, size_t len);
+
 /* How dmig_archive_pack_dir treats overlayfs bookkeeping. */
 enum dmig_pack_mode {
 	/* an overlay layer as it is: whiteouts (0/0 character devices) and the

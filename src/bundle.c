@@ -305,13 +305,11 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 			goto out;
 		}
 		while ((n = dmig_tar_reader_read (r, buf, BUFSZ, err)) > 0) {
-			if (write (sink.fd, buf, (size_t)n) != n) {
+			if (dmig_sink_put (&sink, buf, (size_t)n) < 0) {
 				dmig_error_set (err, DMIG_EFAIL, errno, "cannot write '%s/%s'", staging, e.name);
 				n = -1;
 				break;
 			}
-			dmig_digest_update (sink.digest, buf, (size_t)n);
-			sink.bytes += (uint64_t)n;
 		}
 		if (n < 0) {
 			dmig_member_end (&seen, e.name, &sink, false, NULL);
