@@ -8,6 +8,7 @@
 
 #include "dmig.h"
 #include "json.h"
+#include "log.h"
 #include "store.h"
 
 #define SYNOPSIS "list [--json] [<container>]"
@@ -125,6 +126,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	}
 	if (ret == 0 && arr)
 		puts (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else if (ret == 0 && !header)
+		dmig_info ("no snapshots%s%s in %s", only ? " of " : "", only ? only : "", g->store);
 	json_object_put (arr);
 	return ret;
 }

@@ -78,6 +78,24 @@ removed_container() {
 	check_pattern "$e" "$c" /data/log
 }
 
+# A container that stopped (crashed, say) is rolled back too; the stopped
+# one is kept aside until the new one runs, then removed.
+stopped_container() {
+	local e=$1 c=$P-$1-stopped
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	dm "$e" snapshot --name s "$c" >/dev/null
+	snap_count=$(last_count "$e" "$c" /data/log)
+	"$e" kill "$c" >/dev/null
+	wait_until 10 sh -c "[ \"\$($e inspect -f '{{.State.Running}}' $c)\" = false ]"
+	dm "$e" rollback "$c" >/dev/null
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running"
+	sleep 0.5
+	grep -qx "$((snap_count + 1))" <("$e" exec "$c" cat /data/log) || fail "count did not go on from $snap_count"
+	log_consecutive "$e" "$c" /data/log >/dev/null
+	! "$e" ps -a --format '{{.Names}}' | grep -q -- "$c-dmig-old" || fail "old container left behind"
+}
+
 keep_and_prune() {
 	local e=$1 c=$P-$1-keep
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
@@ -98,5 +116,6 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e: snapshot, change memory files and volume, rollback" state_roundtrip "$e"
 	t "$e: multi-process container rolls back" multi_process "$e"
 	t "$e: rollback of a removed container" removed_container "$e"
+	t "$e: rollback of a stopped container" stopped_container "$e"
 	t "$e: --keep and prune keep the newest" keep_and_prune "$e"
 done
