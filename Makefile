@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo
+.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo lab-start lab-stop
 all: dmig
 
 dmig: $(OBJ) $(MAIN_OBJ)
@@ -85,6 +85,12 @@ valgrind: $(UNIT_BIN)
 
 demo: setup dmig $(HELPERS)
 	@scripts/demo.sh
+
+lab-start:
+	@scripts/lab.sh start
+
+lab-stop:
+	@scripts/lab.sh stop
 
 fmt:
 	clang-format -i src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c

@@ -8,6 +8,22 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "integration: 0 passed, 0 failed"
 	exit 0
 fi
+# Every test removes what it made: anything of the tests' that is left
+# after them is a failure of its own.
+leftovers() {
+	{
+		docker ps -a --format '{{.Names}}' 2>/dev/null
+		podman ps -a --format '{{.Names}}' 2>/dev/null
+		docker volume ls -q 2>/dev/null
+		podman volume ls -q 2>/dev/null
+	} | grep '^dmigt' | sort
+}
+before=$(leftovers)
+# The lab's second host serves the tests that need one; it is stopped (by
+# its recorded PIDs) when they are done, unless it was running before.
+lab_was_up=0
+scripts/lab.sh status >/dev/null 2>&1 && lab_was_up=1
+trap '[ "$lab_was_up" = 1 ] || scripts/lab.sh stop' EXIT
 pass=0 fail=0
 for t in tests/integration/test_*.sh; do
 	[ -n "${DMIG_TESTS:-}" ] && ! [[ $t == *${DMIG_TESTS}* ]] && continue
@@ -25,5 +41,13 @@ for t in tests/integration/test_*.sh; do
 	pass=$((pass + p)) fail=$((fail + f))
 	rm -f "$out"
 done
+left=$(comm -13 <(echo "$before") <(leftovers))
+if [ -n "$left" ]; then
+	echo "not ok - the tests left containers or volumes behind: $(echo $left)"
+	fail=$((fail + 1))
+else
+	echo "ok - the tests left no containers or volumes behind"
+	pass=$((pass + 1))
+fi
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

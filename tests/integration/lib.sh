@@ -9,7 +9,12 @@ IMAGE=dmig-test-counter:2
 P=dmigt$$ # unique prefix for this run
 STORE=$(mktemp -d /tmp/dmig-test-store.XXXXXX)
 TMP=$(mktemp -d /tmp/dmig-test.XXXXXX)
-declare -a MADE_CTRS=() MADE_VOLS=()
+# What the tests made, one name a line: files, since each test runs in a
+# subshell and the cleanup runs in this shell.
+MADE_CTRS=$TMP/made-containers MADE_VOLS=$TMP/made-volumes MADE_IMGS=$TMP/made-images
+: >"$MADE_CTRS"
+: >"$MADE_VOLS"
+: >"$MADE_IMGS"
 NTEST=0
 
 sock_of() { case $1 in docker) echo /var/run/docker.sock ;; podman) echo /run/podman/podman.sock ;; esac; }
@@ -30,13 +35,14 @@ cleanup() {
 	local e c v
 	for e in docker podman; do
 		command -v "$e" >/dev/null || continue
-		for c in "${MADE_CTRS[@]}"; do
+		while read -r c; do
 			# also the aside copies a failed rollback could leave
 			for n in $("$e" ps -a --format '{{.Names}}' 2>/dev/null | grep -x -- "$c\(-dmig-old-.*\)\?"); do
 				rm_ctr "$e" "$n"
 			done
-		done
-		for v in "${MADE_VOLS[@]}"; do "$e" volume rm -f "$v" >/dev/null 2>&1; done
+		done <"$MADE_CTRS"
+		while read -r v; do "$e" volume rm -f "$v" >/dev/null 2>&1; done <"$MADE_VOLS"
+		while read -r i; do "$e" rmi -f "$i" >/dev/null 2>&1; done <"$MADE_IMGS"
 	done
 	for m in "$TMP"/small-*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	rm -rf "$STORE" "$TMP"
@@ -49,10 +55,12 @@ ensure_image() { "$TOP/scripts/test-image.sh" "$1" "$IMAGE" "$COUNTER"; }
 run_ctr() {
 	local e=$1 name=$2
 	shift 2
-	MADE_CTRS+=("$name")
+	echo "$name" >>"$MADE_CTRS"
 	"$e" run -d --name "$name" --network none "$@" >/dev/null
 }
-track_vol() { MADE_VOLS+=("$1"); }
+track_ctr() { echo "$1" >>"$MADE_CTRS"; }
+track_vol() { echo "$1" >>"$MADE_VOLS"; }
+track_img() { echo "$1" >>"$MADE_IMGS"; }
 
 # Test bookkeeping: t NAME FUNC runs FUNC in a subshell with set -e.
 t() {

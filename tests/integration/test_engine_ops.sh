@@ -10,6 +10,7 @@ image_roundtrip() {
 	root=$TMP/img-$e
 	mkdir -p "$root"
 	echo "$P $e" >"$root/unique"
+	track_img "$img"
 	tar -C "$root" -c . | "$e" import - "$img" >/dev/null
 	id=$("$e" image inspect -f '{{.Id}}' "$img")
 	"$ENGINECTL" "$sock" save "$img" "$TMP/img.tar"

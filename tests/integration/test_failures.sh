@@ -89,9 +89,10 @@ image_gone() {
 	rm -rf "$root" && mkdir -p "$root/bin"
 	cp "$COUNTER" "$root/bin/counter"
 	echo "$P" >"$root/unique"
+	track_img "$img"
 	tar -C "$root" -c . | "$e" import - "$img" >/dev/null
 	id=$("$e" image inspect -f '{{.Id}}' "$img")
-	MADE_CTRS+=("$c")
+	track_ctr "$c"
 	"$e" run -d --name "$c" --network none "$img" /bin/counter /log 1 100 >/dev/null
 	dm "$e" snapshot --name s "$c" >/dev/null
 	rm_ctr "$e" "$c"
