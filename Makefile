@@ -28,7 +28,7 @@ MAIN_OBJ := $(BUILD)/src/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl
+HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl
 
 .PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo lab-start lab-stop
 all: dmig
@@ -53,9 +53,10 @@ $(BUILD)/tests/counter: tests/helpers/counter.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -static -o $@ $<
 
-$(BUILD)/tests/enginectl: tests/helpers/enginectl.c $(OBJ)
+# Helpers that drive dmig's own layers against the real engines and sshd.
+$(BUILD)/tests/enginectl $(BUILD)/tests/sshctl: $(BUILD)/tests/%: tests/helpers/%.c $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(DMIG_CFLAGS) $(CFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
+	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
 
 unit: $(UNIT_BIN)
 	@UNIT_LABEL=$(or $(UNIT_LABEL),unit) tests/run-unit.sh $(UNIT_BIN)

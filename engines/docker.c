@@ -295,8 +295,11 @@ docker_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn 
 static int
 docker_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
 {
-	struct dmig_http_req req = {
-	    .method = "POST", .path = API "/images/load?quiet=1", .read = read, .arg = arg, .content_type = "application/x-tar"};
+	struct dmig_http_req req = {.method = "POST",
+	                            .path = API "/images/load?quiet=1",
+	                            .read = read,
+	                            .arg = arg,
+	                            .content_type = "application/x-tar"};
 
 	return dmig_engine_stream (e, &req, "cannot load the image", err);
 }

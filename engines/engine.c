@@ -265,35 +265,22 @@ dmig_netns_lo_up (int pid, dmig_error_t *err)
 	return 0;
 }
 
-int
-dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
+/* Ask the engine behind e->http what it is. */
+static int
+identify (struct dmig_engine *e, dmig_error_t *err)
 {
-	const char *sock = socket_of (url);
-	struct dmig_engine *e;
 	json_object *ver = NULL, *comps;
-	struct stat st;
 	int status;
 
-	if (sock == NULL || *sock == '\0')
-		return dmig_error_set (err, DMIG_EUSAGE, 0,
-		                       "unsupported engine URL '%s': use unix:///path/to/engine.sock", url);
-	if (stat (sock, &st) < 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, errno, "no engine socket at %s", sock);
-	e = calloc (1, sizeof (*e));
-	if (e == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	e->ops = &dmig_docker_ops;
-	if (dmig_http_open (sock, &e->http, err) < 0 || (e->socket = strdup (sock)) == NULL)
-		goto fail;
 	/* Both engines answer Docker's /version; Podman names itself there. */
 	status = dmig_engine_call (e, "GET", "/version", NULL, 10000L, &ver, err);
-	if (status < 0) {
-		dmig_error_status (err, DMIG_EPREFLIGHT);
-		goto fail;
-	}
+	if (status < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (status != 200) {
-		dmig_engine_fail (e, status, ver, err, "engine at %s", sock);
-		goto fail;
+		dmig_engine_fail (e, status, ver, err, "engine at %s", e->socket);
+		json_object_put (ver);
+		return -1;
 	}
 	comps = dmig_json_get (ver, "Components");
 	for (size_t i = 0; comps && i < json_object_array_length (comps); i++) {
@@ -303,12 +290,30 @@ dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
 	}
 	e->version = strdup (dmig_json_str (ver, "Version") ? dmig_json_str (ver, "Version") : "unknown");
 	json_object_put (ver);
+	return 0;
+}
+
+int
+dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
+{
+	const char *sock = socket_of (url);
+	struct dmig_engine *e;
+	struct stat st;
+
+	if (sock == NULL || *sock == '\0')
+		return dmig_error_set (err, DMIG_EUSAGE, 0,
+		                       "unsupported engine URL '%s': use unix:///path/to/engine.sock", url);
+	if (stat (sock, &st) < 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, errno, "no engine socket at %s", sock);
+	e = calloc (1, sizeof (*e));
+	if (e == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (dmig_http_open (sock, &e->http, err) < 0 || (e->socket = strdup (sock)) == NULL || identify (e, err) < 0) {
+		dmig_engine_close (e);
+		return -1;
+	}
 	*out = e;
 	return 0;
-fail:
-	json_object_put (ver);
-	dmig_engine_close (e);
-	return -1;
 }
 
 void

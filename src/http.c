@@ -135,6 +135,8 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 	curl_easy_setopt (h->curl, CURLOPT_CUSTOMREQUEST, req->method);
 	curl_easy_setopt (h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt (h->curl, CURLOPT_NOSIGNAL, 1L);
+	if (getenv ("DMIG_CURL_VERBOSE"))
+		curl_easy_setopt (h->curl, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt (h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	if (req->timeout_ms > 0)
 		curl_easy_setopt (h->curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);

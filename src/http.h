@@ -33,6 +33,8 @@ struct dmig_http_resp {
 };
 
 int dmig_http_open (const char *socket_path, struct dmig_http **out, dmig_error_t *err);
+/* (An engine across SSH is reached the same way: dmig_ssh_forward_unix
+ * gives a local socket for it.) */
 void dmig_http_close (struct dmig_http *h);
 const char *dmig_http_socket (const struct dmig_http *h);
 /* Send req; fills resp for any HTTP status (the caller judges it).

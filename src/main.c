@@ -1,5 +1,6 @@
 /* dmig: global options and the command table. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ main (int argc, char **argv)
 	const struct command *cmd;
 	int c;
 
+	/* Broken connections are errors to report, not a reason to die. */
+	signal (SIGPIPE, SIG_IGN);
 	g.store = getenv ("DMIG_STORE");
 	opterr = 0;
 	/* '+': stop at the command; its own options are parsed by it. */

@@ -97,7 +97,7 @@ estimate_size (json_object *ctr, bool volumes)
 {
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
 	json_object *mounts = dmig_json_get (ctr, "Mounts");
-	uint64_t total = cgroup_memory ((int) dmig_json_int (ctr, "State.Pid", 0));
+	uint64_t total = cgroup_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
 
 	if (upper != NULL)
 		total += dmig_tree_size (upper);

@@ -8,10 +8,10 @@
 #include "error.h"
 
 struct dmig_target {
-	char spec[512];	     /* as the user typed it */
-	char user[64];	     /* "" = from ssh config, else the local user */
-	char host[256];	     /* an alias, a name or an address */
-	int port;	     /* 0 = from ssh config, else 22 */
+	char spec[512];        /* as the user typed it */
+	char user[64];         /* "" = from ssh config, else the local user */
+	char host[256];        /* an alias, a name or an address */
+	int port;              /* 0 = from ssh config, else 22 */
 	char socket[PATH_MAX]; /* the engine's socket there; "" = the default */
 };
 

@@ -1,0 +1,742 @@
+/* libssh: the only file that includes libssh.h.
+ *
+ * libssh sessions are not thread-safe, so after the login one thread (the
+ * pump) owns the session and every channel. Callers ask it for channels
+ * through a one-slot request; each channel is bridged to one end of a
+ * socketpair, whose other end the caller holds. */
+#include "ssh.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/libssh.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BUF               (64 * 1024)
+#define MAX_CHANS         32
+#define MAX_LISTEN        4
+#define CONNECT_TIMEOUT_S 10L
+/* A dead link is noticed by TCP keepalives on an idle connection and by the
+ * user timeout on unacknowledged data: seconds, not minutes. */
+#define KEEPIDLE_S      2
+#define KEEPINTVL_S     1
+#define KEEPCNT         3
+#define USER_TIMEOUT_MS 8000
+
+struct chan {
+	ssh_channel ch;
+	int fd; /* the pump's end of the socketpair */
+	int id;
+	bool exec;
+	bool local_eof, remote_eof, eof_sent, fd_shut, done, failed;
+	int status; /* exit status of a command, -1 until known */
+	char to_local[BUF], to_remote[BUF];
+	size_t tl_len, tl_off, tr_len, tr_off;
+	char err[2048];
+	size_t err_len;
+};
+
+enum req_type { REQ_NONE, REQ_EXEC, REQ_FORGET, REQ_LISTEN };
+
+struct dmig_ssh {
+	ssh_session s;
+	char name[384];
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int wake[2];
+	/* the request slot */
+	enum req_type req;
+	const char *arg;
+	int req_fd, req_id, req_ret;
+	char req_err[1536];
+	/* local UNIX sockets whose connections are forwarded to the target */
+	struct {
+		int fd;
+		char remote[PATH_MAX];
+		char dir[64], path[108];
+	} lis[MAX_LISTEN];
+	/* the pump's */
+	struct chan *chans[MAX_CHANS];
+	int next_id;
+	bool stop, dead;
+	char dead_msg[1024];
+	char last_err[1536]; /* why the last forwarded connection failed */
+};
+
+const char *
+dmig_ssh_name (const struct dmig_ssh *s)
+{
+	return s->name;
+}
+
+void
+dmig_ssh_last_error (struct dmig_ssh *s, char *out, size_t cap)
+{
+	pthread_mutex_lock (&s->mu);
+	snprintf (out, cap, "%s", s->dead ? s->dead_msg : s->last_err);
+	pthread_mutex_unlock (&s->mu);
+}
+
+static void
+set_nonblock (int fd)
+{
+	fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void
+tune_socket (int fd)
+{
+	int on = 1, idle = KEEPIDLE_S, intvl = KEEPINTVL_S, cnt = KEEPCNT;
+	unsigned int uto = USER_TIMEOUT_MS;
+
+	setsockopt (fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof (on));
+	setsockopt (fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof (idle));
+	setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof (intvl));
+	setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof (cnt));
+	setsockopt (fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof (uto));
+	setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
+}
+
+/* The host key must be known: never ask, never add. */
+static int
+verify_host (struct dmig_ssh *s, dmig_error_t *err)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp = NULL, *file = NULL;
+	enum ssh_known_hosts_e state;
+	int ret = -1;
+
+	if (ssh_get_server_publickey (s->s, &key) != SSH_OK
+	    || ssh_get_publickey_hash (key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: cannot read its host key: %s", s->name,
+		                ssh_get_error (s->s));
+		goto out;
+	}
+	fp = ssh_get_fingerprint_hash (SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	if (ssh_options_get (s->s, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK)
+		file = NULL;
+	state = ssh_session_is_known_server (s->s);
+	switch (state) {
+	case SSH_KNOWN_HOSTS_OK:
+		ret = 0;
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "%s: its host key (%s %s) differs from the one in %s: refusing to connect; if the "
+		                "host was reinstalled, check the new key and replace the entry (ssh-keygen -R)",
+		                s->name, ssh_key_type_to_char (ssh_key_type (key)), fp ? fp : "?",
+		                file ? file : "known_hosts");
+		break;
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "%s: host not in %s (its key is %s %s): check the key and add it there; dmig never "
+		                "accepts an unknown host key",
+		                s->name, file ? file : "known_hosts", ssh_key_type_to_char (ssh_key_type (key)),
+		                fp ? fp : "?");
+		break;
+	default:
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: cannot check its host key: %s", s->name,
+		                ssh_get_error (s->s));
+	}
+out:
+	ssh_string_free_char (fp);
+	ssh_string_free_char (file);
+	ssh_clean_pubkey_hash (&hash);
+	ssh_key_free (key);
+	return ret;
+}
+
+static void *pump (void *arg);
+
+int
+dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err)
+{
+	struct dmig_ssh *s = calloc (1, sizeof (*s));
+	long timeout = CONNECT_TIMEOUT_S;
+	char *user = NULL;
+	unsigned int port = 22;
+	int strict = 1, rc;
+
+	*out = NULL;
+	if (s == NULL || (s->s = ssh_new ()) == NULL) {
+		free (s);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot set up an SSH session");
+	}
+	s->wake[0] = s->wake[1] = -1;
+	for (int i = 0; i < MAX_LISTEN; i++)
+		s->lis[i].fd = -1;
+	pthread_mutex_init (&s->mu, NULL);
+	pthread_cond_init (&s->cv, NULL);
+	snprintf (s->name, sizeof (s->name), "%s", t->host);
+	if (config == NULL)
+		config = getenv ("DMIG_SSH_CONFIG");
+	ssh_options_set (s->s, SSH_OPTIONS_HOST, t->host);
+	/* The alias's HostName, User, Port, IdentityFile, UserKnownHostsFile. */
+	if (ssh_options_parse_config (s->s, config) != 0 && config != NULL) {
+		dmig_error_set (err, DMIG_EUSAGE, 0, "cannot read the ssh config %s", config);
+		goto fail;
+	}
+	if (*t->user)
+		ssh_options_set (s->s, SSH_OPTIONS_USER, t->user);
+	if (t->port)
+		ssh_options_set (s->s, SSH_OPTIONS_PORT, &t->port);
+	ssh_options_set (s->s, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_options_set (s->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+	if (ssh_options_get (s->s, SSH_OPTIONS_USER, &user) == SSH_OK)
+		ssh_options_get_port (s->s, &port);
+	snprintf (s->name, sizeof (s->name), "%s%s%s:%u", user ? user : "", user ? "@" : "", t->host, port);
+	ssh_string_free_char (user);
+	user = NULL;
+
+	if (ssh_connect (s->s) != SSH_OK) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot connect to %s: %s", s->name, ssh_get_error (s->s));
+		goto fail;
+	}
+	/* the user is known for sure once connected */
+	if (ssh_options_get (s->s, SSH_OPTIONS_USER, &user) == SSH_OK) {
+		snprintf (s->name, sizeof (s->name), "%s@%s:%u", user, t->host, port);
+		ssh_string_free_char (user);
+	}
+	if (verify_host (s, err) < 0)
+		goto fail;
+	rc = ssh_userauth_publickey_auto (s->s, NULL, NULL);
+	if (rc != SSH_AUTH_SUCCESS) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "cannot log in to %s: no key was accepted (tried ssh-agent and the identity files; "
+		                "dmig uses keys only)",
+		                s->name);
+		goto fail;
+	}
+	tune_socket (ssh_get_fd (s->s));
+	if (pipe2 (s->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		dmig_error_set (err, DMIG_EFAIL, errno, "pipe");
+		goto fail;
+	}
+	if (pthread_create (&s->thread, NULL, pump, s) != 0) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "cannot start the SSH thread");
+		goto fail;
+	}
+	s->running = true;
+	*out = s;
+	return 0;
+fail:
+	dmig_ssh_close (s);
+	return -1;
+}
+
+/* ---- the pump: runs in its own thread, owns the session ---- */
+
+static void
+chan_free (struct chan *c)
+{
+	if (c->ch) {
+		if (ssh_channel_is_open (c->ch))
+			ssh_channel_close (c->ch);
+		ssh_channel_free (c->ch);
+	}
+	if (c->fd >= 0)
+		close (c->fd);
+	free (c);
+}
+
+static void
+mark_dead (struct dmig_ssh *s, const char *why)
+{
+	if (s->dead)
+		return;
+	s->dead = true;
+	snprintf (s->dead_msg, sizeof (s->dead_msg), "the SSH connection to %s failed: %s", s->name, why);
+	/* Local ends see an error/EOF at once. */
+	for (int i = 0; i < MAX_CHANS; i++)
+		if (s->chans[i]) {
+			s->chans[i]->failed = s->chans[i]->done = true;
+			shutdown (s->chans[i]->fd, SHUT_RDWR);
+		}
+}
+
+/* A channel to a remote UNIX socket (exec: running a command) bridged to
+ * local fd, which it then owns. Returns the channel's id, or -1 with why. */
+static int
+new_chan (struct dmig_ssh *s, bool exec, const char *arg, int fd, char *why, size_t cap)
+{
+	struct chan *c = NULL;
+	int slot = -1, rc;
+
+	if (s->dead) {
+		snprintf (why, cap, "%s", s->dead_msg);
+		close (fd);
+		return -1;
+	}
+	for (int i = 0; i < MAX_CHANS && slot < 0; i++)
+		if (s->chans[i] == NULL)
+			slot = i;
+	if (slot < 0 || (c = calloc (1, sizeof (*c))) == NULL) {
+		snprintf (why, cap, "too many channels to %s", s->name);
+		close (fd);
+		return -1;
+	}
+	c->fd = fd;
+	c->status = -1;
+	c->exec = exec;
+	c->ch = ssh_channel_new (s->s);
+	if (!exec)
+		rc = c->ch ? ssh_channel_open_forward_unix (c->ch, arg, "127.0.0.1", 0) : SSH_ERROR;
+	else {
+		rc = c->ch ? ssh_channel_open_session (c->ch) : SSH_ERROR;
+		if (rc == SSH_OK)
+			rc = ssh_channel_request_exec (c->ch, arg);
+	}
+	if (rc != SSH_OK) {
+		snprintf (why, cap, "%s: %s", exec ? "command" : arg, ssh_get_error (s->s));
+		if (!ssh_is_connected (s->s))
+			mark_dead (s, ssh_get_error (s->s));
+		chan_free (c);
+		return -1;
+	}
+	set_nonblock (c->fd);
+	c->id = ++s->next_id;
+	s->chans[slot] = c;
+	return c->id;
+}
+
+/* A private folder with a socket that the pump accepts connections on. */
+static int
+new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int slot = -1;
+
+	for (int i = 0; i < MAX_LISTEN && slot < 0; i++)
+		if (s->lis[i].fd < 0)
+			slot = i;
+	if (slot < 0) {
+		snprintf (why, cap, "too many forwarded sockets");
+		return -1;
+	}
+	snprintf (s->lis[slot].dir, sizeof (s->lis[slot].dir), "/tmp/dmig-ssh-XXXXXX");
+	if (mkdtemp (s->lis[slot].dir) == NULL) { /* 0700: only root gets in */
+		snprintf (why, cap, "cannot make a private folder: %s", strerror (errno));
+		return -1;
+	}
+	snprintf (sa.sun_path, sizeof (sa.sun_path), "%s/engine.sock", s->lis[slot].dir);
+	memcpy (s->lis[slot].path, sa.sun_path, sizeof (s->lis[slot].path));
+	s->lis[slot].fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->lis[slot].fd < 0 || bind (s->lis[slot].fd, (struct sockaddr *)&sa, sizeof (sa)) < 0
+	    || listen (s->lis[slot].fd, 16) < 0) {
+		snprintf (why, cap, "cannot listen on %s: %s", s->lis[slot].path, strerror (errno));
+		if (s->lis[slot].fd >= 0)
+			close (s->lis[slot].fd);
+		s->lis[slot].fd = -1;
+		rmdir (s->lis[slot].dir);
+		return -1;
+	}
+	snprintf (s->lis[slot].remote, sizeof (s->lis[slot].remote), "%s", remote);
+	return slot;
+}
+
+/* Serve the current request; fills req_fd/req_id/req_ret. */
+static void
+serve_request (struct dmig_ssh *s)
+{
+	int sp[2] = {-1, -1}, id;
+
+	s->req_ret = -1;
+	if (s->req == REQ_FORGET) {
+		for (int i = 0; i < MAX_CHANS; i++)
+			if (s->chans[i] && s->chans[i]->id == s->req_id) {
+				chan_free (s->chans[i]);
+				s->chans[i] = NULL;
+			}
+		s->req_ret = 0;
+		return;
+	}
+	if (s->req == REQ_LISTEN) {
+		s->req_id = new_listener (s, s->arg, s->req_err, sizeof (s->req_err));
+		s->req_ret = s->req_id < 0 ? -1 : 0;
+		return;
+	}
+	if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		snprintf (s->req_err, sizeof (s->req_err), "socketpair: %s", strerror (errno));
+		return;
+	}
+	id = new_chan (s, s->req == REQ_EXEC, s->arg, sp[0], s->req_err, sizeof (s->req_err));
+	if (id < 0) {
+		close (sp[1]);
+		return;
+	}
+	s->req_fd = sp[1];
+	s->req_id = id;
+	s->req_ret = 0;
+}
+
+/* Move what can move on one channel without blocking. */
+static void
+pump_chan (struct dmig_ssh *s, struct chan *c)
+{
+	char buf[4096];
+	ssize_t n;
+	int r;
+
+	/* local -> remote, within the window the remote side grants */
+	if (!c->local_eof && c->tr_len == 0) {
+		n = read (c->fd, c->to_remote, sizeof (c->to_remote));
+		if (n > 0)
+			c->tr_len = (size_t)n, c->tr_off = 0;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			c->local_eof = true;
+	}
+	while (c->tr_off < c->tr_len) {
+		uint32_t win = ssh_channel_window_size (c->ch);
+		size_t len = c->tr_len - c->tr_off;
+		if (win == 0)
+			break;
+		r = ssh_channel_write (c->ch, c->to_remote + c->tr_off, (uint32_t)(len > win ? win : len));
+		if (r <= 0) {
+			if (!ssh_is_connected (s->s)) {
+				mark_dead (s, ssh_get_error (s->s));
+				return;
+			}
+			/* the remote side stopped reading (a command that exited):
+			 * drop the input, its exit status tells what happened */
+			c->local_eof = true;
+			c->tr_len = c->tr_off = 0;
+			break;
+		}
+		c->tr_off += (size_t)r;
+	}
+	if (c->tr_off == c->tr_len)
+		c->tr_len = c->tr_off = 0;
+	if (c->local_eof && c->tr_len == 0 && !c->eof_sent && ssh_channel_is_open (c->ch)) {
+		ssh_channel_send_eof (c->ch);
+		c->eof_sent = true;
+	}
+	/* a command's stderr: the first part is kept for messages */
+	if (c->exec && (r = ssh_channel_read_nonblocking (c->ch, buf, sizeof (buf), 1)) > 0) {
+		size_t room = sizeof (c->err) - 1 - c->err_len, k = (size_t)r < room ? (size_t)r : room;
+		memcpy (c->err + c->err_len, buf, k);
+		c->err_len += k;
+		c->err[c->err_len] = '\0';
+	}
+	/* remote -> local */
+	if (c->tl_len == 0 && !c->remote_eof) {
+		r = ssh_channel_read_nonblocking (c->ch, c->to_local, sizeof (c->to_local), 0);
+		if (r > 0)
+			c->tl_len = (size_t)r, c->tl_off = 0;
+		else if (r == SSH_ERROR && !ssh_is_connected (s->s)) {
+			mark_dead (s, ssh_get_error (s->s));
+			return;
+		} else if (r == SSH_ERROR || r == SSH_EOF || ssh_channel_is_eof (c->ch))
+			c->remote_eof = true;
+	}
+	while (c->tl_off < c->tl_len) {
+		n = send (c->fd, c->to_local + c->tl_off, c->tl_len - c->tl_off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			/* the caller closed its end: nobody reads any more */
+			c->tl_len = c->tl_off = 0;
+			c->remote_eof = c->local_eof = true;
+			break;
+		}
+		c->tl_off += (size_t)n;
+	}
+	if (c->tl_off == c->tl_len)
+		c->tl_len = c->tl_off = 0;
+	if (c->remote_eof && c->tl_len == 0) {
+		if (!c->fd_shut) {
+			shutdown (c->fd, SHUT_WR); /* the caller reads EOF */
+			c->fd_shut = true;
+		}
+		if (!c->exec)
+			c->done = true;
+		else {
+			/* the exit status arrives before the channel's close */
+			ssh_channel_poll (c->ch, 0);
+			if (ssh_channel_is_closed (c->ch)) {
+				c->status = ssh_channel_get_exit_status (c->ch);
+				c->done = true;
+			}
+		}
+	}
+}
+
+static void *
+pump (void *arg)
+{
+	struct dmig_ssh *s = arg;
+	long long last_keepalive = dmig_now_ms ();
+
+	pthread_mutex_lock (&s->mu);
+	while (!s->stop) {
+		struct pollfd p[MAX_CHANS + MAX_LISTEN + 2];
+		int np = 0;
+		char drain[64];
+
+		if (s->req != REQ_NONE && s->req_ret == 1) {
+			serve_request (s);
+			pthread_cond_broadcast (&s->cv);
+		}
+		if (!s->dead) {
+			for (int i = 0; i < MAX_CHANS; i++) {
+				if (s->chans[i] && !s->chans[i]->done) {
+					pump_chan (s, s->chans[i]);
+					if (s->chans[i] && s->chans[i]->done)
+						pthread_cond_broadcast (&s->cv);
+				}
+				/* a finished socket channel has nobody to wait for it */
+				if (s->chans[i] && s->chans[i]->done && !s->chans[i]->exec) {
+					chan_free (s->chans[i]);
+					s->chans[i] = NULL;
+				}
+			}
+			if (dmig_now_ms () - last_keepalive > 2000) {
+				/* traffic for the keepalive timers to measure */
+				ssh_send_ignore (s->s, "");
+				last_keepalive = dmig_now_ms ();
+				if (!ssh_is_connected (s->s)) {
+					mark_dead (s, ssh_get_error (s->s));
+					pthread_cond_broadcast (&s->cv);
+				}
+			}
+		}
+		/* new local connections to forward */
+		for (int i = 0; i < MAX_LISTEN && !s->dead; i++) {
+			int fd;
+			while (s->lis[i].fd >= 0
+			       && (fd = accept4 (s->lis[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+				if (new_chan (s, false, s->lis[i].remote, fd, s->last_err, sizeof (s->last_err)) < 0)
+					dmig_debug ("%s", s->last_err);
+			}
+		}
+		/* sleep until the session, a local end or a request has news */
+		p[np++] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
+		for (int i = 0; i < MAX_LISTEN && !s->dead; i++)
+			if (s->lis[i].fd >= 0)
+				p[np++] = (struct pollfd){.fd = s->lis[i].fd, .events = POLLIN};
+		if (!s->dead)
+			p[np++] = (struct pollfd){.fd = ssh_get_fd (s->s), .events = POLLIN};
+		for (int i = 0; i < MAX_CHANS && !s->dead; i++) {
+			struct chan *c = s->chans[i];
+			if (c == NULL || c->done)
+				continue;
+			p[np] = (struct pollfd){.fd = c->fd};
+			if (!c->local_eof && c->tr_len == 0)
+				p[np].events |= POLLIN;
+			if (c->tl_len > 0)
+				p[np].events |= POLLOUT;
+			np++;
+		}
+		pthread_mutex_unlock (&s->mu);
+		/* short: libssh may hold data it already read from the socket */
+		poll (p, (nfds_t)np, 20);
+		while (read (s->wake[0], drain, sizeof (drain)) > 0)
+			;
+		pthread_mutex_lock (&s->mu);
+	}
+	pthread_mutex_unlock (&s->mu);
+	return NULL;
+}
+
+/* ---- callers' side ---- */
+
+static int
+request (struct dmig_ssh *s, enum req_type type, const char *arg, int *fd, int *id, dmig_error_t *err)
+{
+	int ret;
+
+	pthread_mutex_lock (&s->mu);
+	s->req = type;
+	s->arg = arg;
+	s->req_id = id ? *id : 0;
+	s->req_ret = 1; /* pending */
+	s->req_err[0] = '\0';
+	if (write (s->wake[1], "x", 1) < 0 && errno != EAGAIN)
+		dmig_debug ("wake: %s", strerror (errno));
+	while (s->req_ret == 1)
+		pthread_cond_wait (&s->cv, &s->mu);
+	ret = s->req_ret;
+	if (ret == 0 && fd)
+		*fd = s->req_fd;
+	if (ret == 0 && id)
+		*id = s->req_id;
+	if (ret < 0)
+		dmig_error_set (err, DMIG_EFAIL, 0, "%s", s->req_err);
+	s->req = REQ_NONE;
+	pthread_mutex_unlock (&s->mu);
+	return ret;
+}
+
+int
+dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err)
+{
+	int slot = -1;
+
+	if (request (s, REQ_LISTEN, remote, NULL, &slot, err) < 0)
+		return dmig_error_wrap (err, "cannot forward %s on %s", remote, s->name);
+	snprintf (local, cap, "%s", s->lis[slot].path);
+	return 0;
+}
+
+int
+dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err)
+{
+	char *line = dmig_shell_quote (argv);
+	int r;
+
+	if (line == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "empty remote command");
+	dmig_debug ("%s: %s", s->name, line);
+	*id = 0;
+	r = request (s, REQ_EXEC, line, fd, id, err);
+	free (line);
+	if (r < 0)
+		return dmig_error_wrap (err, "cannot run '%s' on %s", argv[0], s->name);
+	return 0;
+}
+
+int
+dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *errtext, size_t cap, dmig_error_t *err)
+{
+	struct timespec until;
+	struct chan *c = NULL;
+	int ret = -1;
+
+	clock_gettime (CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock (&s->mu);
+	for (;;) {
+		c = NULL;
+		for (int i = 0; i < MAX_CHANS; i++)
+			if (s->chans[i] && s->chans[i]->id == id)
+				c = s->chans[i];
+		if (c == NULL || c->done)
+			break;
+		if (pthread_cond_timedwait (&s->cv, &s->mu, &until) == ETIMEDOUT) {
+			dmig_error_set (err, DMIG_EFAIL, 0, "%s: the remote command did not finish in %ld s", s->name,
+			                timeout_ms / 1000);
+			goto out;
+		}
+	}
+	if (c == NULL)
+		dmig_error_set (err, DMIG_EFAIL, 0, "%s: no such remote command", s->name);
+	else if (c->failed)
+		dmig_error_set (err, DMIG_EFAIL, 0, "%s",
+		                s->dead ? s->dead_msg : "the remote command's channel failed");
+	else {
+		*status = c->status;
+		if (errtext && cap)
+			snprintf (errtext, cap, "%s", c->err);
+		ret = 0;
+	}
+out:
+	pthread_mutex_unlock (&s->mu);
+	if (c != NULL && ret == 0)
+		request (s, REQ_FORGET, NULL, NULL, &id, NULL);
+	return ret;
+}
+
+int
+dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms, dmig_error_t *err)
+{
+	char errtext[1024];
+	size_t got = 0;
+	int fd, id, status = -1;
+	long long deadline = dmig_now_ms () + timeout_ms;
+
+	if (dmig_ssh_open_exec (s, argv, &fd, &id, err) < 0)
+		return -1;
+	shutdown (fd, SHUT_WR); /* no input */
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char tmp[4096];
+		long long left = deadline - dmig_now_ms ();
+		ssize_t n;
+
+		if (left <= 0 || poll (&p, 1, (int)left) <= 0) {
+			close (fd);
+			return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' did not answer in %ld s", s->name, argv[0],
+			                       timeout_ms / 1000);
+		}
+		n = read (fd, tmp, sizeof (tmp));
+		if (n <= 0)
+			break;
+		if (out && got + 1 < cap) {
+			size_t k = (size_t)n < cap - 1 - got ? (size_t)n : cap - 1 - got;
+			memcpy (out + got, tmp, k);
+			got += k;
+		}
+	}
+	close (fd);
+	if (out && cap)
+		out[got] = '\0';
+	if (dmig_ssh_wait (s, id, deadline - dmig_now_ms () > 1000 ? deadline - dmig_now_ms () : 1000, &status, errtext,
+	                   sizeof (errtext), err)
+	    < 0)
+		return -1;
+	if (status != 0) {
+		errtext[strcspn (errtext, "\n")] = '\0';
+		return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' exited %d%s%s", s->name, argv[0], status,
+		                       *errtext ? ": " : "", errtext);
+	}
+	return 0;
+}
+
+void
+dmig_ssh_close (struct dmig_ssh *s)
+{
+	if (s == NULL)
+		return;
+	if (s->running) {
+		pthread_mutex_lock (&s->mu);
+		s->stop = true;
+		pthread_mutex_unlock (&s->mu);
+		if (write (s->wake[1], "x", 1) < 0)
+			dmig_debug ("wake: %s", strerror (errno));
+		pthread_join (s->thread, NULL);
+	}
+	for (int i = 0; i < MAX_CHANS; i++)
+		if (s->chans[i])
+			chan_free (s->chans[i]);
+	for (int i = 0; i < MAX_LISTEN; i++)
+		if (s->lis[i].fd >= 0) {
+			close (s->lis[i].fd);
+			unlink (s->lis[i].path);
+			rmdir (s->lis[i].dir);
+		}
+	if (s->s) {
+		if (ssh_is_connected (s->s))
+			ssh_disconnect (s->s);
+		ssh_free (s->s);
+	}
+	if (s->wake[0] >= 0)
+		close (s->wake[0]);
+	if (s->wake[1] >= 0)
+		close (s->wake[1]);
+	pthread_mutex_destroy (&s->mu);
+	pthread_cond_destroy (&s->cv);
+	free (s);
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# dmig's SSH seam against the lab's real sshd on host B: commands, the
+# engines' APIs through SSH, streaming into tar, strict host keys, no shell
+# injection, and a dead link noticed in seconds.
+. "$(dirname "$0")/lib.sh"
+LABSH=$TOP/scripts/lab.sh
+SSHCTL=$TOP/build/tests/sshctl
+"$LABSH" start >/dev/null 2>&1 || true
+eval "$("$LABSH" env)"
+export DMIG_SSH_CONFIG
+
+commands() {
+	[ "$("$SSHCTL" hostB run uname -n)" = "$("$LABSH" exec uname -n)" ]
+	# an argument full of shell meta-characters arrives as it was, unrun
+	out=$("$SSHCTL" hostB run sh -c 'printf "%s|" "$@"' sh '$(touch /tmp/dmig-pwned)' "a'b" '`id`' 'x;y')
+	[ "$out" = "\$(touch /tmp/dmig-pwned)|a'b|\`id\`|x;y|" ] || fail "got '$out'"
+	"$LABSH" exec test ! -e /tmp/dmig-pwned || fail "a remote shell ran what it was given as data"
+	expect_exit 1 "$SSHCTL" hostB run sh -c 'echo bad news >&2; exit 7'
+	grep -q "exited 7: bad news" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+}
+
+engines_through_ssh() {
+	[ "$("$SSHCTL" hostB engine /var/run/docker.sock)" = "docker $("$LABSH" exec docker version -f '{{.Server.Version}}')" ]
+	[ "$("$SSHCTL" hostB engine /run/podman/podman.sock)" = "podman $("$LABSH" exec podman version -f '{{.Server.Version}}')" ]
+	expect_exit 3 "$SSHCTL" hostB engine /run/no-such-engine.sock
+	grep -q "/run/no-such-engine.sock" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	# the private local sockets are gone afterwards
+	[ -z "$(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null)" ] || fail "forward sockets left behind"
+}
+
+stream_into_tar() {
+	mkdir -p "$TMP/payload/sub"
+	head -c 3000000 /dev/urandom >"$TMP/payload/big"
+	echo small >"$TMP/payload/sub/small"
+	tar -C "$TMP/payload" -cf "$TMP/payload.tar" .
+	dest=/tmp/$P-put
+	"$SSHCTL" hostB run mkdir -p "$dest"
+	"$SSHCTL" hostB put "$TMP/payload.tar" "$dest"
+	[ "$("$SSHCTL" hostB run sha256sum "$dest/big" | cut -d' ' -f1)" = "$(sha256sum "$TMP/payload/big" | cut -d' ' -f1)" ]
+	[ "$("$SSHCTL" hostB run cat "$dest/sub/small")" = small ]
+	# a failing remote writer is reported with its exit status
+	echo "not a tar" >"$TMP/junk.tar"
+	expect_exit 1 "$SSHCTL" hostB put "$TMP/junk.tar" "$dest"
+	"$SSHCTL" hostB run rm -rf "$dest"
+}
+
+host_keys() {
+	sed "s|UserKnownHostsFile .*|UserKnownHostsFile $TMP/kh|" "$DMIG_SSH_CONFIG" >"$TMP/config"
+	# unknown: refused, naming the file and the key
+	: >"$TMP/kh"
+	DMIG_SSH_CONFIG=$TMP/config expect_exit 3 "$SSHCTL" hostB run true
+	grep -q "host not in $TMP/kh (its key is ssh-ed25519 SHA256:" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	# changed: refused
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey"
+	echo "$DMIG_LAB_ADDR $(cut -d' ' -f1-2 "$TMP/otherkey.pub")" >"$TMP/kh"
+	DMIG_SSH_CONFIG=$TMP/config expect_exit 3 "$SSHCTL" hostB run true
+	grep -q "differs from the one in $TMP/kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	# bad target spellings never reach ssh
+	expect_exit 2 "$SSHCTL" '-oProxyCommand=touch /tmp/x' run true
+}
+
+dead_link() {
+	# a command that would run for a minute; the link to B goes down
+	"$SSHCTL" hostB run sleep 60 2>"$TMP/err" &
+	pid=$!
+	sleep 1
+	start=$SECONDS
+	ip link set dmiglab-a down
+	wait "$pid" && rc=0 || rc=$?
+	took=$((SECONDS - start))
+	ip link set dmiglab-a up
+	[ "$rc" != 0 ] || fail "the command 'succeeded' over a dead link"
+	[ "$took" -le 15 ] || fail "the dead link took $took s to notice"
+	grep -qi "ssh\|connection\|did not" "$TMP/err" || fail "$(cat "$TMP/err")"
+	# the lab is fine again
+	wait_until 10 "$SSHCTL" hostB run true
+}
+
+t "ssh: commands run as argv, with exit status and stderr" commands
+t "ssh: the engines' APIs through SSH" engines_through_ssh
+t "ssh: a stream into a remote tar, verified" stream_into_tar
+t "ssh: unknown or changed host keys are refused" host_keys
+t "ssh: a dead link is noticed in seconds" dead_link
