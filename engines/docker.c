@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "log.h"
+#include "migrate.h"
 
 #define API       "/v1.41"
 #define CKPT_NAME "dmig"
@@ -350,21 +351,18 @@ restore_volumes (struct dmig_engine *e, json_object *manifest, const char *stagi
 	return 0;
 }
 
+/* A container like the inspected one, named name, from image, not started:
+ * its ID and its writable layer's folder (both freed by the caller). */
 static int
-docker_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+create_clone (struct dmig_engine *e, json_object *cfg, const char *image, const char *name, char **id, char **upper,
+              dmig_error_t *err)
 {
-	const char *name = dmig_json_str (manifest, "container");
-	const char *image = dmig_json_str (manifest, "image");
-	json_object *cfg = dmig_json_get (manifest, "config"), *body, *ans = NULL, *ctr = NULL, *nets;
-	char path[PATH_MAX], *qname, *id = NULL;
-	const char *upper, *mode;
-	int ret = -1;
+	json_object *body, *ans = NULL, *ctr = NULL, *nets;
+	const char *mode, *up;
+	char path[512], *qname;
+	int ret;
 
-	if (name == NULL || image == NULL || cfg == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
-	if (docker_root (e, err) < 0 || restore_volumes (e, manifest, staging, err) < 0)
-		return -1;
-
+	*id = *upper = NULL;
 	body = create_body (cfg, image);
 	qname = dmig_http_escape (name);
 	snprintf (path, sizeof (path), API "/containers/create?name=%s", qname ? qname : "");
@@ -373,44 +371,33 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	json_object_put (body);
 	if (ret < 0)
 		return dmig_error_wrap (err, "cannot create container '%s'", name);
-	id = strdup (dmig_json_str (ans, "Id") ? dmig_json_str (ans, "Id") : "");
+	*id = strdup (dmig_json_str (ans, "Id") ? dmig_json_str (ans, "Id") : "");
 	json_object_put (ans);
-	ret = -1;
-
-	if (dmig_engine_inspect (e, id, &ctr, err) < 0)
+	if (dmig_engine_inspect (e, *id, &ctr, err) < 0)
 		goto fail;
-	upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	if (ctr == NULL || upper == NULL) {
+	up = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	if (ctr == NULL || up == NULL) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "the new container has no overlay2 layer");
 		goto fail;
 	}
-	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
-		dmig_error_wrap (err, "cannot restore the writable layer");
-		goto fail;
-	}
-	snprintf (path, sizeof (path), "%s/containers/%s/checkpoints/%s", e->root, id, CKPT_NAME);
-	if (dmig_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
-		dmig_error_wrap (err, "cannot place the checkpoint");
-		goto fail;
-	}
+	*upper = strdup (up);
 	/* Networks beyond the first one are connected before the start. */
 	nets = dmig_json_get (cfg, "NetworkSettings.Networks");
 	mode = dmig_json_str (cfg, "HostConfig.NetworkMode");
 	if (nets && json_object_is_type (nets, json_type_object)) {
 		json_object_object_foreach (nets, net, ep)
 		{
+			json_object *c;
+			int r;
 			(void)ep;
 			if (mode
 			    && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
 			        || strcmp (mode, "host") == 0))
 				continue;
-			if (strcmp (net, "bridge") == 0 && mode && strcmp (mode, "bridge") == 0)
-				continue;
-			json_object *c = json_object_new_object ();
-			char np[512];
-			json_object_object_add (c, "Container", json_object_new_string (id));
-			snprintf (np, sizeof (np), API "/networks/%s/connect", net);
-			int r = dmig_engine_must (e, "POST", np, c, DMIG_API_TIMEOUT_MS, NULL, err);
+			c = json_object_new_object ();
+			json_object_object_add (c, "Container", json_object_new_string (*id));
+			snprintf (path, sizeof (path), API "/networks/%s/connect", net);
+			r = dmig_engine_must (e, "POST", path, c, DMIG_API_TIMEOUT_MS, NULL, err);
 			json_object_put (c);
 			if (r < 0) {
 				dmig_error_wrap (err, "cannot connect network '%s'", net);
@@ -418,30 +405,244 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 			}
 		}
 	}
-	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, CKPT_NAME);
+	json_object_put (ctr);
+	return 0;
+fail:
+	json_object_put (ctr);
+	{
+		dmig_error_t e2 = NULL;
+		if (docker_remove (e, *id, &e2) < 0) {
+			dmig_warn ("could not remove the half-made container %.12s: %s", *id, e2->msg);
+			dmig_error_release (&e2);
+		}
+	}
+	free (*id);
+	free (*upper);
+	*id = *upper = NULL;
+	return -1;
+}
+
+/* Start a container from its checkpoint ckpt, then drop the checkpoint. */
+static int
+start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_t *err)
+{
+	char path[512];
+
+	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, ckpt);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
 		dmig_criu_explain (err);
-		dmig_error_wrap (err, "restore failed");
-		goto fail;
+		return dmig_error_wrap (err, "restore failed");
 	}
 	/* The checkpoint served its purpose; Docker would list it forever. */
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/%s", id, CKPT_NAME);
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/%s", id, ckpt);
 	if (dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL) < 0)
-		dmig_debug ("could not delete checkpoint %s of %s", CKPT_NAME, id);
-	ret = 0;
-	goto out;
-fail : {
-	dmig_error_t e2 = NULL;
-	if (docker_remove (e, id, &e2) < 0) {
-		dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
-		dmig_error_release (&e2);
-	}
+		dmig_debug ("could not delete checkpoint %s of %.12s", ckpt, id);
+	return 0;
 }
+
+static int
+docker_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (manifest, "container");
+	const char *image = dmig_json_str (manifest, "image");
+	json_object *cfg = dmig_json_get (manifest, "config");
+	char path[PATH_MAX], *id = NULL, *upper = NULL;
+	int ret = -1;
+
+	if (name == NULL || image == NULL || cfg == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
+	if (docker_root (e, err) < 0 || restore_volumes (e, manifest, staging, err) < 0
+	    || create_clone (e, cfg, image, name, &id, &upper, err) < 0)
+		return -1;
+	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
+		dmig_error_wrap (err, "cannot restore the writable layer");
+		goto out;
+	}
+	snprintf (path, sizeof (path), "%s/containers/%s/checkpoints/%s", e->root, id, CKPT_NAME);
+	if (dmig_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
+		dmig_error_wrap (err, "cannot place the checkpoint");
+		goto out;
+	}
+	ret = start_from (e, id, CKPT_NAME, err);
 out:
-	json_object_put (ctr);
+	if (ret < 0) {
+		dmig_error_t e2 = NULL;
+		if (docker_remove (e, id, &e2) < 0) {
+			dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
+			dmig_error_release (&e2);
+		}
+	}
 	free (id);
+	free (upper);
 	return ret;
 }
+
+/* ---- move ---- */
+
+#define MOVE_CKPT "dmig-move"
+
+/* The image as the target should know it: by name when that name means the
+ * same image there, else by ID. */
+static const char *
+clone_image (struct dmig_move *m)
+{
+	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
+	json_object *img = NULL;
+	char path[512], *q;
+	bool same;
+
+	if (name == NULL || *name == '\0' || strncmp (name, "sha256:", 7) == 0)
+		return id;
+	q = dmig_http_escape (name);
+	snprintf (path, sizeof (path), API "/images/%s/json", q ? q : "");
+	free (q);
+	same = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &img, NULL) == 200
+	       && dmig_json_str (img, "Id") && strcmp (dmig_json_str (img, "Id"), id) == 0;
+	json_object_put (img);
+	return same ? name : id;
+}
+
+static int
+move_prepare (struct dmig_move *m, dmig_error_t *err)
+{
+	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
+
+	if (docker_root (m->dst, err) < 0 || docker_root (m->src, err) < 0)
+		return -1;
+	/* named volumes first: the clone mounts them */
+	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type"), *vname = dmig_json_str (mt, "Name");
+		const char *src = dmig_json_str (mt, "Source");
+		char *dir = NULL;
+
+		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || src == NULL)
+			continue;
+		if (m->nvolumes >= DMIG_MEMBERS_MAX)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
+		/* the target's: its folder is a path there, never touched here */
+		if (dmig_engine_volume_get (m->dst, vname, &dir, err) < 0)
+			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+		m->volumes[m->nvolumes] = strdup (vname);
+		m->volume_dirs[m->nvolumes] = dir;
+		m->volume_srcs[m->nvolumes++] = strdup (src);
+	}
+	return create_clone (m->dst, m->ctr, clone_image (m), m->name, &m->clone_id, &m->clone_upper, err);
+}
+
+static int
+move_freeze (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (m->ctr, "Id");
+	json_object *body = json_object_new_object ();
+	char path[512];
+	int r;
+
+	/* a stale checkpoint of an earlier move would be refused */
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
+	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+	/* into the container's own checkpoints: resuming it needs them there */
+	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
+	json_object_object_add (body, "Exit", json_object_new_boolean (true));
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
+	r = dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	json_object_put (body);
+	if (r < 0) {
+		json_object *now = NULL;
+		dmig_criu_explain (err);
+		dmig_error_wrap (err, "checkpoint failed");
+		/* normally it still runs; if not, the move's undo resumes it */
+		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !dmig_json_bool (now, "State.Running"))
+			m->frozen = true;
+		json_object_put (now);
+		return -1;
+	}
+	m->frozen = true;
+	return 0;
+}
+
+static int
+move_ship (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (m->ctr, "Id"), *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
+	char src[PATH_MAX], dst[PATH_MAX];
+
+	snprintf (src, sizeof (src), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
+	snprintf (dst, sizeof (dst), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->dst->root, m->clone_id);
+	if (dmig_move_send_dir (m, src, DMIG_PACK_FILES, dst, err) < 0)
+		return dmig_error_wrap (err, "shipping the checkpoint");
+	if (dmig_move_send_dir (m, upper, DMIG_PACK_LAYER, m->clone_upper, err) < 0)
+		return dmig_error_wrap (err, "shipping the writable layer");
+	for (size_t i = 0; i < m->nvolumes; i++)
+		if (dmig_move_send_dir (m, m->volume_srcs[i], DMIG_PACK_FILES, m->volume_dirs[i], err) < 0)
+			return dmig_error_wrap (err, "shipping volume '%s'", m->volumes[i]);
+	return 0;
+}
+
+static int
+move_restore (struct dmig_move *m, dmig_error_t *err)
+{
+	if (start_from (m->dst, m->clone_id, MOVE_CKPT, err) < 0)
+		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+	return 0;
+}
+
+static void
+move_discard (struct dmig_move *m)
+{
+	dmig_error_t e2 = NULL;
+	char path[512];
+
+	if (m->clone_id && docker_remove (m->dst, m->clone_id, &e2) < 0) {
+		dmig_warn ("could not remove the half-made container %.12s on %s: %s", m->clone_id,
+		           dmig_ssh_name (m->ssh), e2->msg);
+		dmig_error_release (&e2);
+	}
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		snprintf (path, sizeof (path), API "/volumes/%s", m->volumes[i]);
+		if (dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0) {
+			dmig_warn ("could not remove volume '%s' on %s: %s", m->volumes[i], dmig_ssh_name (m->ssh), e2->msg);
+			dmig_error_release (&e2);
+		}
+	}
+}
+
+static int
+move_resume (struct dmig_move *m, dmig_error_t *err)
+{
+	return start_from (m->src, dmig_json_str (m->ctr, "Id"), MOVE_CKPT, err);
+}
+
+static int
+move_finish (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (m->ctr, "Id");
+	char path[512];
+
+	if (!m->o->keep_source)
+		return docker_remove (m->src, id, err);
+	/* kept, stopped, and never to come back beside the moved copy */
+	json_object *body = json_object_new_object (), *rp = json_object_new_object ();
+	int r;
+	json_object_object_add (rp, "Name", json_object_new_string ("no"));
+	json_object_object_add (body, "RestartPolicy", rp);
+	snprintf (path, sizeof (path), API "/containers/%s/update", id);
+	r = dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
+	json_object_put (body);
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
+	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+	return r;
+}
+
+const struct dmig_move_ops dmig_docker_move = {
+    .prepare = move_prepare,
+    .freeze = move_freeze,
+    .ship = move_ship,
+    .restore = move_restore,
+    .discard = move_discard,
+    .resume = move_resume,
+    .finish = move_finish,
+};
 
 const struct dmig_engine_ops dmig_docker_ops = {
     .kind = "docker",
@@ -455,4 +656,5 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .image_load = docker_image_load,
     .rename = docker_rename,
     .remove = docker_remove,
+    .move = &dmig_docker_move,
 };

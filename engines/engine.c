@@ -185,7 +185,7 @@ dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, d
 }
 
 int
-dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
+dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
 {
 	/* Both engines serve Docker's volume API. */
 	json_object *v = NULL, *body;
@@ -221,7 +221,15 @@ dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **moun
 	}
 	*mountpoint = strdup (mp);
 	json_object_put (v);
-	if (*mountpoint == NULL || dmig_empty_dir (*mountpoint, err) < 0) {
+	return *mountpoint ? 0 : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+}
+
+int
+dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
+{
+	if (dmig_engine_volume_get (e, name, mountpoint, err) < 0)
+		return -1;
+	if (dmig_empty_dir (*mountpoint, err) < 0) {
 		free (*mountpoint);
 		*mountpoint = NULL;
 		return dmig_error_wrap (err, "cannot empty volume '%s'", name);

@@ -18,6 +18,7 @@
 #define DMIG_CRIU_TIMEOUT_MS (30 * 60 * 1000L)
 
 struct dmig_engine;
+struct dmig_move_ops;
 
 struct dmig_capture_opts {
 	bool leave_running;  /* the container runs on afterwards */
@@ -49,6 +50,8 @@ struct dmig_engine_ops {
 	int (*rename) (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
 	/* Stop and remove a container (and nothing else). */
 	int (*remove) (struct dmig_engine *e, const char *name, dmig_error_t *err);
+	/* The steps of a move (src/migrate.h). */
+	const struct dmig_move_ops *move;
 };
 
 struct dmig_engine {
@@ -78,8 +81,11 @@ int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **
 /* Whether an image with this ID exists. */
 int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 
-/* Make volume `name` exist and be empty (it gets a snapshot's content);
- * *mountpoint (free it) is where its files live on this host. */
+/* Make volume `name` exist: *mountpoint (free it) is where its files live
+ * on the engine's host (which may be another host). */
+int dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
+/* The same for an engine on this host, and empty the volume (it gets a
+ * snapshot's content). */
 int dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
 /* Bring up the loopback interface in the network namespace of process pid. */
 int dmig_netns_lo_up (int pid, dmig_error_t *err);

@@ -19,6 +19,7 @@ struct dmig_globals {
 
 typedef int (*dmig_cmd_fn) (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 
+int cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);

@@ -15,6 +15,9 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"move", cmd_move,
+     "move [--keep-source] [--force] [--ignore-volumes] [--hook-{pre,post,failed}-restore=<cmd>] "
+     "[--hook-timeout=<s>] <container> <target>"},
     {"snapshot", cmd_snapshot, "snapshot [--name <name>] [--keep <n>] <container>"},
     {"list", cmd_list, "list [<container>]"},
     {"rollback", cmd_rollback, "rollback <container>[@<name>|@latest]"},

@@ -1,0 +1,160 @@
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmig.h"
+#include "fsutil.h"
+#include "local.h"
+#include "log.h"
+#include "migrate.h"
+#include "store.h"
+
+#define SYNOPSIS                                                                                                   \
+	"move [--keep-source] [--force] [--ignore-volumes] [--hook-pre-restore=<cmd>] [--hook-post-restore=<cmd>] "  \
+	"[--hook-failed-restore=<cmd>] [--hook-timeout=<s>] <container> <target>"
+
+static const char *const phase_names[DMIG_PHASES] = {"check", "prepare", "freeze", "ship", "restore", "finish"};
+
+static void
+report (struct dmig_globals *g, struct dmig_move *m)
+{
+	if (g->json) {
+		json_object *o = json_object_new_object (), *ph = json_object_new_object ();
+		json_object_object_add (o, "container", json_object_new_string (m->name));
+		json_object_object_add (o, "target", json_object_new_string (m->target->spec));
+		json_object_object_add (o, "engine", json_object_new_string (m->src->ops->kind));
+		json_object_object_add (o, "downtime_ms", json_object_new_int64 (m->downtime_ms));
+		json_object_object_add (o, "total_ms", json_object_new_int64 (m->total_ms));
+		json_object_object_add (o, "bytes_sent", json_object_new_int64 ((int64_t)m->bytes_sent));
+		for (int i = 0; i < DMIG_PHASES; i++)
+			json_object_object_add (ph, phase_names[i], json_object_new_int64 (m->phase_ms[i]));
+		json_object_object_add (o, "phases_ms", ph);
+		json_object_object_add (o, "source_kept", json_object_new_boolean (m->o->keep_source));
+		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put (o);
+	} else
+		printf ("%s -> %s\n", m->name, m->target->spec);
+	fflush (stdout);
+	dmig_info ("moved %s to %s: down %lld ms, %.1f s in all, %.1f MiB sent (check %lld, prepare %lld, freeze %lld, "
+	           "ship %lld, restore %lld, finish %lld ms)",
+	           m->name, m->target->spec, m->downtime_ms, (double)m->total_ms / 1000,
+	           (double)m->bytes_sent / (1 << 20), m->phase_ms[0], m->phase_ms[1], m->phase_ms[2], m->phase_ms[3],
+	           m->phase_ms[4], m->phase_ms[5]);
+}
+
+int
+cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
+{
+	static const struct option opts[] = {
+	    {"keep-source", no_argument, NULL, 'k'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"ignore-volumes", no_argument, NULL, 'I'},
+	    {"hook-pre-restore", required_argument, NULL, 'a'},
+	    {"hook-post-restore", required_argument, NULL, 'b'},
+	    {"hook-failed-restore", required_argument, NULL, 'c'},
+	    {"hook-timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct dmig_move_opts o = {.hook_timeout_s = 60};
+	struct dmig_target target;
+	struct dmig_move m = {0};
+	struct dmig_local l = {.lock = -1};
+	char local_sock[128], url[160];
+	const char *remote_sock;
+	long timeout;
+	int c, ret = -1;
+
+	while ((c = getopt_long (argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o.keep_source = true;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 'I':
+			o.ignore_volumes = true;
+			break;
+		case 'a':
+			o.hook_pre = optarg;
+			break;
+		case 'b':
+			o.hook_post = optarg;
+			break;
+		case 'c':
+			o.hook_failed = optarg;
+			break;
+		case 't':
+			if (dmig_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
+				return -1;
+			if (timeout < 1)
+				return dmig_usage (err, SYNOPSIS, "--hook-timeout must be at least 1 second");
+			o.hook_timeout_s = (int)timeout;
+			break;
+		case 'j':
+			g->json = true;
+			break;
+		case ':':
+			return dmig_usage (err, SYNOPSIS, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return dmig_usage (err, SYNOPSIS, "name a container and a target");
+	if (dmig_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
+		return -1;
+	if (dmig_local_open (g, argv[optind], true, &l, err) < 0)
+		return -1;
+	m.src = l.e;
+	m.ctr = l.ctr;
+	m.name = argv[optind];
+	m.target = &target;
+	m.o = &o;
+	if (dmig_ssh_connect (&target, NULL, &m.ssh, err) < 0)
+		goto out;
+	/* the target's engine is the same kind, at its default socket unless
+	 * the target URL names one */
+	remote_sock = *target.socket ? target.socket
+	              : strcmp (l.e->ops->kind, "docker") == 0 ? DMIG_DOCKER_SOCK
+	                                                        : DMIG_PODMAN_SOCK;
+	if (dmig_ssh_forward_unix (m.ssh, remote_sock, local_sock, sizeof (local_sock), err) < 0)
+		goto out;
+	snprintf (url, sizeof (url), "unix://%s", local_sock);
+	if (dmig_engine_open (url, &m.dst, err) < 0) {
+		char why[1536];
+		dmig_ssh_last_error (m.ssh, why, sizeof (why));
+		dmig_error_release (err);
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote_sock,
+		                dmig_ssh_name (m.ssh), *why ? ": " : "", why);
+		goto out;
+	}
+	if (dmig_store_staging (l.dir, &m.staging, err) < 0)
+		goto out;
+	if (dmig_move_run (&m, err) < 0) {
+		if ((*err)->status == DMIG_EPREFLIGHT)
+			dmig_error_wrap (err, "move refused, nothing was changed");
+		goto out;
+	}
+	report (g, &m);
+	ret = 0;
+out:
+	if (m.staging) {
+		dmig_rm_rf (m.staging, NULL);
+		free (m.staging);
+	}
+	for (size_t i = 0; i < m.nvolumes; i++) {
+		free (m.volumes[i]);
+		free (m.volume_dirs[i]);
+		free (m.volume_srcs[i]);
+	}
+	free (m.clone_id);
+	free (m.clone_upper);
+	dmig_engine_close (m.dst);
+	dmig_ssh_close (m.ssh);
+	dmig_local_close (&l);
+	return ret;
+}

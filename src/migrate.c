@@ -1,0 +1,349 @@
+/* The move, top-down: check, prepare, freeze, ship, restore, finish; and
+ * after the freeze, on any failure, discard the target's half-made clone
+ * and resume the source from its own checkpoint. */
+#include "migrate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "archive_io.h"
+#include "criu.h"
+#include "fsutil.h"
+#include "log.h"
+
+extern char **environ;
+
+#define REMOTE_CMD_MS (60 * 1000L)
+#define SHIP_WAIT_MS (10 * 60 * 1000L)
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int sig)
+{
+	interrupted = sig;
+}
+
+/* SIGINT/SIGTERM do not kill dmig mid-move: they fail the move, which then
+ * puts the container back on the source. */
+static int
+check_interrupt (dmig_error_t *err)
+{
+	if (interrupted)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (interrupted));
+	return 0;
+}
+
+int
+dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *dest, dmig_error_t *err)
+{
+	char *mkdir_argv[] = {"mkdir", "-p", (char *)dest, NULL};
+	char *tar_argv[] = {"tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", "-", "-C", (char *)dest,
+	                    NULL};
+	struct dmig_sink sink = {.fd = -1};
+	char errtext[1024], drain[4096];
+	int id, status = -1, r;
+
+	if (dmig_ssh_run (m->ssh, mkdir_argv, NULL, 0, REMOTE_CMD_MS, err) < 0
+	    || dmig_ssh_open_exec (m->ssh, tar_argv, &sink.fd, &id, err) < 0)
+		return -1;
+	r = dmig_archive_pack_dir (dir, (enum dmig_pack_mode)mode, &sink, err);
+	shutdown (sink.fd, SHUT_WR);
+	while (read (sink.fd, drain, sizeof (drain)) > 0)
+		;
+	close (sink.fd);
+	m->bytes_sent += sink.bytes;
+	/* the remote writer's word decides, even when sending failed */
+	if (dmig_ssh_wait (m->ssh, id, SHIP_WAIT_MS, &status, errtext, sizeof (errtext), r < 0 ? NULL : err) < 0)
+		return r < 0 ? dmig_error_wrap (err, "sending %s", dir) : -1;
+	if (status != 0) {
+		dmig_error_release (err);
+		errtext[strcspn (errtext, "\n")] = '\0';
+		return dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: tar exited %d%s%s", dest,
+		                       dmig_ssh_name (m->ssh), status, *errtext ? ": " : "", errtext);
+	}
+	return r < 0 ? dmig_error_wrap (err, "sending %s", dir) : 0;
+}
+
+/* ---- hooks ---- */
+
+static int
+run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t *err)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+	char **env;
+	size_t n = 0;
+	pid_t pid;
+	int status = 0, spawn;
+	long long deadline;
+
+	if (cmd == NULL)
+		return 0;
+	for (n = 0; environ[n]; n++)
+		;
+	env = calloc (n + 5, sizeof (*env));
+	if (env == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	memcpy (env, environ, n * sizeof (*env));
+	/* values reach the hook as environment, never pasted into its text */
+	if (asprintf (&env[n], "DMIG_CONTAINER=%s", m->name) < 0 || asprintf (&env[n + 1], "DMIG_TARGET=%s", m->target->spec) < 0
+	    || asprintf (&env[n + 2], "DMIG_ENGINE=%s", m->src->ops->kind) < 0
+	    || asprintf (&env[n + 3], "DMIG_PHASE=%s", phase) < 0) {
+		free (env);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	dmig_debug ("hook %s: %s", phase, cmd);
+	spawn = posix_spawn (&pid, argv[0], NULL, NULL, argv, env);
+	for (size_t i = n; i < n + 4; i++)
+		free (env[i]);
+	free (env);
+	if (spawn != 0)
+		return dmig_error_set (err, DMIG_EFAIL, spawn, "cannot run the %s hook", phase);
+	deadline = dmig_now_ms () + m->o->hook_timeout_s * 1000LL;
+	for (;;) {
+		pid_t w = waitpid (pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return dmig_error_set (err, DMIG_EFAIL, errno, "waiting for the %s hook", phase);
+		if (dmig_now_ms () > deadline) {
+			kill (pid, SIGKILL);
+			waitpid (pid, &status, 0);
+			return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook did not finish in %d s and was killed",
+			                       phase, m->o->hook_timeout_s);
+		}
+		usleep (20000);
+	}
+	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook failed (exit %d)", phase,
+		                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+	return 0;
+}
+
+/* ---- checks: nothing has changed yet; a refusal is exit 3 ---- */
+
+static int
+check_target_criu (struct dmig_move *m, dmig_error_t *err)
+{
+	char *ver[] = {"criu", "--version", NULL}, *check[] = {"criu", "check", NULL};
+	char out[1024];
+	int major = 0, minor = 0;
+	const char *v;
+
+	if (dmig_ssh_run (m->ssh, ver, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
+		dmig_error_status (err, DMIG_EPREFLIGHT);
+		return dmig_error_wrap (err, "CRIU does not run on %s", dmig_ssh_name (m->ssh));
+	}
+	v = strstr (out, "Version: ");
+	if (v == NULL || sscanf (v + 9, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
+	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR)) {
+		if (m->o->force)
+			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh), DMIG_CRIU_MIN_MAJOR,
+			           DMIG_CRIU_MIN_MINOR);
+		else
+			return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "CRIU on %s is older than %d.%d (--force to try anyway)",
+			                       dmig_ssh_name (m->ssh), DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
+	}
+	if (dmig_ssh_run (m->ssh, check, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
+		dmig_error_status (err, DMIG_EPREFLIGHT);
+		return dmig_error_wrap (err, "CRIU fails 'criu check' on %s", dmig_ssh_name (m->ssh));
+	}
+	return 0;
+}
+
+static int
+checks (struct dmig_move *m, dmig_error_t *err)
+{
+	json_object *there = NULL, *mounts = dmig_json_get (m->ctr, "Mounts");
+	char criu[64];
+
+	if (strcmp (m->src->ops->kind, m->dst->ops->kind) != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "the target runs %s, the container runs on %s: dmig moves between engines of one kind",
+		               m->dst->ops->kind, m->src->ops->kind);
+	if (m->src->ops->move == NULL)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: moving is not supported for this engine yet",
+		                       m->src->ops->kind);
+	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || m->src->ops->check (m->src, err) < 0
+	    || m->src->ops->check_container (m->src, m->ctr, err) < 0)
+		return -1;
+	if (dmig_json_bool (m->ctr, "HostConfig.AutoRemove"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' was started with --rm: it would vanish at the freeze", m->name);
+	if (m->dst->ops->check (m->dst, err) < 0)
+		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+	if (check_target_criu (m, err) < 0)
+		return -1;
+	if (dmig_engine_inspect (m->dst, m->name, &there, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (there != NULL) {
+		json_object_put (there);
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists on %s already", m->name, dmig_ssh_name (m->ssh));
+	}
+	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type"), *src = dmig_json_str (mt, "Source");
+		const char *vname = dmig_json_str (mt, "Name");
+		char vpath[512];
+
+		if (type && strcmp (type, "bind") == 0 && src) {
+			char *test_argv[] = {"test", "-e", (char *)src, NULL};
+			dmig_error_t e2 = NULL;
+			if (dmig_ssh_run (m->ssh, test_argv, NULL, 0, REMOTE_CMD_MS, &e2) < 0) {
+				dmig_error_release (&e2);
+				if (!m->o->force)
+					return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "bind mount source %s does not exist on %s (it is never copied; make it there, or --force)",
+					               src, dmig_ssh_name (m->ssh));
+				dmig_warn ("bind mount source %s is missing on the target (--force)", src);
+			}
+		}
+		if (type && strcmp (type, "volume") == 0 && vname && !m->o->ignore_volumes) {
+			json_object *v = NULL;
+			int st;
+			snprintf (vpath, sizeof (vpath), "/v1.41/volumes/%s", vname);
+			st = dmig_engine_call (m->dst, "GET", vpath, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+			json_object_put (v);
+			if (st < 0)
+				return dmig_error_status (err, DMIG_EPREFLIGHT);
+			if (st == 200)
+				return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "volume '%s' exists on %s already: dmig will not overwrite it", vname,
+				               dmig_ssh_name (m->ssh));
+		}
+	}
+	return 0;
+}
+
+/* ---- the image, before the freeze: save -> load keeps the ID ---- */
+
+static int
+ship_image (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
+	struct dmig_sink sink = {.fd = -1};
+	char path[PATH_MAX];
+	bool have = false;
+	int fd, r;
+
+	if (id == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the container's image is unknown");
+	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
+		return -1;
+	if (have)
+		return 0;
+	if (name == NULL)
+		name = dmig_json_str (m->ctr, "ImageName");
+	dmig_debug ("shipping image %s (%s)", id, name ? name : "");
+	snprintf (path, sizeof (path), "%s/image.tar", m->staging);
+	sink.fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (sink.fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create %s", path);
+	/* by name, so the target gets the tag too; the ID is checked after */
+	r = m->src->ops->image_save (m->src, name && *name ? name : id, dmig_sink_put, &sink, err);
+	close (sink.fd);
+	if (r == 0) {
+		fd = open (path, O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? dmig_error_set (err, DMIG_EFAIL, errno, "cannot read %s", path)
+		           : m->dst->ops->image_load (m->dst, dmig_fd_read, &fd, err);
+		if (fd >= 0)
+			close (fd);
+		m->bytes_sent += sink.bytes;
+	}
+	unlink (path);
+	if (r < 0)
+		return dmig_error_wrap (err, "cannot ship image %s", id);
+	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
+		return -1;
+	if (!have)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the image arrived on %s with another ID than %s",
+		                       dmig_ssh_name (m->ssh), id);
+	return 0;
+}
+
+static void
+phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
+{
+	long long now = dmig_now_ms ();
+	m->phase_ms[p] += now - *t;
+	*t = now;
+}
+
+int
+dmig_move_run (struct dmig_move *m, dmig_error_t *err)
+{
+	const struct dmig_move_ops *ops = m->src->ops->move;
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	long long t0 = dmig_now_ms (), t = t0, frozen_at = 0;
+	dmig_error_t e2 = NULL;
+	int ret = -1;
+
+	if (checks (m, err) < 0)
+		return -1;
+	phase_done (m, DMIG_PHASE_CHECK, &t);
+	sigaction (SIGINT, &sa, &old_int);
+	sigaction (SIGTERM, &sa, &old_term);
+
+	/* Before the freeze: everything that can be done while it runs. */
+	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || ops->prepare (m, err) < 0
+	    || check_interrupt (err) < 0) {
+		ops->discard (m);
+		goto out;
+	}
+	phase_done (m, DMIG_PHASE_PREPARE, &t);
+
+	frozen_at = t;
+	if (ops->freeze (m, err) < 0) {
+		ops->discard (m);
+		/* a failed checkpoint leaves the source running; if it stopped
+		 * it anyway, resuming below puts it back */
+		if (!m->frozen)
+			goto out;
+		goto undo;
+	}
+	phase_done (m, DMIG_PHASE_FREEZE, &t);
+	if (check_interrupt (err) < 0 || ops->ship (m, err) < 0 || check_interrupt (err) < 0)
+		goto undo;
+	phase_done (m, DMIG_PHASE_SHIP, &t);
+	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || ops->restore (m, err) < 0)
+		goto undo;
+	m->downtime_ms = dmig_now_ms () - frozen_at;
+	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
+		dmig_warn ("%s (the container runs on the target)", e2->msg);
+		dmig_error_release (&e2);
+	}
+	phase_done (m, DMIG_PHASE_RESTORE, &t);
+	/* Only now, with the container running there, the source goes. */
+	if (ops->finish (m, &e2) < 0) {
+		dmig_warn ("the container runs on %s, but cleaning up the source failed: %s", dmig_ssh_name (m->ssh),
+		           e2->msg);
+		dmig_error_release (&e2);
+	}
+	phase_done (m, DMIG_PHASE_FINISH, &t);
+	ret = 0;
+	goto out;
+undo:
+	ops->discard (m);
+	if (ops->resume (m, &e2) < 0) {
+		dmig_error_wrap (err, "the move failed, and resuming the container on the source failed too (%s)", e2->msg);
+		dmig_error_release (&e2);
+		dmig_error_status (err, DMIG_ELOST);
+	} else
+		dmig_error_wrap (err, "the move failed; container '%s' runs again on the source", m->name);
+	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
+		dmig_warn ("%s", e2->msg);
+		dmig_error_release (&e2);
+	}
+out:
+	sigaction (SIGINT, &old_int, NULL);
+	sigaction (SIGTERM, &old_term, NULL);
+	m->total_ms = dmig_now_ms () - t0;
+	return ret;
+}
