@@ -530,18 +530,44 @@ move_prepare (struct dmig_move *m, dmig_error_t *err)
 	return create_clone (m->dst, m->ctr, clone_image (m), m->name, &m->clone_id, &m->clone_upper, err);
 }
 
+/* Docker restarts a container that a checkpoint stopped when its restart
+ * policy says so: a second copy would run here beside the moved one. The
+ * policy is "no" from the freeze on, and given back if the source resumes. */
+static int
+set_restart (struct dmig_engine *e, const char *id, json_object *policy, dmig_error_t *err)
+{
+	json_object *body = json_object_new_object (), *rp = NULL;
+	char path[512];
+	int r;
+
+	if (policy)
+		json_object_deep_copy (policy, &rp, NULL);
+	else {
+		rp = json_object_new_object ();
+		json_object_object_add (rp, "Name", json_object_new_string ("no"));
+	}
+	json_object_object_add (body, "RestartPolicy", rp);
+	snprintf (path, sizeof (path), API "/containers/%s/update", id);
+	r = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
+	json_object_put (body);
+	return r < 0 ? dmig_error_wrap (err, "cannot set the restart policy") : 0;
+}
+
 static int
 move_freeze (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Id");
-	json_object *body = json_object_new_object ();
+	json_object *body, *policy = dmig_json_get (m->ctr, "HostConfig.RestartPolicy");
 	char path[512];
 	int r;
 
+	if (set_restart (m->src, id, NULL, err) < 0)
+		return -1;
 	/* a stale checkpoint of an earlier move would be refused */
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
 	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
 	/* into the container's own checkpoints: resuming it needs them there */
+	body = json_object_new_object ();
 	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
 	json_object_object_add (body, "Exit", json_object_new_boolean (true));
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
@@ -554,6 +580,8 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 		/* normally it still runs; if not, the move's undo resumes it */
 		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !dmig_json_bool (now, "State.Running"))
 			m->frozen = true;
+		else if (set_restart (m->src, id, policy, NULL) < 0)
+			dmig_warn ("could not give container '%s' its restart policy back", m->name);
 		json_object_put (now);
 		return -1;
 	}
@@ -610,7 +638,14 @@ move_discard (struct dmig_move *m)
 static int
 move_resume (struct dmig_move *m, dmig_error_t *err)
 {
-	return start_from (m->src, dmig_json_str (m->ctr, "Id"), MOVE_CKPT, err);
+	const char *id = dmig_json_str (m->ctr, "Id");
+
+	if (start_from (m->src, id, MOVE_CKPT, err) < 0)
+		return -1;
+	if (set_restart (m->src, id, dmig_json_get (m->ctr, "HostConfig.RestartPolicy"), err) < 0)
+		dmig_warn ("container '%s' runs again, without its restart policy", m->name);
+	dmig_error_release (err);
+	return 0;
 }
 
 static int
@@ -621,17 +656,10 @@ move_finish (struct dmig_move *m, dmig_error_t *err)
 
 	if (!m->o->keep_source)
 		return docker_remove (m->src, id, err);
-	/* kept, stopped, and never to come back beside the moved copy */
-	json_object *body = json_object_new_object (), *rp = json_object_new_object ();
-	int r;
-	json_object_object_add (rp, "Name", json_object_new_string ("no"));
-	json_object_object_add (body, "RestartPolicy", rp);
-	snprintf (path, sizeof (path), API "/containers/%s/update", id);
-	r = dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
-	json_object_put (body);
+	/* kept, stopped, its restart policy "no" since the freeze */
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
 	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
-	return r;
+	return 0;
 }
 
 const struct dmig_move_ops dmig_docker_move = {

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# dmig move to the lab's host B, a real second host reached over SSH.
+. "$(dirname "$0")/lib.sh"
+LABSH=$TOP/scripts/lab.sh
+"$LABSH" start >/dev/null 2>&1 || true
+eval "$("$LABSH" env)"
+export DMIG_SSH_CONFIG
+B() { "$LABSH" exec "$@"; }
+
+# On B, what this run made goes too.
+cleanup_b() {
+	local e n
+	for e in docker podman; do
+		while read -r n; do
+			[ -n "$n" ] || continue
+			if [ "$e" = podman ]; then B podman rm -f -t 0 "$n" >/dev/null 2>&1; else B docker rm -f "$n" >/dev/null 2>&1; fi
+		done < <(B "$e" ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P")
+		while read -r n; do
+			[ -n "$n" ] && B "$e" volume rm -f "$n" >/dev/null 2>&1
+		done < <(B "$e" volume ls -q 2>/dev/null | grep "^$P")
+	done
+}
+trap 'cleanup_b; cleanup' EXIT
+
+mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
+
+# Nothing of the container is left on host B.
+nothing_on_b() { # ENGINE NAME
+	! B "$1" inspect "$2" >/dev/null 2>&1 || fail "a container '$2' was left on host B"
+	[ -z "$(B "$1" volume ls -q | grep "^$2")" ] || fail "volumes left on host B"
+}
+
+everything_arrives() {
+	local e=$1 c=$P-$1-all
+	track_vol "$c-data"
+	run_ctr "$e" "$c" -v "$c-data:/vol" -e DMIG_TEST_ENV=kept -l dmig.test=label --restart on-failure:3 "$IMAGE" sh -c \
+		'echo in-volume > /vol/data; echo changed > /etc/image-file; rm /etc/doomed; mkdir -p /newdir/sub;
+		 echo new > /newdir/sub/f; exec counter /data/log 32 50'
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	sleep 1
+	mv "$e" --json "$c" hostB >"$TMP/json"
+	jq -e '.container and .target == "hostB" and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
+	       and (.bytes_sent > 30000000) and .phases_ms.freeze' "$TMP/json" >/dev/null || fail "json: $(cat "$TMP/json")"
+	! "$e" inspect "$c" >/dev/null 2>&1 || fail "the source container is still on this host"
+	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on host B"
+	[ "$(B "$e" exec "$c" cat /vol/data)" = in-volume ] || fail "volume content lost"
+	[ "$(B "$e" exec "$c" cat /etc/image-file)" = changed ] || fail "changed image file lost"
+	B "$e" exec "$c" test ! -e /etc/doomed || fail "deleted file came back"
+	[ "$(B "$e" exec "$c" cat /newdir/sub/f)" = new ] || fail "new folder lost"
+	[ "$(B "$e" inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$c" | grep -c DMIG_TEST_ENV=kept)" = 1 ] || fail "env lost"
+	[ "$(B "$e" inspect -f '{{index .Config.Labels "dmig.test"}}' "$c")" = label ] || fail "label lost"
+	[ "$(B "$e" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$c")" = on-failure ] || fail "restart policy lost"
+	sleep 0.5
+	B "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+		fail "the count has a gap or repeat"
+	check_pattern_b "$e" "$c"
+}
+
+check_pattern_b() {
+	local before
+	before=$(B "$1" exec "$2" grep -c pattern /data/log || true)
+	B "$1" exec "$2" kill -USR1 1
+	wait_until 10 sh -c "[ \$($LABSH exec $1 exec $2 grep -c pattern /data/log) -gt $before ]"
+	[ "$(B "$1" exec "$2" grep pattern /data/log | tail -n 1)" = "pattern ok" ] || fail "memory pattern does not verify on B"
+}
+
+tcp_server() {
+	local e=$1 c=$P-$1-srv
+	run_ctr "$e" "$c" "$IMAGE" sh -c \
+		'mkdir -p /www && echo served > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && exec counter /data/log 1 100'
+	wait_until 10 "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/
+	mv "$e" "$c" hostB >/dev/null
+	[ "$(timeout 10 "$LABSH" exec "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/)" = served ] ||
+		fail "the server does not answer on B"
+}
+
+image_shipped() {
+	local e=$1 c=$P-$1-img img=localhost/$P-$1-img:1
+	root=$TMP/img-$e
+	mkdir -p "$root/bin"
+	cp "$COUNTER" "$root/bin/counter"
+	echo "$P" >"$root/unique"
+	track_img "$img"
+	tar -C "$root" -c . | "$e" import - "$img" >/dev/null
+	id=$("$e" image inspect -f '{{.Id}}' "$img")
+	! B "$e" image inspect "$img" >/dev/null 2>&1 || fail "B has the image already"
+	track_ctr "$c"
+	"$e" run -d --name "$c" --network none "$img" /bin/counter /log 1 100 >/dev/null
+	mv "$e" "$c" hostB >/dev/null
+	[ "$(B "$e" image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
+	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ]
+	B "$e" rm -f "$c" >/dev/null 2>&1 || true
+	B "$e" rmi -f "$img" >/dev/null 2>&1 || true
+}
+
+# A failure after the freeze (a failing pre-restore hook): the clone on B is
+# removed, the container runs on here with its state, the failed-restore
+# hook ran with its environment.
+failure_resumes_source() {
+	local e=$1 c=$P-$1-fail
+	track_vol "$c-data"
+	run_ctr "$e" "$c" -v "$c-data:/vol" --restart on-failure:2 "$IMAGE" sh -c 'echo kept > /vol/data; exec counter /data/log 8 50'
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	sleep 0.5
+	count=$(last_count "$e" "$c" /data/log)
+	rc=0
+	mv "$e" --hook-pre-restore 'echo pre >> "$HOOKLOG"; exit 1' \
+		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
+		"$c" hostB 2>"$TMP/stderr" || rc=$?
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "not one line: $(cat "$TMP/stderr")"
+	grep -q "pre-restore hook failed" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.5
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	[ "$(last_count "$e" "$c" /data/log)" -gt "$count" ] || fail "count went back"
+	check_pattern "$e" "$c" /data/log
+	[ "$("$e" exec "$c" cat /vol/data)" = kept ]
+	[ "$("$e" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$c")" = on-failure ] || fail "restart policy not given back"
+	nothing_on_b "$e" "$c"
+	grep -qx pre "$HOOKLOG" && grep -qx "failed-restore $c hostB $e" "$HOOKLOG" || fail "hooks: $(cat "$HOOKLOG")"
+}
+
+refusals() {
+	local e=$1 c=$P-$1-ref
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	# unknown host key
+	sed "s|UserKnownHostsFile .*|UserKnownHostsFile $TMP/empty_kh|" "$DMIG_SSH_CONFIG" >"$TMP/cfg"
+	: >"$TMP/empty_kh"
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 mv "$e" "$c" hostB
+	grep -q "host not in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	# names and targets with shell meta-characters
+	expect_exit 2 mv "$e" "$c; touch /tmp/dmig-pwned" hostB
+	expect_exit 2 mv "$e" "$c" 'hostB;touch /tmp/dmig-pwned'
+	expect_exit 2 mv "$e" "$c" '$(touch /tmp/dmig-pwned)'
+	[ ! -e /tmp/dmig-pwned ] && B test ! -e /tmp/dmig-pwned || fail "something was injected"
+	# the name is taken on B
+	B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null 2>&1 ||
+		{ "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null; }
+	expect_exit 3 mv "$e" "$c" hostB
+	grep -q "exists on .* already" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	B "$e" rm -f "$c" >/dev/null 2>&1
+	# a bind mount whose source B lacks
+	c2=$P-$1-bind
+	# (host B has its own /run)
+	only=/run/$P-only-here
+	mkdir -p "$only"
+	run_ctr "$e" "$c2" -v "$only:/mnt" "$IMAGE" counter /data/log 1 100
+	expect_exit 3 mv "$e" "$c2" hostB
+	rm_ctr "$e" "$c2"
+	rmdir "$only"
+	grep -q "bind mount source $only does not exist" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+	nothing_on_b "$e" "$c2"
+}
+
+keep_source() {
+	local e=$1 c=$P-$1-keep
+	run_ctr "$e" "$c" --restart always "$IMAGE" counter /data/log 1 100
+	mv "$e" --keep-source "$c" hostB >/dev/null
+	sleep 2 # a restart policy would have acted by now
+	[ "$("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "false no" ] ||
+		fail "source: $("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")"
+	[ "$(B "$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "true always" ]
+}
+
+HOOKLOG=$TMP/hooks.log
+export HOOKLOG
+for e in ${DMIG_MOVE_ENGINES:-docker}; do
+	ensure_image "$e"
+	t "$e move: memory, files, volume, config all arrive; nothing left here" everything_arrives "$e"
+	t "$e move: a loopback TCP server answers on B" tcp_server "$e"
+	t "$e move: an image B lacks is shipped with its ID" image_shipped "$e"
+	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
+	t "$e move: refusals before anything changes" refusals "$e"
+	t "$e move: --keep-source keeps it stopped, restart policy no" keep_source "$e"
+done
