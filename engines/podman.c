@@ -14,6 +14,7 @@
 #include "criu.h"
 #include "engine.h"
 #include "log.h"
+#include "migrate.h"
 
 #define API "/v4.0.0/libpod"
 /* Established TCP connections are checkpointed and restored, not refused. */
@@ -125,47 +126,76 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 	return r;
 }
 
+/* Checkpoint with export into staging/export.tar, keeping the checkpoint
+ * for a restore in place; the container stops. Then, while it is stopped,
+ * dmig's copy of its layer. *stopped tells whether the export went through
+ * (a failed checkpoint leaves the container running). */
 static int
-podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-                struct dmig_members *ms, dmig_error_t *err)
+export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bool ignore_volumes, bool *stopped,
+                dmig_error_t *err)
 {
-	const char *name = dmig_json_str (ctr, "Name"), *id = dmig_json_str (ctr, "Id");
+	const char *id = dmig_json_str (ctr, "Id");
 	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put};
 	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
 
-	if (name == NULL || id == NULL)
+	*stopped = false;
+	if (id == NULL || dmig_json_str (ctr, "Name") == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's name");
 	sink.fd = staging_file (staging, "export.tar", O_WRONLY | O_CREAT | O_EXCL, path, sizeof (path), err);
 	if (sink.fd < 0)
 		return -1;
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
-	          o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	          ignore_volumes ? "&ignoreVolumes=true" : "");
 	req.path = path;
 	req.arg = &sink;
 	r = dmig_engine_stream (e, &req, "checkpoint failed", err);
 	if (close (sink.fd) < 0 && r == 0)
 		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write the checkpoint");
 	if (r < 0)
-		return -1; /* a failed checkpoint leaves the container running */
+		return -1;
+	*stopped = true;
 	/* The container is stopped: its layer now agrees with its memory. */
-	r = pack_layer (ctr, staging, err);
+	return pack_layer (ctr, staging, err);
+}
+
+/* Start a container again from the checkpoint its export kept. */
+static int
+resume_in_place (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (ctr, "Id"), *name = dmig_json_str (ctr, "Name");
+	char path[512];
+
+	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
+	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+		dmig_criu_explain (err);
+		dmig_error_wrap (err,
+		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
+		                 "'podman container restore --keep %s'",
+		                 name, name);
+		return dmig_error_status (err, DMIG_ELOST);
+	}
+	loopback_up (e, id);
+	return 0;
+}
+
+static int
+podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
+                struct dmig_members *ms, dmig_error_t *err)
+{
+	bool stopped;
+	int r = export_stopped (e, ctr, staging, o->ignore_volumes, &stopped, err);
+
+	if (!stopped)
+		return -1;
 	if (o->leave_running) {
 		dmig_error_t e2 = NULL;
-		snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
-		if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, &e2) < 0) {
-			dmig_criu_explain (&e2);
-			if (r < 0)
-				dmig_error_release (err);
+		if (resume_in_place (e, ctr, &e2) < 0) {
+			dmig_error_release (err);
 			*err = e2;
-			dmig_error_wrap (err,
-			                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
-			                 "'podman container restore --keep %s'",
-			                 name, name);
-			return dmig_error_status (err, DMIG_ELOST);
+			return -1;
 		}
-		loopback_up (e, id);
 	}
 	if (r < 0)
 		return -1;
@@ -312,6 +342,149 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	return 0;
 }
 
+/* ---- move ---- */
+
+static int
+pmove_prepare (struct dmig_move *m, dmig_error_t *err)
+{
+	/* the import makes the container and its volumes in one call */
+	(void)m;
+	(void)err;
+	return 0;
+}
+
+static int
+pmove_freeze (struct dmig_move *m, dmig_error_t *err)
+{
+	struct dmig_members ms = {0};
+	bool stopped;
+	int r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
+
+	m->frozen = stopped;
+	if (r < 0)
+		return -1;
+	return make_member (m->staging, &ms, err);
+}
+
+static int
+pmove_ship (struct dmig_move *m, dmig_error_t *err)
+{
+	/* the restore below streams the export to the target's import */
+	(void)m;
+	(void)err;
+	return 0;
+}
+
+/* The target's loopback, as Podman restores it down: agentless, through
+ * nsenter there. */
+static void
+remote_loopback_up (struct dmig_move *m)
+{
+	json_object *ctr = NULL;
+	dmig_error_t err = NULL;
+	char pid[24];
+	char *argv[] = {"nsenter", "-t", pid, "-n", "ip", "link", "set", "lo", "up", NULL};
+
+	if (dmig_engine_inspect (m->dst, m->name, &ctr, &err) == 0 && ctr != NULL
+	    && snprintf (pid, sizeof (pid), "%lld", (long long)dmig_json_int (ctr, "State.Pid", 0)) > 0
+	    && strcmp (pid, "0") != 0 && dmig_ssh_run (m->ssh, argv, NULL, 0, 30000, &err) == 0) {
+		json_object_put (ctr);
+		return;
+	}
+	dmig_warn ("container '%s' may have its loopback down on the target%s%s", m->name, err ? ": " : "",
+	           err ? err->msg : "");
+	dmig_error_release (&err);
+	json_object_put (ctr);
+}
+
+static int
+pmove_restore (struct dmig_move *m, dmig_error_t *err)
+{
+	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
+	char path[512], *q;
+	struct stat st;
+	int fd, r;
+
+	fd = dmig_member_open (m->staging, "checkpoint.tar", err);
+	if (fd < 0)
+		return -1;
+	q = dmig_http_escape (m->name);
+	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&name=%s%s" CRIU_OPTS, q ? q : "",
+	          m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	free (q);
+	req.path = path;
+	req.arg = &fd;
+	r = dmig_engine_stream (m->dst, &req, "restore failed", err);
+	if (fstat (fd, &st) == 0)
+		m->bytes_sent += (uint64_t)st.st_size;
+	close (fd);
+	if (r < 0)
+		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+	remote_loopback_up (m);
+	return 0;
+}
+
+static void
+pmove_discard (struct dmig_move *m)
+{
+	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
+	dmig_error_t e2 = NULL;
+	char path[512];
+	int st;
+
+	if (podman_remove (m->dst, m->name, &e2) < 0) {
+		dmig_warn ("could not remove the half-made container '%s' on %s: %s", m->name, dmig_ssh_name (m->ssh),
+		           e2->msg);
+		dmig_error_release (&e2);
+	}
+	/* the checks made sure none of its volumes was there before */
+	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type"), *vname = dmig_json_str (mt, "Name");
+		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL)
+			continue;
+		snprintf (path, sizeof (path), API "/volumes/%s?force=true", vname);
+		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2);
+		if (st < 0 || (st >= 300 && st != 404)) {
+			dmig_warn ("could not remove volume '%s' on %s%s%s", vname, dmig_ssh_name (m->ssh), e2 ? ": " : "",
+			           e2 ? e2->msg : "");
+			dmig_error_release (&e2);
+		}
+	}
+}
+
+static int
+pmove_resume (struct dmig_move *m, dmig_error_t *err)
+{
+	return resume_in_place (m->src, m->ctr, err);
+}
+
+static int
+pmove_finish (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *policy = dmig_json_str (m->ctr, "HostConfig.RestartPolicy.Name");
+
+	if (!m->o->keep_source)
+		return podman_remove (m->src, dmig_json_str (m->ctr, "Id"), err);
+	/* Podman 4's API cannot change a restart policy; a checkpointed
+	 * container is not restarted, but a boot could start it again. */
+	if (policy && *policy && strcmp (policy, "no") != 0)
+		dmig_warn ("the kept source '%s' has restart policy '%s', which Podman's API cannot change: remove it "
+		           "before the host reboots",
+		           m->name, policy);
+	return 0;
+}
+
+const struct dmig_move_ops dmig_podman_move = {
+    .prepare = pmove_prepare,
+    .freeze = pmove_freeze,
+    .ship = pmove_ship,
+    .restore = pmove_restore,
+    .discard = pmove_discard,
+    .resume = pmove_resume,
+    .finish = pmove_finish,
+};
+
 const struct dmig_engine_ops dmig_podman_ops = {
     .kind = "podman",
     .api = API,
@@ -324,4 +497,5 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .image_load = podman_image_load,
     .rename = podman_rename,
     .remove = podman_remove,
+    .move = &dmig_podman_move,
 };
