@@ -629,7 +629,8 @@ move_discard (struct dmig_move *m)
 	for (size_t i = 0; i < m->nvolumes; i++) {
 		snprintf (path, sizeof (path), API "/volumes/%s", m->volumes[i]);
 		if (dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0) {
-			dmig_warn ("could not remove volume '%s' on %s: %s", m->volumes[i], dmig_ssh_name (m->ssh), e2->msg);
+			dmig_warn ("could not remove volume '%s' on %s: %s", m->volumes[i], dmig_ssh_name (m->ssh),
+			           e2->msg);
 			dmig_error_release (&e2);
 		}
 	}

@@ -446,8 +446,8 @@ pmove_discard (struct dmig_move *m)
 		snprintf (path, sizeof (path), API "/volumes/%s?force=true", vname);
 		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2);
 		if (st < 0 || (st >= 300 && st != 404)) {
-			dmig_warn ("could not remove volume '%s' on %s%s%s", vname, dmig_ssh_name (m->ssh), e2 ? ": " : "",
-			           e2 ? e2->msg : "");
+			dmig_warn ("could not remove volume '%s' on %s%s%s", vname, dmig_ssh_name (m->ssh),
+			           e2 ? ": " : "", e2 ? e2->msg : "");
 			dmig_error_release (&e2);
 		}
 	}

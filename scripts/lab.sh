@@ -22,7 +22,9 @@ VETH_B=dmiglab-b
 ADDR_A=10.254.213.1
 ADDR_B=10.254.213.2
 ALIAS=hostB
+PORT_A=2222 # host A's lab sshd, for moves back from B
 B=$LAB/b
+A=$LAB/a
 PIDS=$LAB/pids
 
 # pid_alive NAME: the recorded process runs (a zombie does not count)
@@ -37,7 +39,38 @@ anchor() { cat "$PIDS/anchor"; }
 in_b() { nsenter -t "$(anchor)" -m -n --wd="$PWD" -- "$@"; }
 
 make_keys() {
-	mkdir -p "$LAB/home/.ssh" "$B/etc"
+	mkdir -p "$LAB/home/.ssh" "$B/etc" "$A/etc" "$A/home/.ssh"
+	chmod 700 "$LAB" "$A" "$A/home" "$A/home/.ssh"
+	# host A's side, so that host B can move containers back
+	[ -s "$A/etc/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab host A" -f "$A/etc/ssh_host_ed25519_key"
+	[ -s "$A/home/.ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab client on B" -f "$A/home/.ssh/id_ed25519"
+	cp "$A/home/.ssh/id_ed25519.pub" "$A/etc/authorized_keys"
+	chmod 600 "$A/etc/authorized_keys"
+	printf '[%s]:%s %s\n' "$ADDR_A" "$PORT_A" "$(cut -d' ' -f1-2 "$A/etc/ssh_host_ed25519_key.pub")" >"$A/home/.ssh/known_hosts"
+	cat >"$A/home/.ssh/config" <<CFG
+# dmig lab: host A, as host B reaches it
+Host hostA
+	HostName $ADDR_A
+	User root
+	Port $PORT_A
+	IdentityFile $A/home/.ssh/id_ed25519
+	UserKnownHostsFile $A/home/.ssh/known_hosts
+	StrictHostKeyChecking yes
+CFG
+	chmod 600 "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
+	cat >"$A/etc/sshd_config" <<CFG
+# dmig lab host A's sshd (only on the lab's link)
+ListenAddress $ADDR_A:$PORT_A
+HostKey $A/etc/ssh_host_ed25519_key
+PidFile $LAB/sshd-a.pid
+AuthorizedKeysFile $A/etc/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+CFG
 	chmod 700 "$LAB" "$LAB/home" "$LAB/home/.ssh"
 	[ -s "$B/etc/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab host B" -f "$B/etc/ssh_host_ed25519_key"
 	[ -s "$LAB/home/.ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab client" -f "$LAB/home/.ssh/id_ed25519"
@@ -136,6 +169,12 @@ start_daemons() {
 		run_b dockerd dockerd --config-file "$B/etc/daemon.json"
 		wait_for ping_b /var/run/docker.sock /_ping || die "host B's dockerd did not start: $(tail -n3 "$LAB/dockerd.log")"
 	fi
+	if ! pid_alive sshd-a; then
+		mkdir -p /run/sshd
+		setsid /usr/sbin/sshd -D -f "$A/etc/sshd_config" -E "$LAB/sshd-a.log" </dev/null >/dev/null 2>&1 &
+		echo $! >"$PIDS/sshd-a"
+		wait_for test -s "$LAB/sshd-a.pid" || die "host A's lab sshd did not start: $(tail -n3 "$LAB/sshd-a.log")"
+	fi
 	if ! pid_alive podman; then
 		run_b podman podman system service --time=0 unix:///run/podman/podman.sock
 		wait_for ping_b /run/podman/podman.sock /v4.0.0/libpod/_ping || die "host B's podman service did not start: $(tail -n3 "$LAB/podman.log")"
@@ -165,6 +204,8 @@ cmd_start() {
 	# the client's view: ssh to the alias works with strict host key checking
 	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 "$ALIAS" true ||
 		die "cannot log in to host B over SSH; see $LAB/sshd.log"
+	in_b ssh -F "$A/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostA true ||
+		die "host B cannot log in to host A over SSH; see $LAB/sshd-a.log"
 }
 
 cmd_stop() {
@@ -174,7 +215,8 @@ cmd_stop() {
 		in_b sh -c 'docker ps -aq | xargs -r docker rm -f' >/dev/null 2>&1 || true
 		in_b sh -c 'podman ps -aq | xargs -r podman rm -f -t 0' >/dev/null 2>&1 || true
 	fi
-	for p in podman dockerd sshd anchor; do stop_pid "$p"; done
+	for p in podman dockerd sshd sshd-a anchor; do stop_pid "$p"; done
+	rm -f "$LAB/sshd-a.pid"
 	ip link del "$VETH_A" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	say "lab: stopped host B"
@@ -182,10 +224,10 @@ cmd_stop() {
 
 cmd_status() {
 	local p
-	for p in anchor sshd dockerd podman; do
+	for p in anchor sshd sshd-a dockerd podman; do
 		if pid_alive "$p"; then echo "$p: running (pid $(cat "$PIDS/$p"))"; else echo "$p: stopped"; fi
 	done
-	pid_alive anchor && pid_alive sshd && pid_alive dockerd && pid_alive podman
+	pid_alive anchor && pid_alive sshd && pid_alive sshd-a && pid_alive dockerd && pid_alive podman
 }
 
 case ${1:-} in
@@ -200,6 +242,7 @@ exec)
 env)
 	echo "DMIG_LAB_DIR=$LAB"
 	echo "DMIG_SSH_CONFIG=$LAB/home/.ssh/config"
+	echo "DMIG_LAB_B_SSH_CONFIG=$A/home/.ssh/config"
 	echo "DMIG_LAB_ALIAS=$ALIAS"
 	echo "DMIG_LAB_ADDR=$ADDR_B"
 	;;

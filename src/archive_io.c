@@ -1,5 +1,6 @@
 /* libarchive: the only file that includes archive.h. */
 #include "archive_io.h"
+#include "log.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -48,7 +49,7 @@ dmig_sink_put (void *arg, const char *buf, size_t len)
 
 	while (left > 0) {
 		ssize_t n = write (s->fd, p, left);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR && !dmig_interrupted)
 			continue;
 		if (n <= 0) {
 			if (n == 0)

@@ -11,8 +11,8 @@
 #include "migrate.h"
 #include "store.h"
 
-#define SYNOPSIS                                                                                                   \
-	"move [--keep-source] [--force] [--ignore-volumes] [--hook-pre-restore=<cmd>] [--hook-post-restore=<cmd>] "  \
+#define SYNOPSIS                                                                                                       \
+	"move [--keep-source] [--force] [--ignore-volumes] [--hook-pre-restore=<cmd>] [--hook-post-restore=<cmd>] "    \
 	"[--hook-failed-restore=<cmd>] [--hook-timeout=<s>] <container> <target>"
 
 static const char *const phase_names[DMIG_PHASES] = {"check", "prepare", "freeze", "ship", "restore", "finish"};
@@ -62,8 +62,6 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	struct dmig_target target;
 	struct dmig_move m = {0};
 	struct dmig_local l = {.lock = -1};
-	char local_sock[128], url[160];
-	const char *remote_sock;
 	long timeout;
 	int c, ret = -1;
 
@@ -114,24 +112,8 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	m.name = argv[optind];
 	m.target = &target;
 	m.o = &o;
-	if (dmig_ssh_connect (&target, NULL, &m.ssh, err) < 0)
+	if (dmig_move_connect (&m, err) < 0)
 		goto out;
-	/* the target's engine is the same kind, at its default socket unless
-	 * the target URL names one */
-	remote_sock = *target.socket ? target.socket
-	              : strcmp (l.e->ops->kind, "docker") == 0 ? DMIG_DOCKER_SOCK
-	                                                        : DMIG_PODMAN_SOCK;
-	if (dmig_ssh_forward_unix (m.ssh, remote_sock, local_sock, sizeof (local_sock), err) < 0)
-		goto out;
-	snprintf (url, sizeof (url), "unix://%s", local_sock);
-	if (dmig_engine_open (url, &m.dst, err) < 0) {
-		char why[1536];
-		dmig_ssh_last_error (m.ssh, why, sizeof (why));
-		dmig_error_release (err);
-		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote_sock,
-		                dmig_ssh_name (m.ssh), *why ? ": " : "", why);
-		goto out;
-	}
 	if (dmig_store_staging (l.dir, &m.staging, err) < 0)
 		goto out;
 	if (dmig_move_run (&m, err) < 0) {

@@ -1,5 +1,6 @@
 /* libcurl over a UNIX socket. The only file that includes curl.h. */
 #include "http.h"
+#include "log.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -92,6 +93,18 @@ on_write (char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* About once a second, even while nothing moves: stop when interrupted. */
+static int
+on_progress (void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return dmig_interrupted ? 1 : 0;
+}
+
 static size_t
 on_read (char *buf, size_t size, size_t n, void *arg)
 {
@@ -140,6 +153,8 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 	curl_easy_setopt (h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	if (req->timeout_ms > 0)
 		curl_easy_setopt (h->curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt (h->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt (h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt (h->curl, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt (h->curl, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt (h->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -183,6 +198,8 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 		if (rc == CURLE_COULDNT_CONNECT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine at %s: %s", h->socket,
 			                       why);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && dmig_interrupted)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: interrupted", req->method, req->path);
 		if (rc == CURLE_OPERATION_TIMEDOUT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: no answer from the engine in time (%s)",
 			                       req->method, req->path, why);

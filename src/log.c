@@ -5,6 +5,7 @@
 #include <time.h>
 
 static int level = DMIG_NORMAL;
+volatile int dmig_interrupted;
 
 void
 dmig_log_set (int verbosity)

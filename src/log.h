@@ -14,6 +14,10 @@ void dmig_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void dmig_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Detail for -v. */
 void dmig_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Set (to the signal) when SIGINT/SIGTERM asked an operation to stop; long
+ * waits (HTTP transfers, SSH commands, streams) give up when they see it. */
+extern volatile int dmig_interrupted;
+
 /* Milliseconds on a monotonic clock. */
 long long dmig_now_ms (void);
 

@@ -24,14 +24,13 @@
 extern char **environ;
 
 #define REMOTE_CMD_MS (60 * 1000L)
-#define SHIP_WAIT_MS (10 * 60 * 1000L)
-
-static volatile sig_atomic_t interrupted;
+#define SHIP_WAIT_MS  (10 * 60 * 1000L)
+#define RECONNECT_MS  (30 * 1000L)
 
 static void
 on_signal (int sig)
 {
-	interrupted = sig;
+	dmig_interrupted = sig;
 }
 
 /* SIGINT/SIGTERM do not kill dmig mid-move: they fail the move, which then
@@ -39,8 +38,8 @@ on_signal (int sig)
 static int
 check_interrupt (dmig_error_t *err)
 {
-	if (interrupted)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (interrupted));
+	if (dmig_interrupted)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (dmig_interrupted));
 	return 0;
 }
 
@@ -48,8 +47,8 @@ int
 dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *dest, dmig_error_t *err)
 {
 	char *mkdir_argv[] = {"mkdir", "-p", (char *)dest, NULL};
-	char *tar_argv[] = {"tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", "-", "-C", (char *)dest,
-	                    NULL};
+	char *tar_argv[] = {"tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", "-",
+	                    "-C",  (char *)dest,      NULL};
 	struct dmig_sink sink = {.fd = -1};
 	char errtext[1024], drain[4096];
 	int id, status = -1, r;
@@ -75,6 +74,51 @@ dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *
 	return r < 0 ? dmig_error_wrap (err, "sending %s", dir) : 0;
 }
 
+/* ---- the target ---- */
+
+int
+dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *remote = *m->target->socket                          ? m->target->socket
+	                     : strcmp (m->src->ops->kind, "docker") == 0 ? DMIG_DOCKER_SOCK
+	                                                                 : DMIG_PODMAN_SOCK;
+	char local[128], url[160], why[1536];
+
+	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
+		return -1;
+	/* the target's engine, through a private local socket */
+	if (dmig_ssh_forward_unix (m->ssh, remote, local, sizeof (local), err) < 0)
+		return -1;
+	snprintf (url, sizeof (url), "unix://%s", local);
+	if (dmig_engine_open (url, &m->dst, err) < 0) {
+		dmig_ssh_last_error (m->ssh, why, sizeof (why));
+		dmig_error_release (err);
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote,
+		                       dmig_ssh_name (m->ssh), *why ? ": " : "", why);
+	}
+	return 0;
+}
+
+/* After the link died: connect again (for a while) to clean up there. */
+static int
+reconnect (struct dmig_move *m, dmig_error_t *err)
+{
+	long long until = dmig_now_ms () + RECONNECT_MS;
+
+	for (;;) {
+		dmig_engine_close (m->dst);
+		dmig_ssh_close (m->ssh);
+		m->dst = NULL;
+		m->ssh = NULL;
+		dmig_error_release (err);
+		if (dmig_move_connect (m, err) == 0)
+			return 0;
+		if (dmig_now_ms () > until)
+			return -1;
+		sleep (2);
+	}
+}
+
 /* ---- hooks ---- */
 
 static int
@@ -96,7 +140,8 @@ run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t 
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	memcpy (env, environ, n * sizeof (*env));
 	/* values reach the hook as environment, never pasted into its text */
-	if (asprintf (&env[n], "DMIG_CONTAINER=%s", m->name) < 0 || asprintf (&env[n + 1], "DMIG_TARGET=%s", m->target->spec) < 0
+	if (asprintf (&env[n], "DMIG_CONTAINER=%s", m->name) < 0
+	    || asprintf (&env[n + 1], "DMIG_TARGET=%s", m->target->spec) < 0
 	    || asprintf (&env[n + 2], "DMIG_ENGINE=%s", m->src->ops->kind) < 0
 	    || asprintf (&env[n + 3], "DMIG_PHASE=%s", phase) < 0) {
 		free (env);
@@ -148,10 +193,11 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 	if (v == NULL || sscanf (v + 9, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
 	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR)) {
 		if (m->o->force)
-			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh), DMIG_CRIU_MIN_MAJOR,
-			           DMIG_CRIU_MIN_MINOR);
+			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
+			           DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
 		else
-			return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "CRIU on %s is older than %d.%d (--force to try anyway)",
+			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+			                       "CRIU on %s is older than %d.%d (--force to try anyway)",
 			                       dmig_ssh_name (m->ssh), DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
 	}
 	if (dmig_ssh_run (m->ssh, check, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
@@ -168,8 +214,10 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	char criu[64];
 
 	if (strcmp (m->src->ops->kind, m->dst->ops->kind) != 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "the target runs %s, the container runs on %s: dmig moves between engines of one kind",
-		               m->dst->ops->kind, m->src->ops->kind);
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "the target runs %s, the container runs on %s: dmig moves between engines of one kind",
+		    m->dst->ops->kind, m->src->ops->kind);
 	if (m->src->ops->move == NULL)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: moving is not supported for this engine yet",
 		                       m->src->ops->kind);
@@ -187,7 +235,8 @@ checks (struct dmig_move *m, dmig_error_t *err)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (there != NULL) {
 		json_object_put (there);
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists on %s already", m->name, dmig_ssh_name (m->ssh));
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists on %s already", m->name,
+		                       dmig_ssh_name (m->ssh));
 	}
 	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
 		json_object *mt = json_object_array_get_idx (mounts, i);
@@ -201,8 +250,10 @@ checks (struct dmig_move *m, dmig_error_t *err)
 			if (dmig_ssh_run (m->ssh, test_argv, NULL, 0, REMOTE_CMD_MS, &e2) < 0) {
 				dmig_error_release (&e2);
 				if (!m->o->force)
-					return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "bind mount source %s does not exist on %s (it is never copied; make it there, or --force)",
-					               src, dmig_ssh_name (m->ssh));
+					return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+					                       "bind mount source %s does not exist on %s (it is never "
+					                       "copied; make it there, or --force)",
+					                       src, dmig_ssh_name (m->ssh));
 				dmig_warn ("bind mount source %s is missing on the target (--force)", src);
 			}
 		}
@@ -215,8 +266,9 @@ checks (struct dmig_move *m, dmig_error_t *err)
 			if (st < 0)
 				return dmig_error_status (err, DMIG_EPREFLIGHT);
 			if (st == 200)
-				return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "volume '%s' exists on %s already: dmig will not overwrite it", vname,
-				               dmig_ssh_name (m->ssh));
+				return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+				                       "volume '%s' exists on %s already: dmig will not overwrite it",
+				                       vname, dmig_ssh_name (m->ssh));
 		}
 	}
 	return 0;
@@ -312,7 +364,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	if (check_interrupt (err) < 0 || ops->ship (m, err) < 0 || check_interrupt (err) < 0)
 		goto undo;
 	phase_done (m, DMIG_PHASE_SHIP, &t);
-	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || ops->restore (m, err) < 0)
+	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || check_interrupt (err) < 0
+	    || ops->restore (m, err) < 0)
 		goto undo;
 	m->downtime_ms = dmig_now_ms () - frozen_at;
 	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
@@ -330,13 +383,28 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	ret = 0;
 	goto out;
 undo:
-	ops->discard (m);
+	/* Putting things back must not be cut short by the same signal. */
+	if (dmig_interrupted) {
+		int sig = dmig_interrupted;
+		dmig_interrupted = 0;
+		if (check_interrupt (err) == 0)
+			dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (sig));
+	}
+	/* The source first: its downtime is what counts. */
 	if (ops->resume (m, &e2) < 0) {
-		dmig_error_wrap (err, "the move failed, and resuming the container on the source failed too (%s)", e2->msg);
+		dmig_error_wrap (err, "the move failed, and resuming the container on the source failed too (%s)",
+		                 e2->msg);
 		dmig_error_release (&e2);
 		dmig_error_status (err, DMIG_ELOST);
 	} else
 		dmig_error_wrap (err, "the move failed; container '%s' runs again on the source", m->name);
+	/* Then the target's half-made clone, over a new link if need be. */
+	if (!dmig_ssh_alive (m->ssh) && reconnect (m, &e2) < 0) {
+		dmig_warn ("could not reach %s again to remove the half-made container '%s' there: %s", m->target->spec,
+		           m->name, e2->msg);
+		dmig_error_release (&e2);
+	} else
+		ops->discard (m);
 	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
 		dmig_warn ("%s", e2->msg);
 		dmig_error_release (&e2);

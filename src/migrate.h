@@ -11,7 +11,7 @@
 
 struct dmig_move_opts {
 	bool keep_source;    /* keep the source stopped, restart policy "no" */
-	bool force;	     /* skip the checks that may be skipped */
+	bool force;          /* skip the checks that may be skipped */
 	bool ignore_volumes; /* leave named volumes behind */
 	const char *hook_pre, *hook_post, *hook_failed;
 	int hook_timeout_s;
@@ -76,6 +76,8 @@ extern const struct dmig_move_ops dmig_podman_move;
  * m->bytes_sent and checks the remote tar's exit status. */
 int dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *dest, dmig_error_t *err);
 
+/* Connect to m->target: SSH, then its engine (m->ssh, m->dst). */
+int dmig_move_connect (struct dmig_move *m, dmig_error_t *err);
 /* The whole move, see docs/move.md. Fills m's times and counts. */
 int dmig_move_run (struct dmig_move *m, dmig_error_t *err);
 

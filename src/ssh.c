@@ -84,6 +84,19 @@ dmig_ssh_name (const struct dmig_ssh *s)
 	return s->name;
 }
 
+bool
+dmig_ssh_alive (struct dmig_ssh *s)
+{
+	bool alive;
+
+	if (s == NULL)
+		return false;
+	pthread_mutex_lock (&s->mu);
+	alive = !s->dead;
+	pthread_mutex_unlock (&s->mu);
+	return alive;
+}
+
 void
 dmig_ssh_last_error (struct dmig_ssh *s, char *out, size_t cap)
 {
@@ -271,6 +284,14 @@ mark_dead (struct dmig_ssh *s, const char *why)
 			s->chans[i]->failed = s->chans[i]->done = true;
 			shutdown (s->chans[i]->fd, SHUT_RDWR);
 		}
+	/* and new connections are refused instead of waiting in a backlog
+	 * nobody accepts from any more */
+	for (int i = 0; i < MAX_LISTEN; i++)
+		if (s->lis[i].fd >= 0) {
+			close (s->lis[i].fd);
+			s->lis[i].fd = -1;
+			unlink (s->lis[i].path);
+		}
 }
 
 /* A channel to a remote UNIX socket (exec: running a command) bridged to
@@ -326,7 +347,7 @@ new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 	int slot = -1;
 
 	for (int i = 0; i < MAX_LISTEN && slot < 0; i++)
-		if (s->lis[i].fd < 0)
+		if (s->lis[i].dir[0] == '\0')
 			slot = i;
 	if (slot < 0) {
 		snprintf (why, cap, "too many forwarded sockets");
@@ -676,11 +697,17 @@ dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, lon
 		long long left = deadline - dmig_now_ms ();
 		ssize_t n;
 
-		if (left <= 0 || poll (&p, 1, (int)left) <= 0) {
+		if (dmig_interrupted) {
+			close (fd);
+			return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' interrupted", s->name, argv[0]);
+		}
+		if (left <= 0) {
 			close (fd);
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' did not answer in %ld s", s->name, argv[0],
 			                       timeout_ms / 1000);
 		}
+		if (poll (&p, 1, left > 500 ? 500 : (int)left) <= 0)
+			continue;
 		n = read (fd, tmp, sizeof (tmp));
 		if (n <= 0)
 			break;
@@ -722,8 +749,9 @@ dmig_ssh_close (struct dmig_ssh *s)
 		if (s->chans[i])
 			chan_free (s->chans[i]);
 	for (int i = 0; i < MAX_LISTEN; i++)
-		if (s->lis[i].fd >= 0) {
-			close (s->lis[i].fd);
+		if (*s->lis[i].dir) {
+			if (s->lis[i].fd >= 0)
+				close (s->lis[i].fd);
 			unlink (s->lis[i].path);
 			rmdir (s->lis[i].dir);
 		}

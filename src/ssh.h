@@ -6,6 +6,7 @@
 #ifndef DMIG_SSH_H
 #define DMIG_SSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -21,6 +22,8 @@ int dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dm
 void dmig_ssh_close (struct dmig_ssh *s);
 /* Why the last forwarded connection could not be made ("" if none failed). */
 void dmig_ssh_last_error (struct dmig_ssh *s, char *out, size_t cap);
+/* Is the connection still up? */
+bool dmig_ssh_alive (struct dmig_ssh *s);
 /* "user@host:port", for messages. */
 const char *dmig_ssh_name (const struct dmig_ssh *s);
 /* A local UNIX socket (in a private folder, removed by dmig_ssh_close) whose

@@ -20,7 +20,7 @@ cleanup_b() {
 		done < <(B "$e" volume ls -q 2>/dev/null | grep "^$P")
 	done
 }
-trap 'cleanup_b; cleanup' EXIT
+trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_b; cleanup' EXIT
 
 mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
 
@@ -122,6 +122,62 @@ failure_resumes_source() {
 	grep -qx pre "$HOOKLOG" && grep -qx "failed-restore $c hostB $e" "$HOOKLOG" || fail "hooks: $(cat "$HOOKLOG")"
 }
 
+# SIGTERM to dmig after the freeze: the move fails and puts everything back.
+interrupted() {
+	local e=$1 c=$P-$1-int
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	rc=0
+	mv "$e" --hook-pre-restore 'kill -TERM $PPID' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "interrupted by Terminated" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+	nothing_on_b "$e" "$c"
+}
+
+# The link to B dies after the freeze: noticed in seconds, the source
+# resumes at once, and once B can be reached again its half-made clone goes.
+ssh_cut() {
+	local e=$1 c=$P-$1-cut
+	track_vol "$c-data"
+	run_ctr "$e" "$c" -v "$c-data:/vol" "$IMAGE" sh -c 'echo kept > /vol/data; exec counter /data/log 4 50'
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	start=$SECONDS
+	rc=0
+	mv "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 12; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
+		"$c" hostB 2>"$TMP/stderr" || rc=$?
+	took=$((SECONDS - start))
+	ip link set dmiglab-a up
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$took" -le 60 ] || fail "took $took s"
+	cat "$TMP/stderr"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+	[ "$("$e" exec "$c" cat /vol/data)" = kept ]
+	nothing_on_b "$e" "$c"
+}
+
+# There and back: dmig on host B moves it home (host A answers SSH in the lab).
+round_trip() {
+	local e=$1 c=$P-$1-trip
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 8 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	mv "$e" "$c" hostB >/dev/null
+	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
+		move "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here again"
+	nothing_on_b "$e" "$c"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+}
+
 refusals() {
 	local e=$1 c=$P-$1-ref
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
@@ -182,4 +238,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no" keep_source "$e"
+	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e"
+	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
+	t "$e move: there and back again" round_trip "$e"
 done
