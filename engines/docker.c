@@ -148,7 +148,7 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
 	if (ret < 0) {
-		dmig_criu_explain (err);
+		dmig_criu_explain (err, !e->remote);
 		dmig_error_wrap (err, "checkpoint failed");
 	}
 resume:
@@ -249,37 +249,6 @@ create_body (json_object *ctr, const char *image)
 }
 
 static int
-docker_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
-{
-	char path[512];
-	json_object *ans = NULL;
-	int st;
-
-	snprintf (path, sizeof (path), API "/containers/%s?force=true&v=false", name);
-	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
-	if (st >= 0 && st != 204 && st != 200 && st != 404)
-		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
-	json_object_put (ans);
-	return st == 204 || st == 200 || st == 404 ? 0 : -1;
-}
-
-static int
-docker_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
-{
-	char path[512];
-	json_object *ans = NULL;
-	int st;
-
-	snprintf (path, sizeof (path), API "/containers/%s/stop?t=%d", name, timeout_s);
-	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
-	/* 304: it was stopped already */
-	if (st >= 0 && st != 204 && st != 304 && st != 200)
-		dmig_engine_fail (e, st, ans, err, "cannot stop container '%s'", name);
-	json_object_put (ans);
-	return st == 204 || st == 304 || st == 200 ? 0 : -1;
-}
-
-static int
 docker_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
 {
 	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
@@ -303,18 +272,6 @@ docker_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmi
 	                            .content_type = "application/x-tar"};
 
 	return dmig_engine_stream (e, &req, "cannot load the image", err);
-}
-
-static int
-docker_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
-{
-	char path[512], *q = dmig_http_escape (to);
-	int r;
-
-	snprintf (path, sizeof (path), API "/containers/%s/rename?name=%s", from, q ? q : "");
-	free (q);
-	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
-	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
 
 static int
@@ -411,7 +368,7 @@ fail:
 	json_object_put (ctr);
 	{
 		dmig_error_t e2 = NULL;
-		if (docker_remove (e, *id, &e2) < 0) {
+		if (dmig_engine_remove (e, *id, &e2) < 0) {
 			dmig_warn ("could not remove the half-made container %.12s: %s", *id, e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -430,7 +387,7 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 
 	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, ckpt);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_criu_explain (err);
+		dmig_criu_explain (err, !e->remote);
 		return dmig_error_wrap (err, "restore failed");
 	}
 	/* The checkpoint served its purpose; Docker would list it forever. */
@@ -467,7 +424,7 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 out:
 	if (ret < 0) {
 		dmig_error_t e2 = NULL;
-		if (docker_remove (e, id, &e2) < 0) {
+		if (dmig_engine_remove (e, id, &e2) < 0) {
 			dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -575,7 +532,7 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	json_object_put (body);
 	if (r < 0) {
 		json_object *now = NULL;
-		dmig_criu_explain (err);
+		dmig_criu_explain (err, !m->src->remote);
 		dmig_error_wrap (err, "checkpoint failed");
 		/* normally it still runs; if not, the move's undo resumes it */
 		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !dmig_json_bool (now, "State.Running"))
@@ -621,7 +578,7 @@ move_discard (struct dmig_move *m)
 	dmig_error_t e2 = NULL;
 	char path[512];
 
-	if (m->clone_id && docker_remove (m->dst, m->clone_id, &e2) < 0) {
+	if (m->clone_id && dmig_engine_remove (m->dst, m->clone_id, &e2) < 0) {
 		dmig_warn ("could not remove the half-made container %.12s on %s: %s", m->clone_id,
 		           dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
@@ -656,7 +613,7 @@ move_finish (struct dmig_move *m, dmig_error_t *err)
 	char path[512];
 
 	if (!m->o->keep_source)
-		return docker_remove (m->src, id, err);
+		return dmig_engine_remove (m->src, id, err);
 	/* kept, stopped, its restart policy "no" since the freeze */
 	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
 	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
@@ -680,10 +637,9 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .check_container = docker_check_container,
     .capture = docker_capture,
     .restore = docker_restore,
-    .stop = docker_stop,
+    .remove_query = "?force=true&v=false",
+    .stop_param = "t",
     .image_save = docker_image_save,
     .image_load = docker_image_load,
-    .rename = docker_rename,
-    .remove = docker_remove,
     .move = &dmig_docker_move,
 };

@@ -135,10 +135,54 @@ dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char
 	if (resp.body && dmig_json_parse (resp.body, resp.len, &ans, NULL) < 0)
 		ans = NULL;
 	dmig_engine_fail (e, (int)resp.status, ans, err, "%s", what);
-	dmig_criu_explain (err);
+	dmig_criu_explain (err, !e->remote);
 	json_object_put (ans);
 	dmig_http_resp_free (&resp);
 	return -1;
+}
+
+int
+dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), "%s/containers/%s%s", e->ops->api, name, e->ops->remove_query);
+	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	/* gone already is what was asked for */
+	if (st >= 0 && st != 200 && st != 204 && st != 404)
+		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
+	json_object_put (ans);
+	return st == 200 || st == 204 || st == 404 ? 0 : -1;
+}
+
+int
+dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
+{
+	char path[512];
+	json_object *ans = NULL;
+	int st;
+
+	snprintf (path, sizeof (path), "%s/containers/%s/stop?%s=%d", e->ops->api, name, e->ops->stop_param, timeout_s);
+	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
+	/* 304: it was stopped already */
+	if (st >= 0 && st != 200 && st != 204 && st != 304)
+		dmig_engine_fail (e, st, ans, err, "cannot stop container '%s'", name);
+	json_object_put (ans);
+	return st == 200 || st == 204 || st == 304 ? 0 : -1;
+}
+
+int
+dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
+{
+	char path[512], *q = dmig_http_escape (to);
+	int r;
+
+	snprintf (path, sizeof (path), "%s/containers/%s/rename?name=%s", e->ops->api, from, q ? q : "");
+	free (q);
+	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
+	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
 
 int

@@ -39,17 +39,14 @@ struct dmig_engine_ops {
 	/* Make a running container named as in the manifest from the members in
 	 * staging. On failure nothing it made is left behind. */
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err);
-	/* Stop a container, killing it after timeout_s seconds. */
-	int (*stop) (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
+	/* What the API wants on a remove, and its stop timeout's name. */
+	const char *remove_query;
+	const char *stop_param;
 	/* Stream an image (by name or ID) as a tar that load takes back with
 	 * the same ID, and load one. */
 	int (*image_save) (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
 	                   dmig_error_t *err);
 	int (*image_load) (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err);
-	/* Rename a container. */
-	int (*rename) (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
-	/* Stop and remove a container (and nothing else). */
-	int (*remove) (struct dmig_engine *e, const char *name, dmig_error_t *err);
 	/* The steps of a move (src/migrate.h). */
 	const struct dmig_move_ops *move;
 };
@@ -60,6 +57,7 @@ struct dmig_engine {
 	char *socket;
 	char *version; /* the engine's own version string */
 	char *root;    /* Docker: DockerRootDir */
+	bool remote;   /* on another host (its paths are not this host's) */
 };
 
 extern const struct dmig_engine_ops dmig_docker_ops;
@@ -78,6 +76,11 @@ int dmig_engine_find (const char *host, const char *name, const char *const *sto
 
 /* Inspect a container: 0 and *out (NULL when there is no such container). */
 int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
+/* Stop and remove a container (and nothing else); gone already is fine. */
+int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
+/* Stop a container, killing it after timeout_s seconds. */
+int dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
+int dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
 /* Whether an image with this ID exists. */
 int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 

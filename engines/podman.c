@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "log.h"
 #include "migrate.h"
+#include "progress.h"
 
 #define API "/v4.0.0/libpod"
 /* Established TCP connections are checkpointed and restored, not refused. */
@@ -169,7 +170,7 @@ resume_in_place (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
 
 	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_criu_explain (err);
+		dmig_criu_explain (err, !e->remote);
 		dmig_error_wrap (err,
 		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
 		                 "'podman container restore --keep %s'",
@@ -203,37 +204,6 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 }
 
 static int
-podman_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
-{
-	char path[512];
-	json_object *ans = NULL;
-	int st;
-
-	snprintf (path, sizeof (path), API "/containers/%s?force=true&v=false&timeout=0", name);
-	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
-	if (st >= 0 && st != 200 && st != 204 && st != 404)
-		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
-	json_object_put (ans);
-	return st == 200 || st == 204 || st == 404 ? 0 : -1;
-}
-
-static int
-podman_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
-{
-	char path[512];
-	json_object *ans = NULL;
-	int st;
-
-	snprintf (path, sizeof (path), API "/containers/%s/stop?timeout=%d", name, timeout_s);
-	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
-	/* 304: it was stopped already */
-	if (st >= 0 && st != 204 && st != 304 && st != 200)
-		dmig_engine_fail (e, st, ans, err, "cannot stop container '%s'", name);
-	json_object_put (ans);
-	return st == 204 || st == 304 || st == 200 ? 0 : -1;
-}
-
-static int
 podman_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
 {
 	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
@@ -257,18 +227,6 @@ podman_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmi
 	                            .content_type = "application/x-tar"};
 
 	return dmig_engine_stream (e, &req, "cannot load the image", err);
-}
-
-static int
-podman_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
-{
-	char path[512], *q = dmig_http_escape (to);
-	int r;
-
-	snprintf (path, sizeof (path), API "/containers/%s/rename?name=%s", from, q ? q : "");
-	free (q);
-	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
-	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
 
 /* The export carries volumes/<name>.tar; dmig fills the volumes itself so
@@ -332,7 +290,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	close (fd);
 	if (r < 0) {
 		dmig_error_t e2 = NULL;
-		if (podman_remove (e, name, &e2) < 0) {
+		if (dmig_engine_remove (e, name, &e2) < 0) {
 			dmig_warn ("could not remove the half-made container '%s': %s", name, e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -397,10 +355,20 @@ remote_loopback_up (struct dmig_move *m)
 	json_object_put (ctr);
 }
 
+static ssize_t
+read_shown (void *arg, char *buf, size_t len)
+{
+	ssize_t n = dmig_fd_read (arg, buf, len);
+
+	if (n > 0)
+		dmig_progress_add ((uint64_t)n);
+	return n;
+}
+
 static int
 pmove_restore (struct dmig_move *m, dmig_error_t *err)
 {
-	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
+	struct dmig_http_req req = {.method = "POST", .read = read_shown, .content_type = "application/x-tar"};
 	char path[512], *q;
 	struct stat st;
 	int fd, r;
@@ -432,7 +400,7 @@ pmove_discard (struct dmig_move *m)
 	char path[512];
 	int st;
 
-	if (podman_remove (m->dst, m->name, &e2) < 0) {
+	if (dmig_engine_remove (m->dst, m->name, &e2) < 0) {
 		dmig_warn ("could not remove the half-made container '%s' on %s: %s", m->name, dmig_ssh_name (m->ssh),
 		           e2->msg);
 		dmig_error_release (&e2);
@@ -465,7 +433,7 @@ pmove_finish (struct dmig_move *m, dmig_error_t *err)
 	const char *policy = dmig_json_str (m->ctr, "HostConfig.RestartPolicy.Name");
 
 	if (!m->o->keep_source)
-		return podman_remove (m->src, dmig_json_str (m->ctr, "Id"), err);
+		return dmig_engine_remove (m->src, dmig_json_str (m->ctr, "Id"), err);
 	/* Podman 4's API cannot change a restart policy; a checkpointed
 	 * container is not restarted, but a boot could start it again. */
 	if (policy && *policy && strcmp (policy, "no") != 0)
@@ -492,10 +460,9 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .check_container = podman_check_container,
     .capture = podman_capture,
     .restore = podman_restore,
-    .stop = podman_stop,
+    .remove_query = "?force=true&v=false&timeout=0",
+    .stop_param = "timeout",
     .image_save = podman_image_save,
     .image_load = podman_image_load,
-    .rename = podman_rename,
-    .remove = podman_remove,
     .move = &dmig_podman_move,
 };

@@ -1,6 +1,7 @@
 /* libarchive: the only file that includes archive.h. */
 #include "archive_io.h"
 #include "log.h"
+#include "progress.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -62,6 +63,8 @@ dmig_sink_put (void *arg, const char *buf, size_t len)
 	if (s->digest)
 		dmig_digest_update (s->digest, buf, len);
 	s->bytes += len;
+	if (s->progress)
+		dmig_progress_add (len);
 	return 0;
 }
 

@@ -14,6 +14,7 @@ struct dmig_sink {
 	int fd;
 	struct dmig_digest *digest; /* may be NULL */
 	uint64_t bytes;             /* counted */
+	int progress;               /* also shown on the progress line */
 };
 
 /* Write len bytes to the sink (hashing and counting them): 0, or -1 with

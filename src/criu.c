@@ -83,7 +83,7 @@ decisive_lines (const char *log, char *out, size_t cap)
 }
 
 void
-dmig_criu_explain (dmig_error_t *err)
+dmig_criu_explain (dmig_error_t *err, bool local)
 {
 	char path[512], lines[1536], *msg, *at, *full = NULL;
 	size_t n;
@@ -97,7 +97,9 @@ dmig_criu_explain (dmig_error_t *err)
 	memcpy (path, at, n);
 	path[n] = '\0';
 	msg = (*err)->msg;
-	if (decisive_lines (path, lines, sizeof (lines)) < 0)
+	if (!local)
+		snprintf (lines, sizeof (lines), "see its log on that host");
+	else if (decisive_lines (path, lines, sizeof (lines)) < 0)
 		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
 	/* What precedes "log file:" is the engine's own summary. */
 	n = (size_t)(at - 10 - msg);

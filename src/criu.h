@@ -2,6 +2,7 @@
 #ifndef DMIG_CRIU_H
 #define DMIG_CRIU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -15,7 +16,8 @@ int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
 
 /* An engine's checkpoint/restore error names CRIU's log ("log file: PATH"):
  * put the decisive CRIU error lines from that log into the message, and the
- * log's path after them. */
-void dmig_criu_explain (dmig_error_t *err);
+ * log's path after them. With local false the log is on another host: only
+ * its path is named. */
+void dmig_criu_explain (dmig_error_t *err, bool local);
 
 #endif

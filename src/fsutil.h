@@ -18,6 +18,8 @@ int dmig_fsync_dir (const char *dir);
 int dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
 /* Total size of regular files below path (not following links). */
 uint64_t dmig_tree_size (const char *path);
+/* Memory the cgroup of process pid holds (cgroup v1 or v2), 0 if unknown. */
+uint64_t dmig_container_memory (int pid);
 /* Run argv (no shell), capture up to cap-1 bytes of its stdout and stderr.
  * Its exit status, or -1 when it could not run or was killed at the deadline. */
 int dmig_run (char *const argv[], char *out, size_t cap, int timeout_s);

@@ -20,6 +20,7 @@
 #include "criu.h"
 #include "fsutil.h"
 #include "log.h"
+#include "progress.h"
 
 extern char **environ;
 
@@ -49,7 +50,7 @@ dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *
 	char *mkdir_argv[] = {"mkdir", "-p", (char *)dest, NULL};
 	char *tar_argv[] = {"tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", "-",
 	                    "-C",  (char *)dest,      NULL};
-	struct dmig_sink sink = {.fd = -1};
+	struct dmig_sink sink = {.fd = -1, .progress = 1};
 	char errtext[1024], drain[4096];
 	int id, status = -1, r;
 
@@ -90,13 +91,14 @@ dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
 	if (dmig_ssh_forward_unix (m->ssh, remote, local, sizeof (local), err) < 0)
 		return -1;
 	snprintf (url, sizeof (url), "unix://%s", local);
-	if (dmig_engine_open (url, &m->dst, err) < 0) {
-		dmig_ssh_last_error (m->ssh, why, sizeof (why));
-		dmig_error_release (err);
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote,
-		                       dmig_ssh_name (m->ssh), *why ? ": " : "", why);
+	if (dmig_engine_open (url, &m->dst, err) == 0) {
+		m->dst->remote = true;
+		return 0;
 	}
-	return 0;
+	dmig_ssh_last_error (m->ssh, why, sizeof (why));
+	dmig_error_release (err);
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote,
+	                       dmig_ssh_name (m->ssh), *why ? ": " : "", why);
 }
 
 /* After the link died: connect again (for a while) to clean up there. */
@@ -320,6 +322,25 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* What shipping will carry: memory, writable layer, volumes. */
+static uint64_t
+estimate (struct dmig_move *m)
+{
+	const char *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
+	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
+	uint64_t total = dmig_container_memory ((int)dmig_json_int (m->ctr, "State.Pid", 0));
+
+	if (upper)
+		total += dmig_tree_size (upper);
+	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type"), *src = dmig_json_str (mt, "Source");
+		if (type && strcmp (type, "volume") == 0 && src)
+			total += dmig_tree_size (src);
+	}
+	return total;
+}
+
 static void
 phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
 {
@@ -335,11 +356,15 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	long long t0 = dmig_now_ms (), t = t0, frozen_at = 0;
 	dmig_error_t e2 = NULL;
+	char what[700];
 	int ret = -1;
 
 	if (checks (m, err) < 0)
 		return -1;
 	phase_done (m, DMIG_PHASE_CHECK, &t);
+	snprintf (what, sizeof (what), "move %s to %s", m->name, m->target->spec);
+	dmig_progress_begin (what, estimate (m));
+	dmig_progress_phase ("prepare");
 	sigaction (SIGINT, &sa, &old_int);
 	sigaction (SIGTERM, &sa, &old_term);
 
@@ -352,6 +377,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	phase_done (m, DMIG_PHASE_PREPARE, &t);
 
 	frozen_at = t;
+	dmig_progress_phase ("freeze");
 	if (ops->freeze (m, err) < 0) {
 		ops->discard (m);
 		/* a failed checkpoint leaves the source running; if it stopped
@@ -361,9 +387,11 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		goto undo;
 	}
 	phase_done (m, DMIG_PHASE_FREEZE, &t);
+	dmig_progress_phase ("ship");
 	if (check_interrupt (err) < 0 || ops->ship (m, err) < 0 || check_interrupt (err) < 0)
 		goto undo;
 	phase_done (m, DMIG_PHASE_SHIP, &t);
+	dmig_progress_phase ("restore");
 	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || check_interrupt (err) < 0
 	    || ops->restore (m, err) < 0)
 		goto undo;
@@ -374,6 +402,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	}
 	phase_done (m, DMIG_PHASE_RESTORE, &t);
 	/* Only now, with the container running there, the source goes. */
+	dmig_progress_phase ("finish");
 	if (ops->finish (m, &e2) < 0) {
 		dmig_warn ("the container runs on %s, but cleaning up the source failed: %s", dmig_ssh_name (m->ssh),
 		           e2->msg);
@@ -383,6 +412,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	ret = 0;
 	goto out;
 undo:
+	dmig_progress_phase ("undo");
 	/* Putting things back must not be cut short by the same signal. */
 	if (dmig_interrupted) {
 		int sig = dmig_interrupted;
@@ -410,6 +440,7 @@ undo:
 		dmig_error_release (&e2);
 	}
 out:
+	dmig_progress_end ();
 	sigaction (SIGINT, &old_int, NULL);
 	sigaction (SIGTERM, &old_term, NULL);
 	m->total_ms = dmig_now_ms () - t0;

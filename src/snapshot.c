@@ -59,37 +59,6 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	return m;
 }
 
-/* Memory the container's cgroup holds (v1 or v2), or 0 when unknown. */
-static uint64_t
-cgroup_memory (int pid)
-{
-	char path[PATH_MAX + 64], line[PATH_MAX];
-	unsigned long long v = 0;
-	FILE *fp;
-
-	snprintf (path, sizeof (path), "/proc/%d/cgroup", pid);
-	if (pid <= 0 || (fp = fopen (path, "re")) == NULL)
-		return 0;
-	*path = '\0';
-	while (fgets (line, sizeof (line), fp) != NULL) {
-		char *p = strstr (line, ":memory:");
-		line[strcspn (line, "\n")] = '\0';
-		if (p != NULL) {
-			snprintf (path, sizeof (path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", p + 8);
-			break;
-		}
-		if (strncmp (line, "0::", 3) == 0)
-			snprintf (path, sizeof (path), "/sys/fs/cgroup%s/memory.current", line + 3);
-	}
-	fclose (fp);
-	if (*path && (fp = fopen (path, "re")) != NULL) {
-		if (fscanf (fp, "%llu", &v) != 1)
-			v = 0;
-		fclose (fp);
-	}
-	return v;
-}
-
 /* What a snapshot of ctr will take: its memory, its writable layer and its
  * volumes, staged and then bundled (so twice), plus some room. */
 static uint64_t
@@ -97,7 +66,7 @@ estimate_size (json_object *ctr, bool volumes)
 {
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
 	json_object *mounts = dmig_json_get (ctr, "Mounts");
-	uint64_t total = cgroup_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
+	uint64_t total = dmig_container_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
 
 	if (upper != NULL)
 		total += dmig_tree_size (upper);
@@ -279,12 +248,12 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	}
 	/* Keep the old container aside until the new one runs. */
 	snprintf (aside, sizeof (aside), "%.*s-dmig-old-%.16s", DMIG_NAME_MAX - 26, name, compact);
-	if (ctr != NULL && e->ops->rename (e, name, aside, err) < 0) {
+	if (ctr != NULL && dmig_engine_rename (e, name, aside, err) < 0) {
 		dmig_error_wrap (err, "cannot move the current container aside");
 		goto undo;
 	}
 	if (e->ops->restore (e, st.manifest, st.dir, err) == 0) {
-		if (ctr != NULL && e->ops->remove (e, aside, &e2) < 0) {
+		if (ctr != NULL && dmig_engine_remove (e, aside, &e2) < 0) {
 			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -297,7 +266,7 @@ undo:
 	if (ctr == NULL)
 		goto out;
 	if (!running) {
-		if (e->ops->rename (e, aside, name, &e2) < 0) {
+		if (dmig_engine_rename (e, aside, name, &e2) < 0) {
 			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'",
 			                 e2->msg, aside);
 			dmig_error_release (&e2);
@@ -307,7 +276,7 @@ undo:
 		dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
 		goto out;
 	}
-	if (e->ops->remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
+	if (dmig_engine_remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
 		dmig_error_wrap (err,
 		                 "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
 		                 e2->msg, name, safety_name);

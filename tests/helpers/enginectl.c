@@ -37,7 +37,7 @@ main (int argc, char **argv)
 			close (fd);
 		}
 	} else if (strcmp (argv[2], "stop") == 0 && argc == 5) {
-		r = e->ops->stop (e, argv[3], atoi (argv[4]), &err);
+		r = dmig_engine_stop (e, argv[3], atoi (argv[4]), &err);
 	}
 	dmig_engine_close (e);
 	if (r < 0)

@@ -69,7 +69,11 @@ tcp_server() {
 	run_ctr "$e" "$c" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && exec counter /data/log 1 100'
 	wait_until 10 "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/
-	mv "$e" "$c" hostB >/dev/null
+	mv "$e" "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
+	# without a terminal: the result on stdout, one summary line on stderr
+	[ "$(cat "$TMP/stdout")" = "$c -> hostB" ] || fail "stdout: $(cat "$TMP/stdout")"
+	[ "$(wc -l <"$TMP/stderr")" = 1 ] && grep -q "^dmig: moved $c to hostB: down [0-9]* ms" "$TMP/stderr" ||
+		fail "stderr: $(cat "$TMP/stderr")"
 	[ "$(timeout 10 "$LABSH" exec "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/)" = served ] ||
 		fail "the server does not answer on B"
 }
@@ -86,7 +90,9 @@ image_shipped() {
 	! B "$e" image inspect "$img" >/dev/null 2>&1 || fail "B has the image already"
 	track_ctr "$c"
 	"$e" run -d --name "$c" --network none "$img" /bin/counter /log 1 100 >/dev/null
-	mv "$e" "$c" hostB >/dev/null
+	"$DMIG" -q -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
+	[ ! -s "$TMP/stderr" ] || fail "-q printed: $(cat "$TMP/stderr")"
+	[ "$(cat "$TMP/stdout")" = "$c -> hostB" ] || fail "-q lost the result"
 	[ "$(B "$e" image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
 	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ]
 	B "$e" rm -f "$c" >/dev/null 2>&1 || true
@@ -163,12 +169,55 @@ ssh_cut() {
 	nothing_on_b "$e" "$c"
 }
 
+# A hook that hangs is killed at --hook-timeout: the move fails, puts back.
+hook_timeout() {
+	local e=$1 c=$P-$1-hook
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 2 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	start=$SECONDS
+	rc=0
+	mv "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 "$c" hostB 2>"$TMP/stderr" || rc=$?
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	[ $((SECONDS - start)) -lt 30 ] || fail "the hook was not killed in time"
+	grep -q "did not finish in 2 s" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	nothing_on_b "$e" "$c"
+}
+
+# The target refuses the restore: Docker's CRIU finds a damaged checkpoint
+# (the hook damages it on B); Podman's service is gone (the hook stops it).
+target_refuses() {
+	local e=$1 c=$P-$1-tref hook
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	if [ "$e" = docker ]; then
+		hook="$LABSH exec sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
+	else
+		hook="kill \$(cat $DMIG_LAB_DIR/pids/podman)"
+	fi
+	rc=0
+	mv "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
+	"$LABSH" start >/dev/null 2>&1 # the lab's podman back, if it was stopped
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "restore failed" "$TMP/stderr" || fail "not the restore: $(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+	nothing_on_b "$e" "$c"
+}
+
 # There and back: dmig on host B moves it home (host A answers SSH in the lab).
 round_trip() {
 	local e=$1 c=$P-$1-trip
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 8 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
-	mv "$e" "$c" hostB >/dev/null
+	# on a terminal: a progress line, then the summary
+	script -qec "$DMIG -H unix://$(sock_of "$e") --store $STORE move $c hostB" /dev/null >"$TMP/tty" </dev/null
+	grep -q $'\r' "$TMP/tty" && grep -q "ship" "$TMP/tty" && grep -q "%" "$TMP/tty" || fail "no progress: $(cat -v "$TMP/tty")"
+	grep -q "moved $c to hostB" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
 	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
 		move "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here again"
@@ -241,4 +290,6 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e"
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
+	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
+	t "$e move: the target refuses the restore, the source resumes" target_refuses "$e"
 done

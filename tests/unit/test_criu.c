@@ -106,7 +106,7 @@ explain_quotes_the_log (void **state)
 	snprintf (msg, sizeof (msg),
 	          "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error", log);
 	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
-	dmig_criu_explain (&err);
+	dmig_criu_explain (&err, true);
 	assert_non_null (strstr (err->msg, "podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
 	assert_non_null (strstr (err->msg, "Error (criu/image.c:554): Head magic doesn't match for pstree.img | Error "
 	                                   "(criu/cr-restore.c:2400): Restoring FAILED."));
@@ -119,14 +119,14 @@ explain_quotes_the_log (void **state)
 	/* a log the engine removed already */
 	dmig_error_set (&err, DMIG_EFAIL, 0,
 	                "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
-	dmig_criu_explain (&err);
+	dmig_criu_explain (&err, true);
 	assert_non_null (strstr (err->msg, "its log is gone"));
 	assert_non_null (strstr (err->msg, "(log: /nonexistent/restore.log)"));
 	dmig_error_release (&err);
 
 	/* nothing to explain: the message stays */
 	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 409: conflict");
-	dmig_criu_explain (&err);
+	dmig_criu_explain (&err, true);
 	assert_string_equal (err->msg, "docker said 409: conflict");
 	dmig_error_release (&err);
 }

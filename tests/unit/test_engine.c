@@ -233,9 +233,9 @@ remove_is_idempotent (void **state)
 	dmig_error_t err = NULL;
 	(void)state;
 	expect ("DELETE", "/v1.41/containers/web?force=true", 404, "{\"message\":\"No such container\"}");
-	assert_int_equal (e->ops->remove (e, "web", &err), 0);
+	assert_int_equal (dmig_engine_remove (e, "web", &err), 0);
 	expect ("DELETE", "/v1.41/containers/web?force=true", 409, "{\"message\":\"removal in progress\"}");
-	assert_int_equal (e->ops->remove (e, "web", &err), -1);
+	assert_int_equal (dmig_engine_remove (e, "web", &err), -1);
 	assert_non_null (strstr (err->msg, "removal in progress"));
 	dmig_error_release (&err);
 	dmig_engine_close (e);
