@@ -599,7 +599,10 @@ move_resume (struct dmig_move *m, dmig_error_t *err)
 	const char *id = dmig_json_str (m->ctr, "Id");
 
 	if (start_from (m->src, id, MOVE_CKPT, err) < 0)
-		return -1;
+		return dmig_error_wrap (err,
+		                        "container '%s' is stopped here with its checkpoint kept: 'docker start "
+		                        "--checkpoint " MOVE_CKPT " %s' tries again",
+		                        m->name, m->name);
 	if (set_restart (m->src, id, dmig_json_get (m->ctr, "HostConfig.RestartPolicy"), err) < 0)
 		dmig_warn ("container '%s' runs again, without its restart policy", m->name);
 	dmig_error_release (err);

@@ -412,7 +412,11 @@ pmove_discard (struct dmig_move *m)
 		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL)
 			continue;
 		snprintf (path, sizeof (path), API "/volumes/%s?force=true", vname);
-		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2);
+		json_object *ans = NULL;
+		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, &e2);
+		if (st >= 300 && st != 404)
+			dmig_engine_fail (m->dst, st, ans, &e2, "DELETE %s", path);
+		json_object_put (ans);
 		if (st < 0 || (st >= 300 && st != 404)) {
 			dmig_warn ("could not remove volume '%s' on %s%s%s", vname, dmig_ssh_name (m->ssh),
 			           e2 ? ": " : "", e2 ? e2->msg : "");

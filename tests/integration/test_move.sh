@@ -38,7 +38,9 @@ everything_arrives() {
 		 echo new > /newdir/sub/f; exec counter /data/log 32 50'
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	sleep 1
-	mv "$e" --json "$c" hostB >"$TMP/json"
+	mv "$e" --json --hook-post-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
+		"$c" hostB >"$TMP/json"
+	grep -qx "post-restore $c hostB $e" "$HOOKLOG" || fail "post-restore hook: $(cat "$HOOKLOG")"
 	jq -e '.container and .target == "hostB" and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
 	       and (.bytes_sent > 30000000) and .phases_ms.freeze' "$TMP/json" >/dev/null || fail "json: $(cat "$TMP/json")"
 	! "$e" container inspect "$c" >/dev/null 2>&1 || fail "the source container is still on this host: $("$e" container inspect -f "{{.State.Status}}" "$c")"
@@ -134,7 +136,8 @@ interrupted() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	rc=0
-	mv "$e" --hook-pre-restore 'kill -TERM $PPID' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	mv "$e" --hook-pre-restore 'kill -TERM $PPID' --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "interrupted by Terminated" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
@@ -154,7 +157,8 @@ ssh_cut() {
 	start=$SECONDS
 	rc=0
 	mv "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 12; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
-		"$c" hostB 2>"$TMP/stderr" || rc=$?
+		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	took=$((SECONDS - start))
 	ip link set dmiglab-a up
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
@@ -176,7 +180,8 @@ hook_timeout() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	start=$SECONDS
 	rc=0
-	mv "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 "$c" hostB 2>"$TMP/stderr" || rc=$?
+	mv "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	[ $((SECONDS - start)) -lt 30 ] || fail "the hook was not killed in time"
 	grep -q "did not finish in 2 s" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -196,7 +201,8 @@ target_refuses() {
 		hook="kill \$(cat $DMIG_LAB_DIR/pids/podman)"
 	fi
 	rc=0
-	mv "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
+	mv "$e" --hook-pre-restore "$hook" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	"$LABSH" start >/dev/null 2>&1 # the lab's podman back, if it was stopped
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "restore failed" "$TMP/stderr" || fail "not the restore: $(cat "$TMP/stderr")"
@@ -207,6 +213,71 @@ target_refuses() {
 	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
 	check_pattern "$e" "$c" /data/log
 	nothing_on_b "$e" "$c"
+}
+
+# The target's disk is full: its writer fails (a short write), the move
+# fails and puts everything back. Host B gets a 1 MiB file system where the
+# volume will be.
+short_write() {
+	local e=$1 c=$P-$1-full vdir
+	track_vol "$c-data"
+	run_ctr "$e" "$c" -v "$c-data:/vol" "$IMAGE" sh -c 'dd if=/dev/urandom of=/vol/big bs=1M count=4 2>/dev/null; exec counter /data/log 2 50'
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	if [ "$e" = docker ]; then vdir=/var/lib/docker/volumes/$c-data/_data; else vdir=/var/lib/containers/storage/volumes/$c-data/_data; fi
+	B mkdir -p "$vdir"
+	B mount -t tmpfs -o size=1m dmig-test-full "$vdir"
+	rc=0
+	mv "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	B umount "$vdir" 2>/dev/null || true
+	B rm -rf "$(dirname "$vdir")"
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
+	cat "$TMP/stderr"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was left on host B"
+}
+
+# Both the target's restore and the source's resume fail (the hook damages
+# both checkpoints): exit 4, and the message says the state and the command
+# that recovers.
+both_fail() {
+	local e=$1 c=$P-$1-lost hook want
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	if [ "$e" = docker ]; then
+		hook="echo junk > /var/lib/docker/containers/$id/checkpoints/dmig-move/pstree.img; $LABSH exec sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
+		want="docker start --checkpoint dmig-move $c"
+	else
+		hook="echo junk > /var/lib/containers/storage/overlay-containers/$id/userdata/checkpoint/pstree.img; kill \$(cat $DMIG_LAB_DIR/pids/podman)"
+		want="podman container restore --keep $c"
+	fi
+	rc=0
+	mv "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
+	"$LABSH" start >/dev/null 2>&1
+	[ "$rc" = 4 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "$want" "$TMP/stderr" || fail "no recovery command: $(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was left on host B"
+}
+
+# Bind mounts belong to the host: never copied, the target's own is used.
+bind_mount() {
+	local e=$1 c=$P-$1-bind dir=/run/$P-$1-bind
+	mkdir -p "$dir" && echo here >"$dir/whose"
+	B mkdir -p "$dir"
+	B sh -c "echo there > $dir/whose"
+	run_ctr "$e" "$c" -v "$dir:/mnt" "$IMAGE" counter /data/log 1 100
+	[ "$("$e" exec "$c" cat /mnt/whose)" = here ]
+	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	got=$(B "$e" exec "$c" cat /mnt/whose)
+	B rm -rf "$dir"
+	rm -rf "$dir"
+	[ "$got" = there ] || fail "B's container sees '$got'"
 }
 
 # There and back: dmig on host B moves it home (host A answers SSH in the lab).
@@ -292,4 +363,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
 	t "$e move: the target refuses the restore, the source resumes" target_refuses "$e"
+	t "$e move: a full disk on the target (short write) puts it back" short_write "$e"
+	t "$e move: a bind mount uses the target's own folder" bind_mount "$e"
+	t "$e move: restore and resume both fail: exit 4 with the way back" both_fail "$e"
 done

@@ -59,6 +59,20 @@ host_keys() {
 	expect_exit 2 "$SSHCTL" '-oProxyCommand=touch /tmp/x' run true
 }
 
+# Keys from ssh-agent: no IdentityFile in the config, the agent has the key.
+agent_auth() {
+	grep -v IdentityFile "$DMIG_SSH_CONFIG" >"$TMP/noid"
+	eval "$(ssh-agent -s -a "$TMP/agent.sock")" >/dev/null
+	agent=$SSH_AGENT_PID
+	ssh-add -q "$DMIG_LAB_DIR/home/.ssh/id_ed25519" 2>/dev/null
+	out=$(DMIG_SSH_CONFIG=$TMP/noid "$SSHCTL" hostB run echo agent-ok 2>&1) || true
+	# and without the agent, the same config cannot log in
+	SSH_AUTH_SOCK= DMIG_SSH_CONFIG=$TMP/noid "$SSHCTL" hostB run true 2>"$TMP/noagent" && rc=0 || rc=$?
+	kill "$agent"
+	[ "$out" = agent-ok ] || fail "with the agent: $out"
+	[ "$rc" = 3 ] && grep -q "no key was accepted" "$TMP/noagent" || fail "without the agent: $rc $(cat "$TMP/noagent")"
+}
+
 dead_link() {
 	# a command that would run for a minute; the link to B goes down
 	"$SSHCTL" hostB run sleep 60 2>"$TMP/err" &
@@ -80,4 +94,5 @@ t "ssh: commands run as argv, with exit status and stderr" commands
 t "ssh: the engines' APIs through SSH" engines_through_ssh
 t "ssh: a stream into a remote tar, verified" stream_into_tar
 t "ssh: unknown or changed host keys are refused" host_keys
+t "ssh: keys from ssh-agent" agent_auth
 t "ssh: a dead link is noticed in seconds" dead_link
