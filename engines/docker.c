@@ -249,32 +249,6 @@ create_body (json_object *ctr, const char *image)
 }
 
 static int
-docker_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
-{
-	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
-	char path[1024], *q = dmig_http_escape (image);
-	int r;
-
-	snprintf (path, sizeof (path), API "/images/get?names=%s", q ? q : "");
-	free (q);
-	req.path = path;
-	r = dmig_engine_stream (e, &req, "cannot save the image", err);
-	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
-}
-
-static int
-docker_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
-{
-	struct dmig_http_req req = {.method = "POST",
-	                            .path = API "/images/load?quiet=1",
-	                            .read = read,
-	                            .arg = arg,
-	                            .content_type = "application/x-tar"};
-
-	return dmig_engine_stream (e, &req, "cannot load the image", err);
-}
-
-static int
 extract_member (const char *staging, const char *member, const char *dest, dmig_error_t *err)
 {
 	int fd = dmig_member_open (staging, member, err), r;
@@ -642,7 +616,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .restore = docker_restore,
     .remove_query = "?force=true&v=false",
     .stop_param = "t",
-    .image_save = docker_image_save,
-    .image_load = docker_image_load,
+    .save_path = {"/images/get?names=", ""},
+    .load_path = "/images/load?quiet=1",
     .move = &dmig_docker_move,
 };

@@ -174,6 +174,32 @@ dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_e
 }
 
 int
+dmig_engine_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
+                        dmig_error_t *err)
+{
+	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
+	char path[1024], *q = dmig_http_escape (image);
+	int r;
+
+	snprintf (path, sizeof (path), "%s%s%s%s", e->ops->api, e->ops->save_path[0], q ? q : "", e->ops->save_path[1]);
+	free (q);
+	req.path = path;
+	r = dmig_engine_stream (e, &req, "cannot save the image", err);
+	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
+}
+
+int
+dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
+{
+	struct dmig_http_req req = {.method = "POST", .read = read, .arg = arg, .content_type = "application/x-tar"};
+	char path[256];
+
+	snprintf (path, sizeof (path), "%s%s", e->ops->api, e->ops->load_path);
+	req.path = path;
+	return dmig_engine_stream (e, &req, "cannot load the image", err);
+}
+
+int
 dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
 {
 	char path[512], *q = dmig_http_escape (to);

@@ -42,11 +42,9 @@ struct dmig_engine_ops {
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;
-	/* Stream an image (by name or ID) as a tar that load takes back with
-	 * the same ID, and load one. */
-	int (*image_save) (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
-	                   dmig_error_t *err);
-	int (*image_load) (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err);
+	/* Image save: the path around the image's escaped name; image load. */
+	const char *save_path[2];
+	const char *load_path;
 	/* The steps of a move (src/migrate.h). */
 	const struct dmig_move_ops *move;
 };
@@ -81,6 +79,11 @@ int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *e
 /* Stop a container, killing it after timeout_s seconds. */
 int dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
 int dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
+/* Stream an image (by name or ID) as a tar that load takes back with the
+ * same ID, and load one. */
+int dmig_engine_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
+                            dmig_error_t *err);
+int dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err);
 /* Whether an image with this ID exists. */
 int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 

@@ -203,32 +203,6 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	return make_member (staging, ms, err);
 }
 
-static int
-podman_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg, dmig_error_t *err)
-{
-	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
-	char path[1024], *q = dmig_http_escape (image);
-	int r;
-
-	snprintf (path, sizeof (path), API "/images/%s/get", q ? q : "");
-	free (q);
-	req.path = path;
-	r = dmig_engine_stream (e, &req, "cannot save the image", err);
-	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
-}
-
-static int
-podman_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err)
-{
-	struct dmig_http_req req = {.method = "POST",
-	                            .path = API "/images/load",
-	                            .read = read,
-	                            .arg = arg,
-	                            .content_type = "application/x-tar"};
-
-	return dmig_engine_stream (e, &req, "cannot load the image", err);
-}
-
 /* The export carries volumes/<name>.tar; dmig fills the volumes itself so
  * that a volume that exists (rollback) gets the snapshot's content too. */
 static int
@@ -466,7 +440,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .restore = podman_restore,
     .remove_query = "?force=true&v=false&timeout=0",
     .stop_param = "timeout",
-    .image_save = podman_image_save,
-    .image_load = podman_image_load,
+    .save_path = {"/images/", "/get"},
+    .load_path = "/images/load",
     .move = &dmig_podman_move,
 };

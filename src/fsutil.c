@@ -134,11 +134,43 @@ dmig_tree_size (const char *path)
 }
 
 int
+dmig_read_all (int fd, char *out, size_t cap, long long deadline)
+{
+	size_t got = 0;
+	int ret = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long long left = deadline - dmig_now_ms ();
+		char tmp[4096];
+		ssize_t n;
+
+		if (left <= 0 || dmig_interrupted) {
+			ret = -1;
+			break;
+		}
+		/* short slices: an interruption is seen within half a second */
+		if (poll (&p, 1, left > 500 ? 500 : (int)left) <= 0)
+			continue;
+		n = read (fd, tmp, sizeof (tmp));
+		if (n <= 0)
+			break;
+		if (out && got + 1 < cap) {
+			size_t k = (size_t)n < cap - 1 - got ? (size_t)n : cap - 1 - got;
+			memcpy (out + got, tmp, k);
+			got += k;
+		}
+	}
+	if (out && cap)
+		out[got] = '\0';
+	return ret;
+}
+
+int
 dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
 {
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status = -1;
-	size_t got = 0;
 	pid_t pid;
 	long long deadline = dmig_now_ms () + timeout_s * 1000LL;
 
@@ -155,30 +187,9 @@ dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
 	}
 	posix_spawn_file_actions_destroy (&fa);
 	close (pipefd[1]);
-	for (;;) {
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		long long left = deadline - dmig_now_ms ();
-		char tmp[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			kill (pid, SIGKILL);
-			break;
-		}
-		if (poll (&p, 1, (int)left) <= 0)
-			continue;
-		n = read (pipefd[0], tmp, sizeof (tmp));
-		if (n <= 0)
-			break;
-		if (out && got + 1 < cap) {
-			size_t k = (size_t)n < cap - 1 - got ? (size_t)n : cap - 1 - got;
-			memcpy (out + got, tmp, k);
-			got += k;
-		}
-	}
+	if (dmig_read_all (pipefd[0], out, cap, deadline) < 0)
+		kill (pid, SIGKILL);
 	close (pipefd[0]);
-	if (out && cap)
-		out[got] = '\0';
 	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED (status) ? WEXITSTATUS (status) : -1;

@@ -301,12 +301,12 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 	if (sink.fd < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create %s", path);
 	/* by name, so the target gets the tag too; the ID is checked after */
-	r = m->src->ops->image_save (m->src, name && *name ? name : id, dmig_sink_put, &sink, err);
+	r = dmig_engine_image_save (m->src, name && *name ? name : id, dmig_sink_put, &sink, err);
 	close (sink.fd);
 	if (r == 0) {
 		fd = open (path, O_RDONLY | O_CLOEXEC);
 		r = fd < 0 ? dmig_error_set (err, DMIG_EFAIL, errno, "cannot read %s", path)
-		           : m->dst->ops->image_load (m->dst, dmig_fd_read, &fd, err);
+		           : dmig_engine_image_load (m->dst, dmig_fd_read, &fd, err);
 		if (fd >= 0)
 			close (fd);
 		m->bytes_sent += sink.bytes;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "log.h"
 
 #define BUF               (64 * 1024)
@@ -684,42 +685,18 @@ int
 dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms, dmig_error_t *err)
 {
 	char errtext[1024];
-	size_t got = 0;
-	int fd, id, status = -1;
+	int fd, id, status = -1, r;
 	long long deadline = dmig_now_ms () + timeout_ms;
 
 	if (dmig_ssh_open_exec (s, argv, &fd, &id, err) < 0)
 		return -1;
 	shutdown (fd, SHUT_WR); /* no input */
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char tmp[4096];
-		long long left = deadline - dmig_now_ms ();
-		ssize_t n;
-
-		if (dmig_interrupted) {
-			close (fd);
-			return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' interrupted", s->name, argv[0]);
-		}
-		if (left <= 0) {
-			close (fd);
-			return dmig_error_set (err, DMIG_EFAIL, 0, "%s: '%s' did not answer in %ld s", s->name, argv[0],
-			                       timeout_ms / 1000);
-		}
-		if (poll (&p, 1, left > 500 ? 500 : (int)left) <= 0)
-			continue;
-		n = read (fd, tmp, sizeof (tmp));
-		if (n <= 0)
-			break;
-		if (out && got + 1 < cap) {
-			size_t k = (size_t)n < cap - 1 - got ? (size_t)n : cap - 1 - got;
-			memcpy (out + got, tmp, k);
-			got += k;
-		}
-	}
+	r = dmig_read_all (fd, out, cap, deadline);
 	close (fd);
-	if (out && cap)
-		out[got] = '\0';
+	if (r < 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       dmig_interrupted ? "%s: '%s' interrupted" : "%s: '%s' did not answer in time",
+		                       s->name, argv[0]);
 	if (dmig_ssh_wait (s, id, deadline - dmig_now_ms () > 1000 ? deadline - dmig_now_ms () : 1000, &status, errtext,
 	                   sizeof (errtext), err)
 	    < 0)

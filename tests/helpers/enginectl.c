@@ -27,13 +27,13 @@ main (int argc, char **argv)
 	if (strcmp (argv[2], "save") == 0 && argc == 5) {
 		struct dmig_sink sink = {.fd = open (argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600)};
 		if (sink.fd >= 0) {
-			r = e->ops->image_save (e, argv[3], dmig_sink_put, &sink, &err);
+			r = dmig_engine_image_save (e, argv[3], dmig_sink_put, &sink, &err);
 			close (sink.fd);
 		}
 	} else if (strcmp (argv[2], "load") == 0) {
 		int fd = open (argv[3], O_RDONLY);
 		if (fd >= 0) {
-			r = e->ops->image_load (e, dmig_fd_read, &fd, &err);
+			r = dmig_engine_image_load (e, dmig_fd_read, &fd, &err);
 			close (fd);
 		}
 	} else if (strcmp (argv[2], "stop") == 0 && argc == 5) {
