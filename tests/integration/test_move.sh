@@ -132,14 +132,15 @@ failure_resumes_source() {
 
 # SIGTERM to dmig after the freeze: the move fails and puts everything back.
 interrupted() {
-	local e=$1 c=$P-$1-int
+	local e=$1 sig=$2 c=$P-$1-int-$2
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	rc=0
-	mv "$e" --hook-pre-restore 'kill -TERM $PPID' --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	mv "$e" --hook-pre-restore "kill -$sig \$PPID" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
-	grep -q "interrupted by Terminated" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	grep -q "interrupted by $([ "$sig" = TERM ] && echo Terminated || echo Interrupt)" "$TMP/stderr" ||
+		fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
 	sleep 0.3
 	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
@@ -307,6 +308,11 @@ refusals() {
 	: >"$TMP/empty_kh"
 	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 mv "$e" "$c" hostB
 	grep -q "host not in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	# changed host key
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey-$e"
+	echo "$DMIG_LAB_ADDR $(cut -d' ' -f1-2 "$TMP/otherkey-$e.pub")" >"$TMP/empty_kh"
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 mv "$e" "$c" hostB
+	grep -q "differs from the one in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# names and targets with shell meta-characters
 	expect_exit 2 mv "$e" "$c; touch /tmp/dmig-pwned" hostB
 	expect_exit 2 mv "$e" "$c" 'hostB;touch /tmp/dmig-pwned'
@@ -358,7 +364,8 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no" keep_source "$e"
-	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e"
+	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
+	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
