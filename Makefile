@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo lab-start lab-stop
+.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop
 all: dmig
 
 dmig: $(OBJ) $(MAIN_OBJ)
@@ -86,6 +86,10 @@ valgrind: $(UNIT_BIN)
 
 demo: setup dmig $(HELPERS)
 	@scripts/demo.sh
+
+# Not a test: prints dmig's downtime against the by-hand recipe (same run).
+bench: setup dmig $(HELPERS)
+	@scripts/bench.sh
 
 lab-start:
 	@scripts/lab.sh start
