@@ -43,7 +43,6 @@ ms() { date +%s%3N; }
 
 by_hand() { # NAME MiB -> downtime ms
 	local c=$1 mib=$2 id t0 t1 dir=/tmp/$P/$1
-	MADE+=("$c")
 	docker run -d --name "$c" --network none "$IMAGE" counter /dev/null "$mib" 100 >/dev/null
 	sleep 1
 	id=$("${SSHB[@]}" docker create --name "$c" --network none "$IMAGE" counter /dev/null "$mib" 100)
@@ -58,7 +57,6 @@ by_hand() { # NAME MiB -> downtime ms
 
 with_dmig() { # NAME MiB -> downtime ms
 	local c=$1 mib=$2
-	MADE+=("$c")
 	docker run -d --name "$c" --network none "$IMAGE" counter /data/log "$mib" 100 >/dev/null
 	sleep 1
 	"$DMIG" -q --json move "$c" hostB | jq -r .downtime_ms
@@ -66,6 +64,8 @@ with_dmig() { # NAME MiB -> downtime ms
 
 printf '%-8s %14s %14s %8s\n' "MiB" "by hand (ms)" "dmig (ms)" "ratio"
 for mib in $SIZES; do
+	# recorded here: the functions run in subshells
+	MADE+=("$P-hand-$mib" "$P-dmig-$mib")
 	h=$(by_hand "$P-hand-$mib" "$mib")
 	d=$(with_dmig "$P-dmig-$mib" "$mib")
 	printf '%-8s %14s %14s %8s\n' "$mib" "$h" "$d" "$(awk -v a="$d" -v b="$h" 'BEGIN { printf "%.2f", a / b }')"
