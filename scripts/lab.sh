@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
-# A real second host on this machine, for dmig move's tests and demo.
+# Real second and third hosts on this machine, for dmig move's tests and demo.
 #
-#   scripts/lab.sh start | stop | status | exec CMD... | env
+#   scripts/lab.sh start | stop | status | exec CMD... | exec-c CMD... | env
 #
-# Host B has its own network namespace (a veth pair to this host, addresses
-# on a private /30 used nowhere else) and its own mount namespace, where
-# private folders cover /var/lib/docker, /var/lib/containers and
-# /var/lib/dmig and a fresh tmpfs covers /run. In it run its own sshd,
-# dockerd and Podman API service at their default paths, so an SSH login to
-# host B sees its own engines exactly as on a separate machine. Keys are made
-# here; the client side is a private ssh config (alias "hostB") with a pinned
-# known_hosts in $LAB/home/.ssh (ssh -F that config; dmig: DMIG_SSH_CONFIG):
-# the user's own ~/.ssh is never touched. Every process is recorded by PID and stopped by it.
+# Hosts B and C each have their own network namespace and their own mount
+# namespace, where private folders cover /var/lib/docker,
+# /var/lib/containers, /var/lib/cni and /var/lib/dmig and a fresh tmpfs
+# covers /run. In each run its own sshd, dockerd and Podman API service at
+# their default paths, so an SSH login sees its own engines exactly as on a
+# separate machine. Links (veth pairs, addresses on private /30s used nowhere
+# else): this host (A) <-> B, and B <-> C. C is reached only from B: a move
+# from B to C carries containers on bridge networks with published ports,
+# all inside namespaces the lab made. Keys are made here; the client sides
+# are private ssh configs with pinned known_hosts ($LAB/home/.ssh on A:
+# alias hostB; $LAB/a/home/.ssh on B: aliases hostA and hostC); the user's
+# own ~/.ssh is never touched. Every process is recorded by PID and stopped
+# by it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LAB=${DMIG_LAB_DIR:-/var/lib/dmig-lab}
-NS=dmiglab-b
-VETH_A=dmiglab-a
-VETH_B=dmiglab-b
+VETH_A=dmiglab-a # this host's end of the A-B link
 ADDR_A=10.254.213.1
 ADDR_B=10.254.213.2
-ALIAS=hostB
+ADDR_BC=10.254.213.5 # B's end of the B-C link
+ADDR_C=10.254.213.6
 PORT_A=2222 # host A's lab sshd, for moves back from B
-B=$LAB/b
 A=$LAB/a
 PIDS=$LAB/pids
+
+# host HOST: the variables of lab host b or c. B's PID files keep their
+# plain names (anchor, sshd, dockerd, podman); C's have a "c-" prefix.
+host() {
+	H=$1
+	HDIR=$LAB/$1
+	HNS=dmiglab-$1
+	case $1 in
+	b) HADDR=$ADDR_B HPFX= ;;
+	c) HADDR=$ADDR_C HPFX=c- ;;
+	esac
+}
 
 # pid_alive NAME: the recorded process runs (a zombie does not count)
 pid_alive() {
@@ -34,68 +48,27 @@ pid_alive() {
 	st=$(awk '{print $3}' "/proc/$(cat "$PIDS/$1")/stat" 2>/dev/null) || return 1
 	[ -n "$st" ] && [ "$st" != Z ]
 }
-anchor() { cat "$PIDS/anchor"; }
-# in_b CMD...: run a command inside host B (its mount and network namespaces)
-in_b() { nsenter -t "$(anchor)" -m -n --wd="$PWD" -- "$@"; }
+# in_host CMD...: run a command inside the current lab host (its mount and
+# network namespaces)
+in_host() { nsenter -t "$(cat "$PIDS/${HPFX}anchor")" -m -n --wd="$PWD" -- "$@"; }
 
-make_keys() {
-	mkdir -p "$LAB/home/.ssh" "$B/etc" "$A/etc" "$A/home/.ssh"
-	chmod 700 "$LAB" "$A" "$A/home" "$A/home/.ssh"
-	# host A's side, so that host B can move containers back
-	[ -s "$A/etc/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab host A" -f "$A/etc/ssh_host_ed25519_key"
-	[ -s "$A/home/.ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab client on B" -f "$A/home/.ssh/id_ed25519"
-	cp "$A/home/.ssh/id_ed25519.pub" "$A/etc/authorized_keys"
-	chmod 600 "$A/etc/authorized_keys"
-	printf '[%s]:%s %s\n' "$ADDR_A" "$PORT_A" "$(cut -d' ' -f1-2 "$A/etc/ssh_host_ed25519_key.pub")" >"$A/home/.ssh/known_hosts"
-	cat >"$A/home/.ssh/config" <<CFG
-# dmig lab: host A, as host B reaches it
-Host hostA
-	HostName $ADDR_A
-	User root
-	Port $PORT_A
-	IdentityFile $A/home/.ssh/id_ed25519
-	UserKnownHostsFile $A/home/.ssh/known_hosts
-	StrictHostKeyChecking yes
-CFG
-	chmod 600 "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
-	cat >"$A/etc/sshd_config" <<CFG
-# dmig lab host A's sshd (only on the lab's link)
-ListenAddress $ADDR_A:$PORT_A
-HostKey $A/etc/ssh_host_ed25519_key
-PidFile $LAB/sshd-a.pid
-AuthorizedKeysFile $A/etc/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AllowTcpForwarding yes
-AllowStreamLocalForwarding yes
-CFG
-	chmod 700 "$LAB" "$LAB/home" "$LAB/home/.ssh"
-	[ -s "$B/etc/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab host B" -f "$B/etc/ssh_host_ed25519_key"
-	[ -s "$LAB/home/.ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "dmig lab client" -f "$LAB/home/.ssh/id_ed25519"
-	cp "$LAB/home/.ssh/id_ed25519.pub" "$B/etc/authorized_keys"
-	chmod 600 "$B/etc/authorized_keys"
-	# the pinned host key, under both the alias's address and the address
-	printf '%s %s\n' "$ADDR_B" "$(cut -d' ' -f1-2 "$B/etc/ssh_host_ed25519_key.pub")" >"$LAB/home/.ssh/known_hosts"
-	cat >"$LAB/home/.ssh/config" <<EOF
-# dmig lab: host B in network namespace $NS
-Host $ALIAS
-	HostName $ADDR_B
-	User root
-	Port 22
-	IdentityFile $LAB/home/.ssh/id_ed25519
-	UserKnownHostsFile $LAB/home/.ssh/known_hosts
-	StrictHostKeyChecking yes
-EOF
-	chmod 600 "$LAB/home/.ssh/config" "$LAB/home/.ssh/known_hosts"
-	cat >"$B/etc/sshd_config" <<EOF
-# dmig lab host B's sshd
-ListenAddress $ADDR_B
-Port 22
-HostKey $B/etc/ssh_host_ed25519_key
-PidFile /run/sshd.pid
-AuthorizedKeysFile $B/etc/authorized_keys
+# keypair FILE COMMENT: an ed25519 key, made once
+keypair() { [ -s "$1" ] || ssh-keygen -q -t ed25519 -N '' -C "$2" -f "$1"; }
+
+# client_entry ALIAS ADDR PORT HOME: an ssh config entry for a lab host
+client_entry() {
+	printf 'Host %s\n\tHostName %s\n\tUser root\n\tPort %s\n\tIdentityFile %s/.ssh/id_ed25519\n\tUserKnownHostsFile %s/.ssh/known_hosts\n\tStrictHostKeyChecking yes\n' \
+		"$1" "$2" "$3" "$4" "$4"
+}
+
+# sshd_config LISTEN HOSTKEY PIDFILE AUTHKEYS
+sshd_config() {
+	cat <<EOF
+# a dmig lab host's sshd (only on the lab's links)
+ListenAddress $1
+HostKey $2
+PidFile $3
+AuthorizedKeysFile $4
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
@@ -104,81 +77,126 @@ AllowTcpForwarding yes
 AllowStreamLocalForwarding yes
 Subsystem sftp internal-sftp
 EOF
-	cat >"$B/etc/daemon.json" <<EOF
-{ "experimental": true, "cgroup-parent": "dmiglab-b-docker" }
-EOF
+}
+
+make_keys() {
+	local h
+	mkdir -p "$LAB/home/.ssh" "$A/etc" "$A/home/.ssh" "$LAB/b/etc" "$LAB/c/etc"
+	chmod 700 "$LAB" "$LAB/home" "$LAB/home/.ssh" "$A" "$A/home" "$A/home/.ssh"
+	# the clients: one on this host (to B), one on B (to A and C)
+	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
+	keypair "$A/home/.ssh/id_ed25519" "dmig lab client on B"
+	for h in a b c; do keypair "$LAB/$h/etc/ssh_host_ed25519_key" "dmig lab host ${h^^}"; done
+	hostkey() { cut -d' ' -f1-2 "$LAB/$1/etc/ssh_host_ed25519_key.pub"; }
+	# the pinned host keys
+	printf '%s %s\n' "$ADDR_B" "$(hostkey b)" >"$LAB/home/.ssh/known_hosts"
+	printf '[%s]:%s %s\n%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)" "$ADDR_C" "$(hostkey c)" >"$A/home/.ssh/known_hosts"
+	{
+		echo "# dmig lab: host B in network namespace dmiglab-b"
+		client_entry hostB "$ADDR_B" 22 "$LAB/home"
+	} >"$LAB/home/.ssh/config"
+	{
+		echo "# dmig lab: hosts A and C, as host B reaches them"
+		client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
+		client_entry hostC "$ADDR_C" 22 "$A/home"
+	} >"$A/home/.ssh/config"
+	chmod 600 "$LAB/home/.ssh/config" "$LAB/home/.ssh/known_hosts" "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
+	# who may log in where: B takes this host's client; A and C take B's
+	cp "$LAB/home/.ssh/id_ed25519.pub" "$LAB/b/etc/authorized_keys"
+	cp "$A/home/.ssh/id_ed25519.pub" "$A/etc/authorized_keys"
+	cp "$A/home/.ssh/id_ed25519.pub" "$LAB/c/etc/authorized_keys"
+	chmod 600 "$LAB"/{a,b,c}/etc/authorized_keys
+	sshd_config "$ADDR_A:$PORT_A" "$A/etc/ssh_host_ed25519_key" "$LAB/sshd-a.pid" "$A/etc/authorized_keys" >"$A/etc/sshd_config"
+	for h in b c; do
+		host "$h"
+		sshd_config "$HADDR:22" "$HDIR/etc/ssh_host_ed25519_key" /run/sshd.pid "$HDIR/etc/authorized_keys" >"$HDIR/etc/sshd_config"
+		printf '{ "experimental": true, "cgroup-parent": "dmiglab-%s-docker" }\n' "$h" >"$HDIR/etc/daemon.json"
+	done
+}
+
+# veth END1 NS1 ADDR1 END2 NS2 ADDR2: a link between two namespaces ("" is this host's)
+veth() {
+	local ip1=(ip) ip2=(ip -n "$5")
+	[ -z "$2" ] || ip1=(ip -n "$2")
+	"${ip1[@]}" link show "$1" >/dev/null 2>&1 && return 0
+	ip link add "$1" type veth peer name "$4"
+	[ -z "$2" ] || ip link set "$1" netns "$2"
+	ip link set "$4" netns "$5"
+	"${ip1[@]}" addr add "$3/30" dev "$1"
+	"${ip1[@]}" link set "$1" up
+	"${ip2[@]}" addr add "$6/30" dev "$4"
+	"${ip2[@]}" link set "$4" up
+	say "lab: linked $3 and $6"
 }
 
 start_net() {
-	if ! ip netns list | grep -qw "$NS"; then
-		ip netns add "$NS"
-		say "lab: made network namespace $NS"
-	fi
-	if ! ip link show "$VETH_A" >/dev/null 2>&1; then
-		ip link add "$VETH_A" type veth peer name "$VETH_B"
-		ip link set "$VETH_B" netns "$NS"
-		ip addr add "$ADDR_A/30" dev "$VETH_A"
-		ip link set "$VETH_A" up
-		ip -n "$NS" addr add "$ADDR_B/30" dev "$VETH_B"
-		ip -n "$NS" link set "$VETH_B" up
-		ip -n "$NS" link set lo up
-		say "lab: linked this host ($ADDR_A) and host B ($ADDR_B)"
-	fi
+	local h
+	for h in b c; do
+		if ! ip netns list | grep -qw "dmiglab-$h"; then
+			ip netns add "dmiglab-$h"
+			ip -n "dmiglab-$h" link set lo up
+			say "lab: made network namespace dmiglab-$h"
+		fi
+	done
+	veth "$VETH_A" "" "$ADDR_A" dmiglab-b dmiglab-b "$ADDR_B"
+	veth dmiglab-bc dmiglab-b "$ADDR_BC" dmiglab-cb dmiglab-c "$ADDR_C"
 }
 
-# The anchor process holds host B's mount namespace; daemons join it.
+# The anchor process holds a host's mount namespace; its daemons join it.
 start_anchor() {
-	pid_alive anchor && return 0
-	mkdir -p "$B/docker" "$B/containers" "$B/dmig" "$PIDS" /var/lib/docker /var/lib/containers /var/lib/dmig
-	chmod 700 "$B/dmig" /var/lib/dmig
-	nsenter --net="/run/netns/$NS" unshare --mount --propagation private -- bash -c '
+	pid_alive "${HPFX}anchor" && return 0
+	mkdir -p "$HDIR/docker" "$HDIR/containers" "$HDIR/cni" "$HDIR/dmig" "$PIDS" \
+		/var/lib/docker /var/lib/containers /var/lib/cni /var/lib/dmig
+	chmod 700 "$HDIR/dmig" /var/lib/dmig
+	nsenter --net="/run/netns/$HNS" unshare --mount --propagation private -- bash -c '
 		set -e
-		mount --bind "$1/docker" /var/lib/docker
-		mount --bind "$1/containers" /var/lib/containers
-		mount --bind "$1/dmig" /var/lib/dmig
-		mount -t tmpfs -o mode=755 dmiglab-run /run
+		for d in docker containers cni dmig; do mount --bind "$1/$d" "/var/lib/$d"; done
+		mount -t tmpfs -o mode=755 "dmiglab-$2-run" /run
 		mkdir -p /run/sshd /run/podman /run/lock
-		exec sleep infinity' lab "$B" </dev/null >/dev/null 2>"$LAB/anchor.log" &
-	echo $! >"$PIDS/anchor"
+		exec sleep infinity' lab "$HDIR" "$H" </dev/null >/dev/null 2>"$LAB/${HPFX}anchor.log" &
+	echo $! >"$PIDS/${HPFX}anchor"
 	# wait until the mounts are in place (the tmpfs hides /run/netns)
-	wait_for in_b test -d /run/sshd || die "host B's namespace did not come up: $(cat "$LAB/anchor.log")"
+	wait_for in_host test -d /run/sshd || die "host ${H^^}'s namespace did not come up: $(cat "$LAB/${HPFX}anchor.log")"
 }
 
-ping_b() { in_b curl -sf --max-time 2 --unix-socket "$1" "http://d$2" >/dev/null; }
+ping_host() { in_host curl -sf --max-time 2 --unix-socket "$1" "http://d$2" >/dev/null; }
 
-# run_b NAME CMD...: start a daemon inside host B and record its PID. The
-# command is exec'd all the way down (nsenter, then setsid, which does not
-# fork outside job control), so $! is the daemon itself; checked anyway.
-run_b() {
-	local name=$1
+# run_host NAME CMD...: start a daemon inside the current lab host and record
+# its PID. The command is exec'd all the way down (nsenter, then setsid,
+# which does not fork outside job control), so $! is the daemon itself;
+# checked anyway.
+run_host() {
+	local name=$HPFX$1
 	shift
-	nsenter -t "$(anchor)" -m -n --wd=/ -- setsid "$@" >>"$LAB/$name.log" 2>&1 </dev/null &
+	nsenter -t "$(cat "$PIDS/${HPFX}anchor")" -m -n --wd=/ -- setsid "$@" >>"$LAB/$name.log" 2>&1 </dev/null &
 	echo $! >"$PIDS/$name"
 	sleep 0.1
 	[ "$(basename "$(readlink "/proc/$!/exe" 2>/dev/null)")" = "$(basename "$1")" ] ||
-		die "host B's $name did not start as recorded (see $LAB/$name.log)"
+		die "host ${H^^}'s $1 did not start as recorded (see $LAB/$name.log)"
 }
 
 start_daemons() {
-	if ! pid_alive sshd; then
+	if ! pid_alive "${HPFX}sshd"; then
 		# -D: stay in the foreground, so the recorded PID is sshd's
-		run_b sshd /usr/sbin/sshd -D -f "$B/etc/sshd_config" -E "$LAB/sshd.log"
-		wait_for in_b test -s /run/sshd.pid || die "host B's sshd did not start: $(tail -n3 "$LAB/sshd.log")"
+		run_host sshd /usr/sbin/sshd -D -f "$HDIR/etc/sshd_config" -E "$LAB/${HPFX}sshd.log"
+		wait_for in_host test -s /run/sshd.pid || die "host ${H^^}'s sshd did not start: $(tail -n3 "$LAB/${HPFX}sshd.log")"
 	fi
-	if ! pid_alive dockerd; then
-		run_b dockerd dockerd --config-file "$B/etc/daemon.json"
-		wait_for ping_b /var/run/docker.sock /_ping || die "host B's dockerd did not start: $(tail -n3 "$LAB/dockerd.log")"
+	if ! pid_alive "${HPFX}dockerd"; then
+		run_host dockerd dockerd --config-file "$HDIR/etc/daemon.json"
+		wait_for ping_host /var/run/docker.sock /_ping || die "host ${H^^}'s dockerd did not start: $(tail -n3 "$LAB/${HPFX}dockerd.log")"
 	fi
-	if ! pid_alive sshd-a; then
-		mkdir -p /run/sshd
-		setsid /usr/sbin/sshd -D -f "$A/etc/sshd_config" -E "$LAB/sshd-a.log" </dev/null >/dev/null 2>&1 &
-		echo $! >"$PIDS/sshd-a"
-		wait_for test -s "$LAB/sshd-a.pid" || die "host A's lab sshd did not start: $(tail -n3 "$LAB/sshd-a.log")"
+	if ! pid_alive "${HPFX}podman"; then
+		run_host podman podman system service --time=0 unix:///run/podman/podman.sock
+		wait_for ping_host /run/podman/podman.sock /v4.0.0/libpod/_ping || die "host ${H^^}'s podman service did not start: $(tail -n3 "$LAB/${HPFX}podman.log")"
 	fi
-	if ! pid_alive podman; then
-		run_b podman podman system service --time=0 unix:///run/podman/podman.sock
-		wait_for ping_b /run/podman/podman.sock /v4.0.0/libpod/_ping || die "host B's podman service did not start: $(tail -n3 "$LAB/podman.log")"
-	fi
+}
+
+start_sshd_a() {
+	pid_alive sshd-a && return 0
+	mkdir -p /run/sshd
+	setsid /usr/sbin/sshd -D -f "$A/etc/sshd_config" -E "$LAB/sshd-a.log" </dev/null >/dev/null 2>&1 &
+	echo $! >"$PIDS/sshd-a"
+	wait_for test -s "$LAB/sshd-a.pid" || die "host A's lab sshd did not start: $(tail -n3 "$LAB/sshd-a.log")"
 }
 
 stop_pid() { # NAME: end a recorded process, then forget it
@@ -193,61 +211,77 @@ stop_pid() { # NAME: end a recorded process, then forget it
 	rm -f "$PIDS/$1"
 }
 
+ALL_PIDS="anchor sshd dockerd podman c-anchor c-sshd c-dockerd c-podman sshd-a"
+
 cmd_start() {
+	local h
 	need_root
 	mkdir -p "$LAB" "$PIDS"
 	chmod 700 "$LAB"
 	make_keys
 	start_net
-	start_anchor
-	start_daemons
-	# the client's view: ssh to the alias works with strict host key checking
-	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 "$ALIAS" true ||
+	for h in b c; do
+		host "$h"
+		start_anchor
+		start_daemons
+	done
+	start_sshd_a
+	# the clients' view: ssh to each alias works with strict host key checking
+	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostB true ||
 		die "cannot log in to host B over SSH; see $LAB/sshd.log"
-	in_b ssh -F "$A/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostA true ||
-		die "host B cannot log in to host A over SSH; see $LAB/sshd-a.log"
+	host b
+	for h in A C; do
+		in_host ssh -F "$A/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 "host$h" true ||
+			die "host B cannot log in to host $h over SSH; see $LAB/*sshd*.log"
+	done
 }
 
 cmd_stop() {
+	local h p
 	need_root
-	if pid_alive anchor; then
-		# containers on B first, so their processes do not outlive the lab
-		in_b sh -c 'docker ps -aq | xargs -r docker rm -f' >/dev/null 2>&1 || true
-		in_b sh -c 'podman ps -aq | xargs -r podman rm -f -t 0' >/dev/null 2>&1 || true
-	fi
-	for p in podman dockerd sshd sshd-a anchor; do stop_pid "$p"; done
+	for h in b c; do
+		host "$h"
+		pid_alive "${HPFX}anchor" || continue
+		# containers first, so their processes do not outlive the lab
+		in_host sh -c 'docker ps -aq | xargs -r docker rm -f' >/dev/null 2>&1 || true
+		in_host sh -c 'podman ps -aq | xargs -r podman rm -f -t 0' >/dev/null 2>&1 || true
+	done
+	for p in podman dockerd sshd c-podman c-dockerd c-sshd sshd-a anchor c-anchor; do stop_pid "$p"; done
 	rm -f "$LAB/sshd-a.pid"
 	ip link del "$VETH_A" 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
-	say "lab: stopped host B"
+	ip netns del dmiglab-b 2>/dev/null || true
+	ip netns del dmiglab-c 2>/dev/null || true
+	say "lab: stopped hosts B and C"
 }
 
 cmd_status() {
-	local p
-	for p in anchor sshd sshd-a dockerd podman; do
-		if pid_alive "$p"; then echo "$p: running (pid $(cat "$PIDS/$p"))"; else echo "$p: stopped"; fi
+	local p ok=0
+	for p in $ALL_PIDS; do
+		if pid_alive "$p"; then echo "$p: running (pid $(cat "$PIDS/$p"))"; else echo "$p: stopped" && ok=1; fi
 	done
-	pid_alive anchor && pid_alive sshd && pid_alive sshd-a && pid_alive dockerd && pid_alive podman
+	return $ok
 }
 
 case ${1:-} in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
-exec)
+exec | exec-c)
+	[ "$1" = exec ] && host b || host c
 	shift
-	pid_alive anchor || die "the lab is not running (scripts/lab.sh start)"
-	in_b "$@"
+	pid_alive "${HPFX}anchor" || die "the lab is not running (scripts/lab.sh start)"
+	in_host "$@"
 	;;
 env)
 	echo "DMIG_LAB_DIR=$LAB"
 	echo "DMIG_SSH_CONFIG=$LAB/home/.ssh/config"
 	echo "DMIG_LAB_B_SSH_CONFIG=$A/home/.ssh/config"
-	echo "DMIG_LAB_ALIAS=$ALIAS"
+	echo "DMIG_LAB_ALIAS=hostB"
 	echo "DMIG_LAB_ADDR=$ADDR_B"
+	echo "DMIG_LAB_C_ADDR=$ADDR_C"
 	;;
 *)
-	echo "usage: scripts/lab.sh start|stop|status|exec CMD...|env" >&2
+	echo "usage: scripts/lab.sh start|stop|status|exec CMD...|exec-c CMD...|env" >&2
 	exit 2
 	;;
 esac

@@ -41,6 +41,18 @@ separate_host() {
 	"${SSHB[@]}" "$DMIG_LAB_ALIAS" rm /var/lib/dmig/.lab-probe
 }
 
-t "lab: host B starts, and a second start changes nothing" lab_up
+host_c() {
+	local sshc=(ssh -F "$DMIG_LAB_B_SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=5)
+	netc=$("$LABSH" exec "${sshc[@]}" hostC readlink /proc/self/ns/net)
+	[ -n "$netc" ] && [ "$netc" != "$("$LABSH" exec readlink /proc/self/ns/net)" ] &&
+		[ "$netc" != "$(readlink /proc/self/ns/net)" ] || fail "host C shares a network namespace: $netc"
+	"$LABSH" exec "${sshc[@]}" hostC docker info -f '{{.ExperimentalBuild}}' | grep -qx true
+	"$LABSH" exec "${sshc[@]}" hostC touch /var/lib/cni/.lab-probe
+	[ ! -e /var/lib/cni/.lab-probe ] && "$LABSH" exec test ! -e /var/lib/cni/.lab-probe || fail "host C shares /var/lib/cni"
+	"$LABSH" exec "${sshc[@]}" hostC rm /var/lib/cni/.lab-probe
+}
+
+t "lab: hosts B and C start, and a second start changes nothing" lab_up
 t "lab: SSH to host B with its pinned key; an unknown key is refused" ssh_strict
 t "lab: host B has its own engines, CRIU and store" separate_host
+t "lab: host C, reached from B, has its own network, engines and CNI state" host_c

@@ -6,21 +6,22 @@ LABSH=$TOP/scripts/lab.sh
 eval "$("$LABSH" env)"
 export DMIG_SSH_CONFIG
 B() { "$LABSH" exec "$@"; }
+C() { "$LABSH" exec-c "$@"; }
 
-# On B, what this run made goes too.
-cleanup_b() {
-	local e n
+# On B and C, what this run made goes too.
+cleanup_lab() { # B|C
+	local h=$1 e n
 	for e in docker podman; do
 		while read -r n; do
 			[ -n "$n" ] || continue
-			if [ "$e" = podman ]; then B podman rm -f -t 0 "$n" >/dev/null 2>&1; else B docker rm -f "$n" >/dev/null 2>&1; fi
-		done < <(B "$e" ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P")
+			if [ "$e" = podman ]; then $h podman rm -f -t 0 "$n" >/dev/null 2>&1; else $h docker rm -f "$n" >/dev/null 2>&1; fi
+		done < <($h "$e" ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P")
 		while read -r n; do
-			[ -n "$n" ] && B "$e" volume rm -f "$n" >/dev/null 2>&1
-		done < <(B "$e" volume ls -q 2>/dev/null | grep "^$P")
+			[ -n "$n" ] && $h "$e" volume rm -f "$n" >/dev/null 2>&1
+		done < <($h "$e" volume ls -q 2>/dev/null | grep "^$P")
 	done
 }
-trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_b; cleanup' EXIT
+trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_lab B; cleanup_lab C; cleanup' EXIT
 
 mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
 
@@ -299,6 +300,26 @@ round_trip() {
 	check_pattern "$e" "$c" /data/log
 }
 
+# Published ports: a container on B's own bridge network (inside the lab's
+# namespaces) moves to host C, and a client on B reaches it at C's address
+# on the same port. dmig runs on B, as it would on a real source host.
+published_port() {
+	local e=$1 c=$P-$1-port port=$((18000 + RANDOM % 2000))
+	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B "$e" run -d --name "$c" -p "$port:8080" "$IMAGE" sh -c \
+		'mkdir -p /www && echo served > /www/index.html && httpd -p 8080 -h /www && exec counter /data/log 1 50' >/dev/null
+	wait_until 10 B curl -sf --max-time 2 "http://127.0.0.1:$port/" || fail "the port does not answer on B before the move"
+	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
+		move "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	[ "$(B curl -sf --max-time 5 "http://$DMIG_LAB_C_ADDR:$port/")" = served ] || fail "C does not answer on port $port"
+	[ "$(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")" = "{\"8080/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$port\"}]}" ] ||
+		fail "port bindings on C: $(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")"
+	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "the source is still on B"
+	sleep 0.3
+	C "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+		fail "the count has a gap or repeat"
+}
+
 refusals() {
 	local e=$1 c=$P-$1-ref
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
@@ -368,6 +389,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
+	t "$e move: a published port answers on the target (B to C)" published_port "$e"
 	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
 	t "$e move: the target refuses the restore, the source resumes" target_refuses "$e"
 	t "$e move: a full disk on the target (short write) puts it back" short_write "$e"
