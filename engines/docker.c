@@ -51,27 +51,6 @@ docker_check (struct dmig_engine *e, dmig_error_t *err)
 	return ret;
 }
 
-static int
-docker_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
-{
-	const char *name = dmig_json_str (ctr, "Name");
-	const char *driver = dmig_json_str (ctr, "GraphDriver.Name");
-
-	(void)e;
-	name = name ? name + (name[0] == '/') : "?";
-	if (!dmig_json_bool (ctr, "State.Running"))
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
-	if (dmig_json_bool (ctr, "Config.Tty"))
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through Docker",
-		                       name);
-	if (driver == NULL || strcmp (driver, "overlay2") != 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' uses the '%s' storage driver: dmig carries only overlay2 layers",
-		                       name, driver ? driver : "unknown");
-	return 0;
-}
-
 /* Pack a directory into a staged member. */
 static int
 pack_member (const char *dir, const char *staging, const char *member, struct dmig_members *ms, dmig_error_t *err)
@@ -101,7 +80,8 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 {
 	const char *id = dmig_json_str (ctr, "Id");
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	json_object *mounts = dmig_json_get (ctr, "Mounts");
+	json_object *mt;
+	const char *vname;
 	bool was_paused = dmig_json_bool (ctr, "State.Paused");
 	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[256];
 	json_object *body;
@@ -122,13 +102,11 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 		dmig_error_wrap (err, "cannot copy the writable layer");
 		goto resume;
 	}
-	for (size_t i = 0; !o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *m = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (m, "Type"), *vname = dmig_json_str (m, "Name");
-		const char *src = dmig_json_str (m, "Source");
+	for (size_t i = 0; !o->ignore_volumes && (mt = dmig_next_volume (ctr, &i, &vname)) != NULL;) {
+		const char *src = dmig_json_str (mt, "Source");
 		char member[DMIG_MEMBER_NAME_MAX];
 
-		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || src == NULL)
+		if (src == NULL)
 			continue;
 		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
 		if (!dmig_member_name_ok (member)) {
@@ -182,7 +160,8 @@ resume:
 static json_object *
 create_body (json_object *ctr, const char *image)
 {
-	json_object *cfg = NULL, *host = NULL, *body, *nets, *mounts, *hmounts;
+	json_object *cfg = NULL, *host = NULL, *body, *nets, *m, *hmounts;
+	const char *vname;
 	const char *mode = dmig_json_str (ctr, "HostConfig.NetworkMode");
 
 	json_object_deep_copy (dmig_json_get (ctr, "Config"), &cfg, NULL);
@@ -192,15 +171,13 @@ create_body (json_object *ctr, const char *image)
 		host = json_object_new_object ();
 	json_object_object_add (body, "Image", json_object_new_string (image));
 	/* Anonymous volumes keep their data: name them in the new container. */
-	mounts = dmig_json_get (ctr, "Mounts");
 	hmounts = dmig_json_get (host, "Mounts");
-	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
-		json_object *m = json_object_array_get_idx (mounts, i), *nm;
-		const char *type = dmig_json_str (m, "Type"), *vname = dmig_json_str (m, "Name");
+	for (size_t i = 0; (m = dmig_next_volume (ctr, &i, &vname)) != NULL;) {
 		const char *dst = dmig_json_str (m, "Destination");
+		json_object *nm;
 		bool listed = false;
 
-		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || dst == NULL)
+		if (dst == NULL)
 			continue;
 		for (size_t j = 0; hmounts && j < json_object_array_length (hmounts); j++) {
 			const char *t = dmig_json_str (json_object_array_get_idx (hmounts, j), "Target");
@@ -436,18 +413,17 @@ clone_image (struct dmig_move *m)
 static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
 {
-	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
+	json_object *mt;
+	const char *vname;
 
 	if (docker_root (m->dst, err) < 0 || docker_root (m->src, err) < 0)
 		return -1;
 	/* named volumes first: the clone mounts them */
-	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (mt, "Type"), *vname = dmig_json_str (mt, "Name");
+	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;) {
 		const char *src = dmig_json_str (mt, "Source");
 		char *dir = NULL;
 
-		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL || src == NULL)
+		if (src == NULL)
 			continue;
 		if (m->nvolumes >= DMIG_MEMBERS_MAX)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
@@ -611,7 +587,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .kind = "docker",
     .api = API,
     .check = docker_check,
-    .check_container = docker_check_container,
+    .driver = "overlay2",
     .capture = docker_capture,
     .restore = docker_restore,
     .remove_query = "?force=true&v=false",

@@ -211,6 +211,40 @@ dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmi
 	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
 
+json_object *
+dmig_next_volume (json_object *ctr, size_t *i, const char **name)
+{
+	json_object *mounts = dmig_json_get (ctr, "Mounts");
+
+	while (mounts && json_object_is_type (mounts, json_type_array) && *i < json_object_array_length (mounts)) {
+		json_object *mt = json_object_array_get_idx (mounts, (*i)++);
+		const char *type = dmig_json_str (mt, "Type");
+		if (type && strcmp (type, "volume") == 0 && (*name = dmig_json_str (mt, "Name")) != NULL)
+			return mt;
+	}
+	*name = NULL;
+	return NULL;
+}
+
+int
+dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
+
+	name = name ? name + (name[0] == '/') : "?";
+	if (!dmig_json_bool (ctr, "State.Running"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
+	if (dmig_json_bool (ctr, "Config.Tty"))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through %s", name,
+		                       e->ops->kind);
+	if (driver == NULL || strcmp (driver, e->ops->driver) != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' uses the '%s' storage driver: dmig carries only %s layers", name,
+		                       driver ? driver : "unknown", e->ops->driver);
+	return 0;
+}
+
 int
 dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err)
 {

@@ -30,8 +30,8 @@ struct dmig_engine_ops {
 	const char *api;  /* path prefix of the API version dmig speaks */
 	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
-	/* Can dmig carry this container? Fails with DMIG_EPREFLIGHT and why. */
-	int (*check_container) (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
+	/* The one storage driver whose layers dmig carries. */
+	const char *driver;
 	/* Freeze the container for an instant and write its members (memory,
 	 * writable layer, volumes) into staging. */
 	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
@@ -71,6 +71,16 @@ void dmig_engine_close (struct dmig_engine *e);
  * several, store_kind (may be NULL) picks the one whose snapshots exist). */
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
                       json_object **ctr, dmig_error_t *err);
+
+/* The named volumes among a container's mounts (inspect data), one after
+ * another: the next mount of type "volume" with a name at or after *i, and
+ * its name; NULL after the last one.
+ *   for (size_t i = 0; (mt = dmig_next_volume (ctr, &i, &vname)) != NULL;) */
+json_object *dmig_next_volume (json_object *ctr, size_t *i, const char **name);
+
+/* Can dmig carry this container (running, no terminal, the engine's overlay
+ * driver)? Fails with DMIG_EPREFLIGHT and why. */
+int dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
 
 /* Inspect a container: 0 and *out (NULL when there is no such container). */
 int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);

@@ -29,24 +29,6 @@ podman_check (struct dmig_engine *e, dmig_error_t *err)
 	return 0;
 }
 
-static int
-podman_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
-{
-	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
-
-	(void)e;
-	if (!dmig_json_bool (ctr, "State.Running"))
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
-	if (dmig_json_bool (ctr, "Config.Tty"))
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' has a terminal (-t): dmig cannot carry it", name);
-	if (driver == NULL || strcmp (driver, "overlay") != 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' uses the '%s' storage driver: dmig carries only overlay layers",
-		                       name, driver ? driver : "unknown");
-	return 0;
-}
-
 static void
 loopback_up (struct dmig_engine *e, const char *name)
 {
@@ -369,8 +351,8 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 static void
 pmove_discard (struct dmig_move *m)
 {
-	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
 	dmig_error_t e2 = NULL;
+	const char *vname;
 	char path[512];
 	int st;
 
@@ -380,11 +362,7 @@ pmove_discard (struct dmig_move *m)
 		dmig_error_release (&e2);
 	}
 	/* the checks made sure none of its volumes was there before */
-	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (mt, "Type"), *vname = dmig_json_str (mt, "Name");
-		if (type == NULL || strcmp (type, "volume") != 0 || vname == NULL)
-			continue;
+	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
 		snprintf (path, sizeof (path), API "/volumes/%s?force=true", vname);
 		json_object *ans = NULL;
 		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, &e2);
@@ -405,23 +383,79 @@ pmove_resume (struct dmig_move *m, dmig_error_t *err)
 	return resume_in_place (m->src, m->ctr, err);
 }
 
-static int
-pmove_finish (struct dmig_move *m, dmig_error_t *err)
+/* The restart policy a kept source would have, when it is not "no". */
+static const char *
+kept_policy (struct dmig_move *m)
 {
 	const char *policy = dmig_json_str (m->ctr, "HostConfig.RestartPolicy.Name");
 
+	if (!m->o->keep_source || policy == NULL || *policy == '\0' || strcmp (policy, "no") == 0)
+		return NULL;
+	return policy;
+}
+
+/* Podman changes a container's restart policy from 5.1 on (update with
+ * restartPolicy); before, nothing in its API can. */
+static bool
+can_set_restart (const struct dmig_engine *e)
+{
+	int major = 0, minor = 0;
+
+	return sscanf (e->version, "%d.%d", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 1));
+}
+
+/* --keep-source promises a source that never comes back beside the moved
+ * copy: with a restart policy Podman cannot change, podman-restart would
+ * start it again at boot. Refused unless --force. */
+static int
+pmove_check (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *policy = kept_policy (m);
+
+	if (policy == NULL || can_set_restart (m->src))
+		return 0;
+	if (!m->o->force)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' has restart policy '%s', which Podman %s cannot change: a kept "
+		                       "source could start again beside the moved copy; move without --keep-source, "
+		                       "or --force to keep it with its policy",
+		                       m->name, policy, m->src->version);
+	dmig_warn ("the kept source '%s' keeps restart policy '%s' (--force): remove it before the host reboots",
+	           m->name, policy);
+	return 0;
+}
+
+static int
+pmove_finish (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *id = dmig_json_str (m->ctr, "Id"), *policy = kept_policy (m), *now;
+	json_object *ctr = NULL, *body;
+	dmig_error_t e2 = NULL;
+	char path[512], *q;
+
 	if (!m->o->keep_source)
-		return dmig_engine_remove (m->src, dmig_json_str (m->ctr, "Id"), err);
-	/* Podman 4's API cannot change a restart policy; a checkpointed
-	 * container is not restarted, but a boot could start it again. */
-	if (policy && *policy && strcmp (policy, "no") != 0)
-		dmig_warn ("the kept source '%s' has restart policy '%s', which Podman's API cannot change: remove it "
-		           "before the host reboots",
-		           m->name, policy);
+		return dmig_engine_remove (m->src, id, err);
+	if (policy == NULL || !can_set_restart (m->src))
+		return 0; /* "no" already, or kept as it is with --force */
+	q = dmig_http_escape (id);
+	snprintf (path, sizeof (path), API "/containers/%s/update?restartPolicy=no", q ? q : "");
+	free (q);
+	/* the engine's own word on what it did */
+	body = json_object_new_object ();
+	if (dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0
+	    || dmig_engine_inspect (m->src, id, &ctr, &e2) < 0 || ctr == NULL
+	    || ((now = dmig_json_str (ctr, "HostConfig.RestartPolicy.Name")) != NULL && *now
+	        && strcmp (now, "no") != 0))
+		dmig_warn ("the kept source '%s' still has restart policy '%s'%s%s: remove it before the host reboots",
+		           m->name, policy, e2 ? ": " : "", e2 ? e2->msg : "");
+	dmig_error_release (&e2);
+	json_object_put (ctr);
+	json_object_put (body);
 	return 0;
 }
 
 const struct dmig_move_ops dmig_podman_move = {
+    .check = pmove_check,
     .prepare = pmove_prepare,
     .freeze = pmove_freeze,
     .ship = pmove_ship,
@@ -435,7 +469,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .kind = "podman",
     .api = API,
     .check = podman_check,
-    .check_container = podman_check_container,
+    .driver = "overlay",
     .capture = podman_capture,
     .restore = podman_restore,
     .remove_query = "?force=true&v=false&timeout=0",

@@ -267,7 +267,7 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 exec | exec-c)
-	[ "$1" = exec ] && host b || host c
+	if [ "$1" = exec ]; then host b; else host c; fi
 	shift
 	pid_alive "${HPFX}anchor" || die "the lab is not running (scripts/lab.sh start)"
 	in_host "$@"

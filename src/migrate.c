@@ -213,6 +213,7 @@ static int
 checks (struct dmig_move *m, dmig_error_t *err)
 {
 	json_object *there = NULL, *mounts = dmig_json_get (m->ctr, "Mounts");
+	const char *vname;
 	char criu[64];
 
 	if (strcmp (m->src->ops->kind, m->dst->ops->kind) != 0)
@@ -224,11 +225,13 @@ checks (struct dmig_move *m, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: moving is not supported for this engine yet",
 		                       m->src->ops->kind);
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || m->src->ops->check (m->src, err) < 0
-	    || m->src->ops->check_container (m->src, m->ctr, err) < 0)
+	    || dmig_engine_check_container (m->src, m->ctr, err) < 0)
 		return -1;
 	if (dmig_json_bool (m->ctr, "HostConfig.AutoRemove"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' was started with --rm: it would vanish at the freeze", m->name);
+	if (m->src->ops->move->check && m->src->ops->move->check (m, err) < 0)
+		return -1;
 	if (m->dst->ops->check (m->dst, err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 	if (check_target_criu (m, err) < 0)
@@ -243,8 +246,6 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
 		json_object *mt = json_object_array_get_idx (mounts, i);
 		const char *type = dmig_json_str (mt, "Type"), *src = dmig_json_str (mt, "Source");
-		const char *vname = dmig_json_str (mt, "Name");
-		char vpath[512];
 
 		if (type && strcmp (type, "bind") == 0 && src) {
 			char *test_argv[] = {"test", "-e", (char *)src, NULL};
@@ -259,19 +260,20 @@ checks (struct dmig_move *m, dmig_error_t *err)
 				dmig_warn ("bind mount source %s is missing on the target (--force)", src);
 			}
 		}
-		if (type && strcmp (type, "volume") == 0 && vname && !m->o->ignore_volumes) {
-			json_object *v = NULL;
-			int st;
-			snprintf (vpath, sizeof (vpath), "/v1.41/volumes/%s", vname);
-			st = dmig_engine_call (m->dst, "GET", vpath, NULL, DMIG_API_TIMEOUT_MS, &v, err);
-			json_object_put (v);
-			if (st < 0)
-				return dmig_error_status (err, DMIG_EPREFLIGHT);
-			if (st == 200)
-				return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-				                       "volume '%s' exists on %s already: dmig will not overwrite it",
-				                       vname, dmig_ssh_name (m->ssh));
-		}
+	}
+	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
+		json_object *v = NULL;
+		char vpath[512];
+		int st;
+		snprintf (vpath, sizeof (vpath), "/v1.41/volumes/%s", vname);
+		st = dmig_engine_call (m->dst, "GET", vpath, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+		json_object_put (v);
+		if (st < 0)
+			return dmig_error_status (err, DMIG_EPREFLIGHT);
+		if (st == 200)
+			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+			                       "volume '%s' exists on %s already: dmig will not overwrite it", vname,
+			                       dmig_ssh_name (m->ssh));
 	}
 	return 0;
 }
@@ -327,17 +329,15 @@ static uint64_t
 estimate (struct dmig_move *m)
 {
 	const char *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
-	json_object *mounts = dmig_json_get (m->ctr, "Mounts");
 	uint64_t total = dmig_container_memory ((int)dmig_json_int (m->ctr, "State.Pid", 0));
+	json_object *mt;
+	const char *vname, *src;
 
 	if (upper)
 		total += dmig_tree_size (upper);
-	for (size_t i = 0; !m->o->ignore_volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (mt, "Type"), *src = dmig_json_str (mt, "Source");
-		if (type && strcmp (type, "volume") == 0 && src)
+	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;)
+		if ((src = dmig_json_str (mt, "Source")) != NULL)
 			total += dmig_tree_size (src);
-	}
 	return total;
 }
 

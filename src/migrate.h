@@ -51,6 +51,9 @@ struct dmig_move {
 
 /* Each engine's steps of a move (engines/<engine>.c). */
 struct dmig_move_ops {
+	/* Engine-specific checks, before anything changes (may be NULL); a
+	 * refusal is DMIG_EPREFLIGHT. */
+	int (*check) (struct dmig_move *m, dmig_error_t *err);
 	/* Before the freeze, while the container runs (Docker: the clone). */
 	int (*prepare) (struct dmig_move *m, dmig_error_t *err);
 	/* Checkpoint the source, keeping what resuming it needs. */

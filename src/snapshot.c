@@ -26,7 +26,8 @@ ctr_name (json_object *ctr)
 static json_object *
 manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const char *created, bool volumes)
 {
-	json_object *m = json_object_new_object (), *vols = json_object_new_array (), *mounts, *cfg = NULL;
+	json_object *m = json_object_new_object (), *vols = json_object_new_array (), *cfg = NULL;
+	const char *vn;
 	const char *image = dmig_json_str (ctr, "Image");
 	const char *image_name = dmig_json_str (ctr, "Config.Image");
 	char criu[64];
@@ -46,13 +47,8 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	json_object_object_add (m, "created", json_object_new_string (created));
 	json_object_object_add (m, "image", json_object_new_string (image ? image : ""));
 	json_object_object_add (m, "image_name", json_object_new_string (image_name ? image_name : ""));
-	mounts = dmig_json_get (ctr, "Mounts");
-	for (size_t i = 0; volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (mt, "Type"), *vn = dmig_json_str (mt, "Name");
-		if (type && strcmp (type, "volume") == 0 && vn)
-			json_object_array_add (vols, json_object_new_string (vn));
-	}
+	for (size_t i = 0; volumes && dmig_next_volume (ctr, &i, &vn) != NULL;)
+		json_object_array_add (vols, json_object_new_string (vn));
 	json_object_object_add (m, "volumes", vols);
 	json_object_deep_copy (ctr, &cfg, NULL);
 	json_object_object_add (m, "config", cfg);
@@ -65,17 +61,15 @@ static uint64_t
 estimate_size (json_object *ctr, bool volumes)
 {
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	json_object *mounts = dmig_json_get (ctr, "Mounts");
 	uint64_t total = dmig_container_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
+	const char *vname, *src;
+	json_object *m;
 
 	if (upper != NULL)
 		total += dmig_tree_size (upper);
-	for (size_t i = 0; volumes && mounts && i < json_object_array_length (mounts); i++) {
-		json_object *m = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (m, "Type"), *src = dmig_json_str (m, "Source");
-		if (type && strcmp (type, "volume") == 0 && src)
+	for (size_t i = 0; volumes && (m = dmig_next_volume (ctr, &i, &vname)) != NULL;)
+		if ((src = dmig_json_str (m, "Source")) != NULL)
 			total += dmig_tree_size (src);
-	}
 	return 2 * total + (64u << 20);
 }
 
@@ -110,7 +104,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 		goto out;
 	}
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
-	    || e->ops->check_container (e, ctr, err) < 0)
+	    || dmig_engine_check_container (e, ctr, err) < 0)
 		goto out;
 	need = estimate_size (ctr, !o->ignore_volumes);
 	if (dmig_free_bytes (dir, &avail, err) < 0)

@@ -362,13 +362,21 @@ refusals() {
 keep_source() {
 	local e=$1 c=$P-$1-keep
 	run_ctr "$e" "$c" --restart always "$IMAGE" counter /data/log 1 100
-	mv "$e" --keep-source "$c" hostB >/dev/null 2>"$TMP/stderr"
-	sleep 2 # a restart policy would have acted by now
 	if [ "$e" = podman ]; then
-		# Podman 4's API cannot change the policy: stopped, and said so
+		# Podman 4's API cannot set the policy to "no": refused, untouched
+		id=$(podman inspect -f '{{.Id}}' "$c")
+		expect_exit 3 mv "$e" --keep-source "$c" hostB
+		grep -q "restart policy 'always', which Podman [0-9.]* cannot change" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+		[ "$(podman inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+		nothing_on_b podman "$c"
+		# --force keeps it with its policy, stopped, and says so
+		mv "$e" --keep-source --force "$c" hostB >/dev/null 2>"$TMP/stderr"
+		grep -q "keeps restart policy 'always' (--force)" "$TMP/stderr" || fail "no warning: $(cat "$TMP/stderr")"
+		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = false ] || fail "the kept source runs"
-		grep -q "restart policy 'always'" "$TMP/stderr" || fail "no warning: $(cat "$TMP/stderr")"
 	else
+		mv "$e" --keep-source "$c" hostB >/dev/null 2>"$TMP/stderr"
+		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "false no" ] ||
 			fail "source: $("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")"
 	fi
@@ -384,7 +392,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: an image B lacks is shipped with its ID" image_shipped "$e"
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
-	t "$e move: --keep-source keeps it stopped, restart policy no" keep_source "$e"
+	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
 	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"

@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "log.h"
+#include "migrate.h"
 
 /* The script: each call must match the next step, and gets its answer. */
 struct step {
@@ -212,7 +213,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
 		json_object *c = json_tokener_parse (cases[i].json);
-		assert_int_equal (e->ops->check_container (e, c, &err), -1);
+		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
 		assert_int_equal (err->status, DMIG_EPREFLIGHT);
 		if (strstr (err->msg, cases[i].says) == NULL)
 			fail_msg ("'%s' does not say '%s'", err->msg, cases[i].says);
@@ -221,7 +222,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 	}
 	json_object *ok = json_tokener_parse ("{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
 	                                      "\"overlay2\"}}");
-	assert_int_equal (e->ops->check_container (e, ok, &err), 0);
+	assert_int_equal (dmig_engine_check_container (e, ok, &err), 0);
 	json_object_put (ok);
 	dmig_engine_close (e);
 }
@@ -409,6 +410,53 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	dmig_engine_close (e);
 }
 
+/* --keep-source on Podman: a restart policy Podman 4 cannot change is
+ * refused before anything changes (--force keeps it); from 5.1 the kept
+ * source is set to "no" and dmig checks that it took. */
+static void
+podman_keep_source_policy (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	json_object *ctr =
+	    json_tokener_parse ("{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}");
+	struct dmig_move_opts o = {.keep_source = true};
+	struct dmig_move m = {.src = e, .ctr = ctr, .name = "web", .o = &o};
+	dmig_error_t err = NULL;
+
+	(void)state;
+	assert_int_equal (dmig_podman_move.check (&m, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "restart policy 'always', which Podman 4.3.1 cannot change"));
+	assert_non_null (strstr (err->msg, "--force"));
+	dmig_error_release (&err);
+	o.force = true;
+	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	/* kept as it is: no call at all */
+	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	o.force = false;
+	o.keep_source = false;
+	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	dmig_engine_close (e);
+
+	e = open_engine ("{\"Version\":\"5.1.0\",\"Components\":[{\"Name\":\"Podman Engine\"}]}");
+	m.src = e;
+	o.keep_source = true;
+	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	expect ("POST", "/v4.0.0/libpod/containers/abc/update?restartPolicy=no", 200, "");
+	expect ("GET", "/v4.0.0/libpod/containers/abc/json", 200,
+	        "{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}}}");
+	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	/* an engine that ignores the request: still a success (the container
+	 * runs on the target), with a warning */
+	expect ("POST", "/v4.0.0/libpod/containers/abc/update?restartPolicy=no", 200, "");
+	expect ("GET", "/v4.0.0/libpod/containers/abc/json", 200,
+	        "{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}");
+	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	assert_null (err);
+	json_object_put (ctr);
+	dmig_engine_close (e);
+}
+
 int
 main (void)
 {
@@ -423,6 +471,7 @@ main (void)
 	    T (remove_is_idempotent),
 	    T (podman_capture_requests),
 	    T (docker_unpauses_after_failed_checkpoint),
+	    T (podman_keep_source_policy),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
