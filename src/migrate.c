@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -280,14 +281,46 @@ checks (struct dmig_move *m, dmig_error_t *err)
 
 /* ---- the image, before the freeze: save -> load keeps the ID ---- */
 
+/* The save runs in a thread of its own, writing into a pipe that the load
+ * reads: the image streams from one engine to the other, never to disk. */
+struct image_pump {
+	struct dmig_engine *src;
+	const char *image;
+	struct dmig_sink sink; /* the pipe's writing end */
+	bool broken;           /* the load stopped reading first */
+	dmig_error_t err;
+	int r;
+};
+
+static int
+pump_put (void *arg, const char *buf, size_t len)
+{
+	struct image_pump *p = arg;
+
+	if (dmig_sink_put (&p->sink, buf, len) == 0)
+		return 0;
+	p->broken = errno == EPIPE;
+	return -1;
+}
+
+static void *
+pump_save (void *arg)
+{
+	struct image_pump *p = arg;
+
+	p->r = dmig_engine_image_save (p->src, p->image, pump_put, p, &p->err);
+	close (p->sink.fd); /* the load sees the end */
+	return NULL;
+}
+
 static int
 ship_image (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
-	struct dmig_sink sink = {.fd = -1};
-	char path[PATH_MAX];
+	struct image_pump p = {.src = m->src, .sink = {.fd = -1}};
+	pthread_t thread;
 	bool have = false;
-	int fd, r;
+	int fds[2], r, t;
 
 	if (id == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the container's image is unknown");
@@ -297,25 +330,30 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 		return 0;
 	if (name == NULL)
 		name = dmig_json_str (m->ctr, "ImageName");
-	dmig_debug ("shipping image %s (%s)", id, name ? name : "");
-	snprintf (path, sizeof (path), "%s/image.tar", m->staging);
-	sink.fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (sink.fd < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create %s", path);
 	/* by name, so the target gets the tag too; the ID is checked after */
-	r = dmig_engine_image_save (m->src, name && *name ? name : id, dmig_sink_put, &sink, err);
-	close (sink.fd);
-	if (r == 0) {
-		fd = open (path, O_RDONLY | O_CLOEXEC);
-		r = fd < 0 ? dmig_error_set (err, DMIG_EFAIL, errno, "cannot read %s", path)
-		           : dmig_engine_image_load (m->dst, dmig_fd_read, &fd, err);
-		if (fd >= 0)
-			close (fd);
-		m->bytes_sent += sink.bytes;
+	p.image = name && *name ? name : id;
+	dmig_debug ("shipping image %s (%s)", id, p.image);
+	if (pipe2 (fds, O_CLOEXEC) < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot make a pipe");
+	p.sink.fd = fds[1];
+	if ((t = pthread_create (&thread, NULL, pump_save, &p)) != 0) {
+		close (fds[0]);
+		close (fds[1]);
+		return dmig_error_set (err, DMIG_EFAIL, t, "cannot start a thread");
 	}
-	unlink (path);
+	r = dmig_engine_image_load (m->dst, dmig_fd_read, &fds[0], err);
+	close (fds[0]); /* a load that stopped early ends the save (EPIPE) */
+	pthread_join (thread, NULL);
+	m->bytes_sent += p.sink.bytes;
+	/* the side that failed first is the one to tell */
+	if (p.r < 0 && !p.broken) {
+		dmig_error_release (err);
+		*err = p.err;
+		r = -1;
+	} else
+		dmig_error_release (&p.err);
 	if (r < 0)
-		return dmig_error_wrap (err, "cannot ship image %s", id);
+		return dmig_error_wrap (err, "cannot ship image %s to %s", id, dmig_ssh_name (m->ssh));
 	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
 		return -1;
 	if (!have)
@@ -372,6 +410,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || ops->prepare (m, err) < 0
 	    || check_interrupt (err) < 0) {
 		ops->discard (m);
+		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",
+		                 m->name);
 		goto out;
 	}
 	phase_done (m, DMIG_PHASE_PREPARE, &t);
@@ -382,8 +422,11 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		ops->discard (m);
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
-		if (!m->frozen)
+		if (!m->frozen) {
+			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
+			                 m->name);
 			goto out;
+		}
 		goto undo;
 	}
 	phase_done (m, DMIG_PHASE_FREEZE, &t);

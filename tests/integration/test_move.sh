@@ -102,6 +102,34 @@ image_shipped() {
 	B "$e" rmi -f "$img" >/dev/null 2>&1 || true
 }
 
+# The image cannot be loaded on B (no room for it there): the move fails
+# before the freeze, and nothing changed here or there.
+image_ship_fails() {
+	local e=$1 c=$P-$1-imgfail img=localhost/$P-$1-imgfail:1 dirs d
+	# an image of its own, bigger than the room B will have
+	track_ctr "$c-base"
+	track_img "$img"
+	"$e" run --name "$c-base" --network none "$IMAGE" sh -c 'head -c 3000000 /dev/urandom > /filler'
+	"$e" commit "$c-base" "$img" >/dev/null
+	rm_ctr "$e" "$c-base"
+	run_ctr "$e" "$c" "$img" counter /log 1 50
+	wait_until 10 "$e" exec "$c" test -s /log
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	# where each engine writes a load before it takes it in
+	if [ "$e" = docker ]; then dirs="/var/lib/docker/tmp"; else dirs="/tmp /var/tmp"; fi
+	for d in $dirs; do B mount -t tmpfs -o size=512k dmig-test-full "$d"; done
+	rc=0
+	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || rc=$?
+	for d in $dirs; do B umount "$d"; done
+	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/stderr")" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "failed before the freeze; container .$c. runs on here, unchanged: cannot ship image" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+	log_consecutive "$e" "$c" /log >/dev/null || fail "gap in the count"
+	nothing_on_b "$e" "$c"
+	! B "$e" image inspect "$img" >/dev/null 2>&1 || fail "the image is on B"
+}
+
 # A failure after the freeze (a failing pre-restore hook): the clone on B is
 # removed, the container runs on here with its state, the failed-restore
 # hook ran with its environment.
@@ -390,6 +418,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: memory, files, volume, config all arrive; nothing left here" everything_arrives "$e"
 	t "$e move: a loopback TCP server answers on B" tcp_server "$e"
 	t "$e move: an image B lacks is shipped with its ID" image_shipped "$e"
+	t "$e move: the image cannot be loaded on B: nothing changed" image_ship_fails "$e"
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
