@@ -16,6 +16,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "progress.h"
+#include "pump.h"
 
 #define API "/v4.0.0/libpod"
 /* Established TCP connections are checkpointed and restored, not refused. */
@@ -270,14 +271,11 @@ pmove_prepare (struct dmig_move *m, dmig_error_t *err)
 static int
 pmove_freeze (struct dmig_move *m, dmig_error_t *err)
 {
-	struct dmig_members ms = {0};
 	bool stopped;
 	int r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
 
 	m->frozen = stopped;
-	if (r < 0)
-		return -1;
-	return make_member (m->staging, &ms, err);
+	return r;
 }
 
 static int
@@ -311,37 +309,58 @@ remote_loopback_up (struct dmig_move *m)
 	json_object_put (ctr);
 }
 
-static ssize_t
-read_shown (void *arg, char *buf, size_t len)
-{
-	ssize_t n = dmig_fd_read (arg, buf, len);
+/* The export with dmig's rootfs-diff.tar, written as it is made into the
+ * target's import: no copy on disk. */
+struct import_ends {
+	struct dmig_move *m;
+	int export, diff;
+	uint64_t diff_size;
+};
 
-	if (n > 0)
-		dmig_progress_add ((uint64_t)n);
-	return n;
+static int
+rewrite_export (void *arg, struct dmig_sink *sink, dmig_error_t *err)
+{
+	struct import_ends *ie = arg;
+	return dmig_archive_replace_member (ie->export, "rootfs-diff.tar", ie->diff, ie->diff_size, sink, err);
+}
+
+static int
+import_restore (void *arg, int fd, dmig_error_t *err)
+{
+	struct import_ends *ie = arg;
+	struct dmig_http_req req = {
+	    .method = "POST", .read = dmig_fd_read, .arg = &fd, .content_type = "application/x-tar"};
+	char path[512], *q = dmig_http_escape (ie->m->name);
+
+	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&name=%s%s" CRIU_OPTS, q ? q : "",
+	          ie->m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	free (q);
+	req.path = path;
+	return dmig_engine_stream (ie->m->dst, &req, "restore failed", err);
 }
 
 static int
 pmove_restore (struct dmig_move *m, dmig_error_t *err)
 {
-	struct dmig_http_req req = {.method = "POST", .read = read_shown, .content_type = "application/x-tar"};
-	char path[512], *q;
+	struct import_ends ie = {.m = m, .diff = -1};
+	char path[PATH_MAX];
 	struct stat st;
-	int fd, r;
+	uint64_t sent = 0;
+	int r = -1;
 
-	fd = dmig_member_open (m->staging, "checkpoint.tar", err);
-	if (fd < 0)
+	ie.export = staging_file (m->staging, "export.tar", O_RDONLY, path, sizeof (path), err);
+	if (ie.export < 0)
 		return -1;
-	q = dmig_http_escape (m->name);
-	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&name=%s%s" CRIU_OPTS, q ? q : "",
-	          m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
-	free (q);
-	req.path = path;
-	req.arg = &fd;
-	r = dmig_engine_stream (m->dst, &req, "restore failed", err);
-	if (fstat (fd, &st) == 0)
-		m->bytes_sent += (uint64_t)st.st_size;
-	close (fd);
+	ie.diff = staging_file (m->staging, "rootfs-diff.tar", O_RDONLY, path, sizeof (path), err);
+	if (ie.diff >= 0 && fstat (ie.diff, &st) == 0) {
+		ie.diff_size = (uint64_t)st.st_size;
+		r = dmig_pump (rewrite_export, &ie, import_restore, &ie, 1, &sent, err);
+		m->bytes_sent += sent;
+	} else if (ie.diff >= 0)
+		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot read '%s'", path);
+	if (ie.diff >= 0)
+		close (ie.diff);
+	close (ie.export);
 	if (r < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 	remote_loopback_up (m);

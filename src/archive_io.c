@@ -55,6 +55,7 @@ dmig_sink_put (void *arg, const char *buf, size_t len)
 		if (n <= 0) {
 			if (n == 0)
 				errno = EIO;
+			s->werr = errno;
 			return -1;
 		}
 		p += n;

@@ -15,6 +15,7 @@ struct dmig_sink {
 	struct dmig_digest *digest; /* may be NULL */
 	uint64_t bytes;             /* counted */
 	int progress;               /* also shown on the progress line */
+	int werr;                   /* errno of a failed write */
 };
 
 /* Write len bytes to the sink (hashing and counting them): 0, or -1 with

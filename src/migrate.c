@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "progress.h"
+#include "pump.h"
 
 extern char **environ;
 
@@ -281,46 +281,33 @@ checks (struct dmig_move *m, dmig_error_t *err)
 
 /* ---- the image, before the freeze: save -> load keeps the ID ---- */
 
-/* The save runs in a thread of its own, writing into a pipe that the load
- * reads: the image streams from one engine to the other, never to disk. */
-struct image_pump {
-	struct dmig_engine *src;
+struct image_ends {
+	struct dmig_engine *src, *dst;
 	const char *image;
-	struct dmig_sink sink; /* the pipe's writing end */
-	bool broken;           /* the load stopped reading first */
-	dmig_error_t err;
-	int r;
 };
 
 static int
-pump_put (void *arg, const char *buf, size_t len)
+save_image (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 {
-	struct image_pump *p = arg;
-
-	if (dmig_sink_put (&p->sink, buf, len) == 0)
-		return 0;
-	p->broken = errno == EPIPE;
-	return -1;
+	struct image_ends *ie = arg;
+	return dmig_engine_image_save (ie->src, ie->image, dmig_sink_put, sink, err);
 }
 
-static void *
-pump_save (void *arg)
+static int
+load_image (void *arg, int fd, dmig_error_t *err)
 {
-	struct image_pump *p = arg;
-
-	p->r = dmig_engine_image_save (p->src, p->image, pump_put, p, &p->err);
-	close (p->sink.fd); /* the load sees the end */
-	return NULL;
+	struct image_ends *ie = arg;
+	return dmig_engine_image_load (ie->dst, dmig_fd_read, &fd, err);
 }
 
 static int
 ship_image (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
-	struct image_pump p = {.src = m->src, .sink = {.fd = -1}};
-	pthread_t thread;
+	struct image_ends ie = {.src = m->src, .dst = m->dst};
+	uint64_t sent = 0;
 	bool have = false;
-	int fds[2], r, t;
+	int r;
 
 	if (id == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the container's image is unknown");
@@ -331,27 +318,11 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 	if (name == NULL)
 		name = dmig_json_str (m->ctr, "ImageName");
 	/* by name, so the target gets the tag too; the ID is checked after */
-	p.image = name && *name ? name : id;
-	dmig_debug ("shipping image %s (%s)", id, p.image);
-	if (pipe2 (fds, O_CLOEXEC) < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot make a pipe");
-	p.sink.fd = fds[1];
-	if ((t = pthread_create (&thread, NULL, pump_save, &p)) != 0) {
-		close (fds[0]);
-		close (fds[1]);
-		return dmig_error_set (err, DMIG_EFAIL, t, "cannot start a thread");
-	}
-	r = dmig_engine_image_load (m->dst, dmig_fd_read, &fds[0], err);
-	close (fds[0]); /* a load that stopped early ends the save (EPIPE) */
-	pthread_join (thread, NULL);
-	m->bytes_sent += p.sink.bytes;
-	/* the side that failed first is the one to tell */
-	if (p.r < 0 && !p.broken) {
-		dmig_error_release (err);
-		*err = p.err;
-		r = -1;
-	} else
-		dmig_error_release (&p.err);
+	ie.image = name && *name ? name : id;
+	dmig_debug ("shipping image %s (%s)", id, ie.image);
+	/* straight from one engine into the other, nothing on disk */
+	r = dmig_pump (save_image, &ie, load_image, &ie, 0, &sent, err);
+	m->bytes_sent += sent;
 	if (r < 0)
 		return dmig_error_wrap (err, "cannot ship image %s to %s", id, dmig_ssh_name (m->ssh));
 	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
