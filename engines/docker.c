@@ -434,7 +434,18 @@ move_prepare (struct dmig_move *m, dmig_error_t *err)
 		m->volume_dirs[m->nvolumes] = dir;
 		m->volume_srcs[m->nvolumes++] = strdup (src);
 	}
-	return create_clone (m->dst, m->ctr, clone_image (m), m->name, &m->clone_id, &m->clone_upper, err);
+	if (create_clone (m->dst, m->ctr, clone_image (m), m->name, &m->clone_id, &m->clone_upper, err) < 0)
+		return -1;
+	/* Every folder the ship writes into exists before the freeze: one
+	 * command now instead of one for each while the container is down. */
+	if (asprintf (&m->clone_ckpt, "%s/containers/%s/checkpoints/" MOVE_CKPT, m->dst->root, m->clone_id) < 0) {
+		m->clone_ckpt = NULL;
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	char *argv[DMIG_MEMBERS_MAX + 5] = {"mkdir", "-p", "--", m->clone_ckpt, m->clone_upper};
+	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++)
+		argv[5 + i] = m->volume_dirs[i];
+	return dmig_ssh_run (m->ssh, argv, NULL, 0, DMIG_API_TIMEOUT_MS, err);
 }
 
 /* Docker restarts a container that a checkpoint stopped when its restart
@@ -500,18 +511,18 @@ static int
 move_ship (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Id"), *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
-	char src[PATH_MAX], dst[PATH_MAX];
+	struct dmig_send sends[DMIG_MEMBERS_MAX + 2];
+	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][300];
+	size_t n = 0;
 
 	snprintf (src, sizeof (src), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
-	snprintf (dst, sizeof (dst), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->dst->root, m->clone_id);
-	if (dmig_move_send_dir (m, src, DMIG_PACK_FILES, dst, err) < 0)
-		return dmig_error_wrap (err, "shipping the checkpoint");
-	if (dmig_move_send_dir (m, upper, DMIG_PACK_LAYER, m->clone_upper, err) < 0)
-		return dmig_error_wrap (err, "shipping the writable layer");
-	for (size_t i = 0; i < m->nvolumes; i++)
-		if (dmig_move_send_dir (m, m->volume_srcs[i], DMIG_PACK_FILES, m->volume_dirs[i], err) < 0)
-			return dmig_error_wrap (err, "shipping volume '%s'", m->volumes[i]);
-	return 0;
+	sends[n++] = (struct dmig_send){src, m->clone_ckpt, "the checkpoint", DMIG_PACK_FILES};
+	sends[n++] = (struct dmig_send){upper, m->clone_upper, "the writable layer", DMIG_PACK_LAYER};
+	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
+		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
+		sends[n++] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_FILES};
+	}
+	return dmig_move_send_dirs (m, sends, n, err);
 }
 
 static int

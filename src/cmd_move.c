@@ -95,10 +95,8 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		case 'j':
 			g->json = true;
 			break;
-		case ':':
-			return dmig_usage (err, SYNOPSIS, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+			return dmig_bad_option (c, argv, SYNOPSIS, err);
 		}
 	}
 	if (argc - optind != 2)
@@ -135,6 +133,7 @@ out:
 	}
 	free (m.clone_id);
 	free (m.clone_upper);
+	free (m.clone_ckpt);
 	dmig_engine_close (m.dst);
 	dmig_ssh_close (m.ssh);
 	dmig_local_close (&l);

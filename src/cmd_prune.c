@@ -25,10 +25,8 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		if (c == 'k') {
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
-		} else if (c == ':')
-			return dmig_usage (err, SYNOPSIS, "option '%s' needs a value", argv[optind - 1]);
-		else
-			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+		} else
+			return dmig_bad_option (c, argv, SYNOPSIS, err);
 	}
 	if (keep < 0)
 		return dmig_usage (err, SYNOPSIS, "say how many snapshots to keep with --keep");

@@ -23,7 +23,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+			return dmig_bad_option (c, argv, SYNOPSIS, err);
 		g->json = true;
 	}
 	if (argc - optind != 1)

@@ -49,10 +49,8 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		case 'j':
 			g->json = true;
 			break;
-		case ':':
-			return dmig_usage (err, SYNOPSIS, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return dmig_usage (err, SYNOPSIS, "unknown option '%s'", argv[optind - 1]);
+			return dmig_bad_option (c, argv, SYNOPSIS, err);
 		}
 	}
 	if (argc - optind != 1)

@@ -45,35 +45,77 @@ check_interrupt (dmig_error_t *err)
 	return 0;
 }
 
-int
-dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *dest, dmig_error_t *err)
-{
-	char *mkdir_argv[] = {"mkdir", "-p", (char *)dest, NULL};
-	char *tar_argv[] = {"tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", "-",
-	                    "-C",  (char *)dest,      NULL};
-	struct dmig_sink sink = {.fd = -1, .progress = 1};
-	char errtext[1024], drain[4096];
-	int id, status = -1, r;
+/* At most this many remote tars at once: sshd allows 10 sessions on one
+ * connection (MaxSessions), and the checks and hooks may want one. */
+#define SEND_BATCH 6
 
-	if (dmig_ssh_run (m->ssh, mkdir_argv, NULL, 0, REMOTE_CMD_MS, err) < 0
-	    || dmig_ssh_open_exec (m->ssh, tar_argv, &sink.fd, &id, err) < 0)
-		return -1;
-	r = dmig_archive_pack_dir (dir, (enum dmig_pack_mode)mode, &sink, err);
-	shutdown (sink.fd, SHUT_WR);
-	while (read (sink.fd, drain, sizeof (drain)) > 0)
-		;
-	close (sink.fd);
-	m->bytes_sent += sink.bytes;
-	/* the remote writer's word decides, even when sending failed */
-	if (dmig_ssh_wait (m->ssh, id, SHIP_WAIT_MS, &status, errtext, sizeof (errtext), r < 0 ? NULL : err) < 0)
-		return r < 0 ? dmig_error_wrap (err, "sending %s", dir) : -1;
-	if (status != 0) {
-		dmig_error_release (err);
-		errtext[strcspn (errtext, "\n")] = '\0';
-		return dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: tar exited %d%s%s", dest,
-		                       dmig_ssh_name (m->ssh), status, *errtext ? ": " : "", errtext);
+static int
+send_batch (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err)
+{
+	int fds[SEND_BATCH], ids[SEND_BATCH], r = 0;
+	size_t opened = 0, failed = n;
+	char errtext[1024], drain[4096];
+
+	/* Every remote tar starts at once: their start-up times overlap, and
+	 * each waits for its stream. */
+	for (; opened < n; opened++) {
+		char *argv[] = {"tar", "--numeric-owner",          "--xattrs", "--xattrs-include=*", "-xpf", "-",
+		                "-C",  (char *)sends[opened].dest, NULL};
+		if (dmig_ssh_open_exec (m->ssh, argv, &fds[opened], &ids[opened], err) < 0) {
+			failed = opened;
+			r = -1;
+			break;
+		}
 	}
-	return r < 0 ? dmig_error_wrap (err, "sending %s", dir) : 0;
+	for (size_t i = 0; i < opened; i++) {
+		struct dmig_sink sink = {.fd = fds[i], .progress = 1};
+		if (r == 0
+		    && dmig_archive_pack_dir (sends[i].dir, (enum dmig_pack_mode)sends[i].mode, &sink, err) < 0) {
+			failed = i;
+			r = -1;
+		}
+		m->bytes_sent += sink.bytes;
+		shutdown (fds[i], SHUT_WR); /* the end of its stream (or an empty one) */
+	}
+	/* the remote writers' word decides, even when sending failed */
+	for (size_t i = 0; i < opened; i++) {
+		int status = -1;
+		dmig_error_t e2 = NULL;
+		while (read (fds[i], drain, sizeof (drain)) > 0)
+			;
+		close (fds[i]);
+		if (dmig_ssh_wait (m->ssh, ids[i], SHIP_WAIT_MS, &status, errtext, sizeof (errtext), &e2) < 0) {
+			if (r == 0 || i <= failed) {
+				dmig_error_release (err);
+				*err = e2;
+				e2 = NULL;
+				failed = i;
+				r = -1;
+			}
+			dmig_error_release (&e2);
+			continue;
+		}
+		if (status != 0 && (r == 0 || i <= failed)) {
+			dmig_error_release (err);
+			errtext[strcspn (errtext, "\n")] = '\0';
+			dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: tar exited %d%s%s", sends[i].dest,
+			                dmig_ssh_name (m->ssh), status, *errtext ? ": " : "", errtext);
+			failed = i;
+			r = -1;
+		}
+	}
+	if (r < 0 && failed < n)
+		dmig_error_wrap (err, "shipping %s", sends[failed].what);
+	return r;
+}
+
+int
+dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err)
+{
+	for (size_t i = 0; i < n; i += SEND_BATCH)
+		if (send_batch (m, sends + i, n - i < SEND_BATCH ? n - i : SEND_BATCH, err) < 0)
+			return -1;
+	return 0;
 }
 
 /* ---- the target ---- */

@@ -38,10 +38,10 @@ struct dmig_move {
 	const struct dmig_move_opts *o;
 	char *staging; /* local private folder */
 	/* made on the target, undone on failure */
-	char *clone_id, *clone_upper;
-	char *volumes[DMIG_MEMBERS_MAX];     /* made on the target */
-	char *volume_dirs[DMIG_MEMBERS_MAX]; /* their folders there */
-	char *volume_srcs[DMIG_MEMBERS_MAX]; /* and here */
+	char *clone_id, *clone_upper, *clone_ckpt; /* Docker: the clone and its folders */
+	char *volumes[DMIG_MEMBERS_MAX];           /* made on the target */
+	char *volume_dirs[DMIG_MEMBERS_MAX];       /* their folders there */
+	char *volume_srcs[DMIG_MEMBERS_MAX];       /* and here */
 	size_t nvolumes;
 	bool frozen;
 	uint64_t bytes_sent;
@@ -74,10 +74,17 @@ struct dmig_move_ops {
 extern const struct dmig_move_ops dmig_docker_move;
 extern const struct dmig_move_ops dmig_podman_move;
 
-/* Stream a tar of local folder dir (mode as dmig_archive_pack_dir) into
- * folder dest on the target, made if missing, with GNU tar there; counts
- * m->bytes_sent and checks the remote tar's exit status. */
-int dmig_move_send_dir (struct dmig_move *m, const char *dir, int mode, const char *dest, dmig_error_t *err);
+/* One folder to carry: local dir (packed as dmig_archive_pack_dir's mode)
+ * into folder dest on the target, which exists; what names it in messages. */
+struct dmig_send {
+	const char *dir, *dest, *what;
+	int mode;
+};
+
+/* Stream each folder as tar into GNU tar on the target (a few started at
+ * once, fed one after the other); counts m->bytes_sent and checks every
+ * remote tar's exit status. The first failure is told. */
+int dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err);
 
 /* Connect to m->target: SSH, then its engine (m->ssh, m->dst). */
 int dmig_move_connect (struct dmig_move *m, dmig_error_t *err);

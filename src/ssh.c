@@ -36,6 +36,9 @@
 #define KEEPINTVL_S     1
 #define KEEPCNT         3
 #define USER_TIMEOUT_MS 8000
+#define PREFERRED_CIPHERS                                                                                              \
+	"aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes192-ctr,"           \
+	"aes128-ctr"
 
 struct chan {
 	ssh_channel ch;
@@ -204,6 +207,11 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	if (config == NULL)
 		config = getenv ("DMIG_SSH_CONFIG");
 	ssh_options_set (s->s, SSH_OPTIONS_HOST, t->host);
+	/* AES-GCM first: with AES instructions it moves checkpoints about a
+	 * third faster than chacha20-poly1305 (libssh's first choice). A
+	 * Ciphers line in the ssh config still decides. */
+	ssh_options_set (s->s, SSH_OPTIONS_CIPHERS_C_S, PREFERRED_CIPHERS);
+	ssh_options_set (s->s, SSH_OPTIONS_CIPHERS_S_C, PREFERRED_CIPHERS);
 	/* The alias's HostName, User, Port, IdentityFile, UserKnownHostsFile. */
 	if (ssh_options_parse_config (s->s, config) != 0 && config != NULL) {
 		dmig_error_set (err, DMIG_EUSAGE, 0, "cannot read the ssh config %s", config);
@@ -232,6 +240,7 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	}
 	if (verify_host (s, err) < 0)
 		goto fail;
+	dmig_debug ("%s: cipher %s", s->name, ssh_get_cipher_out (s->s));
 	rc = ssh_userauth_publickey_auto (s->s, NULL, NULL);
 	if (rc != SSH_AUTH_SUCCESS) {
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -410,6 +419,16 @@ serve_request (struct dmig_ssh *s)
 	s->req_ret = 0;
 }
 
+/* Nothing more goes to the remote side: what is buffered is dropped, and
+ * the caller's writes fail (EPIPE) instead of blocking on a full socket. */
+static void
+refuse_input (struct chan *c)
+{
+	c->local_eof = true;
+	c->tr_len = c->tr_off = 0;
+	shutdown (c->fd, SHUT_RD);
+}
+
 /* Move what can move on one channel without blocking. */
 static void
 pump_chan (struct dmig_ssh *s, struct chan *c)
@@ -438,9 +457,8 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 				return;
 			}
 			/* the remote side stopped reading (a command that exited):
-			 * drop the input, its exit status tells what happened */
-			c->local_eof = true;
-			c->tr_len = c->tr_off = 0;
+			 * its exit status tells what happened */
+			refuse_input (c);
 			break;
 		}
 		c->tr_off += (size_t)r;
@@ -496,6 +514,8 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 			if (ssh_channel_is_closed (c->ch)) {
 				c->status = ssh_channel_get_exit_status (c->ch);
 				c->done = true;
+				if (!c->local_eof)
+					refuse_input (c);
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dmig.h"
 
@@ -17,4 +18,12 @@ dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
 	dmig_error_set (err, DMIG_EUSAGE, 0, "%s (usage: dmig %s)", r >= 0 ? what : "bad usage", synopsis);
 	free (what);
 	return -1;
+}
+
+int
+dmig_bad_option (int c, char **argv, const char *synopsis, dmig_error_t *err)
+{
+	if (c == ':')
+		return dmig_usage (err, synopsis, "option '%s' needs a value", argv[optind - 1]);
+	return dmig_usage (err, synopsis, "unknown option '%s'", argv[optind - 1]);
 }

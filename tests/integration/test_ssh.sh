@@ -41,6 +41,14 @@ stream_into_tar() {
 	# a failing remote writer is reported with its exit status
 	echo "not a tar" >"$TMP/junk.tar"
 	expect_exit 1 "$SSHCTL" hostB put "$TMP/junk.tar" "$dest"
+	# a remote writer that exits at once, with much more still to send:
+	# the sender is told (no write blocks for ever), at once
+	head -c 24000000 /dev/urandom >"$TMP/payload/big"
+	tar -C "$TMP/payload" -cf "$TMP/payload.tar" .
+	start=$SECONDS
+	expect_exit 1 timeout 60 "$SSHCTL" hostB put "$TMP/payload.tar" "/nonexistent/$P"
+	grep -q "tar exited 2" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ $((SECONDS - start)) -le 10 ] || fail "took $((SECONDS - start)) s"
 	"$SSHCTL" hostB run rm -rf "$dest"
 }
 
