@@ -5,8 +5,8 @@
 #
 # Hosts B and C each have their own network namespace and their own mount
 # namespace, where private folders cover /var/lib/docker,
-# /var/lib/containers, /var/lib/cni and /var/lib/dmig and a fresh tmpfs
-# covers /run. In each run its own sshd, dockerd and Podman API service at
+# /var/lib/containers, /var/lib/cni, /etc/cni/net.d and /var/lib/dmig and a
+# fresh tmpfs covers /run. In each run its own sshd, dockerd and Podman API service at
 # their default paths, so an SSH login sees its own engines exactly as on a
 # separate machine. Links (veth pairs, addresses on private /30s used nowhere
 # else): this host (A) <-> B, and B <-> C. C is reached only from B: a move
@@ -145,18 +145,27 @@ start_net() {
 # The anchor process holds a host's mount namespace; its daemons join it.
 start_anchor() {
 	pid_alive "${HPFX}anchor" && return 0
-	mkdir -p "$HDIR/docker" "$HDIR/containers" "$HDIR/cni" "$HDIR/dmig" "$PIDS" \
+	mkdir -p "$HDIR/docker" "$HDIR/containers" "$HDIR/cni" "$HDIR/dmig" "$HDIR/cni-conf" "$PIDS" \
 		/var/lib/docker /var/lib/containers /var/lib/cni /var/lib/dmig
 	chmod 700 "$HDIR/dmig" /var/lib/dmig
+	# Podman's network definitions too: a network made on a lab host stays there
+	if [ -d /etc/cni/net.d ] && [ -z "$(ls -A "$HDIR/cni-conf")" ]; then
+		cp -a /etc/cni/net.d/. "$HDIR/cni-conf/"
+	fi
 	nsenter --net="/run/netns/$HNS" unshare --mount --propagation private -- bash -c '
 		set -e
 		for d in docker containers cni dmig; do mount --bind "$1/$d" "/var/lib/$d"; done
+		[ ! -d /etc/cni/net.d ] || mount --bind "$1/cni-conf" /etc/cni/net.d
 		mount -t tmpfs -o mode=755 "dmiglab-$2-run" /run
 		mkdir -p /run/sshd /run/podman /run/lock
+		touch "/run/dmiglab-$2-ready"
 		exec sleep infinity' lab "$HDIR" "$H" </dev/null >/dev/null 2>"$LAB/${HPFX}anchor.log" &
 	echo $! >"$PIDS/${HPFX}anchor"
-	# wait until the mounts are in place (the tmpfs hides /run/netns)
-	wait_for in_host test -d /run/sshd || die "host ${H^^}'s namespace did not come up: $(cat "$LAB/${HPFX}anchor.log")"
+	# Wait until every mount is in place: until then, joining the anchor's
+	# mount namespace would reach this host's own /run and /var/lib. The
+	# marker is on the new /run only.
+	wait_for in_host test -e "/run/dmiglab-$H-ready" ||
+		die "host ${H^^}'s namespace did not come up: $(cat "$LAB/${HPFX}anchor.log")"
 }
 
 ping_host() { in_host curl -sf --max-time 2 --unix-socket "$1" "http://d$2" >/dev/null; }

@@ -252,6 +252,35 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* The container's networks are the target's own: dmig makes none there. */
+static int
+check_networks (struct dmig_move *m, dmig_error_t *err)
+{
+	json_object *nets = dmig_json_get (m->ctr, "NetworkSettings.Networks");
+
+	if (nets == NULL || !json_object_is_type (nets, json_type_object))
+		return 0;
+	json_object_object_foreach (nets, net, ep)
+	{
+		json_object *v = NULL;
+		char path[512], *q = dmig_http_escape (net);
+		int st;
+		(void)ep;
+		snprintf (path, sizeof (path), "/v1.41/networks/%s", q ? q : "");
+		free (q);
+		st = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+		json_object_put (v);
+		if (st < 0)
+			return dmig_error_status (err, DMIG_EPREFLIGHT);
+		if (st == 404)
+			return dmig_error_set (
+			    err, DMIG_EPREFLIGHT, 0,
+			    "container '%s' is on network '%s', which %s lacks: create it there first", m->name, net,
+			    dmig_ssh_name (m->ssh));
+	}
+	return 0;
+}
+
 static int
 checks (struct dmig_move *m, dmig_error_t *err)
 {
@@ -304,6 +333,8 @@ checks (struct dmig_move *m, dmig_error_t *err)
 			}
 		}
 	}
+	if (check_networks (m, err) < 0)
+		return -1;
 	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
 		json_object *v = NULL;
 		char vpath[512];

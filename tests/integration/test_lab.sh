@@ -10,6 +10,14 @@ lab_up() {
 	"$LABSH" start
 	"$LABSH" status >/dev/null
 	pids=$(cat "$DMIG_LAB_DIR"/pids/*)
+	# every daemon runs in its host's own mount namespace, never this one's
+	for d in sshd dockerd podman c-sshd c-dockerd c-podman; do
+		a=anchor
+		[ "${d#c-}" = "$d" ] || a=c-anchor
+		mnt=$(readlink "/proc/$(cat "$DMIG_LAB_DIR/pids/$d")/ns/mnt")
+		[ "$mnt" = "$(readlink "/proc/$(cat "$DMIG_LAB_DIR/pids/$a")/ns/mnt")" ] &&
+			[ "$mnt" != "$(readlink /proc/self/ns/mnt)" ] || fail "$d runs in mount namespace $mnt"
+	done
 	"$LABSH" start # idempotent: nothing restarted
 	[ "$(cat "$DMIG_LAB_DIR"/pids/*)" = "$pids" ] || fail "a second start restarted something"
 }

@@ -19,6 +19,9 @@ cleanup_lab() { # B|C
 		while read -r n; do
 			[ -n "$n" ] && $h "$e" volume rm -f "$n" >/dev/null 2>&1
 		done < <($h "$e" volume ls -q 2>/dev/null | grep "^$P")
+		while read -r n; do
+			[ -n "$n" ] && $h "$e" network rm "$n" >/dev/null 2>&1
+		done < <($h "$e" network ls --format '{{.Name}}' 2>/dev/null | grep "^$P")
 	done
 }
 trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_lab B; cleanup_lab C; cleanup' EXIT
@@ -348,6 +351,29 @@ published_port() {
 		fail "the count has a gap or repeat"
 }
 
+# A network the target lacks is refused before anything changes (dmig makes
+# no networks); once it is there, the container moves onto it. On B and C
+# (networks inside the lab's namespaces), dmig running on B.
+network_needed() {
+	local e=$1 c=$P-$1-net net=$P-$1-net id
+	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B "$e" network create "$net" >/dev/null
+	B "$e" run -d --name "$c" --network "$net" "$IMAGE" counter /data/log 1 50 >/dev/null
+	id=$(B "$e" inspect -f '{{.Id}}' "$c")
+	expect_exit 3 B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" \
+		--store /var/lib/dmig move "$c" hostC
+	grep -q "is on network '$net', which root@hostC:22 lacks: create it there first" "$TMP/stderr" ||
+		fail "$(cat "$TMP/stderr")"
+	[ "$(B "$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+	! C "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was made on C"
+	C "$e" network create "$net" >/dev/null
+	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
+		move "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	[ "$(C "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on C"
+	C "$e" inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$c" | grep -qw -- "$net" ||
+		fail "not on $net on C: $(C "$e" inspect -f '{{json .NetworkSettings.Networks}}' "$c")"
+}
+
 refusals() {
 	local e=$1 c=$P-$1-ref
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
@@ -427,6 +453,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a published port answers on the target (B to C)" published_port "$e"
+	t "$e move: a network the target lacks is refused; once there, used (B to C)" network_needed "$e"
 	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
 	t "$e move: the target refuses the restore, the source resumes" target_refuses "$e"
 	t "$e move: a full disk on the target (short write) puts it back" short_write "$e"
