@@ -31,7 +31,10 @@ started=0
 scripts/lab.sh status >/dev/null 2>&1 || { scripts/lab.sh start; started=1; }
 eval "$(scripts/lab.sh env)"
 export DMIG_SSH_CONFIG
-SSHB=(ssh -F "$DMIG_SSH_CONFIG" -o BatchMode=yes hostB)
+# SSHB never reads stdin (the cleanup loop reads a file there); SSHB_IN
+# feeds a command
+SSHB=(ssh -n -F "$DMIG_SSH_CONFIG" -o BatchMode=yes hostB)
+SSHB_IN=(ssh -F "$DMIG_SSH_CONFIG" -o BatchMode=yes hostB)
 MADE=$(mktemp /tmp/dmig-bench.XXXXXX) # engine:name, one a line
 rm_ctr() { if [ "$1" = podman ]; then echo "podman rm -f -t 0 $2"; else echo "docker rm -f $2"; fi; }
 cleanup() {
@@ -56,7 +59,7 @@ hand_docker() { # NAME MiB -> downtime ms
 	mkdir -p "$dir"
 	t0=$(ms)
 	docker checkpoint create --checkpoint-dir "$dir" "$c" ck >/dev/null
-	tar -C "$dir/ck" -cf - . | "${SSHB[@]}" "mkdir -p /var/lib/docker/containers/$id/checkpoints/ck && tar -xf - -C /var/lib/docker/containers/$id/checkpoints/ck"
+	tar -C "$dir/ck" -cf - . | "${SSHB_IN[@]}" "mkdir -p /var/lib/docker/containers/$id/checkpoints/ck && tar -xf - -C /var/lib/docker/containers/$id/checkpoints/ck"
 	"${SSHB[@]}" docker start --checkpoint ck "$c" >/dev/null
 	t1=$(ms)
 	echo $((t1 - t0))
@@ -69,7 +72,7 @@ hand_podman() { # NAME MiB -> downtime ms
 	mkdir -p "/tmp/$P"
 	t0=$(ms)
 	podman container checkpoint --export "$file" --compress none "$c" >/dev/null
-	"${SSHB[@]}" "cat > /var/lib/dmig/$P.tar" <"$file"
+	"${SSHB_IN[@]}" "cat > /var/lib/dmig/$P.tar" <"$file"
 	"${SSHB[@]}" podman container restore --import "/var/lib/dmig/$P.tar" >/dev/null
 	t1=$(ms)
 	"${SSHB[@]}" rm -f "/var/lib/dmig/$P.tar"
@@ -90,7 +93,7 @@ for e in $ENGINES; do
 	# the same image on B (its ID matters to Podman's restore)
 	"${SSHB[@]}" "$e" image inspect "$(
 		"$e" image inspect -f '{{.Id}}' "$IMAGE"
-	)" >/dev/null 2>&1 || "$e" save "$IMAGE" | "${SSHB[@]}" "$e" load >/dev/null
+	)" >/dev/null 2>&1 || "$e" save "$IMAGE" | "${SSHB_IN[@]}" "$e" load >/dev/null
 	for mib in $SIZES; do
 		echo "$e:$P-hand-$mib" >>"$MADE"
 		echo "$e:$P-dmig-$mib" >>"$MADE"
