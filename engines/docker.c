@@ -599,6 +599,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .api = API,
     .check = docker_check,
     .driver = "overlay2",
+    .tcp_established = false,
     .capture = docker_capture,
     .restore = docker_restore,
     .remove_query = "?force=true&v=false",

@@ -1,6 +1,7 @@
 /* Engine selection and the API call helpers both engines use. */
 #include "engine.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -226,12 +227,62 @@ dmig_next_volume (json_object *ctr, size_t *i, const char **name)
 	return NULL;
 }
 
+/* A /proc/net/tcp{,6} local address on loopback: 127/8, ::1, ::ffff:127/104.
+ * The kernel prints each 32-bit word of the address as it lies in memory. */
+static bool
+loopback_addr (const char *hex)
+{
+	uint32_t w;
+	unsigned char b[4];
+	size_t len = strcspn (hex, ":");
+
+	if (len == 32 && strncmp (hex, "00000000000000000000000001000000", 32) == 0)
+		return true;
+	if (len == 32 && strncmp (hex, "0000000000000000FFFF0000", 24) == 0)
+		hex += 24, len = 8;
+	if (len != 8 || sscanf (hex, "%8x", &w) != 1)
+		return false;
+	memcpy (b, &w, sizeof (b));
+	return b[0] == 127;
+}
+
+/* The connected TCP sockets in the network namespace of process pid: all
+ * of them, and those on loopback. Listening sockets and TIME_WAIT (no
+ * process holds those) do not count. */
+static void
+count_tcp (int pid, int *connected, int *loopback)
+{
+	static const char *const files[] = {"tcp", "tcp6"};
+
+	*connected = *loopback = 0;
+	for (size_t i = 0; i < 2; i++) {
+		char path[64], line[512], local[64];
+		unsigned int st;
+		FILE *fp;
+
+		snprintf (path, sizeof (path), "/proc/%d/net/%s", pid, files[i]);
+		if ((fp = fopen (path, "re")) == NULL)
+			continue;
+		while (fgets (line, sizeof (line), fp) != NULL) {
+			if (sscanf (line, " %*u: %63s %*s %x", local, &st) != 2 || st == 0x06 || st == 0x07
+			    || st == 0x0A)
+				continue;
+			(*connected)++;
+			*loopback += loopback_addr (local);
+		}
+		fclose (fp);
+	}
+}
+
 int
 dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
 {
 	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
+	const char *mode = dmig_json_str (ctr, "HostConfig.NetworkMode");
+	int pid = (int)dmig_json_int (ctr, "State.Pid", 0), connected, loopback;
 
 	name = name ? name + (name[0] == '/') : "?";
+	mode = mode ? mode : "";
 	if (!dmig_json_bool (ctr, "State.Running"))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
 	if (dmig_json_bool (ctr, "Config.Tty"))
@@ -242,6 +293,24 @@ dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' uses the '%s' storage driver: dmig carries only %s layers", name,
 		                       driver ? driver : "unknown", e->ops->driver);
+	/* in its own network namespace, the sockets there are its own */
+	if (!e->remote && pid > 0 && strcmp (mode, "host") != 0 && strncmp (mode, "container:", 10) != 0) {
+		count_tcp (pid, &connected, &loopback);
+		if (!e->ops->tcp_established && connected > 0)
+			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+			                       "container '%s' has %d open TCP connection%s, which %c%s's API cannot "
+			                       "checkpoint (it has no --tcp-established): close them first (listening "
+			                       "sockets are fine)",
+			                       name, connected, connected == 1 ? "" : "s", toupper (e->ops->kind[0]),
+			                       e->ops->kind + 1);
+		if (loopback > 0)
+			return dmig_error_set (
+			    err, DMIG_EPREFLIGHT, 0,
+			    "container '%s' has %d open TCP connection%s on its loopback, which %c%s "
+			    "cannot restore (it brings the loopback up only after CRIU has run): close "
+			    "them first (listening sockets are fine)",
+			    name, loopback, loopback == 1 ? "" : "s", toupper (e->ops->kind[0]), e->ops->kind + 1);
+	}
 	return 0;
 }
 

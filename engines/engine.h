@@ -32,6 +32,8 @@ struct dmig_engine_ops {
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
 	/* The one storage driver whose layers dmig carries. */
 	const char *driver;
+	/* Can its API checkpoint connected TCP sockets (--tcp-established)? */
+	bool tcp_established;
 	/* Freeze the container for an instant and write its members (memory,
 	 * writable layer, volumes) into staging. */
 	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
@@ -79,7 +81,8 @@ int dmig_engine_find (const char *host, const char *name, const char *const *sto
 json_object *dmig_next_volume (json_object *ctr, size_t *i, const char **name);
 
 /* Can dmig carry this container (running, no terminal, the engine's overlay
- * driver)? Fails with DMIG_EPREFLIGHT and why. */
+ * driver, no TCP connection the engine cannot checkpoint and restore)?
+ * Fails with DMIG_EPREFLIGHT and why. */
 int dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
 
 /* Inspect a container: 0 and *out (NULL when there is no such container). */

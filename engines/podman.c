@@ -489,6 +489,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .api = API,
     .check = podman_check,
     .driver = "overlay",
+    .tcp_established = true,
     .capture = podman_capture,
     .restore = podman_restore,
     .remove_query = "?force=true&v=false&timeout=0",

@@ -374,6 +374,26 @@ network_needed() {
 		fail "not on $net on C: $(C "$e" inspect -f '{{json .NetworkSettings.Networks}}' "$c")"
 }
 
+# An open TCP connection inside the container (a client and a server on
+# its loopback): Docker cannot checkpoint it, Podman cannot restore it (its
+# loopback comes up too late), so move and snapshot refuse before anything
+# changes, and the connection lives on.
+tcp_connection() {
+	local e=$1 c=$P-$1-tcp id
+	run_ctr "$e" "$c" "$IMAGE" sh -c \
+		'nc -l -p 9000 </dev/zero >/dev/null & sleep 0.5; nc 127.0.0.1 9000 </dev/zero >/dev/null & exec counter /data/log 1 50'
+	wait_until 10 sh -c "$e exec $c cat /proc/net/tcp | awk '\$4 == \"01\"' | grep -q ."
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	expect_exit 3 mv "$e" "$c" hostB
+	grep -q "has 2 open TCP connections" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	expect_exit 3 dm "$e" snapshot "$c"
+	grep -q "has 2 open TCP connections" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+	[ "$("$e" exec "$c" cat /proc/net/tcp /proc/net/tcp6 | awk '$4 == "01"' | wc -l)" = 2 ] || fail "the connection is gone"
+	nothing_on_b "$e" "$c"
+}
+
 refusals() {
 	local e=$1 c=$P-$1-ref
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 100
@@ -447,6 +467,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: the image cannot be loaded on B: nothing changed" image_ship_fails "$e"
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
+	t "$e move and snapshot: an open TCP connection is refused, and lives on" tcp_connection "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
 	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "bundle.h"
 #include "engine.h"
@@ -457,6 +460,85 @@ podman_keep_source_policy (void **state)
 	dmig_engine_close (e);
 }
 
+/* Connected TCP sockets: Docker cannot checkpoint any, Podman cannot
+ * restore those on loopback. A real connected pair in this process's own
+ * network namespace (IPv4 and IPv6 loopback) stands for a container's. */
+static int
+loopback_pair (int family, int fds[3])
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+		len = sizeof (*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof (*in6);
+	}
+	fds[0] = socket (family, SOCK_STREAM, 0);
+	if (fds[0] < 0 || bind (fds[0], (struct sockaddr *)&ss, len) < 0 || listen (fds[0], 1) < 0
+	    || getsockname (fds[0], (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	fds[1] = socket (family, SOCK_STREAM, 0);
+	if (fds[1] < 0 || connect (fds[1], (struct sockaddr *)&ss, len) < 0)
+		return -1;
+	fds[2] = accept (fds[0], NULL, NULL);
+	return fds[2] < 0 ? -1 : 0;
+}
+
+static void
+open_tcp_connections_refused (void **state)
+{
+	int families[] = {AF_INET, AF_INET6};
+	char json[256];
+
+	(void)state;
+	snprintf (json, sizeof (json),
+	          "{\"Name\":\"/w\",\"State\":{\"Running\":true,\"Pid\":%d},\"HostConfig\":{\"NetworkMode\":\"none\"},"
+	          "\"GraphDriver\":{\"Name\":\"overlay2\"}}",
+	          (int)getpid ());
+	for (size_t f = 0; f < 2; f++) {
+		int fds[3] = {-1, -1, -1};
+		if (loopback_pair (families[f], fds) < 0) {
+			for (int i = 0; i < 3; i++)
+				if (fds[i] >= 0)
+					close (fds[i]);
+			if (families[f] == AF_INET6)
+				continue; /* no IPv6 here */
+			fail_msg ("cannot make a loopback TCP pair");
+		}
+		json_object *c = json_tokener_parse (json);
+		dmig_error_t err = NULL;
+		struct dmig_engine *e = open_engine (DOCKER_VERSION);
+		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
+		assert_int_equal (err->status, DMIG_EPREFLIGHT);
+		assert_non_null (strstr (err->msg, "open TCP connection"));
+		assert_non_null (strstr (err->msg, "cannot checkpoint"));
+		dmig_error_release (&err);
+		dmig_engine_close (e);
+		/* Podman: on loopback, refused */
+		json_object_object_add (json_object_object_get (c, "GraphDriver"), "Name",
+		                        json_object_new_string ("overlay"));
+		e = open_engine (PODMAN_VERSION);
+		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
+		assert_non_null (strstr (err->msg, "on its loopback"));
+		dmig_error_release (&err);
+		/* the host's network: its sockets are not the container's */
+		json_object_object_add (json_object_object_get (c, "HostConfig"), "NetworkMode",
+		                        json_object_new_string ("host"));
+		assert_int_equal (dmig_engine_check_container (e, c, &err), 0);
+		dmig_engine_close (e);
+		json_object_put (c);
+		for (int i = 0; i < 3; i++)
+			close (fds[i]);
+	}
+}
+
 int
 main (void)
 {
@@ -472,6 +554,7 @@ main (void)
 	    T (podman_capture_requests),
 	    T (docker_unpauses_after_failed_checkpoint),
 	    T (podman_keep_source_policy),
+	    T (open_tcp_connections_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
