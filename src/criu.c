@@ -88,9 +88,16 @@ dmig_criu_explain (dmig_error_t *err, bool local)
 	char path[512], lines[1536], *msg, *at, *full = NULL;
 	size_t n;
 
-	if (err == NULL || *err == NULL || (at = strstr ((*err)->msg, "log file: ")) == NULL)
+	static const char *const marks[] = {"log file: ", "path= "}; /* Podman's runc; Docker's runc */
+	size_t mark = 0;
+
+	if (err == NULL || *err == NULL)
 		return;
-	at += 10;
+	for (at = NULL; mark < 2 && (at = strstr ((*err)->msg, marks[mark])) == NULL; mark++)
+		;
+	if (at == NULL)
+		return;
+	at += strlen (marks[mark]);
 	n = strcspn (at, ": \n");
 	if (n == 0 || n >= sizeof (path))
 		return;
@@ -101,8 +108,8 @@ dmig_criu_explain (dmig_error_t *err, bool local)
 		snprintf (lines, sizeof (lines), "see its log on that host");
 	else if (decisive_lines (path, lines, sizeof (lines)) < 0)
 		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
-	/* What precedes "log file:" is the engine's own summary. */
-	n = (size_t)(at - 10 - msg);
+	/* What precedes the log's name is the engine's own summary. */
+	n = (size_t)(at - strlen (marks[mark]) - msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
 		n--;
 	if (asprintf (&full, "%.*s; CRIU: %s (log: %s)", (int)n, msg, *lines ? lines : "no error lines in its log",

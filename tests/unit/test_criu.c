@@ -116,6 +116,19 @@ explain_quotes_the_log (void **state)
 	assert_non_null (strstr (err->msg, msg));
 	dmig_error_release (&err);
 
+	/* Docker's runc names the log after "path= " */
+	snprintf (
+	    msg, sizeof (msg),
+	    "docker said 500: Cannot checkpoint container abc: runc did not terminate successfully: exit status 1: "
+	    "criu failed: type NOTIFY errno 0 path= %s: unknown",
+	    log);
+	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	dmig_criu_explain (&err, true);
+	assert_non_null (strstr (err->msg, "criu failed: type NOTIFY errno 0; CRIU: Error (criu/image.c:554)"));
+	snprintf (msg, sizeof (msg), "(log: %s)", log);
+	assert_non_null (strstr (err->msg, msg));
+	dmig_error_release (&err);
+
 	/* a log the engine removed already */
 	dmig_error_set (&err, DMIG_EFAIL, 0,
 	                "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
