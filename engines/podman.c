@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,19 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 	return r;
 }
 
+/* Whether a container runs (when that cannot be told: no). */
+static bool
+is_running (struct dmig_engine *e, const char *id)
+{
+	json_object *ctr = NULL;
+	dmig_error_t err = NULL;
+	bool running = dmig_engine_inspect (e, id, &ctr, &err) == 0 && dmig_json_bool (ctr, "State.Running");
+
+	dmig_error_release (&err);
+	json_object_put (ctr);
+	return running;
+}
+
 /* Checkpoint with export into staging/export.tar, keeping the checkpoint
  * for a restore in place; the container stops. Then, while it is stopped,
  * dmig's copy of its layer. *stopped tells whether the export went through
@@ -137,8 +151,11 @@ export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bo
 	r = dmig_engine_stream (e, &req, "checkpoint failed", err);
 	if (close (sink.fd) < 0 && r == 0)
 		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write the checkpoint");
-	if (r < 0)
+	if (r < 0) {
+		/* the dump may have stopped it before the export broke off */
+		*stopped = !is_running (e, id);
 		return -1;
+	}
 	*stopped = true;
 	/* The container is stopped: its layer now agrees with its memory. */
 	return pack_layer (ctr, staging, err);
@@ -268,12 +285,24 @@ pmove_prepare (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* Without a pre-restore hook (which runs between the ship and the restore)
+ * the export streams from the checkpoint straight into the target's import:
+ * the freeze happens in pmove_restore. */
+static bool
+streamed (const struct dmig_move *m)
+{
+	return m->o->hook_pre == NULL;
+}
+
 static int
 pmove_freeze (struct dmig_move *m, dmig_error_t *err)
 {
 	bool stopped;
-	int r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
+	int r;
 
+	if (streamed (m))
+		return 0;
+	r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
 	m->frozen = stopped;
 	return r;
 }
@@ -315,6 +344,7 @@ struct import_ends {
 	struct dmig_move *m;
 	int export, diff;
 	uint64_t diff_size;
+	struct dmig_sink *out; /* streamed: where the rewritten export goes */
 };
 
 static int
@@ -339,6 +369,64 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	return dmig_engine_stream (ie->m->dst, &req, "restore failed", err);
 }
 
+/* The checkpoint's export as it comes (the first stage of the stream). */
+static int
+export_to (void *arg, struct dmig_sink *sink, dmig_error_t *err)
+{
+	struct import_ends *ie = arg;
+	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put, .arg = sink};
+	char path[PATH_MAX];
+
+	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS,
+	          dmig_json_str (ie->m->ctr, "Id"), ie->m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	req.path = path;
+	return dmig_engine_stream (ie->m->src, &req, "checkpoint failed", err);
+}
+
+/* Once the export begins, the dump is done and the container stopped: its
+ * layer now agrees with its memory. Pack it, then pass the export on with
+ * it in place of Podman's (the second stage). */
+static int
+layer_into_export (void *arg, int fd, dmig_error_t *err)
+{
+	struct import_ends *ie = arg;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	while (poll (&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return dmig_error_set (err, DMIG_EFAIL, errno, "waiting for the checkpoint");
+	/* the checkpoint is made (or failed): a signal may cut the rest short */
+	dmig_interrupts_release ();
+	if (!(p.revents & POLLIN))
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint sent nothing");
+	ie->m->frozen = true;
+	ie->m->frozen_ms = dmig_now_ms ();
+	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0)
+		return -1;
+	ie->diff = staging_file (ie->m->staging, "rootfs-diff.tar", O_RDONLY, path, sizeof (path), err);
+	if (ie->diff < 0)
+		return -1;
+	if (fstat (ie->diff, &st) < 0)
+		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot read '%s'", path);
+	else
+		r = dmig_archive_replace_member (fd, "rootfs-diff.tar", ie->diff, (uint64_t)st.st_size, ie->out, err);
+	close (ie->diff);
+	ie->diff = -1;
+	return r;
+}
+
+static int
+checkpoint_with_layer (void *arg, struct dmig_sink *sink, dmig_error_t *err)
+{
+	struct import_ends *ie = arg;
+
+	ie->out = sink;
+	return dmig_pump (export_to, ie, layer_into_export, ie, 0, NULL, err);
+}
+
 static int
 pmove_restore (struct dmig_move *m, dmig_error_t *err)
 {
@@ -348,6 +436,18 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 	uint64_t sent = 0;
 	int r = -1;
 
+	if (streamed (m)) {
+		/* checkpoint -> layer put in -> the target's import, at once;
+		 * Podman finishes a checkpoint it began: its end is waited for */
+		dmig_interrupts_hold ();
+		r = dmig_pump (checkpoint_with_layer, &ie, import_restore, &ie, 1, &sent, err);
+		dmig_interrupts_release ();
+		m->bytes_sent += sent;
+		if (r < 0)
+			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+		remote_loopback_up (m);
+		return 0;
+	}
 	ie.export = staging_file (m->staging, "export.tar", O_RDONLY, path, sizeof (path), err);
 	if (ie.export < 0)
 		return -1;
@@ -399,6 +499,9 @@ pmove_discard (struct dmig_move *m)
 static int
 pmove_resume (struct dmig_move *m, dmig_error_t *err)
 {
+	/* a checkpoint that failed before the dump left it running */
+	if (is_running (m->src, dmig_json_str (m->ctr, "Id")))
+		return 0;
 	return resume_in_place (m->src, m->ctr, err);
 }
 

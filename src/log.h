@@ -17,6 +17,14 @@ void dmig_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Set (to the signal) when SIGINT/SIGTERM asked an operation to stop; long
  * waits (HTTP transfers, SSH commands, streams) give up when they see it. */
 extern volatile int dmig_interrupted;
+/* The signal handler's part: set dmig_interrupted, or while interrupts are
+ * held, keep the signal for the release (async-signal-safe). */
+void dmig_interrupt_note (int sig);
+/* Hold interrupts around an engine call that must not be cut short: one the
+ * engine would finish anyway (a checkpoint), whose outcome dmig must know.
+ * The release makes a signal that came meanwhile count. */
+void dmig_interrupts_hold (void);
+void dmig_interrupts_release (void);
 
 /* Milliseconds on a monotonic clock. */
 long long dmig_now_ms (void);

@@ -32,7 +32,38 @@ extern char **environ;
 static void
 on_signal (int sig)
 {
-	dmig_interrupted = sig;
+	dmig_interrupt_note (sig);
+}
+
+/* Putting things back must not be cut short by the signal that stopped the
+ * move: the flag goes, and the signal becomes the move's error (unless the
+ * step failed on its own before the signal could cut it short). */
+static void
+settle_interrupt (dmig_error_t *err)
+{
+	int sig = dmig_interrupted;
+
+	if (sig == 0)
+		return;
+	dmig_interrupted = 0;
+	if (*err != NULL && strstr ((*err)->msg, "interrupted") == NULL)
+		return;
+	dmig_error_release (err);
+	dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (sig));
+}
+
+/* Whether the source container still runs (when that cannot be told: no). */
+static bool
+source_runs (struct dmig_move *m)
+{
+	json_object *ctr = NULL;
+	dmig_error_t e2 = NULL;
+	bool running = dmig_engine_inspect (m->src, dmig_json_str (m->ctr, "Id"), &ctr, &e2) == 0
+	               && dmig_json_bool (ctr, "State.Running");
+
+	dmig_error_release (&e2);
+	json_object_put (ctr);
+	return running;
 }
 
 /* SIGINT/SIGTERM do not kill dmig mid-move: they fail the move, which then
@@ -439,7 +470,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	long long t0 = dmig_now_ms (), t = t0, frozen_at = 0;
 	dmig_error_t e2 = NULL;
 	char what[700];
-	int ret = -1;
+	int ret = -1, r;
 
 	if (checks (m, err) < 0)
 		return -1;
@@ -453,6 +484,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	/* Before the freeze: everything that can be done while it runs. */
 	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || ops->prepare (m, err) < 0
 	    || check_interrupt (err) < 0) {
+		settle_interrupt (err);
 		ops->discard (m);
 		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",
 		                 m->name);
@@ -462,15 +494,21 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 
 	frozen_at = t;
 	dmig_progress_phase ("freeze");
-	if (ops->freeze (m, err) < 0) {
-		ops->discard (m);
+	/* the engine finishes a checkpoint it began: its end is waited for */
+	dmig_interrupts_hold ();
+	r = ops->freeze (m, err);
+	dmig_interrupts_release ();
+	if (r < 0) {
+		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
-		if (!m->frozen) {
+		if (!m->frozen && source_runs (m)) {
+			ops->discard (m);
 			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
 			                 m->name);
 			goto out;
 		}
+		m->frozen = true;
 		goto undo;
 	}
 	phase_done (m, DMIG_PHASE_FREEZE, &t);
@@ -488,6 +526,11 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		dmig_error_release (&e2);
 	}
 	phase_done (m, DMIG_PHASE_RESTORE, &t);
+	/* a freeze that streamed into the restore counts as the freeze */
+	if (m->frozen_ms > frozen_at && m->frozen_ms - frozen_at <= m->phase_ms[DMIG_PHASE_RESTORE]) {
+		m->phase_ms[DMIG_PHASE_FREEZE] += m->frozen_ms - frozen_at;
+		m->phase_ms[DMIG_PHASE_RESTORE] -= m->frozen_ms - frozen_at;
+	}
 	/* Only now, with the container running there, the source goes. */
 	dmig_progress_phase ("finish");
 	if (ops->finish (m, &e2) < 0) {
@@ -500,13 +543,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	goto out;
 undo:
 	dmig_progress_phase ("undo");
-	/* Putting things back must not be cut short by the same signal. */
-	if (dmig_interrupted) {
-		int sig = dmig_interrupted;
-		dmig_interrupted = 0;
-		if (check_interrupt (err) == 0)
-			dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (sig));
-	}
+	settle_interrupt (err);
 	/* The source first: its downtime is what counts. */
 	if (ops->resume (m, &e2) < 0) {
 		dmig_error_wrap (err, "the move failed, and resuming the container on the source failed too (%s)",

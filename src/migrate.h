@@ -44,6 +44,7 @@ struct dmig_move {
 	char *volume_srcs[DMIG_MEMBERS_MAX];       /* and here */
 	size_t nvolumes;
 	bool frozen;
+	long long frozen_ms; /* when a freeze done inside the restore (a stream) ended */
 	uint64_t bytes_sent;
 	long long phase_ms[DMIG_PHASES];
 	long long downtime_ms, total_ms;

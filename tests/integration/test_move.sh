@@ -180,6 +180,29 @@ interrupted() {
 	nothing_on_b "$e" "$c"
 }
 
+# SIGTERM in the middle of the freeze and ship, with no hook: on Podman the
+# checkpoint then streams straight into B's import. Sent as soon as dmig
+# asks for the checkpoint (-v says so); the container must end up running
+# here with its state, and nothing on B.
+interrupted_mid_stream() {
+	local e=$1 c=$P-$1-midstream pid rc=0
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 128 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	"$DMIG" -v -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" &
+	pid=$!
+	wait_until 30 grep -q "POST .*/checkpoint" "$TMP/stderr" || fail "no checkpoint asked for: $(cat "$TMP/stderr")"
+	sleep 0.3
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] || fail "exit $rc: $(grep -v '^dmig: \(docker\|podman\|root@\)' "$TMP/stderr")"
+	grep -q "interrupted by Terminated" "$TMP/stderr" || fail "$(tail -n 3 "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$e" "$c" /data/log
+	nothing_on_b "$e" "$c"
+}
+
 # The link to B dies after the freeze: noticed in seconds, the source
 # resumes at once, and once B can be reached again its half-made clone goes.
 ssh_cut() {
@@ -471,6 +494,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
 	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
+	t "$e move: SIGTERM mid-stream (no hook) puts everything back" interrupted_mid_stream "$e"
 	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a published port answers on the target (B to C)" published_port "$e"

@@ -36,7 +36,7 @@ struct step {
 	char seen_body[4096];
 	char seen_path[512];
 };
-static struct step script[16];
+static struct step script[32];
 static size_t nsteps, next_step;
 
 int __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
@@ -355,8 +355,21 @@ podman_capture_requests (void **state)
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"dump failed\"}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":true}}");
 	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_int_equal (ms.n, 0);
+	dmig_error_release (&err);
+
+	/* an export that broke off after the dump stopped it: resumed */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"broken pipe\"}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_non_null (strstr (err->msg, "broken pipe"));
 	assert_int_equal (ms.n, 0);
 	dmig_error_release (&err);
 
