@@ -34,6 +34,14 @@ nothing_on_b() { # ENGINE NAME
 	[ -z "$(B "$1" volume ls -q | grep "^$2")" ] || fail "volumes left on host B"
 }
 
+# The container runs here again, counting on with no gap, its memory intact.
+runs_here_intact() { # ENGINE NAME
+	[ "$("$1" inspect -f '{{.State.Running}}' "$2")" = true ] || fail "not running here"
+	sleep 0.3
+	log_consecutive "$1" "$2" /data/log >/dev/null || fail "gap in the count"
+	check_pattern "$1" "$2" /data/log
+}
+
 everything_arrives() {
 	local e=$1 c=$P-$1-all
 	track_vol "$c-data"
@@ -173,10 +181,7 @@ interrupted() {
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "interrupted by $([ "$sig" = TERM ] && echo Terminated || echo Interrupt)" "$TMP/stderr" ||
 		fail "$(cat "$TMP/stderr")"
-	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
-	sleep 0.3
-	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
-	check_pattern "$e" "$c" /data/log
+	runs_here_intact "$e" "$c"
 	nothing_on_b "$e" "$c"
 }
 
@@ -196,10 +201,7 @@ interrupted_mid_stream() {
 	wait "$pid" || rc=$?
 	[ "$rc" = 1 ] || fail "exit $rc: $(grep -v '^dmig: \(docker\|podman\|root@\)' "$TMP/stderr")"
 	grep -q "interrupted by Terminated" "$TMP/stderr" || fail "$(tail -n 3 "$TMP/stderr")"
-	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
-	sleep 0.3
-	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
-	check_pattern "$e" "$c" /data/log
+	runs_here_intact "$e" "$c"
 	nothing_on_b "$e" "$c"
 }
 
@@ -221,10 +223,7 @@ ssh_cut() {
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$took" -le 60 ] || fail "took $took s"
 	cat "$TMP/stderr"
-	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
-	sleep 0.3
-	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
-	check_pattern "$e" "$c" /data/log
+	runs_here_intact "$e" "$c"
 	[ "$("$e" exec "$c" cat /vol/data)" = kept ]
 	nothing_on_b "$e" "$c"
 }
@@ -264,10 +263,7 @@ target_refuses() {
 	grep -q "restore failed" "$TMP/stderr" || fail "not the restore: $(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
-	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
-	sleep 0.3
-	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
-	check_pattern "$e" "$c" /data/log
+	runs_here_intact "$e" "$c"
 	nothing_on_b "$e" "$c"
 }
 
@@ -290,10 +286,7 @@ short_write() {
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	cat "$TMP/stderr"
-	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here"
-	sleep 0.3
-	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
-	check_pattern "$e" "$c" /data/log
+	runs_here_intact "$e" "$c"
 	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was left on host B"
 }
 
