@@ -212,6 +212,18 @@ dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmi
 	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
 
+bool
+dmig_engine_running (struct dmig_engine *e, const char *name)
+{
+	json_object *ctr = NULL;
+	dmig_error_t err = NULL;
+	bool running = dmig_engine_inspect (e, name, &ctr, &err) == 0 && dmig_json_bool (ctr, "State.Running");
+
+	dmig_error_release (&err);
+	json_object_put (ctr);
+	return running;
+}
+
 json_object *
 dmig_next_volume (json_object *ctr, size_t *i, const char **name)
 {

@@ -74,6 +74,9 @@ void dmig_engine_close (struct dmig_engine *e);
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
                       json_object **ctr, dmig_error_t *err);
 
+/* Whether a container runs (when that cannot be told: no). */
+bool dmig_engine_running (struct dmig_engine *e, const char *name);
+
 /* The named volumes among a container's mounts (inspect data), one after
  * another: the next mount of type "volume" with a name at or after *i, and
  * its name; NULL after the last one.

@@ -85,21 +85,48 @@ pack_layer (json_object *ctr, const char *staging, dmig_error_t *err)
 	return r < 0 ? dmig_error_wrap (err, "cannot copy the writable layer") : 0;
 }
 
+/* The checkpoint with export, keeping it for a restore in place. */
+static void
+checkpoint_path (char *path, size_t cap, const char *id, bool ignore_volumes)
+{
+	snprintf (path, cap, API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
+	          ignore_volumes ? "&ignoreVolumes=true" : "");
+}
+
+/* dmig's rootfs-diff.tar in staging (pack_layer's), open, and its size. */
+static int
+open_layer (const char *staging, uint64_t *size, dmig_error_t *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd = staging_file (staging, "rootfs-diff.tar", O_RDONLY, path, sizeof (path), err);
+
+	if (fd >= 0 && fstat (fd, &st) < 0) {
+		dmig_error_set (err, DMIG_EFAIL, errno, "cannot read '%s'", path);
+		close (fd);
+		return -1;
+	}
+	if (fd >= 0)
+		*size = (uint64_t)st.st_size;
+	return fd;
+}
+
 /* checkpoint.tar = the export with dmig's rootfs-diff.tar. */
 static int
 make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 {
 	char epath[PATH_MAX], dpath[PATH_MAX];
 	struct dmig_sink sink;
-	struct stat st;
+	uint64_t size = 0;
 	int in, diff, r = -1;
 
 	in = staging_file (staging, "export.tar", O_RDONLY, epath, sizeof (epath), err);
 	if (in < 0)
 		return -1;
-	diff = staging_file (staging, "rootfs-diff.tar", O_RDONLY, dpath, sizeof (dpath), err);
-	if (diff >= 0 && fstat (diff, &st) == 0 && dmig_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
-		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, (uint64_t)st.st_size, &sink, err);
+	snprintf (dpath, sizeof (dpath), "%s/rootfs-diff.tar", staging);
+	diff = open_layer (staging, &size, err);
+	if (diff >= 0 && dmig_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
+		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, size, &sink, err);
 		if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0)
 			r = -1;
 	}
@@ -109,19 +136,6 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 	unlink (epath);
 	unlink (dpath);
 	return r;
-}
-
-/* Whether a container runs (when that cannot be told: no). */
-static bool
-is_running (struct dmig_engine *e, const char *id)
-{
-	json_object *ctr = NULL;
-	dmig_error_t err = NULL;
-	bool running = dmig_engine_inspect (e, id, &ctr, &err) == 0 && dmig_json_bool (ctr, "State.Running");
-
-	dmig_error_release (&err);
-	json_object_put (ctr);
-	return running;
 }
 
 /* Checkpoint with export into staging/export.tar, keeping the checkpoint
@@ -144,8 +158,7 @@ export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bo
 	sink.fd = staging_file (staging, "export.tar", O_WRONLY | O_CREAT | O_EXCL, path, sizeof (path), err);
 	if (sink.fd < 0)
 		return -1;
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
-	          ignore_volumes ? "&ignoreVolumes=true" : "");
+	checkpoint_path (path, sizeof (path), id, ignore_volumes);
 	req.path = path;
 	req.arg = &sink;
 	r = dmig_engine_stream (e, &req, "checkpoint failed", err);
@@ -153,7 +166,7 @@ export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bo
 		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot write the checkpoint");
 	if (r < 0) {
 		/* the dump may have stopped it before the export broke off */
-		*stopped = !is_running (e, id);
+		*stopped = !dmig_engine_running (e, id);
 		return -1;
 	}
 	*stopped = true;
@@ -276,15 +289,6 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 
 /* ---- move ---- */
 
-static int
-pmove_prepare (struct dmig_move *m, dmig_error_t *err)
-{
-	/* the import makes the container and its volumes in one call */
-	(void)m;
-	(void)err;
-	return 0;
-}
-
 /* Without a pre-restore hook (which runs between the ship and the restore)
  * the export streams from the checkpoint straight into the target's import:
  * the freeze happens in pmove_restore. */
@@ -305,15 +309,6 @@ pmove_freeze (struct dmig_move *m, dmig_error_t *err)
 	r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
 	m->frozen = stopped;
 	return r;
-}
-
-static int
-pmove_ship (struct dmig_move *m, dmig_error_t *err)
-{
-	/* the restore below streams the export to the target's import */
-	(void)m;
-	(void)err;
-	return 0;
 }
 
 /* The target's loopback, as Podman restores it down: agentless, through
@@ -377,8 +372,7 @@ export_to (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put, .arg = sink};
 	char path[PATH_MAX];
 
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS,
-	          dmig_json_str (ie->m->ctr, "Id"), ie->m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	checkpoint_path (path, sizeof (path), dmig_json_str (ie->m->ctr, "Id"), ie->m->o->ignore_volumes);
 	req.path = path;
 	return dmig_engine_stream (ie->m->src, &req, "checkpoint failed", err);
 }
@@ -391,8 +385,6 @@ layer_into_export (void *arg, int fd, dmig_error_t *err)
 {
 	struct import_ends *ie = arg;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	char path[PATH_MAX];
-	struct stat st;
 	int r;
 
 	while (poll (&p, 1, -1) < 0)
@@ -404,15 +396,10 @@ layer_into_export (void *arg, int fd, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint sent nothing");
 	ie->m->frozen = true;
 	ie->m->frozen_ms = dmig_now_ms ();
-	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0)
+	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0
+	    || (ie->diff = open_layer (ie->m->staging, &ie->diff_size, err)) < 0)
 		return -1;
-	ie->diff = staging_file (ie->m->staging, "rootfs-diff.tar", O_RDONLY, path, sizeof (path), err);
-	if (ie->diff < 0)
-		return -1;
-	if (fstat (ie->diff, &st) < 0)
-		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot read '%s'", path);
-	else
-		r = dmig_archive_replace_member (fd, "rootfs-diff.tar", ie->diff, (uint64_t)st.st_size, ie->out, err);
+	r = dmig_archive_replace_member (fd, "rootfs-diff.tar", ie->diff, ie->diff_size, ie->out, err);
 	close (ie->diff);
 	ie->diff = -1;
 	return r;
@@ -432,7 +419,6 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 {
 	struct import_ends ie = {.m = m, .diff = -1};
 	char path[PATH_MAX];
-	struct stat st;
 	uint64_t sent = 0;
 	int r = -1;
 
@@ -442,25 +428,18 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 		dmig_interrupts_hold ();
 		r = dmig_pump (checkpoint_with_layer, &ie, import_restore, &ie, 1, &sent, err);
 		dmig_interrupts_release ();
-		m->bytes_sent += sent;
-		if (r < 0)
-			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
-		remote_loopback_up (m);
-		return 0;
+	} else {
+		ie.export = staging_file (m->staging, "export.tar", O_RDONLY, path, sizeof (path), err);
+		if (ie.export < 0)
+			return -1;
+		ie.diff = open_layer (m->staging, &ie.diff_size, err);
+		if (ie.diff >= 0) {
+			r = dmig_pump (rewrite_export, &ie, import_restore, &ie, 1, &sent, err);
+			close (ie.diff);
+		}
+		close (ie.export);
 	}
-	ie.export = staging_file (m->staging, "export.tar", O_RDONLY, path, sizeof (path), err);
-	if (ie.export < 0)
-		return -1;
-	ie.diff = staging_file (m->staging, "rootfs-diff.tar", O_RDONLY, path, sizeof (path), err);
-	if (ie.diff >= 0 && fstat (ie.diff, &st) == 0) {
-		ie.diff_size = (uint64_t)st.st_size;
-		r = dmig_pump (rewrite_export, &ie, import_restore, &ie, 1, &sent, err);
-		m->bytes_sent += sent;
-	} else if (ie.diff >= 0)
-		r = dmig_error_set (err, DMIG_EFAIL, errno, "cannot read '%s'", path);
-	if (ie.diff >= 0)
-		close (ie.diff);
-	close (ie.export);
+	m->bytes_sent += sent;
 	if (r < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 	remote_loopback_up (m);
@@ -500,7 +479,7 @@ static int
 pmove_resume (struct dmig_move *m, dmig_error_t *err)
 {
 	/* a checkpoint that failed before the dump left it running */
-	if (is_running (m->src, dmig_json_str (m->ctr, "Id")))
+	if (dmig_engine_running (m->src, dmig_json_str (m->ctr, "Id")))
 		return 0;
 	return resume_in_place (m->src, m->ctr, err);
 }
@@ -578,9 +557,7 @@ pmove_finish (struct dmig_move *m, dmig_error_t *err)
 
 const struct dmig_move_ops dmig_podman_move = {
     .check = pmove_check,
-    .prepare = pmove_prepare,
     .freeze = pmove_freeze,
-    .ship = pmove_ship,
     .restore = pmove_restore,
     .discard = pmove_discard,
     .resume = pmove_resume,

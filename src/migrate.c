@@ -52,20 +52,6 @@ settle_interrupt (dmig_error_t *err)
 	dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (sig));
 }
 
-/* Whether the source container still runs (when that cannot be told: no). */
-static bool
-source_runs (struct dmig_move *m)
-{
-	json_object *ctr = NULL;
-	dmig_error_t e2 = NULL;
-	bool running = dmig_engine_inspect (m->src, dmig_json_str (m->ctr, "Id"), &ctr, &e2) == 0
-	               && dmig_json_bool (ctr, "State.Running");
-
-	dmig_error_release (&e2);
-	json_object_put (ctr);
-	return running;
-}
-
 /* SIGINT/SIGTERM do not kill dmig mid-move: they fail the move, which then
  * puts the container back on the source. */
 static int
@@ -482,7 +468,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	sigaction (SIGTERM, &sa, &old_term);
 
 	/* Before the freeze: everything that can be done while it runs. */
-	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || ops->prepare (m, err) < 0
+	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || (ops->prepare && ops->prepare (m, err) < 0)
 	    || check_interrupt (err) < 0) {
 		settle_interrupt (err);
 		ops->discard (m);
@@ -502,7 +488,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
-		if (!m->frozen && source_runs (m)) {
+		if (!m->frozen && dmig_engine_running (m->src, dmig_json_str (m->ctr, "Id"))) {
 			ops->discard (m);
 			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
 			                 m->name);
@@ -513,7 +499,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	}
 	phase_done (m, DMIG_PHASE_FREEZE, &t);
 	dmig_progress_phase ("ship");
-	if (check_interrupt (err) < 0 || ops->ship (m, err) < 0 || check_interrupt (err) < 0)
+	if (check_interrupt (err) < 0 || (ops->ship && ops->ship (m, err) < 0) || check_interrupt (err) < 0)
 		goto undo;
 	phase_done (m, DMIG_PHASE_SHIP, &t);
 	dmig_progress_phase ("restore");

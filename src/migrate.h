@@ -55,11 +55,13 @@ struct dmig_move_ops {
 	/* Engine-specific checks, before anything changes (may be NULL); a
 	 * refusal is DMIG_EPREFLIGHT. */
 	int (*check) (struct dmig_move *m, dmig_error_t *err);
-	/* Before the freeze, while the container runs (Docker: the clone). */
+	/* Before the freeze, while the container runs (Docker: the clone);
+	 * may be NULL. */
 	int (*prepare) (struct dmig_move *m, dmig_error_t *err);
 	/* Checkpoint the source, keeping what resuming it needs. */
 	int (*freeze) (struct dmig_move *m, dmig_error_t *err);
-	/* Carry the checkpoint, writable layer and volumes to the target. */
+	/* Carry the checkpoint, writable layer and volumes to the target; may
+	 * be NULL (Podman: its restore carries them). */
 	int (*ship) (struct dmig_move *m, dmig_error_t *err);
 	/* Start the container on the target from what was shipped. */
 	int (*restore) (struct dmig_move *m, dmig_error_t *err);

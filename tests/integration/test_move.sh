@@ -27,6 +27,8 @@ cleanup_lab() { # B|C
 trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_lab B; cleanup_lab C; cleanup' EXIT
 
 mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
+# mv_on_b ENGINE ARGS...: dmig running on host B (its own store), as on a real source host
+mv_on_b() { B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$1")" --store /var/lib/dmig move "${@:2}"; }
 
 # Nothing of the container is left on host B.
 nothing_on_b() { # ENGINE NAME
@@ -338,8 +340,7 @@ round_trip() {
 	script -qec "$DMIG -H unix://$(sock_of "$e") --store $STORE move $c hostB" /dev/null >"$TMP/tty" </dev/null
 	grep -q $'\r' "$TMP/tty" && grep -q "ship" "$TMP/tty" && grep -q "%" "$TMP/tty" || fail "no progress: $(cat -v "$TMP/tty")"
 	grep -q "moved $c to hostB" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
-	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
-		move "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
+	mv_on_b "$e" "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here again"
 	nothing_on_b "$e" "$c"
 	sleep 0.3
@@ -356,8 +357,7 @@ published_port() {
 	B "$e" run -d --name "$c" -p "$port:8080" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 8080 -h /www && exec counter /data/log 1 50' >/dev/null
 	wait_until 10 B curl -sf --max-time 2 "http://127.0.0.1:$port/" || fail "the port does not answer on B before the move"
-	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
-		move "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	mv_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
 	[ "$(B curl -sf --max-time 5 "http://$DMIG_LAB_C_ADDR:$port/")" = served ] || fail "C does not answer on port $port"
 	[ "$(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")" = "{\"8080/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$port\"}]}" ] ||
 		fail "port bindings on C: $(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")"
@@ -376,15 +376,13 @@ network_needed() {
 	B "$e" network create "$net" >/dev/null
 	B "$e" run -d --name "$c" --network "$net" "$IMAGE" counter /data/log 1 50 >/dev/null
 	id=$(B "$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" \
-		--store /var/lib/dmig move "$c" hostC
+	expect_exit 3 mv_on_b "$e" "$c" hostC
 	grep -q "is on network '$net', which root@hostC:22 lacks: create it there first" "$TMP/stderr" ||
 		fail "$(cat "$TMP/stderr")"
 	[ "$(B "$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
 	! C "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was made on C"
 	C "$e" network create "$net" >/dev/null
-	B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
-		move "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	mv_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
 	[ "$(C "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on C"
 	C "$e" inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$c" | grep -qw -- "$net" ||
 		fail "not on $net on C: $(C "$e" inspect -f '{{json .NetworkSettings.Networks}}' "$c")"
