@@ -269,6 +269,22 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* Ask the target's engine for one of its objects (kind: "networks",
+ * "volumes"): the HTTP status, or -1 (a refusal) when it cannot be asked. */
+static int
+target_has (struct dmig_move *m, const char *kind, const char *name, dmig_error_t *err)
+{
+	json_object *v = NULL;
+	char path[512], *q = dmig_http_escape (name);
+	int st;
+
+	snprintf (path, sizeof (path), "/v1.41/%s/%s", kind, q ? q : "");
+	free (q);
+	st = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
+	json_object_put (v);
+	return st < 0 ? dmig_error_status (err, DMIG_EPREFLIGHT) : st;
+}
+
 /* The container's networks are the target's own: dmig makes none there. */
 static int
 check_networks (struct dmig_move *m, dmig_error_t *err)
@@ -279,16 +295,10 @@ check_networks (struct dmig_move *m, dmig_error_t *err)
 		return 0;
 	json_object_object_foreach (nets, net, ep)
 	{
-		json_object *v = NULL;
-		char path[512], *q = dmig_http_escape (net);
-		int st;
+		int st = target_has (m, "networks", net, err);
 		(void)ep;
-		snprintf (path, sizeof (path), "/v1.41/networks/%s", q ? q : "");
-		free (q);
-		st = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
-		json_object_put (v);
 		if (st < 0)
-			return dmig_error_status (err, DMIG_EPREFLIGHT);
+			return -1;
 		if (st == 404)
 			return dmig_error_set (
 			    err, DMIG_EPREFLIGHT, 0,
@@ -353,14 +363,9 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	if (check_networks (m, err) < 0)
 		return -1;
 	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
-		json_object *v = NULL;
-		char vpath[512];
-		int st;
-		snprintf (vpath, sizeof (vpath), "/v1.41/volumes/%s", vname);
-		st = dmig_engine_call (m->dst, "GET", vpath, NULL, DMIG_API_TIMEOUT_MS, &v, err);
-		json_object_put (v);
+		int st = target_has (m, "volumes", vname, err);
 		if (st < 0)
-			return dmig_error_status (err, DMIG_EPREFLIGHT);
+			return -1;
 		if (st == 200)
 			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 			                       "volume '%s' exists on %s already: dmig will not overwrite it", vname,
