@@ -15,11 +15,17 @@ PKGS := libcurl json-c libarchive libssh libcrypto
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 WERROR ?= -Werror
 CFLAGS ?= -O2 -g
-DMIG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Iengines $(WARN) $(WERROR) -MMD -MP \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DMIG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
-CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
-CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# The libraries' flags are asked of pkg-config when a recipe first needs
+# them, not when make reads this file: `make demo` and `make check` install
+# the libraries (setup) before they build, in the same run. Each is asked
+# once ($(call once,VAR,...) turns VAR into a plain variable on first use).
+once = $(eval $(1) := $(2))$($(1))
+PKG_CFLAGS = $(call once,PKG_CFLAGS,$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS = $(call once,PKG_LIBS,$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
+CMOCKA_CFLAGS = $(call once,CMOCKA_CFLAGS,$(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null))
+CMOCKA_LIBS = $(call once,CMOCKA_LIBS,$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null))
+DMIG_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc -Iengines $(WARN) $(WERROR) -MMD -MP $(PKG_CFLAGS)
+DMIG_LIBS = $(PKG_LIBS) -lpthread
 
 BUILD ?= build
 SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard engines/*.c)
@@ -30,13 +36,20 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop
+.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs
 all: dmig
+
+# Without the libraries the build stops with one line that says what to do,
+# not with a screen of undefined references.
+libs:
+	@$(PKG_CONFIG) --exists $(PKGS) cmocka 2>/dev/null || { \
+		echo "dmig: build libraries missing ($$($(PKG_CONFIG) --print-errors --exists $(PKGS) cmocka 2>&1 | head -n 1)): run 'make setup' as root, or install the packages scripts/install-deps.sh names" >&2; \
+		exit 1; }
 
 dmig: $(OBJ) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DMIG_LIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | libs
 	@mkdir -p $(dir $@)
 	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(CMOCKA_CFLAGS) -c -o $@ $<
 
@@ -87,11 +100,15 @@ valgrind: $(UNIT_BIN)
 	@UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 		tests/run-unit.sh $(UNIT_BIN)
 
-demo: setup dmig $(HELPERS)
+# Targets that build after setup run the build in a make of its own, which
+# reads this file again once setup has installed what it needs.
+demo: setup
+	@$(MAKE) --no-print-directory dmig $(HELPERS)
 	@scripts/demo.sh
 
 # Not a test: prints dmig's downtime against the by-hand recipe (same run).
-bench: setup dmig $(HELPERS)
+bench: setup
+	@$(MAKE) --no-print-directory dmig $(HELPERS)
 	@scripts/bench.sh
 
 lab-start:
