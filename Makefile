@@ -34,9 +34,9 @@ MAIN_OBJ := $(BUILD)/src/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl
+HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/asuser.so
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs
+.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
 all: dmig
 
 # Without the libraries the build stops with one line that says what to do,
@@ -66,6 +66,11 @@ $(BUILD)/tests/counter: tests/helpers/counter.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -static -o $@ $<
 
+# The real-workload image's shim (scripts/real-image.sh).
+$(BUILD)/tests/asuser.so: tests/helpers/asuser.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -shared -fPIC -o $@ $<
+
 # Helpers that drive dmig's own layers against the real engines and sshd.
 $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl: $(BUILD)/tests/%: tests/helpers/%.c $(OBJ)
 	@mkdir -p $(dir $@)
@@ -80,13 +85,24 @@ deps:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "setup: skipped: not root (installing packages needs root)"; \
 	else scripts/install-deps.sh; fi
 
+# What setup does after the packages, and what demo and check run once
+# built. tests/integration/test_fresh.sh runs the README's build path alone,
+# on a root filesystem without the build dependencies, with these set to true.
+SETUP_RUNTIME ?= scripts/setup-criu.sh && scripts/setup-engines.sh
+DEMO_RUN ?= scripts/demo.sh
+CHECK_RUN ?= tests/run-all.sh $(UNIT_BIN)
+
 setup: deps
 	@if [ "$$(id -u)" -ne 0 ]; then echo "setup: skipped: not root (CRIU and the engines need root)"; \
-	else scripts/setup-criu.sh && scripts/setup-engines.sh; fi
+	else $(SETUP_RUNTIME); fi
 
 check: setup
 	@$(MAKE) --no-print-directory dmig $(UNIT_BIN) $(HELPERS)
-	@tests/run-all.sh $(UNIT_BIN)
+	@$(CHECK_RUN)
+
+# The pkg-config modules the build needs (for the fresh-machine test).
+print-pkgs:
+	@echo $(PKGS) cmocka
 
 integration: dmig $(HELPERS)
 	@tests/run-integration.sh
@@ -104,7 +120,7 @@ valgrind: $(UNIT_BIN)
 # reads this file again once setup has installed what it needs.
 demo: setup
 	@$(MAKE) --no-print-directory dmig $(HELPERS)
-	@scripts/demo.sh
+	@$(DEMO_RUN)
 
 # Not a test: prints dmig's downtime against the by-hand recipe (same run).
 bench: setup

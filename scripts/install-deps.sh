@@ -3,12 +3,18 @@
 # Idempotent: installs only packages that are not installed yet.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need_root
 
 build_pkgs="build-essential pkg-config clang libcurl4-openssl-dev libjson-c-dev
 	libarchive-dev libzstd-dev libssh-dev libssl-dev libcmocka-dev valgrind"
 run_pkgs="docker.io containerd runc podman tar zstd iproute2 util-linux procps
-	openssh-server openssh-client busybox-static curl uidmap jq"
+	openssh-server openssh-client busybox-static curl uidmap jq debootstrap"
+
+# --list-build: the build's packages, one a line (for the fresh-machine test)
+if [ "${1:-}" = --list-build ]; then
+	printf '%s\n' $build_pkgs
+	exit 0
+fi
+need_root
 
 missing=()
 for p in $build_pkgs $run_pkgs; do
