@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "dmig.h"
+#include "engine.h"
 #include "json.h"
 #include "log.h"
 #include "store.h"
@@ -77,7 +78,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	json_object *arr = NULL;
-	const char *only = NULL;
+	const char *only = NULL, *kind = NULL;
 	int c, header = 0, ret = 0;
 	struct stat st;
 
@@ -93,6 +94,15 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		if (dmig_valid_container (only, err) < 0)
 			return -1;
 	}
+	/* -H: that engine's snapshots only, of the kind it says it is. Without
+	 * it, list needs no engine: it reads the store alone. */
+	if (g->host && *g->host) {
+		struct dmig_engine *e = NULL;
+		if (dmig_engine_open (g->host, &e, err) < 0)
+			return -1;
+		kind = e->ops->kind;
+		dmig_engine_close (e);
+	}
 	if (stat (g->store, &st) < 0 && errno != ENOENT)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store '%s'", g->store);
 	if (g->json)
@@ -102,6 +112,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		struct dirent *d;
 		DIR *dh;
 
+		if (kind && strcmp (kinds[k], kind) != 0)
+			continue;
 		if (only) {
 			snprintf (dir, sizeof (dir), "%s/%s/%s", g->store, kinds[k], only);
 			ret = list_one (dir, kinds[k], only, arr, &header, err);
@@ -127,7 +139,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	if (ret == 0 && arr)
 		puts (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (ret == 0 && !header)
-		dmig_info ("no snapshots%s%s in %s", only ? " of " : "", only ? only : "", g->store);
+		dmig_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
+		           only ? only : "", g->store);
 	json_object_put (arr);
 	return ret;
 }

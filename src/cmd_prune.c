@@ -50,7 +50,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 				printf ("%s@%s\n", argv[optind], l.s[i].name);
 			dmig_snaplist_free (&l);
 		}
-		dmig_store_unlock (lock);
+		dmig_store_unlock (dir, lock);
 		free (dir);
 		if (r < 0)
 			return -1;

@@ -34,7 +34,7 @@ fail:
 void
 dmig_local_close (struct dmig_local *l)
 {
-	dmig_store_unlock (l->lock);
+	dmig_store_unlock (l->dir, l->lock);
 	json_object_put (l->ctr);
 	dmig_engine_close (l->e);
 	free (l->dir);

@@ -129,6 +129,30 @@ tune_socket (int fd)
 	setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
 }
 
+/* What known_hosts says of the host's key. libssh looks up "[host]:port"
+ * alone for a port other than 22; OpenSSH, when that name has no entry at
+ * all, looks up the bare host too (sshconnect.c, check_host_key: "checking
+ * without port identifier") and takes the key if it matches there. Any
+ * other key under "[host]:port" (of any type: OpenSSH's HOST_CHANGED) is
+ * refused as it is; what the bare host's entry says goes to *portless. */
+static enum ssh_known_hosts_e
+known_state (ssh_session ss, enum ssh_known_hosts_e *portless)
+{
+	enum ssh_known_hosts_e state = ssh_session_is_known_server (ss);
+	unsigned int port = 22, no_port = 22;
+
+	*portless = SSH_KNOWN_HOSTS_UNKNOWN;
+	if (ssh_options_get_port (ss, &port) != SSH_OK || port == 22
+	    || (state != SSH_KNOWN_HOSTS_UNKNOWN && state != SSH_KNOWN_HOSTS_NOT_FOUND))
+		return state;
+	/* the port option names only what to look up now: connected already */
+	if (ssh_options_set (ss, SSH_OPTIONS_PORT, &no_port) != SSH_OK)
+		return state;
+	*portless = ssh_session_is_known_server (ss);
+	ssh_options_set (ss, SSH_OPTIONS_PORT, &port);
+	return *portless == SSH_KNOWN_HOSTS_OK ? SSH_KNOWN_HOSTS_OK : state;
+}
+
 /* The host key must be known: never ask, never add. */
 static int
 verify_host (struct dmig_ssh *s, dmig_error_t *err)
@@ -137,7 +161,7 @@ verify_host (struct dmig_ssh *s, dmig_error_t *err)
 	unsigned char *hash = NULL;
 	size_t hlen = 0;
 	char *fp = NULL, *file = NULL;
-	enum ssh_known_hosts_e state;
+	enum ssh_known_hosts_e state, portless;
 	int ret = -1;
 
 	if (ssh_get_server_publickey (s->s, &key) != SSH_OK
@@ -149,7 +173,7 @@ verify_host (struct dmig_ssh *s, dmig_error_t *err)
 	fp = ssh_get_fingerprint_hash (SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
 	if (ssh_options_get (s->s, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK)
 		file = NULL;
-	state = ssh_session_is_known_server (s->s);
+	state = known_state (s->s, &portless);
 	switch (state) {
 	case SSH_KNOWN_HOSTS_OK:
 		ret = 0;
@@ -165,10 +189,13 @@ verify_host (struct dmig_ssh *s, dmig_error_t *err)
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                "%s: host not in %s (its key is %s %s): check the key and add it there; dmig never "
+		                "%s: host not in %s (its key is %s %s%s): check the key and add it there; dmig never "
 		                "accepts an unknown host key",
 		                s->name, file ? file : "known_hosts", ssh_key_type_to_char (ssh_key_type (key)),
-		                fp ? fp : "?");
+		                fp ? fp : "?",
+		                portless == SSH_KNOWN_HOSTS_CHANGED || portless == SSH_KNOWN_HOSTS_OTHER
+		                    ? "; the entry without a port holds another key"
+		                    : "");
 		break;
 	default:
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: cannot check its host key: %s", s->name,

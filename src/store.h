@@ -1,5 +1,5 @@
 /* The snapshot store: <root>/<engine>/<container>/<name>.dmig, 0700 folders,
- * 0600 files, a lock per container. */
+ * 0600 files, a lock per container while a dmig works on it. */
 #ifndef DMIG_STORE_H
 #define DMIG_STORE_H
 
@@ -25,9 +25,10 @@ struct dmig_snaplist {
 
 /* The container's folder, made (0700 all the way) when create is set. */
 int dmig_store_dir (const char *root, const char *engine, const char *ctr, int create, char **out, dmig_error_t *err);
-/* Take the container's lock, failing at once if another dmig holds it. */
+/* Take the container's lock (dir/.lock), failing at once if another dmig
+ * holds it. Unlock removes the lock file, and the folder if it is left empty. */
 int dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err);
-void dmig_store_unlock (int fd);
+void dmig_store_unlock (const char *dir, int fd);
 /* A fresh 0700 staging folder inside dir. */
 int dmig_store_staging (const char *dir, char **out, dmig_error_t *err);
 /* Snapshots of a container, oldest first; an absent folder is an empty list. */

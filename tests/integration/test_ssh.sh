@@ -67,6 +67,66 @@ host_keys() {
 	expect_exit 2 "$SSHCTL" '-oProxyCommand=touch /tmp/x' run true
 }
 
+# A host on a port other than 22 whose known_hosts entry has no port: OpenSSH
+# looks up "[host]:port", and when that has no entry at all, the bare host
+# too (sshconnect.c, "checking without port identifier"). dmig answers as ssh
+# does, from the same file; a wrong key is still refused.
+# The host: an sshd of this test's own in host B's namespaces, its own host
+# key, stopped by its PID.
+portless_entry() {
+	local port=$((22000 + RANDOM % 1000)) anchor rc
+	ssh-keygen -q -t ed25519 -N '' -C "dmig test $P" -f "$TMP/pl-hostkey"
+	cat >"$TMP/pl-sshd_config" <<-EOF
+		ListenAddress $DMIG_LAB_ADDR:$port
+		HostKey $TMP/pl-hostkey
+		PidFile $TMP/pl-sshd.pid
+		AuthorizedKeysFile $DMIG_LAB_DIR/b/etc/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+	EOF
+	anchor=$(cat "$DMIG_LAB_DIR/pids/anchor")
+	# nsenter execs sshd: $! is sshd itself
+	nsenter -t "$anchor" -m -n -- /usr/sbin/sshd -D -f "$TMP/pl-sshd_config" -E "$TMP/pl-sshd.log" </dev/null >/dev/null 2>&1 &
+	sshd=$!
+	trap 'kill "$sshd" 2>/dev/null; wait "$sshd" 2>/dev/null' EXIT
+	wait_until 10 test -s "$TMP/pl-sshd.pid" || fail "the test's sshd did not start: $(cat "$TMP/pl-sshd.log")"
+	[ "$(cat "$TMP/pl-sshd.pid")" = "$sshd" ] || fail "sshd runs as $(cat "$TMP/pl-sshd.pid"), not as recorded ($sshd)"
+	sed -e "s|UserKnownHostsFile .*|UserKnownHostsFile $TMP/pl-kh|" -e "s|Port 22\$|Port $port|" "$DMIG_SSH_CONFIG" >"$TMP/pl-config"
+	grep -q "Port $port" "$TMP/pl-config" || fail "no port in $(cat "$TMP/pl-config")"
+	key=$(cut -d' ' -f1-2 "$TMP/pl-hostkey.pub")
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/pl-otherkey"
+	ssh-keygen -q -t ecdsa -N '' -f "$TMP/pl-ecdsakey"
+	other=$(cut -d' ' -f1-2 "$TMP/pl-otherkey.pub") ecdsa=$(cut -d' ' -f1-2 "$TMP/pl-ecdsakey.pub")
+	# known_hosts lines | dmig's exit | ssh's exit | what dmig says when it refuses
+	while IFS='|' read -r lines want_dmig want_ssh says; do
+		printf '%b' "$lines" >"$TMP/pl-kh"
+		DMIG_SSH_CONFIG=$TMP/pl-config "$SSHCTL" hostB run true </dev/null >/dev/null 2>"$TMP/stderr" && rc=0 || rc=$?
+		[ "$rc" = "$want_dmig" ] || fail "known_hosts '$lines': dmig exited $rc, not $want_dmig: $(cat "$TMP/stderr")"
+		[ -z "$says" ] || grep -q -- "$says" "$TMP/stderr" || fail "known_hosts '$lines': $(cat "$TMP/stderr")"
+		[ "$rc" = 0 ] || [ "$(wc -l <"$TMP/stderr")" = 1 ] || fail "not one line: $(cat "$TMP/stderr")"
+		ssh -F "$TMP/pl-config" -o BatchMode=yes -o GlobalKnownHostsFile=/dev/null hostB true </dev/null >/dev/null 2>"$TMP/ssh.err" && rc=0 || rc=$?
+		[ "$rc" = "$want_ssh" ] || fail "known_hosts '$lines': ssh exited $rc, not $want_ssh: $(cat "$TMP/ssh.err")"
+	done <<-EOF
+		$DMIG_LAB_ADDR $key\n|0|0|
+		[$DMIG_LAB_ADDR]:$port $key\n|0|0|
+		$DMIG_LAB_ADDR $other\n|3|255|the entry without a port holds another key
+		[$DMIG_LAB_ADDR]:$port $other\n$DMIG_LAB_ADDR $key\n|3|255|differs from the one in $TMP/pl-kh
+		[$DMIG_LAB_ADDR]:$port $ecdsa\n$DMIG_LAB_ADDR $key\n|3|255|differs from the one in $TMP/pl-kh
+		[$DMIG_LAB_ADDR]:$port $ecdsa\n|3|255|differs from the one in $TMP/pl-kh
+		[$DMIG_LAB_ADDR]:2 $key\n|3|255|host not in $TMP/pl-kh
+	EOF
+	# hashed names (ssh-keygen -H) are looked up the same way
+	printf '%s %s\n' "$DMIG_LAB_ADDR" "$key" >"$TMP/pl-kh"
+	ssh-keygen -q -H -f "$TMP/pl-kh" 2>/dev/null
+	grep -q '^|1|' "$TMP/pl-kh" || fail "not hashed: $(cat "$TMP/pl-kh")"
+	DMIG_SSH_CONFIG=$TMP/pl-config "$SSHCTL" hostB run true || fail "a hashed entry without a port"
+	kill "$sshd"
+	wait "$sshd" 2>/dev/null || true
+	trap - EXIT
+}
+
 # Keys from ssh-agent: no IdentityFile in the config, the agent has the key.
 agent_auth() {
 	grep -v IdentityFile "$DMIG_SSH_CONFIG" >"$TMP/noid"
@@ -102,5 +162,6 @@ t "ssh: commands run as argv, with exit status and stderr" commands
 t "ssh: the engines' APIs through SSH" engines_through_ssh
 t "ssh: a stream into a remote tar, verified" stream_into_tar
 t "ssh: unknown or changed host keys are refused" host_keys
+t "ssh: a known_hosts entry without a port, for a port other than 22, as OpenSSH" portless_entry
 t "ssh: keys from ssh-agent" agent_auth
 t "ssh: a dead link is noticed in seconds" dead_link

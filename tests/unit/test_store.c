@@ -1,4 +1,4 @@
-// WRAP:
+// WRAP: flock
 /* The store: private folders, one writer per container, newest-last lists. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,9 +8,12 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +23,22 @@
 #include "store.h"
 
 static char root[64];
+
+/* Run once just before dmig's next flock: another dmig at work, between
+ * dmig's open of the lock file and its flock. */
+static void (*before_flock) (void);
+int __real_flock (int fd, int op);
+int __wrap_flock (int fd, int op);
+int
+__wrap_flock (int fd, int op)
+{
+	void (*f) (void) = before_flock;
+
+	before_flock = NULL;
+	if (f)
+		f ();
+	return __real_flock (fd, op);
+}
 
 static int
 setup (void **state)
@@ -100,9 +119,145 @@ one_lock_holder (void **state)
 	assert_int_equal (dmig_store_lock (dir, "db", &b, &err), -1);
 	assert_non_null (strstr (err->msg, "another dmig is working on container 'db'"));
 	dmig_error_release (&err);
-	dmig_store_unlock (a);
+	dmig_store_unlock (dir, a);
 	assert_int_equal (dmig_store_lock (dir, "db", &b, &err), 0);
-	dmig_store_unlock (b);
+	dmig_store_unlock (dir, b);
+	free (dir);
+}
+
+static bool
+exists (const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	snprintf (p, sizeof (p), "%s%s%s", dir, *name ? "/" : "", name);
+	return lstat (p, &st) == 0;
+}
+
+/* Nothing is left once the lock is let go: not the lock file, nor the
+ * container's folder if it holds nothing else. */
+static void
+lock_leaves_nothing (void **state)
+{
+	char *dir = NULL;
+	dmig_error_t err = NULL;
+	int a = -1;
+	(void)state;
+
+	assert_int_equal (dmig_store_dir (root, "docker", "web", 1, &dir, &err), 0);
+	assert_int_equal (dmig_store_lock (dir, "web", &a, &err), 0);
+	assert_true (exists (dir, ".lock"));
+	dmig_store_unlock (dir, a);
+	assert_false (exists (dir, ".lock"));
+	assert_false (exists (dir, ""));
+	/* the engine's folder stays, and so does a folder with snapshots */
+	assert_true (exists (root, "docker"));
+	free (dir);
+	assert_int_equal (dmig_store_dir (root, "docker", "web", 1, &dir, &err), 0);
+	assert_int_equal (dmig_store_lock (dir, "web", &a, &err), 0);
+	add_snapshot (dir, "s1", "2026-11-22T01:00:00.000Z");
+	assert_true (exists (dir, "s1" DMIG_BUNDLE_EXT));
+	dmig_store_unlock (dir, a);
+	assert_false (exists (dir, ".lock"));
+	assert_true (exists (dir, "s1" DMIG_BUNDLE_EXT));
+	free (dir);
+}
+
+static char race_dir[PATH_MAX], race_path[PATH_MAX + 8];
+static int other_fd = -1;
+
+/* Another dmig finishes its work: it removes the lock file, holding it,
+ * then the folder it left empty. */
+static void
+other_finishes (void)
+{
+	int fd = open (race_path, O_RDWR);
+	assert_true (fd >= 0);
+	assert_int_equal (__real_flock (fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal (unlink (race_path), 0);
+	assert_int_equal (rmdir (race_dir), 0);
+	close (fd);
+}
+
+/* ... and a third dmig makes it again and takes the lock. */
+static void
+other_finishes_third_starts (void)
+{
+	other_finishes ();
+	assert_int_equal (mkdir (race_dir, 0700), 0);
+	other_fd = open (race_path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true (other_fd >= 0);
+	assert_int_equal (__real_flock (other_fd, LOCK_EX | LOCK_NB), 0);
+}
+
+/* The classic race of a removed lock file: dmig opened the file, another
+ * dmig removed it (and the folder) before dmig's flock. A flock on the removed file locks
+ * nothing anyone else sees: dmig must take the lock at the path again. */
+static void
+lock_file_replaced (void **state)
+{
+	char *dir = NULL;
+	dmig_error_t err = NULL;
+	struct stat held, named;
+	int a = -1;
+	(void)state;
+
+	assert_int_equal (dmig_store_dir (root, "podman", "db", 1, &dir, &err), 0);
+	snprintf (race_dir, sizeof (race_dir), "%s", dir);
+	snprintf (race_path, sizeof (race_path), "%s/.lock", dir);
+	/* the lock file was there, and is gone when dmig gets its flock */
+	close (open (race_path, O_RDWR | O_CREAT, 0600));
+	before_flock = other_finishes;
+	assert_int_equal (dmig_store_lock (dir, "db", &a, &err), 0);
+	assert_null (before_flock);
+	assert_int_equal (fstat (a, &held), 0);
+	assert_int_equal (stat (race_path, &named), 0);
+	assert_true (held.st_ino == named.st_ino);
+	dmig_store_unlock (dir, a);
+	free (dir);
+}
+
+/* The same, and a third dmig holds the new lock file: dmig must fail at
+ * once, not share the lock with it. */
+static void
+lock_file_retaken (void **state)
+{
+	char *dir = NULL;
+	dmig_error_t err = NULL;
+	int a = -1;
+	(void)state;
+
+	assert_int_equal (dmig_store_dir (root, "podman", "db", 1, &dir, &err), 0);
+	snprintf (race_dir, sizeof (race_dir), "%s", dir);
+	snprintf (race_path, sizeof (race_path), "%s/.lock", dir);
+	close (open (race_path, O_RDWR | O_CREAT, 0600));
+	before_flock = other_finishes_third_starts;
+	assert_int_equal (dmig_store_lock (dir, "db", &a, &err), -1);
+	assert_int_equal (a, -1);
+	assert_non_null (strstr (err->msg, "another dmig is working on container 'db'"));
+	dmig_error_release (&err);
+	close (other_fd);
+	free (dir);
+}
+
+/* The last holder removed the empty folder between dmig making it and
+ * taking the lock: the lock makes it again, private. */
+static void
+lock_folder_removed (void **state)
+{
+	char *dir = NULL;
+	dmig_error_t err = NULL;
+	struct stat st;
+	int a = -1;
+	(void)state;
+
+	assert_int_equal (dmig_store_dir (root, "docker", "web", 1, &dir, &err), 0);
+	assert_int_equal (rmdir (dir), 0);
+	assert_int_equal (dmig_store_lock (dir, "web", &a, &err), 0);
+	assert_int_equal (stat (dir, &st), 0);
+	assert_int_equal (st.st_mode & 0777, 0700);
+	dmig_store_unlock (dir, a);
 	free (dir);
 }
 
@@ -167,10 +322,8 @@ main (void)
 {
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T (private_folders),
-	    T (one_lock_holder),
-	    T (list_find_prune),
-	    T (kinds_and_timestamps),
+	    T (private_folders),   T (one_lock_holder),     T (lock_leaves_nothing), T (lock_file_replaced),
+	    T (lock_file_retaken), T (lock_folder_removed), T (list_find_prune),     T (kinds_and_timestamps),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,213 @@
+// WRAP: dmig_engine_open
+/* dmig list: the store alone without -H (no engine is asked), that engine's
+ * snapshots only with -H, and an engine -H names that is not there is an
+ * error, as for every command. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "dmig.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+#include "store.h"
+
+static char root[64], out_path[96];
+static int engine_opens;
+
+/* The engine at "unix:///fake/<kind>.sock" is of that kind; any other URL
+ * goes to the real dmig_engine_open. */
+int __real_dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err);
+int __wrap_dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err);
+int
+__wrap_dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err)
+{
+	struct dmig_engine *e;
+
+	engine_opens++;
+	if (strncmp (url, "unix:///fake/", 13) != 0)
+		return __real_dmig_engine_open (url, out, err);
+	e = calloc (1, sizeof (*e));
+	assert_non_null (e);
+	e->ops = strcmp (url + 13, "podman.sock") == 0 ? &dmig_podman_ops : &dmig_docker_ops;
+	*out = e;
+	return 0;
+}
+
+static void
+add_snapshot (const char *kind, const char *ctr, const char *name)
+{
+	struct dmig_members ms = {0};
+	dmig_error_t err = NULL;
+	char *dir = NULL, *staging = NULL, path[PATH_MAX];
+	json_object *m = json_object_new_object ();
+
+	json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
+	json_object_object_add (m, "created", json_object_new_string ("2026-11-22T01:00:00.000Z"));
+	assert_int_equal (dmig_store_dir (root, kind, ctr, 1, &dir, &err), 0);
+	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
+	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
+	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
+	dmig_rm_rf (staging, NULL);
+	free (staging);
+	free (dir);
+	json_object_put (m);
+}
+
+static int
+setup (void **state)
+{
+	(void)state;
+	snprintf (root, sizeof (root), "/tmp/dmig-list-XXXXXX");
+	assert_non_null (mkdtemp (root));
+	snprintf (out_path, sizeof (out_path), "%s.out", root);
+	add_snapshot ("docker", "web", "d1");
+	add_snapshot ("podman", "web", "p1");
+	add_snapshot ("podman", "db", "p2");
+	dmig_log_set (DMIG_QUIET);
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void)state;
+	dmig_rm_rf (root, NULL);
+	unlink (out_path);
+	return 0;
+}
+
+static int
+by_text (const void *a, const void *b)
+{
+	return strcmp (a, b);
+}
+
+/* dmig [-H host] list --json [ctr]: its status; *refs gets "ctr@name engine"
+ * lines of what it listed (free it). */
+static int
+list (const char *host, const char *ctr, char **refs, dmig_error_t *err)
+{
+	struct dmig_globals g = {.host = host, .store = root};
+	char *argv[] = {"list", "--json", (char *)ctr, NULL};
+	json_object *arr = NULL;
+	char lines[16][64];
+	size_t len = 0, n;
+	FILE *f;
+	int r, saved = dup (STDOUT_FILENO), fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true (saved >= 0 && fd >= 0);
+	fflush (stdout);
+	dup2 (fd, STDOUT_FILENO);
+	close (fd);
+	optind = 0;
+	opterr = 0;
+	r = cmd_list (ctr ? 3 : 2, argv, &g, err);
+	fflush (stdout);
+	dup2 (saved, STDOUT_FILENO);
+	close (saved);
+	*refs = NULL;
+	if (r < 0)
+		return r;
+	f = open_memstream (refs, &len);
+	assert_non_null (f);
+	{
+		char buf[8192];
+		FILE *in = fopen (out_path, "r");
+		size_t got = fread (buf, 1, sizeof (buf) - 1, in);
+		fclose (in);
+		assert_int_equal (dmig_json_parse (buf, got, &arr, NULL), 0);
+	}
+	/* sorted: the store's folders are read in no particular order */
+	n = json_object_array_length (arr);
+	assert_true (n < 16);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx (arr, i);
+		snprintf (lines[i], sizeof (lines[i]), "%s@%s %s\n", dmig_json_str (o, "container"),
+		          dmig_json_str (o, "name"), dmig_json_str (o, "engine"));
+	}
+	qsort (lines, n, sizeof (lines[0]), by_text);
+	for (size_t i = 0; i < n; i++)
+		fputs (lines[i], f);
+	fclose (f);
+	json_object_put (arr);
+	return r;
+}
+
+static void
+without_host_the_store_alone (void **state)
+{
+	dmig_error_t err = NULL;
+	char *refs = NULL;
+	(void)state;
+
+	engine_opens = 0;
+	assert_int_equal (list (NULL, NULL, &refs, &err), 0);
+	assert_string_equal (refs, "db@p2 podman\nweb@d1 docker\nweb@p1 podman\n");
+	free (refs);
+	assert_int_equal (list (NULL, "web", &refs, &err), 0);
+	assert_string_equal (refs, "web@d1 docker\nweb@p1 podman\n");
+	free (refs);
+	assert_int_equal (engine_opens, 0);
+}
+
+static void
+host_picks_the_engine (void **state)
+{
+	dmig_error_t err = NULL;
+	char *refs = NULL;
+	(void)state;
+
+	assert_int_equal (list ("unix:///fake/podman.sock", NULL, &refs, &err), 0);
+	assert_string_equal (refs, "db@p2 podman\nweb@p1 podman\n");
+	free (refs);
+	assert_int_equal (list ("unix:///fake/docker.sock", "web", &refs, &err), 0);
+	assert_string_equal (refs, "web@d1 docker\n");
+	free (refs);
+	assert_int_equal (list ("unix:///fake/docker.sock", "db", &refs, &err), 0);
+	assert_string_equal (refs, "");
+	free (refs);
+}
+
+static void
+host_not_there (void **state)
+{
+	dmig_error_t err = NULL;
+	char *refs = NULL;
+	(void)state;
+
+	assert_int_equal (list ("unix:///nonexistent.sock", NULL, &refs, &err), -1);
+	assert_non_null (err);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_null (strchr (err->msg, '\n'));
+	assert_non_null (strstr (err->msg, "/nonexistent.sock"));
+	dmig_error_release (&err);
+	assert_int_equal (list ("tcp://host:2375", "web", &refs, &err), -1);
+	assert_int_equal (err->status, DMIG_EUSAGE);
+	dmig_error_release (&err);
+}
+
+int
+main (void)
+{
+#define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T (without_host_the_store_alone),
+	    T (host_picks_the_engine),
+	    T (host_not_there),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
