@@ -53,14 +53,15 @@ docker_check (struct dmig_engine *e, dmig_error_t *err)
 
 /* Pack a directory into a staged member. */
 static int
-pack_member (const char *dir, const char *staging, const char *member, struct dmig_members *ms, dmig_error_t *err)
+pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, const char *member,
+             struct dmig_members *ms, dmig_error_t *err)
 {
 	struct dmig_sink sink;
 	int r;
 
 	if (dmig_member_begin (staging, member, &sink, err) < 0)
 		return -1;
-	r = dmig_archive_pack_dir (dir, DMIG_PACK_LAYER, &sink, err);
+	r = dmig_archive_pack_dir (dir, mode, &sink, err);
 	if (dmig_member_end (ms, member, &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
 		return -1;
 	return 0;
@@ -74,6 +75,29 @@ pause_call (struct dmig_engine *e, const char *id, const char *verb, dmig_error_
 	return dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
 }
 
+/* Docker restarts a container that a checkpoint stopped when its restart
+ * policy says so: a second copy would run here beside the moved one. The
+ * policy is "no" from the freeze on, and given back if the source resumes. */
+static int
+set_restart (struct dmig_engine *e, const char *id, json_object *policy, dmig_error_t *err)
+{
+	json_object *body = json_object_new_object (), *rp = NULL;
+	char path[512];
+	int r;
+
+	if (policy)
+		json_object_deep_copy (policy, &rp, NULL);
+	else {
+		rp = json_object_new_object ();
+		json_object_object_add (rp, "Name", json_object_new_string ("no"));
+	}
+	json_object_object_add (body, "RestartPolicy", rp);
+	snprintf (path, sizeof (path), API "/containers/%s/update", id);
+	r = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
+	json_object_put (body);
+	return r < 0 ? dmig_error_wrap (err, "cannot set the restart policy") : 0;
+}
+
 static int
 docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
                 struct dmig_members *ms, dmig_error_t *err)
@@ -83,6 +107,11 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	json_object *mt;
 	const char *vname;
 	bool was_paused = dmig_json_bool (ctr, "State.Paused");
+	json_object *policy = dmig_json_get (ctr, "HostConfig.RestartPolicy");
+	const char *pname = dmig_json_str (policy, "Name");
+	/* A checkpoint that stops it (rollback's safety snapshot) must not be
+	 * followed by Docker starting it again from scratch. */
+	bool hold = !o->leave_running && pname && *pname && strcmp (pname, "no") != 0;
 	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[256];
 	json_object *body;
 	int ret = -1;
@@ -94,11 +123,15 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	if (mkdir (ckdir, 0700) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", ckdir);
 
+	if (hold && set_restart (e, id, NULL, err) < 0)
+		return -1;
 	/* Files and memory from one instant: pause, copy files, checkpoint. */
 	t0 = dmig_now_ms ();
-	if (!was_paused && pause_call (e, id, "pause", err) < 0)
-		return dmig_error_wrap (err, "cannot pause the container");
-	if (pack_member (upper, staging, "rootfs.tar", ms, err) < 0) {
+	if (!was_paused && pause_call (e, id, "pause", err) < 0) {
+		dmig_error_wrap (err, "cannot pause the container");
+		goto policy;
+	}
+	if (pack_member (upper, DMIG_PACK_LAYER, staging, "rootfs.tar", ms, err) < 0) {
 		dmig_error_wrap (err, "cannot copy the writable layer");
 		goto resume;
 	}
@@ -113,7 +146,7 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 			dmig_error_set (err, DMIG_EFAIL, 0, "volume name '%s' cannot be stored", vname);
 			goto resume;
 		}
-		if (pack_member (src, staging, member, ms, err) < 0) {
+		if (pack_member (src, DMIG_PACK_TREE, staging, member, ms, err) < 0) {
 			dmig_error_wrap (err, "cannot copy volume '%s'", vname);
 			goto resume;
 		}
@@ -126,7 +159,7 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
 	if (ret < 0) {
-		dmig_criu_explain (err, !e->remote);
+		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err, "checkpoint failed");
 	}
 resume:
@@ -148,10 +181,16 @@ resume:
 		}
 	}
 	dmig_debug ("container frozen for %lld ms", dmig_now_ms () - t0);
+policy:
+	/* not stopped: it runs on (or stays paused) with its own policy */
+	if (ret < 0 && hold && set_restart (e, id, policy, NULL) < 0)
+		dmig_warn ("container %.12s has restart policy \"no\" now, not \"%s\": 'docker update --restart %s "
+		           "%.12s' gives it back",
+		           id, pname, pname, id);
 	if (ret < 0)
 		return -1;
 	snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
-	if (pack_member (ckpath, staging, "checkpoint.tar", ms, err) < 0)
+	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
 	return dmig_rm_rf (ckdir, err);
 }
@@ -259,6 +298,27 @@ restore_volumes (struct dmig_engine *e, json_object *manifest, const char *stagi
 	return 0;
 }
 
+/* The image as a create on e should name it: by name when that name means
+ * the same image (ID) there, so the new container's Config.Image reads as
+ * the original's; else by ID. */
+static const char *
+image_ref (struct dmig_engine *e, const char *id, const char *name)
+{
+	json_object *img = NULL;
+	char path[512], *q;
+	bool same;
+
+	if (name == NULL || *name == '\0' || id == NULL || strncmp (name, "sha256:", 7) == 0)
+		return id;
+	q = dmig_http_escape (name);
+	snprintf (path, sizeof (path), API "/images/%s/json", q ? q : "");
+	free (q);
+	same = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &img, NULL) == 200
+	       && dmig_json_str (img, "Id") && strcmp (dmig_json_str (img, "Id"), id) == 0;
+	json_object_put (img);
+	return same ? name : id;
+}
+
 /* A container like the inspected one, named name, from image, not started:
  * its ID and its writable layer's folder (both freed by the caller). */
 static int
@@ -338,7 +398,7 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 
 	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, ckpt);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_criu_explain (err, !e->remote);
+		dmig_criu_explain (err, e->host);
 		return dmig_error_wrap (err, "restore failed");
 	}
 	/* The checkpoint served its purpose; Docker would list it forever. */
@@ -360,7 +420,9 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (name == NULL || image == NULL || cfg == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
 	if (docker_root (e, err) < 0 || restore_volumes (e, manifest, staging, err) < 0
-	    || create_clone (e, cfg, image, name, &id, &upper, err) < 0)
+	    || create_clone (e, cfg, image_ref (e, image, dmig_json_str (manifest, "image_name")), name, &id, &upper,
+	                     err)
+	           < 0)
 		return -1;
 	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
 		dmig_error_wrap (err, "cannot restore the writable layer");
@@ -389,52 +451,16 @@ out:
 
 #define MOVE_CKPT "dmig-move"
 
-/* The image as the target should know it: by name when that name means the
- * same image there, else by ID. */
-static const char *
-clone_image (struct dmig_move *m)
-{
-	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
-	json_object *img = NULL;
-	char path[512], *q;
-	bool same;
-
-	if (name == NULL || *name == '\0' || strncmp (name, "sha256:", 7) == 0)
-		return id;
-	q = dmig_http_escape (name);
-	snprintf (path, sizeof (path), API "/images/%s/json", q ? q : "");
-	free (q);
-	same = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &img, NULL) == 200
-	       && dmig_json_str (img, "Id") && strcmp (dmig_json_str (img, "Id"), id) == 0;
-	json_object_put (img);
-	return same ? name : id;
-}
-
 static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
 {
-	json_object *mt;
-	const char *vname;
-
 	if (docker_root (m->dst, err) < 0 || docker_root (m->src, err) < 0)
 		return -1;
-	/* named volumes first: the clone mounts them */
-	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;) {
-		const char *src = dmig_json_str (mt, "Source");
-		char *dir = NULL;
-
-		if (src == NULL)
-			continue;
-		if (m->nvolumes >= DMIG_MEMBERS_MAX)
-			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
-		/* the target's: its folder is a path there, never touched here */
-		if (dmig_engine_volume_get (m->dst, vname, &dir, err) < 0)
-			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
-		m->volumes[m->nvolumes] = strdup (vname);
-		m->volume_dirs[m->nvolumes] = dir;
-		m->volume_srcs[m->nvolumes++] = strdup (src);
-	}
-	if (create_clone (m->dst, m->ctr, clone_image (m), m->name, &m->clone_id, &m->clone_upper, err) < 0)
+	/* the named volumes are made on the target already (the clone mounts them) */
+	if (create_clone (m->dst, m->ctr,
+	                  image_ref (m->dst, dmig_json_str (m->ctr, "Image"), dmig_json_str (m->ctr, "Config.Image")),
+	                  m->name, &m->clone_id, &m->clone_upper, err)
+	    < 0)
 		return -1;
 	/* Every folder the ship writes into exists before the freeze: one
 	 * command now instead of one for each while the container is down. */
@@ -446,29 +472,6 @@ move_prepare (struct dmig_move *m, dmig_error_t *err)
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++)
 		argv[5 + i] = m->volume_dirs[i];
 	return dmig_ssh_run (m->ssh, argv, NULL, 0, DMIG_API_TIMEOUT_MS, err);
-}
-
-/* Docker restarts a container that a checkpoint stopped when its restart
- * policy says so: a second copy would run here beside the moved one. The
- * policy is "no" from the freeze on, and given back if the source resumes. */
-static int
-set_restart (struct dmig_engine *e, const char *id, json_object *policy, dmig_error_t *err)
-{
-	json_object *body = json_object_new_object (), *rp = NULL;
-	char path[512];
-	int r;
-
-	if (policy)
-		json_object_deep_copy (policy, &rp, NULL);
-	else {
-		rp = json_object_new_object ();
-		json_object_object_add (rp, "Name", json_object_new_string ("no"));
-	}
-	json_object_object_add (body, "RestartPolicy", rp);
-	snprintf (path, sizeof (path), API "/containers/%s/update", id);
-	r = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
-	json_object_put (body);
-	return r < 0 ? dmig_error_wrap (err, "cannot set the restart policy") : 0;
 }
 
 static int
@@ -493,7 +496,7 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	json_object_put (body);
 	if (r < 0) {
 		json_object *now = NULL;
-		dmig_criu_explain (err, !m->src->remote);
+		dmig_criu_explain (err, m->src->host);
 		dmig_error_wrap (err, "checkpoint failed");
 		/* normally it still runs; if not, the move's undo resumes it */
 		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !dmig_json_bool (now, "State.Running"))
@@ -520,7 +523,7 @@ move_ship (struct dmig_move *m, dmig_error_t *err)
 	sends[n++] = (struct dmig_send){upper, m->clone_upper, "the writable layer", DMIG_PACK_LAYER};
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
 		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
-		sends[n++] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_FILES};
+		sends[n++] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_TREE};
 	}
 	return dmig_move_send_dirs (m, sends, n, err);
 }

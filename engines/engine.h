@@ -19,6 +19,11 @@
 
 struct dmig_engine;
 struct dmig_move_ops;
+struct dmig_ssh;
+
+/* An image's format, from its manifest's media type: Podman keeps the ID
+ * only through an archive of the same format. */
+enum dmig_image_format { DMIG_IMAGE_UNKNOWN, DMIG_IMAGE_DOCKER, DMIG_IMAGE_OCI, DMIG_IMAGE_FORMATS };
 
 struct dmig_capture_opts {
 	bool leave_running;  /* the container runs on afterwards */
@@ -47,6 +52,15 @@ struct dmig_engine_ops {
 	/* Image save: the path around the image's escaped name; image load. */
 	const char *save_path[2];
 	const char *load_path;
+	/* An engine that saves in more than one format: the inspect member that
+	 * names an image's manifest type, and per format the save query and the
+	 * CLI's save option that keep the ID (NULL: the engine's default). */
+	const char *manifest_type;
+	const char *save_query[DMIG_IMAGE_FORMATS];
+	const char *save_option[DMIG_IMAGE_FORMATS];
+	/* The path around an image's escaped ID that takes one name off it
+	 * (NULL: the engine has none). */
+	const char *untag_path[2];
 	/* The steps of a move (src/migrate.h). */
 	const struct dmig_move_ops *move;
 };
@@ -58,6 +72,7 @@ struct dmig_engine {
 	char *version; /* the engine's own version string */
 	char *root;    /* Docker: DockerRootDir */
 	bool remote;   /* on another host (its paths are not this host's) */
+	struct dmig_ssh *host; /* remote: the link to that host */
 };
 
 extern const struct dmig_engine_ops dmig_docker_ops;
@@ -83,9 +98,10 @@ bool dmig_engine_running (struct dmig_engine *e, const char *name);
  *   for (size_t i = 0; (mt = dmig_next_volume (ctr, &i, &vname)) != NULL;) */
 json_object *dmig_next_volume (json_object *ctr, size_t *i, const char **name);
 
-/* Can dmig carry this container (running, no terminal, the engine's overlay
- * driver, no TCP connection the engine cannot checkpoint and restore)?
- * Fails with DMIG_EPREFLIGHT and why. */
+/* Can dmig carry this container (running, not paused, not --rm, no
+ * terminal, the engine's overlay driver, no TCP connection the engine cannot
+ * checkpoint and restore)? Fails with DMIG_EPREFLIGHT and why. Move,
+ * snapshot and rollback (of a container that runs) all ask it first. */
 int dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
 
 /* Inspect a container: 0 and *out (NULL when there is no such container). */
@@ -95,11 +111,27 @@ int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *e
 /* Stop a container, killing it after timeout_s seconds. */
 int dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
 int dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
+/* "docker", "oci" or NULL; and back (anything else: unknown). */
+const char *dmig_image_format_name (enum dmig_image_format f);
+enum dmig_image_format dmig_image_format_parse (const char *name);
+/* An image's format (unknown when the engine does not tell). */
+int dmig_engine_image_format (struct dmig_engine *e, const char *image, enum dmig_image_format *fmt, dmig_error_t *err);
 /* Stream an image (by name or ID) as a tar that load takes back with the
- * same ID, and load one. */
+ * same ID (in the archive format of the image's own), and load one: *names
+ * (may be NULL; put it) gets what the engine says it loaded, an array of
+ * names and "sha256:" IDs. */
 int dmig_engine_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
                             dmig_error_t *err);
-int dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, dmig_error_t *err);
+int dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, json_object **names,
+                            dmig_error_t *err);
+/* The engine's images: an array of objects with Id and RepoTags. */
+int dmig_engine_image_list (struct dmig_engine *e, json_object **out, dmig_error_t *err);
+/* Undo a load (names: what it said it loaded) whose image came with another
+ * ID than want: remove the images it made (those not in before, the list
+ * taken before the load) and give each name it took back to the image that
+ * had it. Fails, having done what it could, with what is left there. */
+int dmig_engine_image_unload (struct dmig_engine *e, json_object *before, json_object *names, const char *want,
+                              dmig_error_t *err);
 /* Whether an image with this ID exists. */
 int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 

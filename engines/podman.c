@@ -183,7 +183,7 @@ resume_in_place (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
 
 	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
-		dmig_criu_explain (err, !e->remote);
+		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err,
 		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
 		                 "'podman container restore --keep %s'",
@@ -306,9 +306,17 @@ pmove_freeze (struct dmig_move *m, dmig_error_t *err)
 
 	if (streamed (m))
 		return 0;
-	r = export_stopped (m->src, m->ctr, m->staging, m->o->ignore_volumes, &stopped, err);
+	r = export_stopped (m->src, m->ctr, m->staging, true, &stopped, err);
 	m->frozen = stopped;
 	return r;
+}
+
+/* With the container stopped: its volumes, into those made on the target
+ * (Podman's import would lose their root folder's owner and mode). */
+static int
+pmove_ship (struct dmig_move *m, dmig_error_t *err)
+{
+	return streamed (m) ? 0 : dmig_move_send_volumes (m, err);
 }
 
 /* The target's loopback, as Podman restores it down: agentless, through
@@ -357,11 +365,14 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	    .method = "POST", .read = dmig_fd_read, .arg = &fd, .content_type = "application/x-tar"};
 	char path[512], *q = dmig_http_escape (ie->m->name);
 
-	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&name=%s%s" CRIU_OPTS, q ? q : "",
-	          ie->m->o->ignore_volumes ? "&ignoreVolumes=true" : "");
+	/* the volumes are there already, filled by dmig */
+	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS,
+	          q ? q : "");
 	free (q);
 	req.path = path;
-	return dmig_engine_stream (ie->m->dst, &req, "restore failed", err);
+	if (dmig_engine_stream (ie->m->dst, &req, "restore failed", err) < 0)
+		return dmig_error_wrap (err, "on %s", dmig_ssh_name (ie->m->ssh));
+	return 0;
 }
 
 /* The checkpoint's export as it comes (the first stage of the stream). */
@@ -372,7 +383,8 @@ export_to (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put, .arg = sink};
 	char path[PATH_MAX];
 
-	checkpoint_path (path, sizeof (path), dmig_json_str (ie->m->ctr, "Id"), ie->m->o->ignore_volumes);
+	/* the volumes travel beside it (dmig_move_send_volumes) */
+	checkpoint_path (path, sizeof (path), dmig_json_str (ie->m->ctr, "Id"), true);
 	req.path = path;
 	return dmig_engine_stream (ie->m->src, &req, "checkpoint failed", err);
 }
@@ -396,7 +408,7 @@ layer_into_export (void *arg, int fd, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint sent nothing");
 	ie->m->frozen = true;
 	ie->m->frozen_ms = dmig_now_ms ();
-	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0
+	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0 || dmig_move_send_volumes (ie->m, err) < 0
 	    || (ie->diff = open_layer (ie->m->staging, &ie->diff_size, err)) < 0)
 		return -1;
 	r = dmig_archive_replace_member (fd, "rootfs-diff.tar", ie->diff, ie->diff_size, ie->out, err);
@@ -441,7 +453,7 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 	}
 	m->bytes_sent += sent;
 	if (r < 0)
-		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+		return -1; /* each side says where it failed */
 	remote_loopback_up (m);
 	return 0;
 }
@@ -558,6 +570,7 @@ pmove_finish (struct dmig_move *m, dmig_error_t *err)
 const struct dmig_move_ops dmig_podman_move = {
     .check = pmove_check,
     .freeze = pmove_freeze,
+    .ship = pmove_ship,
     .restore = pmove_restore,
     .discard = pmove_discard,
     .resume = pmove_resume,
@@ -576,5 +589,9 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .stop_param = "timeout",
     .save_path = {"/images/", "/get"},
     .load_path = "/images/load",
+    .manifest_type = "ManifestType",
+    .save_query = {[DMIG_IMAGE_DOCKER] = "?format=docker-archive", [DMIG_IMAGE_OCI] = "?format=oci-archive"},
+    .save_option = {[DMIG_IMAGE_DOCKER] = "--format docker-archive", [DMIG_IMAGE_OCI] = "--format oci-archive"},
+    .untag_path = {"/images/", "/untag"},
     .move = &dmig_podman_move,
 };

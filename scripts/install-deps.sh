@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs="build-essential pkg-config clang libcurl4-openssl-dev libjson-c-dev
 	libarchive-dev libzstd-dev libssh-dev libssl-dev libcmocka-dev valgrind"
 run_pkgs="docker.io containerd runc podman tar zstd iproute2 util-linux procps
-	openssh-server openssh-client busybox-static curl uidmap jq debootstrap"
+	openssh-server openssh-client busybox-static curl uidmap jq debootstrap catatonit"
 
 # --list-build: the build's packages, one a line (for the fresh-machine test)
 if [ "${1:-}" = --list-build ]; then

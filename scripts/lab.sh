@@ -110,7 +110,9 @@ make_keys() {
 	for h in b c; do
 		host "$h"
 		sshd_config "$HADDR:22" "$HDIR/etc/ssh_host_ed25519_key" /run/sshd.pid "$HDIR/etc/authorized_keys" >"$HDIR/etc/sshd_config"
-		printf '{ "experimental": true, "cgroup-parent": "dmiglab-%s-docker" }\n' "$h" >"$HDIR/etc/daemon.json"
+		# as setup-engines.sh sets this host's: --init binds the real file
+		printf '{ "experimental": true, "cgroup-parent": "dmiglab-%s-docker"%s }\n' "$h" \
+			"$(init=$(real_binary docker-init) && [ -n "$init" ] && printf ', "init-path": "%s"' "$init")" >"$HDIR/etc/daemon.json"
 	done
 }
 

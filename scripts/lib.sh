@@ -25,3 +25,20 @@ wait_for() {
 	done
 	return 1
 }
+
+# real_binary NAME PATH...: where the engine's init binary NAME really lives
+# when it is a symlink (Debian's docker-init and catatonit are), else
+# nothing. CRIU 4's mount engine cannot restore a bind mount from a symlink,
+# and the engines bind their init into every --init container.
+real_binary() {
+	local name=$1 p
+	shift
+	for p in "$@" $(command -v "$name" 2>/dev/null); do
+		if [ -L "$p" ] && [ -f "$p" ]; then
+			readlink -f "$p"
+			return 0
+		fi
+		[ -e "$p" ] && return 0
+	done
+	return 0
+}

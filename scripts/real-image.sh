@@ -22,7 +22,7 @@ SUITE=bookworm
 MIRROR=${DMIG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 key=$({
-	cat "$0" "$top/tests/helpers/asuser.c"
+	cat "$0" "$top/tests/helpers/asuser.c" "$top/tests/helpers/pg-entry.sh"
 	echo "$PACKAGES $SUITE"
 } | sha256sum | cut -c1-12)
 tag=dmig-test-debian:$key
@@ -58,10 +58,12 @@ if [ ! -s "$tarball" ]; then
 	rm -f "$root/usr/sbin/policy-rc.d"
 	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/lib/postgresql/15/main "$root"/etc/postgresql
 	install -m 0755 "$shim" "$root/usr/local/lib/dmig-asuser.so"
+	install -m 0755 "$top/tests/helpers/pg-entry.sh" "$root/usr/local/bin/dmig-pg-entry"
 	# nginx as on a real host, but its workers as root (CRIU here dumps
 	# root's processes only), listening on the container's loopback
 	sed -i 's/^user .*/user root;/' "$root/etc/nginx/nginx.conf"
-	cat >"$root/etc/nginx/sites-enabled/default" <<'EOF'
+	rm -f "$root/etc/nginx/sites-enabled/default"
+	cat >"$root/etc/nginx/conf.d/dmig.conf" <<'EOF'
 server {
 	listen 127.0.0.1:8080;
 	root /var/www/html;
@@ -74,5 +76,5 @@ EOF
 	chmod 0600 "$tarball"
 	say "kept as $tarball"
 fi
-"$engine" import --change 'CMD ["/bin/bash"]' "$tarball" "$tag" >/dev/null
+out=$("$engine" import --change 'CMD ["/bin/bash"]' "$tarball" "$tag" 2>&1) || die "$engine import failed: $out"
 echo "$tag"

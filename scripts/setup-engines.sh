@@ -28,6 +28,17 @@ elif [ "$(jq -r '.experimental // false' "$conf")" != "true" ]; then
 	say "turned on experimental mode in $conf"
 fi
 
+# --init binds docker-init into the container: the real file, not a link
+init=$(real_binary docker-init)
+if [ -n "$init" ] && [ "$(jq -r '."init-path" // ""' "$conf")" = "" ]; then
+	backup "$conf"
+	jq --arg p "$init" '."init-path" = $p' "$conf" >"$conf.tmp" && mv "$conf.tmp" "$conf"
+	say "set init-path to $init in $conf (CRIU cannot restore a bind mount from a symlink)"
+	if ping_sock "$DOCKER_SOCK" /_ping; then
+		say "warning: the running dockerd reads init-path when it restarts: --init containers started before cannot be checkpointed"
+	fi
+fi
+
 if ! ping_sock "$DOCKER_SOCK" /_ping; then
 	say "starting dockerd (log: $LOGDIR/dockerd.log)"
 	# setsid: the daemon outlives this script and ignores its terminal.
@@ -55,6 +66,14 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
 	say "wrote $dropin (runtime runc, limits, cgroupfs)"
+fi
+
+# the same for Podman's init (catatonit), for containers made from now on
+initdrop=/etc/containers/containers.conf.d/51-dmig-init.conf
+init=$(real_binary catatonit /usr/libexec/podman/catatonit)
+if [ -n "$init" ] && [ ! -e "$initdrop" ]; then
+	printf '# Added by dmig'"'"'s scripts/setup-engines.sh: --init binds the real file,\n# not a link (CRIU cannot restore a bind mount from a symlink).\n[containers]\ninit_path = "%s"\n' "$init" >"$initdrop"
+	say "wrote $initdrop (init_path $init)"
 fi
 
 if ! ping_sock "$PODMAN_SOCK" /v4.0.0/libpod/_ping; then

@@ -132,7 +132,7 @@ filter_xattrs (struct archive_entry *e, enum dmig_pack_mode mode)
 		return;
 	while (archive_entry_xattr_next (e, &name, &val, &len) == ARCHIVE_OK) {
 		if (strncmp (name, "trusted.overlay.", 16) == 0
-		    && (mode == DMIG_PACK_FILES || strcmp (name, "trusted.overlay.opaque") != 0))
+		    && (mode != DMIG_PACK_LAYER || strcmp (name, "trusted.overlay.opaque") != 0))
 			continue;
 		if (n == cap) {
 			struct kept *k = realloc (kept, (cap = cap ? cap * 2 : 8) * sizeof (*kept));
@@ -203,11 +203,15 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		path += rootlen;
 		while (*path == '/')
 			path++;
-		if (*path == '\0')
+		if (*path == '\0' && mode != DMIG_PACK_TREE)
 			continue; /* the directory itself */
-		if (mode == DMIG_PACK_FILES && archive_entry_filetype (e) == AE_IFCHR && archive_entry_rdev (e) == 0)
+		if (mode != DMIG_PACK_LAYER && archive_entry_filetype (e) == AE_IFCHR && archive_entry_rdev (e) == 0)
 			continue; /* a whiteout */
-		archive_entry_copy_pathname (e, path);
+		if (archive_entry_filetype (e) == AE_IFSOCK) {
+			dmig_debug ("not carried: socket %s", path);
+			continue;
+		}
+		archive_entry_copy_pathname (e, *path ? path : ".");
 		filter_xattrs (e, mode);
 		if (archive_write_header (out, e) < ARCHIVE_WARN) {
 			arc_fail (err, out, path);

@@ -33,10 +33,17 @@ enum dmig_pack_mode {
 	/* files to unpack into a mounted root file system: no whiteouts, no
 	 * trusted.overlay.* xattrs at all (deletions travel separately) */
 	DMIG_PACK_FILES,
+	/* as FILES, and the folder itself as "." first: its owner and mode
+	 * belong to what is carried (a named volume's root, e.g. PostgreSQL's
+	 * 0700 data folder) */
+	DMIG_PACK_TREE,
 };
 
-/* Pack the contents of dir (not dir itself) as a pax tar into sink: owners,
- * modes, times and other xattrs kept, symlinks stored as symlinks. */
+/* Pack the contents of dir (dir itself only with DMIG_PACK_TREE) as a pax
+ * tar into sink: owners, modes, times and other xattrs kept, symlinks stored
+ * as symlinks. Socket files are left out, as the engines' own archives do:
+ * a socket is remade by the program that binds it (CRIU binds a restored
+ * listening socket again), and tar cannot hold one. */
 int dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_sink *sink, dmig_error_t *err);
 
 /* Copy the tar read from in_fd to sink, with member `name` replaced by (or,

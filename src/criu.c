@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "ssh.h"
 
 static void
 last_line (char *text, char *out, size_t cap)
@@ -57,64 +58,86 @@ dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	return 0;
 }
 
-/* The first few "Error (file:line): ..." lines of a CRIU log. */
-static int
-decisive_lines (const char *log, char *out, size_t cap)
+/* Add one line of a CRIU log to out if it is one of the first few
+ * "Error (file:line): ..." lines. */
+static void
+add_line (char *line, char *out, size_t cap, size_t *used, int *n)
 {
-	char line[1024];
-	FILE *fp = fopen (log, "re");
+	char *e = strstr (line, "Error (");
+
+	/* harmless where the sandbox caps RLIMIT_NOFILE */
+	if (*n >= 3 || e == NULL || strstr (e, "RLIMIT_NOFILE") != NULL)
+		return;
+	e[strcspn (e, "\n")] = '\0';
+	*used += (size_t)snprintf (out + *used, *used < cap ? cap - *used : 0, "%s%s", *n ? " | " : "", e);
+	(*n)++;
+}
+
+/* The decisive lines of a CRIU log here, or on host (over SSH). */
+static int
+decisive_lines (const char *log, struct dmig_ssh *host, char *out, size_t cap)
+{
+	char line[1024], remote[4096];
 	size_t used = 0;
 	int n = 0;
 
 	*out = '\0';
+	if (host != NULL) {
+		char *argv[] = {"grep", "-F", "-m", "8", "--", "Error (", (char *)log, NULL};
+		if (dmig_ssh_run (host, argv, remote, sizeof (remote), 30000, NULL) < 0)
+			return -1;
+		for (char *l = strtok (remote, "\n"); l != NULL; l = strtok (NULL, "\n"))
+			add_line (l, out, cap, &used, &n);
+		return 0;
+	}
+	FILE *fp = fopen (log, "re");
 	if (fp == NULL)
 		return -1;
-	while (n < 3 && fgets (line, sizeof (line), fp) != NULL) {
-		char *e = strstr (line, "Error (");
-		/* harmless where the sandbox caps RLIMIT_NOFILE */
-		if (e == NULL || strstr (e, "RLIMIT_NOFILE") != NULL)
-			continue;
-		e[strcspn (e, "\n")] = '\0';
-		used += (size_t)snprintf (out + used, used < cap ? cap - used : 0, "%s%s", n ? " | " : "", e);
-		n++;
-	}
+	while (fgets (line, sizeof (line), fp) != NULL)
+		add_line (line, out, cap, &used, &n);
 	fclose (fp);
 	return 0;
 }
 
 void
-dmig_criu_explain (dmig_error_t *err, bool local)
+dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host)
 {
-	char path[512], lines[1536], *msg, *at, *full = NULL;
-	size_t n;
-
-	static const char *const marks[] = {"log file: ", "path= "}; /* Podman's runc; Docker's runc */
-	size_t mark = 0;
+	/* Podman's runc, Docker's runc name the log; Podman's runc may only
+	 * show its command line, whose work path holds the log */
+	static const char *const marks[] = {"log file: ", "path= ", "--work-path "};
+	char path[512], lines[1536], summary[1024], *msg, *at, *full = NULL;
+	size_t mark = 0, n;
 
 	if (err == NULL || *err == NULL)
 		return;
-	for (at = NULL; mark < 2 && (at = strstr ((*err)->msg, marks[mark])) == NULL; mark++)
+	msg = (*err)->msg;
+	for (at = NULL; mark < 3 && (at = strstr (msg, marks[mark])) == NULL; mark++)
 		;
 	if (at == NULL)
 		return;
-	at += strlen (marks[mark]);
-	n = strcspn (at, ": \n");
-	if (n == 0 || n >= sizeof (path))
-		return;
-	memcpy (path, at, n);
-	path[n] = '\0';
-	msg = (*err)->msg;
-	if (!local)
-		snprintf (lines, sizeof (lines), "see its log on that host");
-	else if (decisive_lines (path, lines, sizeof (lines)) < 0)
-		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
-	/* What precedes the log's name is the engine's own summary. */
-	n = (size_t)(at - strlen (marks[mark]) - msg);
+	/* What precedes the log's name (or runc's command) is the engine's own summary. */
+	n = (size_t)(at - msg);
+	if (mark == 2) {
+		const char *tick = memrchr (msg, '`', n);
+		if (tick == NULL)
+			return;
+		n = (size_t)(tick - msg);
+	}
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
 		n--;
-	if (asprintf (&full, "%.*s; CRIU: %s (log: %s)", (int)n, msg, *lines ? lines : "no error lines in its log",
-	              path)
-	    < 0)
+	snprintf (summary, sizeof (summary), "%.*s%s", (int)n, msg,
+	          mark < 2                         ? ""
+	          : strstr (msg, "runc checkpoint") ? " runc checkpoint failed"
+	                                            : " runc restore failed");
+	at += strlen (marks[mark]);
+	n = strcspn (at, mark < 2 ? ": \n" : " `\n");
+	if (n == 0 || n + 16 >= sizeof (path))
+		return;
+	snprintf (path, sizeof (path), "%.*s%s", (int)n, at,
+	          mark < 2 ? "" : strstr (msg, "runc checkpoint") ? "/dump.log" : "/restore.log");
+	if (decisive_lines (path, host, lines, sizeof (lines)) < 0)
+		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
+	if (asprintf (&full, "%s; CRIU: %s (log: %s)", summary, *lines ? lines : "no error lines in its log", path) < 0)
 		return;
 	free (msg);
 	(*err)->msg = full;

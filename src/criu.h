@@ -14,10 +14,13 @@
  * DMIG_EPREFLIGHT error saying what to do. version gets e.g. "4.2.1". */
 int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
 
+struct dmig_ssh;
+
 /* An engine's checkpoint/restore error names CRIU's log ("log file: PATH"):
  * put the decisive CRIU error lines from that log into the message, and the
- * log's path after them. With local false the log is on another host: only
- * its path is named. */
-void dmig_criu_explain (dmig_error_t *err, bool local);
+ * log's path after them. With host set, the log is on that host and is read
+ * there (over SSH, before a failed container's removal takes it along);
+ * NULL: here. */
+void dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host);
 
 #endif

@@ -135,6 +135,46 @@ dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t 
 	return 0;
 }
 
+int
+dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err)
+{
+	struct dmig_send sends[DMIG_MEMBERS_MAX];
+	char whats[DMIG_MEMBERS_MAX][300];
+
+	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
+		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
+		sends[i] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_TREE};
+	}
+	return dmig_move_send_dirs (m, sends, m->nvolumes, err);
+}
+
+/* Before the freeze, the named volumes are made on the target, empty; the
+ * ship fills them (their root folder's owner and mode too, which an engine's
+ * own import would not carry). */
+static int
+prepare_volumes (struct dmig_move *m, dmig_error_t *err)
+{
+	json_object *mt;
+	const char *vname;
+
+	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;) {
+		const char *src = dmig_json_str (mt, "Source");
+		char *dir = NULL;
+
+		if (src == NULL)
+			continue;
+		if (m->nvolumes >= DMIG_MEMBERS_MAX)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
+		/* the target's: its folder is a path there, never touched here */
+		if (dmig_engine_volume_get (m->dst, vname, &dir, err) < 0)
+			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+		m->volumes[m->nvolumes] = strdup (vname);
+		m->volume_dirs[m->nvolumes] = dir;
+		m->volume_srcs[m->nvolumes++] = strdup (src);
+	}
+	return 0;
+}
+
 /* ---- the target ---- */
 
 int
@@ -153,6 +193,7 @@ dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
 	snprintf (url, sizeof (url), "unix://%s", local);
 	if (dmig_engine_open (url, &m->dst, err) == 0) {
 		m->dst->remote = true;
+		m->dst->host = m->ssh;
 		return 0;
 	}
 	dmig_ssh_last_error (m->ssh, why, sizeof (why));
@@ -326,9 +367,6 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || m->src->ops->check (m->src, err) < 0
 	    || dmig_engine_check_container (m->src, m->ctr, err) < 0)
 		return -1;
-	if (dmig_json_bool (m->ctr, "HostConfig.AutoRemove"))
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' was started with --rm: it would vanish at the freeze", m->name);
 	if (m->src->ops->move->check && m->src->ops->move->check (m, err) < 0)
 		return -1;
 	if (m->dst->ops->check (m->dst, err) < 0)
@@ -379,6 +417,7 @@ checks (struct dmig_move *m, dmig_error_t *err)
 struct image_ends {
 	struct dmig_engine *src, *dst;
 	const char *image;
+	json_object *loaded; /* what the target's engine says it loaded */
 };
 
 static int
@@ -392,7 +431,7 @@ static int
 load_image (void *arg, int fd, dmig_error_t *err)
 {
 	struct image_ends *ie = arg;
-	return dmig_engine_image_load (ie->dst, dmig_fd_read, &fd, err);
+	return dmig_engine_image_load (ie->dst, dmig_fd_read, &fd, &ie->loaded, err);
 }
 
 static int
@@ -400,9 +439,11 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
 	struct image_ends ie = {.src = m->src, .dst = m->dst};
+	json_object *before = NULL;
+	dmig_error_t e2 = NULL;
 	uint64_t sent = 0;
 	bool have = false;
-	int r;
+	int r, ret = -1;
 
 	if (id == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the container's image is unknown");
@@ -414,18 +455,39 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 		name = dmig_json_str (m->ctr, "ImageName");
 	/* by name, so the target gets the tag too; the ID is checked after */
 	ie.image = name && *name ? name : id;
+	/* what the target has, to tell what the load made */
+	if (dmig_engine_image_list (m->dst, &before, err) < 0)
+		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 	dmig_debug ("shipping image %s (%s)", id, ie.image);
 	/* straight from one engine into the other, nothing on disk */
 	r = dmig_pump (save_image, &ie, load_image, &ie, 0, &sent, err);
 	m->bytes_sent += sent;
-	if (r < 0)
-		return dmig_error_wrap (err, "cannot ship image %s to %s", id, dmig_ssh_name (m->ssh));
+	if (r < 0) {
+		dmig_error_wrap (err, "cannot ship image %s to %s", id, dmig_ssh_name (m->ssh));
+		goto out;
+	}
 	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
-		return -1;
-	if (!have)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "the image arrived on %s with another ID than %s",
-		                       dmig_ssh_name (m->ssh), id);
-	return 0;
+		goto out;
+	if (have) {
+		ret = 0;
+		goto out;
+	}
+	/* nothing with a wrong ID may stay there, nor take a name there */
+	if (dmig_engine_image_unload (m->dst, before, ie.loaded, id, &e2) < 0) {
+		dmig_error_set (err, DMIG_EFAIL, 0,
+		                "image '%s' arrived on %s with another ID than %s, and undoing its load failed: %s",
+		                ie.image, dmig_ssh_name (m->ssh), id, e2->msg);
+		dmig_error_release (&e2);
+	} else
+		dmig_error_set (
+		    err, DMIG_EFAIL, 0,
+		    "image '%s' arrived on %s with another ID than %s (removed there again): check that '%s' "
+		    "still names that image here",
+		    ie.image, dmig_ssh_name (m->ssh), id, ie.image);
+out:
+	json_object_put (ie.loaded);
+	json_object_put (before);
+	return ret;
 }
 
 /* What shipping will carry: memory, writable layer, volumes. */
@@ -473,8 +535,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	sigaction (SIGTERM, &sa, &old_term);
 
 	/* Before the freeze: everything that can be done while it runs. */
-	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || (ops->prepare && ops->prepare (m, err) < 0)
-	    || check_interrupt (err) < 0) {
+	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || prepare_volumes (m, err) < 0
+	    || (ops->prepare && ops->prepare (m, err) < 0) || check_interrupt (err) < 0) {
 		settle_interrupt (err);
 		ops->discard (m);
 		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",

@@ -89,6 +89,10 @@ struct dmig_send {
  * remote tar's exit status. The first failure is told. */
 int dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err);
 
+/* Ship the named volumes (made on the target before the freeze) into their
+ * folders there, root folder included. */
+int dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err);
+
 /* Connect to m->target: SSH, then its engine (m->ssh, m->dst). */
 int dmig_move_connect (struct dmig_move *m, dmig_error_t *err);
 /* The whole move, see docs/move.md. Fills m's times and counts. */

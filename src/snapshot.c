@@ -30,6 +30,7 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	const char *vn;
 	const char *image = dmig_json_str (ctr, "Image");
 	const char *image_name = dmig_json_str (ctr, "Config.Image");
+	enum dmig_image_format fmt;
 	char criu[64];
 
 	if (image_name == NULL)
@@ -47,6 +48,10 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	json_object_object_add (m, "created", json_object_new_string (created));
 	json_object_object_add (m, "image", json_object_new_string (image ? image : ""));
 	json_object_object_add (m, "image_name", json_object_new_string (image_name ? image_name : ""));
+	/* what brings the image to a host that lacks it with its ID (only
+	 * where the engine tells) */
+	if (image && dmig_engine_image_format (e, image, &fmt, NULL) == 0 && dmig_image_format_name (fmt))
+		json_object_object_add (m, "image_format", json_object_new_string (dmig_image_format_name (fmt)));
 	for (size_t i = 0; volumes && dmig_next_volume (ctr, &i, &vn) != NULL;)
 		json_object_array_add (vols, json_object_new_string (vn));
 	json_object_object_add (m, "volumes", vols);
@@ -160,12 +165,19 @@ staged_free (struct staged *st)
 	memset (st, 0, sizeof (*st));
 }
 
+/* Nothing in s that a shell would read as more than a word. */
+static bool
+shell_plain (const char *s)
+{
+	return *s && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") == strlen (s);
+}
+
 /* Verify every checksum and that the engine can restore it (kind, image),
  * changing nothing. */
 static int
 stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct staged *st, dmig_error_t *err)
 {
-	const char *kind, *image;
+	const char *kind, *image, *hex;
 	bool have = false;
 
 	memset (st, 0, sizeof (*st));
@@ -179,14 +191,31 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 		                e->ops->kind);
 		goto fail;
 	}
+	/* a bundle is data: its image ID goes into a URL and a command */
 	image = dmig_json_str (st->manifest, "image");
-	if (image == NULL || dmig_engine_image_exists (e, image, &have, err) < 0)
+	hex = image && strncmp (image, "sha256:", 7) == 0 ? image + 7 : image;
+	if (hex == NULL || !*hex || strspn (hex, "0123456789abcdef") != strlen (hex)) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' names no valid image ID: the bundle is damaged", bundle);
+		goto fail;
+	}
+	if (dmig_engine_image_exists (e, image, &have, err) < 0)
 		goto fail;
 	if (!have) {
-		const char *iname = dmig_json_str (st->manifest, "image_name");
+		const char *iname = dmig_json_str (st->manifest, "image_name"), *ref = image, *opt;
+		enum dmig_image_format fmt = dmig_image_format_parse (dmig_json_str (st->manifest, "image_format"));
+		char host[256] = "this-host";
+
+		/* the command that brings it with its ID, by name (its tag too)
+		 * when the name is a plain word */
+		if (iname && *iname && shell_plain (iname))
+			ref = iname;
+		gethostname (host, sizeof (host) - 1);
+		opt = e->ops->save_option[fmt];
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                "the snapshot needs image %s (%s), which %s does not have: load it (%s load) and retry",
-		                image, iname && *iname ? iname : "no name", e->ops->kind, e->ops->kind);
+		                "the snapshot needs image %s (%s), which %s here lacks: on a host that has it run "
+		                "'%s save%s%s %s | ssh root@%s %s load', then retry",
+		                image, ref == iname ? iname : "no name", e->ops->kind, e->ops->kind, opt ? " " : "",
+		                opt ? opt : "", ref, host, e->ops->kind);
 		goto fail;
 	}
 	return 0;
@@ -219,11 +248,16 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	struct staged st;
 	dmig_error_t e2 = NULL;
 	bool running = ctr && dmig_json_bool (ctr, "State.Running");
+	bool renamed = false;
 	int ret = -1;
 
 	/* Everything that can refuse does so before the container is touched:
-	 * every checksum, the image, CRIU and the engine. */
+	 * CRIU, the engine, what the safety snapshot needs of the container
+	 * (also when paused: Podman's paused one does not count as running),
+	 * every checksum and the image. */
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0)
+		return -1;
+	if ((running || (ctr && dmig_json_bool (ctr, "State.Paused"))) && dmig_engine_check_container (e, ctr, err) < 0)
 		return -1;
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
@@ -246,6 +280,7 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 		dmig_error_wrap (err, "cannot move the current container aside");
 		goto undo;
 	}
+	renamed = ctr != NULL;
 	if (e->ops->restore (e, st.manifest, st.dir, err) == 0) {
 		if (ctr != NULL && dmig_engine_remove (e, aside, &e2) < 0) {
 			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
@@ -260,7 +295,7 @@ undo:
 	if (ctr == NULL)
 		goto out;
 	if (!running) {
-		if (dmig_engine_rename (e, aside, name, &e2) < 0) {
+		if (renamed && dmig_engine_rename (e, aside, name, &e2) < 0) {
 			dmig_error_wrap (err, "putting the old container back failed too (%s); it is named '%s'",
 			                 e2->msg, aside);
 			dmig_error_release (&e2);
@@ -270,7 +305,9 @@ undo:
 		dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
 		goto out;
 	}
-	if (dmig_engine_remove (e, aside, &e2) < 0 || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
+	/* stopped by the safety snapshot, under whichever name it has now */
+	if (dmig_engine_remove (e, renamed ? aside : name, &e2) < 0
+	    || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
 		dmig_error_wrap (err,
 		                 "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
 		                 e2->msg, name, safety_name);

@@ -49,6 +49,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# lab_cleanup B|C: on a lab host (a function running its commands there),
+# remove what this run made: containers, volumes, images and networks with
+# its prefix.
+lab_cleanup() {
+	local h=$1 e n
+	for e in docker podman; do
+		while read -r n; do
+			[ -n "$n" ] || continue
+			if [ "$e" = podman ]; then $h podman rm -f -t 0 "$n" >/dev/null 2>&1; else $h docker rm -f "$n" >/dev/null 2>&1; fi
+		done < <($h "$e" ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P")
+		while read -r n; do
+			[ -n "$n" ] && $h "$e" volume rm -f "$n" >/dev/null 2>&1
+		done < <($h "$e" volume ls -q 2>/dev/null | grep "^$P")
+		while read -r n; do
+			[ -n "$n" ] && $h "$e" rmi -f "$n" >/dev/null 2>&1
+		done < <($h "$e" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^\(localhost/\)\?$P")
+		while read -r n; do
+			[ -n "$n" ] && $h "$e" network rm "$n" >/dev/null 2>&1
+		done < <($h "$e" network ls --format '{{.Name}}' 2>/dev/null | grep "^$P")
+	done
+}
+
 ensure_image() { "$TOP/scripts/test-image.sh" "$1" "$IMAGE" "$COUNTER"; }
 
 # run_ctr ENGINE NAME [engine run options...] -- CMD...: start a test container.
@@ -113,6 +135,18 @@ check_pattern() {
 	"$1" exec "$2" kill -USR1 1
 	wait_until 10 sh -c "[ \$($1 exec $2 grep -c pattern $3) -gt $before ]" || fail "no pattern answer"
 	[ "$("$1" exec "$2" grep pattern "$3" | tail -n 1)" = "pattern ok" ] || fail "memory pattern does not verify: $("$1" exec "$2" grep pattern "$3")"
+}
+
+# same_config BEFORE AFTER: two `inspect` outputs (files) of one container,
+# before and after dmig made it anew (rollback, move), have the same Config
+# and HostConfig. IDs and times are outside those two; the one field that
+# must differ inside them: HostConfig.LogConfig.Path (Podman), the log file
+# in the new container's own folder, which is named by its new ID.
+config_of() { jq -S '.[0] | {Config, HostConfig} | del(.HostConfig.LogConfig.Path)' "$1"; }
+same_config() {
+	local d
+	d=$(diff <(config_of "$1") <(config_of "$2")) || fail "Config/HostConfig differ (< before, > after): $(echo "$d" | grep '^[<>]' | tr -s ' ' | tr '\n' ' ')"
+	[ "$(config_of "$1" | jq '.Config.Image | length')" -gt 0 ] || fail "no Config.Image in $1"
 }
 
 # expect_exit CODE CMD...: run CMD, require exit CODE and a one-line stderr.

@@ -8,23 +8,7 @@ export DMIG_SSH_CONFIG
 B() { "$LABSH" exec "$@"; }
 C() { "$LABSH" exec-c "$@"; }
 
-# On B and C, what this run made goes too.
-cleanup_lab() { # B|C
-	local h=$1 e n
-	for e in docker podman; do
-		while read -r n; do
-			[ -n "$n" ] || continue
-			if [ "$e" = podman ]; then $h podman rm -f -t 0 "$n" >/dev/null 2>&1; else $h docker rm -f "$n" >/dev/null 2>&1; fi
-		done < <($h "$e" ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P")
-		while read -r n; do
-			[ -n "$n" ] && $h "$e" volume rm -f "$n" >/dev/null 2>&1
-		done < <($h "$e" volume ls -q 2>/dev/null | grep "^$P")
-		while read -r n; do
-			[ -n "$n" ] && $h "$e" network rm "$n" >/dev/null 2>&1
-		done < <($h "$e" network ls --format '{{.Name}}' 2>/dev/null | grep "^$P")
-	done
-}
-trap 'ip link set dmiglab-a up 2>/dev/null; cleanup_lab B; cleanup_lab C; cleanup' EXIT
+trap 'ip link set dmiglab-a up 2>/dev/null; lab_cleanup B; lab_cleanup C; cleanup' EXIT
 
 mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
 # mv_on_b ENGINE ARGS...: dmig running on host B (its own store), as on a real source host
@@ -34,6 +18,13 @@ mv_on_b() { B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(
 nothing_on_b() { # ENGINE NAME
 	! B "$1" container inspect "$2" >/dev/null 2>&1 || fail "a container '$2' was left on host B"
 	[ -z "$(B "$1" volume ls -q | grep "^$2")" ] || fail "volumes left on host B"
+}
+
+# Nothing of dmig's is left in a store for the container (its lock, a
+# staging folder): neither in this host's nor in host B's.
+store_clean() { # ENGINE NAME
+	[ ! -e "$STORE/$1/$2" ] || fail "left in the store here: $(ls -A "$STORE/$1/$2")"
+	! B test -e "/var/lib/dmig/$1/$2" || fail "left in host B's store: $(B ls -A "/var/lib/dmig/$1/$2")"
 }
 
 # The container runs here again, counting on with no gap, its memory intact.
@@ -58,6 +49,7 @@ everything_arrives() {
 	jq -e '.container and .target == "hostB" and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
 	       and (.bytes_sent > 30000000) and .phases_ms.freeze' "$TMP/json" >/dev/null || fail "json: $(cat "$TMP/json")"
 	! "$e" container inspect "$c" >/dev/null 2>&1 || fail "the source container is still on this host: $("$e" container inspect -f "{{.State.Status}}" "$c")"
+	store_clean "$e" "$c"
 	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on host B"
 	[ "$(B "$e" exec "$c" cat /vol/data)" = in-volume ] || fail "volume content lost"
 	[ "$(B "$e" exec "$c" cat /etc/image-file)" = changed ] || fail "changed image file lost"
@@ -141,6 +133,145 @@ image_ship_fails() {
 	log_consecutive "$e" "$c" /log >/dev/null || fail "gap in the count"
 	nothing_on_b "$e" "$c"
 	! B "$e" image inspect "$img" >/dev/null 2>&1 || fail "the image is on B"
+}
+
+# fmt_image HOW NAME: a Podman image of its own (a file unique to it on top
+# of the test image) with the manifest type HOW gives it: docker-save (a
+# Docker image through docker save | podman load), commit (podman commit
+# --format docker) or oci (podman commit --format oci, as podman import
+# makes them). Checks that the image's manifest type is that.
+fmt_image() {
+	local how=$1 img=$2 base=$P-fmt-base-$1 want=application/vnd.docker.distribution.manifest.v2+json
+	track_ctr "$base"
+	track_img "$img"
+	case $how in
+	docker-save)
+		ensure_image docker
+		track_img "${img#localhost/}"
+		docker run --name "$base" --network none "$IMAGE" sh -c "echo $P-$how > /unique"
+		docker commit "$base" "${img#localhost/}" >/dev/null
+		rm_ctr docker "$base"
+		docker save "${img#localhost/}" | podman load >/dev/null
+		docker rmi "${img#localhost/}" >/dev/null
+		;;
+	commit | oci)
+		podman run --name "$base" --network none "$IMAGE" sh -c "echo $P-$how > /unique"
+		podman commit -q --format "$([ "$how" = oci ] && echo oci || echo docker)" "$base" "$img" >/dev/null
+		rm_ctr podman "$base"
+		[ "$how" = commit ] || want=application/vnd.oci.image.manifest.v1+json
+		;;
+	esac
+	[ "$(podman image inspect -f '{{.ManifestType}}' "$img")" = "$want" ] ||
+		fail "$img has manifest type $(podman image inspect -f '{{.ManifestType}}' "$img"), not $want"
+}
+
+# Podman keeps an image's ID only through an archive of its own format: each
+# kind of image B lacks arrives there with its ID, and the move succeeds.
+image_format_shipped() { # HOW
+	local how=$1 c=$P-podman-fmt-$1 img=localhost/$P-podman-fmt-$1:1 id
+	fmt_image "$how" "$img"
+	id=$(podman image inspect -f '{{.Id}}' "$img")
+	! B podman image inspect "$img" >/dev/null 2>&1 || fail "B has the image already"
+	! B podman image inspect "$id" >/dev/null 2>&1 || fail "B has the image's ID already"
+	run_ctr podman "$c" "$img" counter /data/log 1 50
+	wait_until 10 podman exec "$c" test -s /data/log
+	mv podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] ||
+		fail "the image on B has ID $(B podman image inspect -f '{{.Id}}' "$img"), not $id"
+	[ "$(B podman inspect -f '{{.State.Running}} {{.Image}}' "$c")" = "true $id" ] || fail "not running on B"
+	[ "$(B podman exec "$c" cat /unique)" = "$P-$how" ] || fail "not the container's image on B"
+	sleep 0.3
+	B podman exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+		fail "the count has a gap or repeat"
+}
+
+# The image arrives with another ID (its name here went to another image
+# after the container started, so that is what the save sends): the move
+# fails before the freeze, the container runs on here unchanged, and on B
+# the load is undone: the image it made is gone, and the name B gave an
+# image of its own is back on that one.
+image_wrong_id() {
+	local e=$1 c=$P-$1-wrongid img base=$P-$1-wrongid-base id other bhad
+	if [ "$e" = podman ]; then img=localhost/$P-$1-wrongid:1; else img=$P-$1-wrongid:1; fi
+	track_ctr "$base"
+	track_img "$img"
+	"$e" run --name "$base" --network none "$IMAGE" sh -c 'echo first > /which'
+	"$e" commit "$base" "$img" >/dev/null
+	rm_ctr "$e" "$base"
+	id=$("$e" image inspect -f '{{.Id}}' "$img")
+	track_img "$id" # it loses its name here below
+	run_ctr "$e" "$c" "$img" counter /data/log 1 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	"$e" run --name "$base" --network none "$IMAGE" sh -c 'echo second > /which'
+	"$e" commit "$base" "$img" >/dev/null
+	rm_ctr "$e" "$base"
+	other=$("$e" image inspect -f '{{.Id}}' "$img")
+	[ "$other" != "$id" ] || fail "the name still names the container's image"
+	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B "$e" tag "$IMAGE" "$img"
+	bhad=$(B "$e" image inspect -f '{{.Id}}' "$img")
+	before=$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")
+	expect_exit 1 mv "$e" "$c" hostB
+	grep -q "failed before the freeze; container .$c. runs on here, unchanged: image .$img. arrived on root@[^ ]* with another ID than $id (removed there again)" "$TMP/stderr" ||
+		fail "$(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$before" ] || fail "the container changed"
+	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap in the count"
+	nothing_on_b "$e" "$c"
+	! B "$e" image inspect "$other" >/dev/null 2>&1 || fail "the image with the wrong ID stays on B"
+	! B "$e" image inspect "$id" >/dev/null 2>&1 || fail "B has the container's image"
+	[ "$(B "$e" image inspect -f '{{.Id}}' "$img")" = "$bhad" ] || fail "'$img' is not back on B's own image"
+	[ "$(B "$e" image inspect -f '{{.Id}}' "$IMAGE")" = "$bhad" ] || fail "B's own image changed"
+}
+
+# A snapshot records the image's format; rolled back on a host that lacks
+# the image, dmig names the command that brings it there with its ID, and
+# once that has run the rollback works. Here: snapshot, move to B (the
+# image goes along), remove the image here, roll back here. A bundle from
+# before the format was recorded is refused with the engine's plain save.
+image_rollback_elsewhere() { # HOW
+	local how=$1 c=$P-podman-rbfmt-$1 img=localhost/$P-podman-rbfmt-$1:1 id cmd want fmt bdir
+	fmt_image "$how" "$img"
+	id=$(podman image inspect -f '{{.Id}}' "$img")
+	run_ctr podman "$c" "$img" counter /data/log 4 50
+	wait_until 10 podman exec "$c" test -s /data/log
+	dm podman snapshot --name s "$c" >/dev/null
+	snap_count=$(last_count podman "$c" /data/log)
+	if [ "$how" = oci ]; then fmt=oci; else fmt=docker; fi
+	[ "$(zstd -dc "$STORE/podman/$c/s.dmig" | tar -xO manifest.json | jq -r .image_format)" = "$fmt" ] ||
+		fail "manifest: $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -xO manifest.json | jq -c '{image, image_name, image_format}')"
+	# the same bundle as an older dmig wrote it: no image_format
+	bdir=$TMP/old-$how
+	mkdir -p "$bdir"
+	zstd -dc "$STORE/podman/$c/s.dmig" | tar -x -C "$bdir"
+	jq 'del(.image_format)' "$bdir/manifest.json" >"$bdir/m" && command mv "$bdir/m" "$bdir/manifest.json" # (mv is dmig move here)
+	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest.json$') |
+		zstd -q >"$STORE/podman/$c/old.dmig"
+	mv podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
+	podman rmi "$img" >/dev/null
+	! podman image inspect "$id" >/dev/null 2>&1 || fail "the image is still here"
+	expect_exit 3 dm podman rollback "$c@old"
+	[ "$(sed -n "s/.* run '\(.*\)', then retry$/\1/p" "$TMP/stderr")" = "podman save $img | ssh root@$(hostname) podman load" ] ||
+		fail "old bundle: $(cat "$TMP/stderr")"
+	expect_exit 3 dm podman rollback "$c@s"
+	grep -q "needs image $id ($img), which podman here lacks" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	cmd=$(sed -n "s/.* run '\(.*\)', then retry$/\1/p" "$TMP/stderr")
+	if [ "$how" = oci ]; then want="podman save --format oci-archive $img"; else want="podman save --format docker-archive $img"; fi
+	[ "$cmd" = "$want | ssh root@$(hostname) podman load" ] || fail "$(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	# run it: its save on B, its load here (the pipe stands for its ssh)
+	B sh -c "${cmd%% | *}" | sh -c "${cmd##* | ssh root@$(hostname) }" >/dev/null
+	[ "$(podman image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the command brought another ID"
+	dm podman rollback "$c@s" >/dev/null
+	[ "$(podman inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running after the rollback"
+	sleep 0.5
+	grep -qx "$((snap_count + 1))" <(podman exec "$c" cat /data/log) || fail "count did not go on from $snap_count"
+	log_consecutive podman "$c" /data/log >/dev/null || fail "gap in the count"
+	check_pattern podman "$c" /data/log
+	# and the older bundle rolls back too
+	dm podman rollback "$c@old" >/dev/null
+	[ "$(podman inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running after the older bundle's rollback"
 }
 
 # A failure after the freeze (a failing pre-restore hook): the clone on B is
@@ -340,7 +471,9 @@ round_trip() {
 	script -qec "$DMIG -H unix://$(sock_of "$e") --store $STORE move $c hostB" /dev/null >"$TMP/tty" </dev/null
 	grep -q $'\r' "$TMP/tty" && grep -q "ship" "$TMP/tty" && grep -q "%" "$TMP/tty" || fail "no progress: $(cat -v "$TMP/tty")"
 	grep -q "moved $c to hostB" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
+	store_clean "$e" "$c"
 	mv_on_b "$e" "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
+	store_clean "$e" "$c"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here again"
 	nothing_on_b "$e" "$c"
 	sleep 0.3
@@ -447,6 +580,40 @@ refusals() {
 	nothing_on_b "$e" "$c2"
 }
 
+# The container on B has the original's Config and HostConfig (same_config
+# says what may differ), its image by the name it was run with.
+config_arrives() {
+	local e=$1 c=$P-$1-cfg
+	track_vol "$c-data"
+	run_ctr "$e" "$c" -v "$c-data:/vol" -e DMIG_TEST_ENV=kept -l dmig.test=label --restart on-failure:3 -w /data \
+		--memory 256m --cap-add SYS_PTRACE "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	"$e" inspect "$c" >"$TMP/before.json"
+	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	B "$e" inspect "$c" >"$TMP/after.json"
+	same_config "$TMP/before.json" "$TMP/after.json"
+}
+
+# Paused, or --rm: refused before anything changes (exit 3), on both
+# engines; the paused one stays paused here.
+paused_or_rm_refused() {
+	local e=$1 c=$P-$1-paused c2=$P-$1-rm id
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 1 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	"$e" pause "$c" >/dev/null
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	expect_exit 3 mv "$e" "$c" hostB
+	grep -q "container '$c' is paused, .*: unpause it first ('$e unpause $c')" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Status}}' "$c")" = "$id paused" ] || fail "the container changed"
+	nothing_on_b "$e" "$c"
+	run_ctr "$e" "$c2" --rm "$IMAGE" counter /data/log 1 50
+	id=$("$e" inspect -f '{{.Id}}' "$c2")
+	expect_exit 3 mv "$e" "$c2" hostB
+	grep -q "container '$c2' was started with --rm" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c2")" = "$id true" ] || fail "the container changed"
+	nothing_on_b "$e" "$c2"
+}
+
 keep_source() {
 	local e=$1 c=$P-$1-keep
 	run_ctr "$e" "$c" --restart always "$IMAGE" counter /data/log 1 100
@@ -479,8 +646,20 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: a loopback TCP server answers on B" tcp_server "$e"
 	t "$e move: an image B lacks is shipped with its ID" image_shipped "$e"
 	t "$e move: the image cannot be loaded on B: nothing changed" image_ship_fails "$e"
+	t "$e move: an image that arrives with another ID is undone on B, nothing changed" image_wrong_id "$e"
+	if [ "$e" = podman ]; then
+		for how in docker-save commit oci; do
+			t "podman move: an image ($how) B lacks arrives with its ID" image_format_shipped "$how"
+		done
+		for how in docker-save oci; do
+			t "podman rollback: the image ($how) is not here: the command that brings it, then rolled back" \
+				image_rollback_elsewhere "$how"
+		done
+	fi
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
+	t "$e move: Config and HostConfig arrive as they were" config_arrives "$e"
+	t "$e move: a paused or --rm container is refused" paused_or_rm_refused "$e"
 	t "$e move and snapshot: an open TCP connection is refused, and lives on" tcp_connection "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM

@@ -1,4 +1,4 @@
-// WRAP:
+// WRAP: dmig_ssh_run
 /* CRIU: the pre-flight check and the quoting of its errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 
 #include "criu.h"
 #include "fsutil.h"
+#include "ssh.h"
 
 static char dir[64];
 
@@ -106,7 +107,7 @@ explain_quotes_the_log (void **state)
 	snprintf (msg, sizeof (msg),
 	          "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error", log);
 	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
-	dmig_criu_explain (&err, true);
+	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
 	assert_non_null (strstr (err->msg, "Error (criu/image.c:554): Head magic doesn't match for pstree.img | Error "
 	                                   "(criu/cr-restore.c:2400): Restoring FAILED."));
@@ -123,24 +124,88 @@ explain_quotes_the_log (void **state)
 	    "criu failed: type NOTIFY errno 0 path= %s: unknown",
 	    log);
 	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
-	dmig_criu_explain (&err, true);
+	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "criu failed: type NOTIFY errno 0; CRIU: Error (criu/image.c:554)"));
 	snprintf (msg, sizeof (msg), "(log: %s)", log);
 	assert_non_null (strstr (err->msg, msg));
 	dmig_error_release (&err);
 
+	/* Podman's runc shows only its command line: the log is in its work path */
+	snprintf (msg, sizeof (msg), "%s/dump.log", dir);
+	rename (log, msg);
+	snprintf (msg, sizeof (msg),
+	          "checkpoint failed: podman said 500: `/usr/bin/runc checkpoint --image-path %s/checkpoint --work-path "
+	          "%s --tcp-established 74bb` failed: exit status 1",
+	          dir, dir);
+	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	dmig_criu_explain (&err, NULL);
+	assert_non_null (strstr (err->msg, "checkpoint failed: podman said 500: runc checkpoint failed; CRIU: Error "
+	                                   "(criu/image.c:554): Head magic"));
+	snprintf (msg, sizeof (msg), "(log: %s/dump.log)", dir);
+	assert_non_null (strstr (err->msg, msg));
+	assert_null (strchr (err->msg, '`'));
+	dmig_error_release (&err);
+
 	/* a log the engine removed already */
 	dmig_error_set (&err, DMIG_EFAIL, 0,
 	                "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
-	dmig_criu_explain (&err, true);
+	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "its log is gone"));
 	assert_non_null (strstr (err->msg, "(log: /nonexistent/restore.log)"));
 	dmig_error_release (&err);
 
 	/* nothing to explain: the message stays */
 	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 409: conflict");
-	dmig_criu_explain (&err, true);
+	dmig_criu_explain (&err, NULL);
 	assert_string_equal (err->msg, "docker said 409: conflict");
+	dmig_error_release (&err);
+}
+
+/* The seam to a remote host: what grep printed there, or a failure. */
+int __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
+                         dmig_error_t *err);
+int
+__wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
+                     dmig_error_t *err)
+{
+	const char *said = mock_ptr_type (const char *);
+	(void)s;
+	(void)timeout_ms;
+	check_expected_ptr (argv[0]);
+	check_expected_ptr (argv[6]);
+	if (said == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "grep exited 2");
+	snprintf (out, cap, "%s", said);
+	return 0;
+}
+
+/* A log on the target is read there (before the failed container goes). */
+static void
+explain_reads_the_target_log (void **state)
+{
+	struct dmig_ssh *host = (struct dmig_ssh *)0x1; /* never used but by the wrap */
+	dmig_error_t err = NULL;
+	(void)state;
+
+	expect_string (__wrap_dmig_ssh_run, argv[0], "grep");
+	expect_string (__wrap_dmig_ssh_run, argv[6], "/var/lib/containers/x/userdata/restore.log");
+	will_return (__wrap_dmig_ssh_run,
+	             "(00.002) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self\n"
+	             "(00.003) Error (criu/mount-v2.c:413): mnt-v2: Can't remount /tmp/x with MS_PRIVATE\n");
+	dmig_error_set (&err, DMIG_EFAIL, 0,
+	                "podman said 500: criu failed\nlog file: /var/lib/containers/x/userdata/restore.log: x");
+	dmig_criu_explain (&err, host);
+	assert_non_null (strstr (err->msg, "CRIU: Error (criu/mount-v2.c:413): mnt-v2: Can't remount /tmp/x"));
+	assert_null (strstr (err->msg, "RLIMIT_NOFILE"));
+	dmig_error_release (&err);
+
+	/* gone there too: said so */
+	expect_string (__wrap_dmig_ssh_run, argv[0], "grep");
+	expect_string (__wrap_dmig_ssh_run, argv[6], "/run/gone/restore.log");
+	will_return (__wrap_dmig_ssh_run, NULL);
+	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 500: criu failed path= /run/gone/restore.log: unknown");
+	dmig_criu_explain (&err, host);
+	assert_non_null (strstr (err->msg, "its log is gone"));
 	dmig_error_release (&err);
 }
 
@@ -150,6 +215,7 @@ main (void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
+	    cmocka_unit_test (explain_reads_the_target_log),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

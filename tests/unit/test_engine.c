@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "migrate.h"
+#include "snapshot.h"
 
 /* The script: each call must match the next step, and gets its answer. */
 struct step {
@@ -212,6 +213,13 @@ docker_refuses_what_it_cannot_carry (void **state)
 	     "\"overlay2\"}}",
 	     "terminal"},
 	    {"{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":\"vfs\"}}", "overlay2"},
+	    /* Docker's paused container runs; dmig does not carry the pause */
+	    {"{\"Name\":\"/w\",\"State\":{\"Running\":true,\"Paused\":true},\"GraphDriver\":{\"Name\":"
+	     "\"overlay2\"}}",
+	     "container 'w' is paused, a state dmig does not carry: unpause it first ('docker unpause w')"},
+	    {"{\"Name\":\"/w\",\"State\":{\"Running\":true},\"HostConfig\":{\"AutoRemove\":true},"
+	     "\"GraphDriver\":{\"Name\":\"overlay2\"}}",
+	     "container 'w' was started with --rm: docker removes it when a checkpoint stops it; run it without --rm"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
@@ -227,6 +235,18 @@ docker_refuses_what_it_cannot_carry (void **state)
 	                                      "\"overlay2\"}}");
 	assert_int_equal (dmig_engine_check_container (e, ok, &err), 0);
 	json_object_put (ok);
+	dmig_engine_close (e);
+
+	/* Podman's paused container does not run: paused all the same */
+	e = open_engine (PODMAN_VERSION);
+	json_object *paused = json_tokener_parse ("{\"Name\":\"w\",\"State\":{\"Running\":false,\"Paused\":true},"
+	                                          "\"GraphDriver\":{\"Name\":\"overlay\"}}");
+	assert_int_equal (dmig_engine_check_container (e, paused, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "container 'w' is paused, a state dmig does not carry: unpause it first "
+	                                   "('podman unpause w')"));
+	dmig_error_release (&err);
+	json_object_put (paused);
 	dmig_engine_close (e);
 }
 
@@ -426,6 +446,134 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	dmig_engine_close (e);
 }
 
+/* A checkpoint that stops the container (rollback's safety snapshot):
+ * Docker would start it again from scratch as its restart policy says, so
+ * the policy is "no" from before the freeze; given back when the container
+ * was not stopped after all. A checkpoint that leaves it running keeps it. */
+static void
+docker_exit_checkpoint_holds_restart_policy (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	struct dmig_capture_opts o = {.leave_running = false};
+	struct dmig_members ms = {0};
+	dmig_error_t err = NULL;
+	char staging[64], upper[64], body[1024];
+	size_t first;
+	(void)state;
+
+	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
+	assert_non_null (mkdtemp (staging));
+	assert_non_null (mkdtemp (upper));
+	snprintf (body, sizeof (body),
+	          "{\"Id\":\"abc\",\"Name\":\"/w\",\"State\":{\"Running\":true},\"HostConfig\":{\"RestartPolicy\":{"
+	          "\"Name\":\"unless-stopped\",\"MaximumRetryCount\":0}},\"GraphDriver\":{\"Name\":\"overlay2\","
+	          "\"Data\":{\"UpperDir\":\"%s\"}}}",
+	          upper);
+	json_object *c = json_tokener_parse (body);
+
+	/* the checkpoint fails: it runs on, its policy given back */
+	first = nsteps;
+	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
+	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
+	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_string_equal (script[first].seen_body, "{\"RestartPolicy\":{\"Name\":\"no\"}}");
+	assert_non_null (strstr (script[first + 2].seen_body, "\"Exit\":true"));
+	assert_string_equal (script[first + 4].seen_body,
+	                     "{\"RestartPolicy\":{\"Name\":\"unless-stopped\",\"MaximumRetryCount\":0}}");
+	dmig_error_release (&err);
+
+	/* the checkpoint stops it: stopped it stays, policy "no" (then the
+	 * staged checkpoint is read, which the scripted engine did not write) */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	first = nsteps;
+	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
+	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/checkpoints", 201, "");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_string_equal (script[first].seen_body, "{\"RestartPolicy\":{\"Name\":\"no\"}}");
+	dmig_error_release (&err);
+
+	/* leave running (a snapshot): the policy is not touched */
+	dmig_rm_rf (staging, NULL);
+	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
+	memset (&ms, 0, sizeof (ms));
+	o.leave_running = true;
+	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
+	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
+	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
+	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	dmig_error_release (&err);
+
+	dmig_rm_rf (staging, NULL);
+	dmig_rm_rf (upper, NULL);
+	json_object_put (c);
+	dmig_engine_close (e);
+}
+
+/* Docker's restore creates the container from the image by the name it was
+ * run with when that name still means the same image (docker ps and
+ * Config.Image read as before), else by ID. */
+static void
+docker_restore_names_the_image (void **state)
+{
+	struct dmig_engine *e = open_engine (DOCKER_VERSION);
+	dmig_error_t err = NULL;
+	char staging[64], upper[64], body[512];
+	struct {
+		const char *image_name, *image_id_there, *created_from;
+	} cases[] = {
+	    {"counter:2", "sha256:abc", "\"Image\":\"counter:2\""},
+	    {"counter:2", "sha256:other", "\"Image\":\"sha256:abc\""},
+	    {"", NULL, "\"Image\":\"sha256:abc\""},
+	};
+	(void)state;
+
+	snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+	snprintf (upper, sizeof (upper), "/tmp/dmig-upper-XXXXXX");
+	assert_non_null (mkdtemp (staging));
+	assert_non_null (mkdtemp (upper));
+	expect ("GET", "/v1.41/info", 200, "{\"DockerRootDir\":\"/nonexistent/docker\"}");
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		size_t create;
+		char image_answer[128], ctr_answer[256];
+		json_object *m;
+
+		snprintf (body, sizeof (body),
+		          "{\"container\":\"web\",\"image\":\"sha256:abc\",\"image_name\":\"%s\",\"config\":{"
+		          "\"Config\":{\"Image\":\"%s\",\"Env\":[\"A=1\"]},\"HostConfig\":{}}}",
+		          cases[i].image_name, cases[i].image_name);
+		m = json_tokener_parse (body);
+		if (cases[i].image_id_there) {
+			snprintf (image_answer, sizeof (image_answer), "{\"Id\":\"%s\"}", cases[i].image_id_there);
+			expect ("GET", "/v1.41/images/counter%3A2/json", 200, image_answer);
+		}
+		create = nsteps;
+		expect ("POST", "/v1.41/containers/create?name=web", 201, "{\"Id\":\"new1\"}");
+		snprintf (ctr_answer, sizeof (ctr_answer),
+		          "{\"Id\":\"new1\",\"GraphDriver\":{\"Data\":{\"UpperDir\":\"%s\"}}}", upper);
+		expect ("GET", "/v1.41/containers/new1/json", 200, ctr_answer);
+		/* the staging folder holds no layer: the restore stops there and
+		 * removes what it made */
+		expect ("DELETE", "/v1.41/containers/new1?force=true", 204, "");
+		assert_int_equal (e->ops->restore (e, m, staging, &err), -1);
+		if (strstr (script[create].seen_body, cases[i].created_from) == NULL)
+			fail_msg ("case %zu: created with %s", i, script[create].seen_body);
+		assert_non_null (strstr (script[create].seen_body, "\"Env\":[\"A=1\"]"));
+		dmig_error_release (&err);
+		json_object_put (m);
+	}
+	dmig_rm_rf (staging, NULL);
+	dmig_rm_rf (upper, NULL);
+	dmig_engine_close (e);
+}
+
 /* --keep-source on Podman: a restart policy Podman 4 cannot change is
  * refused before anything changes (--force keeps it); from 5.1 the kept
  * source is set to "no" and dmig checks that it took. */
@@ -552,6 +700,294 @@ open_tcp_connections_refused (void **state)
 	}
 }
 
+/* What a save streamed, kept. */
+struct sink {
+	char buf[256];
+	size_t len;
+};
+
+static int
+sink_put (void *arg, const char *buf, size_t len)
+{
+	struct sink *k = arg;
+	assert_true (k->len + len < sizeof (k->buf));
+	memcpy (k->buf + k->len, buf, len);
+	k->len += len;
+	return 0;
+}
+
+static void
+expect_stream (const char *method, const char *path, const char *bytes)
+{
+	expect (method, path, 200, NULL);
+	script[nsteps - 1].stream = bytes;
+	script[nsteps - 1].stream_len = strlen (bytes);
+}
+
+/* Podman's save keeps the ID only in the archive of the image's own format
+ * (its default, OCI, gives a Docker-format image a new ID); what the
+ * manifest type does not tell is left to the engine; Docker has one format. */
+static void
+image_save_picks_the_format (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	dmig_error_t err = NULL;
+	struct {
+		const char *inspect, *query;
+		enum dmig_image_format fmt;
+	} cases[] = {
+	    {"{\"Id\":\"99d8\",\"ManifestType\":\"application/vnd.docker.distribution.manifest.v2+json\"}",
+	     "?format=docker-archive", DMIG_IMAGE_DOCKER},
+	    {"{\"Id\":\"99d8\",\"ManifestType\":\"application/vnd.docker.distribution.manifest.v1+prettyjws\"}",
+	     "?format=docker-archive", DMIG_IMAGE_DOCKER},
+	    {"{\"Id\":\"99d8\",\"ManifestType\":\"application/vnd.oci.image.manifest.v1+json\"}", "?format=oci-archive",
+	     DMIG_IMAGE_OCI},
+	    {"{\"Id\":\"99d8\"}", "", DMIG_IMAGE_UNKNOWN},
+	    {"{\"Id\":\"99d8\",\"ManifestType\":\"application/x-something-else\"}", "", DMIG_IMAGE_UNKNOWN},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct sink k = {.len = 0};
+		enum dmig_image_format fmt = DMIG_IMAGE_FORMATS;
+		char want[256];
+
+		expect ("GET", "/v4.0.0/libpod/images/localhost%2Fweb%3A1/json", 200, cases[i].inspect);
+		expect_stream ("GET", "/v4.0.0/libpod/images/localhost%2Fweb%3A1/get", "image tar");
+		assert_int_equal (dmig_engine_image_save (e, "localhost/web:1", sink_put, &k, &err), 0);
+		snprintf (want, sizeof (want), "/v4.0.0/libpod/images/localhost%%2Fweb%%3A1/get%s", cases[i].query);
+		assert_string_equal (script[nsteps - 1].seen_path, want);
+		assert_int_equal (k.len, 9);
+		assert_memory_equal (k.buf, "image tar", 9);
+		/* the same answer for the manifest */
+		expect ("GET", "/v4.0.0/libpod/images/99d8/json", 200, cases[i].inspect);
+		assert_int_equal (dmig_engine_image_format (e, "99d8", &fmt, &err), 0);
+		assert_int_equal (fmt, cases[i].fmt);
+	}
+	/* the image cannot be inspected: no save asked for */
+	expect ("GET", "/v4.0.0/libpod/images/gone/json", 404, "{\"cause\":\"image not known\"}");
+	assert_int_equal (dmig_engine_image_save (e, "gone", sink_put, &(struct sink){.len = 0}, &err), -1);
+	assert_non_null (strstr (err->msg, "cannot inspect image 'gone'"));
+	assert_non_null (strstr (err->msg, "image not known"));
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+
+	/* Docker: its save keeps every ID; nothing to ask */
+	e = open_engine (DOCKER_VERSION);
+	enum dmig_image_format fmt = DMIG_IMAGE_FORMATS;
+	struct sink k = {.len = 0};
+	expect_stream ("GET", "/v1.41/images/get?names=web%3A1", "docker tar");
+	assert_int_equal (dmig_engine_image_save (e, "web:1", sink_put, &k, &err), 0);
+	assert_string_equal (script[nsteps - 1].seen_path, "/v1.41/images/get?names=web%3A1");
+	assert_int_equal (dmig_engine_image_format (e, "sha256:99d8", &fmt, &err), 0);
+	assert_int_equal (fmt, DMIG_IMAGE_UNKNOWN);
+	dmig_engine_close (e);
+
+	/* the manifest's spelling, and anything else read as unknown */
+	assert_string_equal (dmig_image_format_name (DMIG_IMAGE_DOCKER), "docker");
+	assert_string_equal (dmig_image_format_name (DMIG_IMAGE_OCI), "oci");
+	assert_null (dmig_image_format_name (DMIG_IMAGE_UNKNOWN));
+	assert_int_equal (dmig_image_format_parse ("docker"), DMIG_IMAGE_DOCKER);
+	assert_int_equal (dmig_image_format_parse ("oci"), DMIG_IMAGE_OCI);
+	assert_int_equal (dmig_image_format_parse ("OCI; rm -rf /"), DMIG_IMAGE_UNKNOWN);
+	assert_int_equal (dmig_image_format_parse (NULL), DMIG_IMAGE_UNKNOWN);
+}
+
+static ssize_t
+no_body (void *arg, char *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/* What each engine says it loaded; Docker's errors inside its 200. */
+static void
+image_load_tells_what_it_loaded (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	dmig_error_t err = NULL;
+	json_object *names = NULL;
+	(void)state;
+
+	expect_stream ("POST", "/v4.0.0/libpod/images/load", "{\"Names\":[\"localhost/web:1\"]}");
+	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), 0);
+	assert_string_equal (json_object_to_json_string (names), "[ \"localhost\\/web:1\" ]");
+	json_object_put (names);
+	dmig_engine_close (e);
+
+	e = open_engine (DOCKER_VERSION);
+	expect_stream ("POST", "/v1.41/images/load?quiet=1",
+	               "{\"stream\":\"Loaded image: web:1\\n\"}\n{\"stream\":\"Loaded image ID: sha256:99d8\\n\"}\n");
+	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), 0);
+	assert_int_equal (json_object_array_length (names), 2);
+	assert_string_equal (json_object_get_string (json_object_array_get_idx (names, 0)), "web:1");
+	assert_string_equal (json_object_get_string (json_object_array_get_idx (names, 1)), "sha256:99d8");
+	json_object_put (names);
+	expect_stream ("POST", "/v1.41/images/load?quiet=1",
+	               "{\"errorDetail\":{\"message\":\"no space left\"},\"error\":\"no space left on device\"}\n");
+	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), -1);
+	assert_null (names);
+	assert_non_null (strstr (err->msg, "cannot load the image: docker said: no space left on device"));
+	dmig_error_release (&err);
+	expect ("POST", "/v1.41/images/load?quiet=1", 500, "{\"message\":\"unexpected EOF\"}");
+	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, NULL, &err), -1);
+	assert_non_null (strstr (err->msg, "unexpected EOF"));
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+}
+
+#define IMG(id, tags) "{\"Id\":\"" id "\",\"RepoTags\":" tags "}"
+
+/* A load whose image came with another ID is undone: what it made goes,
+ * what was there before stays, and each name goes back where it was. */
+static void
+image_unload_undoes_only_the_load (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	dmig_error_t err = NULL;
+	json_object *before, *names = json_tokener_parse ("[\"localhost/web:1\"]");
+	(void)state;
+
+	/* a new image, which took the name from another: removed, name back */
+	before = json_tokener_parse ("[" IMG ("aaaa", "[\"localhost/web:1\"]") "," IMG ("bbbb", "null") "]");
+	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200,
+	        "[" IMG ("aaaa", "null") "," IMG ("bbbb", "null") "," IMG ("cccc", "[\"localhost/web:1\"]") "]");
+	expect ("DELETE", "/v4.0.0/libpod/images/cccc", 200, "{}");
+	expect ("POST", "/v4.0.0/libpod/images/aaaa/tag?repo=localhost%2Fweb&tag=1", 201, "");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	assert_string_equal (script[nsteps - 1].seen_path, "/v4.0.0/libpod/images/aaaa/tag?repo=localhost%2Fweb&tag=1");
+	json_object_put (before);
+
+	/* an image that was there took the name: only the name comes off */
+	before = json_tokener_parse ("[" IMG ("cccc", "[\"localhost/other:2\"]") "]");
+	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200,
+	        "[" IMG ("cccc", "[\"localhost/other:2\",\"localhost/web:1\"]") "]");
+	expect ("POST", "/v4.0.0/libpod/images/cccc/untag?repo=localhost%2Fweb&tag=1", 201, "");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	/* it had the name already: nothing changed, nothing to do */
+	before = (json_object_put (before), json_tokener_parse ("[" IMG ("cccc", "[\"localhost/web:1\"]") "]"));
+	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("cccc", "[\"localhost/web:1\"]") "]");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	/* the image with the ID wanted is never touched (IDs with or without
+	 * sha256:) */
+	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("99d8", "[\"localhost/web:1\"]") "]");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), 0);
+	json_object_put (before);
+
+	/* a load that reported only an ID; its image will not go: said */
+	before = json_tokener_parse ("[]");
+	json_object_put (names);
+	names = json_tokener_parse ("[\"sha256:dddd\"]");
+	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("dddd", "null") "]");
+	expect ("DELETE", "/v4.0.0/libpod/images/dddd", 409, "{\"cause\":\"image is in use by a container\"}");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), -1);
+	assert_non_null (strstr (err->msg, "image dddd stays there"));
+	assert_non_null (strstr (err->msg, "in use by a container"));
+	dmig_error_release (&err);
+	/* a load that said nothing: nothing can be undone, and that is said */
+	json_object_put (names);
+	names = json_object_new_array ();
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), -1);
+	assert_non_null (strstr (err->msg, "did not say what it loaded"));
+	dmig_error_release (&err);
+	json_object_put (before);
+	json_object_put (names);
+	dmig_engine_close (e);
+
+	/* Docker has no untag: a name on an image that has others comes off by
+	 * removing the name; an image's only name would take the image along */
+	e = open_engine (DOCKER_VERSION);
+	names = json_tokener_parse ("[\"web:1\"]");
+	before = json_tokener_parse ("[" IMG ("sha256:cccc", "[\"other:2\"]") "," IMG ("sha256:eeee", "null") "]");
+	expect ("GET", "/v1.41/images/json?all=true", 200,
+	        "[" IMG ("sha256:cccc", "[\"other:2\",\"web:1\"]") "," IMG ("sha256:eeee", "null") "]");
+	expect ("DELETE", "/v1.41/images/web%3A1?noprune=1", 200, "[{\"Untagged\":\"web:1\"}]");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), 0);
+	expect ("GET", "/v1.41/images/json?all=true", 200,
+	        "[" IMG ("sha256:cccc", "[\"other:2\"]") "," IMG ("sha256:eeee", "[\"web:1\"]") "]");
+	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), -1);
+	assert_non_null (strstr (err->msg, "name 'web:1' stays on image eeee there"));
+	assert_non_null (strstr (err->msg, "docker rmi web:1"));
+	dmig_error_release (&err);
+	json_object_put (before);
+	json_object_put (names);
+	dmig_engine_close (e);
+}
+
+/* A snapshot whose image is not here: the refusal names the command that
+ * brings it with its ID, in the archive format the manifest records; an
+ * older bundle without it gets the engine's plain save; a name that is
+ * not a plain word never goes into the command. */
+static void
+missing_image_names_the_command (void **state)
+{
+	struct {
+		const char *version, *kind, *format, *name, *inspect, *says;
+	} cases[] = {
+	    {PODMAN_VERSION, "podman", "docker", "localhost/web:1", "/v4.0.0/libpod/images/99d8/json",
+	     "podman save --format docker-archive localhost/web:1"},
+	    {PODMAN_VERSION, "podman", "oci", "localhost/web:1", "/v4.0.0/libpod/images/99d8/json",
+	     "podman save --format oci-archive localhost/web:1"},
+	    {PODMAN_VERSION, "podman", NULL, "localhost/web:1", "/v4.0.0/libpod/images/99d8/json",
+	     "podman save localhost/web:1"},
+	    {PODMAN_VERSION, "podman", "docker", "web;touch /tmp/x", "/v4.0.0/libpod/images/99d8/json",
+	     "podman save --format docker-archive 99d8"},
+	    {DOCKER_VERSION, "docker", NULL, "web:1", "/v1.41/images/99d8/json", "docker save web:1"},
+	};
+	char dir[64], path[128], host[256] = "", says[512];
+	struct dmig_members none = {0};
+	(void)state;
+
+	gethostname (host, sizeof (host) - 1);
+	snprintf (dir, sizeof (dir), "/tmp/dmig-store-XXXXXX");
+	assert_non_null (mkdtemp (dir));
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = open_engine (cases[i].version);
+		json_object *m = json_object_new_object ();
+		dmig_error_t err = NULL;
+
+		json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
+		json_object_object_add (m, "engine", json_object_new_string (cases[i].kind));
+		json_object_object_add (m, "image", json_object_new_string ("99d8"));
+		json_object_object_add (m, "image_name", json_object_new_string (cases[i].name));
+		if (cases[i].format)
+			json_object_object_add (m, "image_format", json_object_new_string (cases[i].format));
+		snprintf (path, sizeof (path), "%s/s%zu.dmig", dir, i);
+		assert_int_equal (dmig_bundle_write (path, m, dir, &none, &err), 0);
+		json_object_put (m);
+		expect ("GET", cases[i].inspect, 404, "{\"message\":\"no such image\"}");
+		assert_int_equal (dmig_snapshot_restore (e, path, dir, &err), -1);
+		assert_int_equal (err->status, DMIG_EPREFLIGHT);
+		snprintf (says, sizeof (says), "'%s | ssh root@%s %s load', then retry", cases[i].says, host,
+		          cases[i].kind);
+		if (strstr (err->msg, says) == NULL || strstr (err->msg, "needs image 99d8") == NULL)
+			fail_msg ("'%s' does not say %s", err->msg, says);
+		dmig_error_release (&err);
+		unlink (path);
+		dmig_engine_close (e);
+	}
+	/* an image "ID" that is not one never reaches the engine */
+	{
+		struct dmig_engine *e = open_engine (PODMAN_VERSION);
+		json_object *m = json_object_new_object ();
+		dmig_error_t err = NULL;
+
+		json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
+		json_object_object_add (m, "engine", json_object_new_string ("podman"));
+		json_object_object_add (m, "image", json_object_new_string ("../../containers/x"));
+		snprintf (path, sizeof (path), "%s/bad.dmig", dir);
+		assert_int_equal (dmig_bundle_write (path, m, dir, &none, &err), 0);
+		json_object_put (m);
+		assert_int_equal (dmig_snapshot_restore (e, path, dir, &err), -1);
+		assert_non_null (strstr (err->msg, "names no valid image ID"));
+		dmig_error_release (&err);
+		unlink (path);
+		dmig_engine_close (e);
+	}
+	assert_int_equal (rmdir (dir), 0); /* no staging folder left */
+}
+
 int
 main (void)
 {
@@ -566,8 +1002,14 @@ main (void)
 	    T (remove_is_idempotent),
 	    T (podman_capture_requests),
 	    T (docker_unpauses_after_failed_checkpoint),
+	    T (docker_exit_checkpoint_holds_restart_policy),
+	    T (docker_restore_names_the_image),
 	    T (podman_keep_source_policy),
 	    T (open_tcp_connections_refused),
+	    T (image_save_picks_the_format),
+	    T (image_load_tells_what_it_loaded),
+	    T (image_unload_undoes_only_the_load),
+	    T (missing_image_names_the_command),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
