@@ -4,15 +4,31 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-tests/run-unit.sh "$@" | tee -a "$log"
-UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+trap 'rm -f "$log" "$times"' EXIT
+# timed NAME CMD...: run a suite, note how long it took
+times=$(mktemp)
+timed() {
+	local name=$1 start=$SECONDS rc
+	shift
+	"$@"
+	rc=$?
+	echo "$name: $((SECONDS - start)) s" >>"$times"
+	return $rc
+}
+timed unit tests/run-unit.sh "$@" | tee -a "$log"
+timed valgrind env UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	tests/run-unit.sh "$@" | tee -a "$log"
-make --no-print-directory sanitize 2>&1 | grep -E '^(sanitize: |test_.*(not ok|exited))' | tee -a "$log"
+timed sanitize make --no-print-directory sanitize 2>&1 | grep -E '^(sanitize: |test_.*(not ok|exited))' | tee -a "$log"
 tests/run-integration.sh | tee -a "$log"
 pass=0 fail=0
 while read -r _ p _ f _; do
 	pass=$((pass + p)) fail=$((fail + f))
 done < <(grep -E '^(unit|valgrind|sanitize|integration): [0-9]+ passed, [0-9]+ failed' "$log")
+# each suite's time, at the end where it is easy to find
+echo "suite times:"
+{
+	cat "$times"
+	sed -n 's/^\(test_[a-z_]*\): [0-9]* passed, [0-9]* failed in \([0-9]*\) s$/\1: \2 s/p' "$log"
+} | sed 's/^/  /'
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -49,6 +49,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# use_lab: this test file moves containers to the lab's hosts: start them if
+# need be and use the lab's ssh config; B and C run a command on host B, C.
+use_lab() {
+	LABSH=$TOP/scripts/lab.sh
+	"$LABSH" start >/dev/null 2>&1 || true
+	eval "$("$LABSH" env)"
+	export DMIG_SSH_CONFIG
+}
+B() { "$LABSH" exec "$@"; }
+C() { "$LABSH" exec-c "$@"; }
+
 # lab_cleanup B|C: on a lab host (a function running its commands there),
 # remove what this run made: containers, volumes, images and networks with
 # its prefix.

@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # dmig move to the lab's host B, a real second host reached over SSH.
 . "$(dirname "$0")/lib.sh"
-LABSH=$TOP/scripts/lab.sh
-"$LABSH" start >/dev/null 2>&1 || true
-eval "$("$LABSH" env)"
-export DMIG_SSH_CONFIG
-B() { "$LABSH" exec "$@"; }
-C() { "$LABSH" exec-c "$@"; }
+use_lab
 
 trap 'ip link set dmiglab-a up 2>/dev/null; lab_cleanup B; lab_cleanup C; cleanup' EXIT
 

@@ -7,11 +7,7 @@
 # Then the shapes users give containers: --init (compose's init: true), a
 # bind mount from a symlink, Podman's --uidmap.
 . "$(dirname "$0")/lib.sh"
-LABSH=$TOP/scripts/lab.sh
-"$LABSH" start >/dev/null 2>&1 || true
-eval "$("$LABSH" env)"
-export DMIG_SSH_CONFIG
-B() { "$LABSH" exec "$@"; }
+use_lab
 trap 'lab_cleanup B; cleanup' EXIT
 
 mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
