@@ -617,8 +617,10 @@ is_bind (json_object *mount)
 	return false;
 }
 
-/* A bind mount from a symlink: CRIU 4's mount engine cannot restore it
- * ("mnt-v2: Can't remount ... with MS_PRIVATE"), so its checkpoint would
+/* A bind mount from a symlink: CRIU 4's mount engine (mnt-v2) opens the
+ * source without following a last symlink (open_tree AT_SYMLINK_NOFOLLOW)
+ * and cannot restore it ("Failed to move_mount" for a link to a folder,
+ * "Can't remount ... with MS_PRIVATE" for one to a file), so its checkpoint would
  * leave the container stopped for good. Such a bind is the user's (-v
  * /link:/data) or the engine's init (--init: Debian's docker-init and
  * catatonit are links; make setup points the engines at the real files). */

@@ -154,6 +154,24 @@ symlinked_bind() {
 	log_consecutive "$e" "$c" /data/log >/dev/null || fail "the count has a gap"
 }
 
+# The same source path, a folder here and a symlink on the target (B has a
+# /run of its own): refused before the freeze.
+symlinked_bind_there() {
+	local e=$1 c=$P-$1-lnb src=/run/$P-$1-bind
+	ensure_image "$e"
+	mkdir -p "$src"
+	B sh -c "mkdir -p $src-real && ln -s $src-real $src"
+	run_ctr "$e" "$c" -v "$src:/bound" "$IMAGE" counter /data/log 16 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	expect_exit 3 mv "$e" "$c" hostB
+	grep -q "source $src is a symlink on" "$TMP/stderr" || fail "the reason is not told: $(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running"
+	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "something was made on B"
+	rm_ctr "$e" "$c"
+	rmdir "$src"
+	B rm -rf "$src" "$src-real"
+}
+
 # Podman --uidmap: CRIU cannot read its images back in the container's
 # user namespace. Refused before the freeze; it runs on.
 uidmap() {
@@ -196,6 +214,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e: a non-root container moves, or CRIU's refusal is quoted as this host's" non_root "$e"
 	t "$e: --init snapshots, rolls back and moves" with_init "$e"
 	t "$e: a bind mount from a symlink is refused before the freeze, runs on" symlinked_bind "$e"
+	t "$e: a bind source that is a symlink on the target is refused" symlinked_bind_there "$e"
 	t "$e: postgres moved to B: same postmaster and session, no row lost, data folder 0700" postgres_move "$e"
 	t "$e: postgres rolled back: same postmaster and session, later rows gone" postgres_rollback "$e"
 	t "$e: nginx and python3 answer on B after a move" web_move "$e"
