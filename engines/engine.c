@@ -640,18 +640,23 @@ symlinked_bind (json_object *cfg, json_object *ctr, const char *name, dmig_error
 		if (src == NULL || dst == NULL || (cfg ? !is_bind (mt) : (type == NULL || strcmp (type, "bind") != 0))
 		    || lstat (src, &st) < 0 || !S_ISLNK (st.st_mode))
 			continue;
+		if (dmig_criu_restores_symlinks (NULL)) {
+			dmig_debug ("bind mount from the symlink %s: CRIU here restores it (older mount engine)", src);
+			continue;
+		}
 		real = realpath (src, NULL);
 		if (strcmp (dst, "/sbin/docker-init") == 0 || strcmp (dst, "/run/podman-init") == 0)
 			dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 			                "container '%s' runs with --init from %s, a symlink to %s, which CRIU cannot "
-			                "restore: point the engine's init path at %s (Docker: \"init-path\" in "
-			                "daemon.json; Podman: init_path in containers.conf; make setup does), then "
-			                "recreate the container",
+			                "restore: run dmig's setup (make setup), whose CRIU restores it, or point the "
+			                "engine's init path at %s (Docker: \"init-path\" in daemon.json; Podman: "
+			                "init_path in containers.conf) and recreate the container",
 			                name, src, real ? real : "?", real ? real : "the real file");
 		else
 			dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 			                "container '%s' has a bind mount from %s, a symlink to %s, which CRIU cannot "
-			                "restore: recreate the container with %s as the source of %s",
+			                "restore: run dmig's setup (make setup), whose CRIU restores it, or recreate "
+			                "the container with %s as the source of %s",
 			                name, src, real ? real : "?", real ? real : "the link's target", dst);
 		free (real);
 		return -1;

@@ -10,6 +10,7 @@ need_root
 
 PREFIX=${DMIG_CRIU_PREFIX:-/opt/dmig-criu}
 WRAPPER=/usr/local/sbin/criu
+CONF=/etc/dmig/criu-restore.conf
 MIN=4.2
 SUITE=${DMIG_CRIU_SUITE:-forky}
 
@@ -21,7 +22,65 @@ criu_ok() { # criu_ok PATH: new enough and passes `criu check`
 	"$1" check >/dev/null 2>&1
 }
 
-if c=$(command -v criu) && criu_ok "$c"; then
+# write_wrapper WHAT CMD...: /usr/local/sbin/criu runs CMD with its
+# arguments. A restore that runc runs gets CRIU's older mount engine ($CONF):
+# CRIU 4's mnt-v2 cannot restore a bind mount whose source is a symlink
+# (open_tree without following it), which users' binds and the engines' own
+# --init are. Dumps never see it (CRIU refuses that option on a dump).
+# `criu --dmig-restore-compat` tells dmig that this is in place.
+write_wrapper() {
+	local what=$1
+	shift
+	mkdir -p "$(dirname "$WRAPPER")" "$(dirname "$CONF")"
+	if [ ! -e "$CONF" ]; then
+		printf '# Read by CRIU for restores run by runc (see %s).\nmntns-compat-mode\n' "$WRAPPER" >"$CONF"
+		say "wrote $CONF (restores use CRIU's older mount engine, which restores binds from symlinks)"
+	fi
+	grep -qs 'Installed by dmig' "$WRAPPER" || backup "$WRAPPER"
+	cat >"$WRAPPER.tmp" <<WRAP
+#!/bin/sh
+# Installed by dmig's scripts/setup-criu.sh (dmig-criu-wrapper 2): $what.
+# A restore run by runc uses CRIU's older mount engine ($CONF): CRIU 4's
+# mnt-v2 cannot restore a bind mount whose source is a symlink.
+if [ "\$1" = --dmig-restore-compat ]; then exec test -r $CONF; fi
+if [ -r $CONF ] && [ -r "/proc/\$PPID/cmdline" ]; then
+	case " \$(tr '\\0' ' ' <"/proc/\$PPID/cmdline")" in
+	*runc\ *\ restore\ *) export CRIU_CONFIG_FILE=$CONF ;;
+	esac
+fi
+exec $(printf '"%s" ' "$@")"\$@"
+WRAP
+	chmod 755 "$WRAPPER.tmp"
+	mv "$WRAPPER.tmp" "$WRAPPER"
+	criu_ok "$WRAPPER" || die "CRIU through $WRAPPER fails 'criu check': $("$WRAPPER" check 2>&1 | tail -n2)"
+}
+
+if grep -qs 'dmig-criu-wrapper 2' "$WRAPPER" && criu_ok "$WRAPPER"; then
+	exit 0
+fi
+# the system's CRIU when it works (anything in PATH but this wrapper)
+for c in $(type -ap criu); do
+	[ "$c" = "$WRAPPER" ] && continue
+	if criu_ok "$c"; then
+		write_wrapper "the system's CRIU, $c" "$c"
+		say "$WRAPPER runs $c"
+		exit 0
+	fi
+done
+
+# prefix_wrapper: the wrapper runs the CRIU unpacked in $PREFIX, with its
+# own libraries (the system's libc is too old for it)
+prefix_wrapper() {
+	local libs loader
+	libs="$PREFIX/usr/lib/x86_64-linux-gnu:$PREFIX/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
+	loader=$PREFIX/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+	[ -e "$loader" ] || loader=$PREFIX/lib64/ld-linux-x86-64.so.2
+	[ -e "$loader" ] || return 1
+	write_wrapper "CRIU from Debian $SUITE in $PREFIX" "$loader" --library-path "$libs" "$PREFIX/usr/sbin/criu"
+}
+# unpacked by an earlier run: only the wrapper is new
+if [ -x "$PREFIX/usr/sbin/criu" ] && prefix_wrapper; then
+	say "$WRAPPER runs the CRIU in $PREFIX"
 	exit 0
 fi
 
@@ -56,18 +115,5 @@ rm -rf "$PREFIX.old"
 mv "$PREFIX.new" "$PREFIX"
 rm -rf "$PREFIX.old"
 
-libs="$PREFIX/usr/lib/x86_64-linux-gnu:$PREFIX/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
-loader=$PREFIX/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
-[ -e "$loader" ] || loader=$PREFIX/lib64/ld-linux-x86-64.so.2
-[ -e "$loader" ] || die "no dynamic loader in the unpacked packages"
-mkdir -p "$(dirname "$WRAPPER")"
-grep -qs 'Installed by dmig' "$WRAPPER" || backup "$WRAPPER"
-cat >"$WRAPPER.tmp" <<WRAP
-#!/bin/sh
-# Installed by dmig's scripts/setup-criu.sh: CRIU from Debian $SUITE in $PREFIX.
-exec "$loader" --library-path "$libs" "$PREFIX/usr/sbin/criu" "\$@"
-WRAP
-chmod 755 "$WRAPPER.tmp"
-mv "$WRAPPER.tmp" "$WRAPPER"
-criu_ok "$WRAPPER" || die "the installed CRIU fails 'criu check': $("$WRAPPER" check 2>&1 | tail -n2)"
+prefix_wrapper || die "no dynamic loader in the unpacked packages"
 say "installed $("$WRAPPER" --version | sed -n 's/^Version: *//p') as $WRAPPER"

@@ -126,7 +126,7 @@ dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host)
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
 		n--;
 	snprintf (summary, sizeof (summary), "%.*s%s", (int)n, msg,
-	          mark < 2                         ? ""
+	          mark < 2                          ? ""
 	          : strstr (msg, "runc checkpoint") ? " runc checkpoint failed"
 	                                            : " runc restore failed");
 	at += strlen (marks[mark]);
@@ -134,11 +134,26 @@ dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host)
 	if (n == 0 || n + 16 >= sizeof (path))
 		return;
 	snprintf (path, sizeof (path), "%.*s%s", (int)n, at,
-	          mark < 2 ? "" : strstr (msg, "runc checkpoint") ? "/dump.log" : "/restore.log");
+	          mark < 2                          ? ""
+	          : strstr (msg, "runc checkpoint") ? "/dump.log"
+	                                            : "/restore.log");
 	if (decisive_lines (path, host, lines, sizeof (lines)) < 0)
 		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
 	if (asprintf (&full, "%s; CRIU: %s (log: %s)", summary, *lines ? lines : "no error lines in its log", path) < 0)
 		return;
 	free (msg);
 	(*err)->msg = full;
+}
+
+bool
+dmig_criu_restores_symlinks (struct dmig_ssh *host)
+{
+	static int here = -1; /* asked once */
+	char *argv[] = {"criu", "--dmig-restore-compat", NULL}, out[256];
+
+	if (host != NULL)
+		return dmig_ssh_run (host, argv, out, sizeof (out), 30000, NULL) == 0;
+	if (here < 0)
+		here = dmig_run (argv, out, sizeof (out), 10) == 0;
+	return here;
 }

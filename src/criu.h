@@ -23,4 +23,10 @@ struct dmig_ssh;
  * NULL: here. */
 void dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host);
 
+/* Can CRIU here (host NULL) or on host restore a bind mount whose source is
+ * a symlink? CRIU 4's mount engine cannot; dmig's setup makes restores that
+ * runc runs use the older one (scripts/setup-criu.sh), which `criu
+ * --dmig-restore-compat` tells. */
+bool dmig_criu_restores_symlinks (struct dmig_ssh *host);
+
 #endif

@@ -396,13 +396,16 @@ checks (struct dmig_move *m, dmig_error_t *err)
 					                       src, dmig_ssh_name (m->ssh));
 				dmig_warn ("bind mount source %s is missing on the target (--force)", src);
 			}
-			/* CRIU cannot restore a bind from a symlink (engine.c) */
+			/* CRIU 4 restores a bind from a symlink only as dmig's setup
+			 * makes it (engine.c) */
 			char *link_argv[] = {"test", "-L", (char *)src, NULL};
-			if (dmig_ssh_run (m->ssh, link_argv, NULL, 0, REMOTE_CMD_MS, &e2) == 0)
+			if (dmig_ssh_run (m->ssh, link_argv, NULL, 0, REMOTE_CMD_MS, &e2) == 0
+			    && !dmig_criu_restores_symlinks (m->ssh))
 				return dmig_error_set (
 				    err, DMIG_EPREFLIGHT, 0,
 				    "bind mount source %s is a symlink on %s, which CRIU cannot restore: "
-				    "make it a real folder or file there, not a link",
+				    "run dmig's setup there (scripts/setup-criu.sh), or make it a real folder or "
+				    "file there, not a link",
 				    src, dmig_ssh_name (m->ssh));
 			dmig_error_release (&e2);
 		}
