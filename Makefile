@@ -1,6 +1,7 @@
 # dmig — live migration, snapshots and rollback of Docker and Podman containers.
 # make             build ./dmig
-# make check       install what is missing, build, run unit + integration tests (root)
+# make test        build and run the unit tests (installs nothing)
+# make check       install what is missing, build, fmt-check, run unit + integration tests (root)
 # make demo        install what is missing, build, show dmig at work
 # make sanitize    build and run the unit tests with ASan + UBSan
 # make install     PREFIX=/usr/local DESTDIR=
@@ -36,7 +37,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/asuser.so
 
-.PHONY: all deps setup install uninstall clean check unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
+.PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
 all: dmig
 
 # Without the libraries the build stops with one line that says what to do,
@@ -49,9 +50,10 @@ libs:
 dmig: $(OBJ) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DMIG_LIBS)
 
+# dmig's objects; cmocka's flags go only to the test binaries below.
 $(BUILD)/%.o: %.c | libs
 	@mkdir -p $(dir $@)
-	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(CMOCKA_CFLAGS) -c -o $@ $<
+	$(CC) $(DMIG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Unit tests mock dmig's own seams with --wrap; each test names its wraps
 # in a line "// WRAP: sym sym ..." at its top.
@@ -76,8 +78,10 @@ $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl: $(BUILD)/tests/%: tests/helpers/
 	@mkdir -p $(dir $@)
 	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
 
-unit: $(UNIT_BIN)
+test: $(UNIT_BIN)
 	@UNIT_LABEL=$(or $(UNIT_LABEL),unit) tests/run-unit.sh $(UNIT_BIN)
+
+unit: test
 
 # Installing and starting engines needs root; without it the unit tests
 # still run and the integration tests say why they are skipped.
@@ -110,7 +114,7 @@ integration: dmig $(HELPERS)
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-san CC=clang UNIT_LABEL=sanitize \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit
+		LDFLAGS="-fsanitize=address,undefined" test
 
 valgrind: $(UNIT_BIN)
 	@UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \

@@ -22,17 +22,37 @@ struct xfer {
 	int toobig;
 };
 
+static int inited; /* dmig_http_global_init's count */
+
+/* Not thread-safe (libcurl's rule): main calls it before any thread starts.
+ * Plain HTTP over UNIX sockets needs none of libcurl's optional parts (TLS). */
+int
+dmig_http_global_init (dmig_error_t *err)
+{
+	if (curl_global_init (CURL_GLOBAL_NOTHING) != CURLE_OK)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot initialise libcurl");
+	inited++;
+	return 0;
+}
+
+void
+dmig_http_global_cleanup (void)
+{
+	if (inited == 0)
+		return;
+	inited--;
+	curl_global_cleanup ();
+}
+
 int
 dmig_http_open (const char *socket_path, struct dmig_http **out, dmig_error_t *err)
 {
-	static int inited;
 	struct dmig_http *h;
 
-	if (!inited) {
-		if (curl_global_init (CURL_GLOBAL_NOTHING) != CURLE_OK)
-			return dmig_error_set (err, DMIG_EFAIL, 0, "cannot initialise libcurl");
-		inited = 1;
-	}
+	/* Without it curl_easy_init would initialise libcurl itself, from
+	 * whichever thread came first: a program's mistake, said as one. */
+	if (inited == 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "libcurl is not initialised (dmig_http_global_init)");
 	h = calloc (1, sizeof (*h));
 	if (h == NULL || (h->socket = strdup (socket_path)) == NULL || (h->curl = curl_easy_init ()) == NULL) {
 		dmig_http_close (h);

@@ -32,6 +32,10 @@ struct dmig_http_resp {
 	size_t len;
 };
 
+/* libcurl's global state: init once at the start of the program, before any
+ * thread, and cleanup at its end. dmig_http_open fails without it. */
+int dmig_http_global_init (dmig_error_t *err);
+void dmig_http_global_cleanup (void);
 int dmig_http_open (const char *socket_path, struct dmig_http **out, dmig_error_t *err);
 /* (An engine across SSH is reached the same way: dmig_ssh_forward_unix
  * gives a local socket for it.) */

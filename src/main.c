@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "http.h"
 #include "log.h"
 
 struct command {
@@ -45,8 +46,8 @@ find_command (const char *name)
 	return NULL;
 }
 
-int
-main (int argc, char **argv)
+static int
+run (int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"host", required_argument, NULL, 'H'}, {"store", required_argument, NULL, 's'},
@@ -59,8 +60,6 @@ main (int argc, char **argv)
 	const struct command *cmd;
 	int c;
 
-	/* Broken connections are errors to report, not a reason to die. */
-	signal (SIGPIPE, SIG_IGN);
 	g.store = getenv ("DMIG_STORE");
 	opterr = 0;
 	/* '+': stop at the command; its own options are parsed by it. */
@@ -114,4 +113,20 @@ main (int argc, char **argv)
 	if (cmd->fn (argc, argv, &g, &err) < 0)
 		return dmig_error_report (&err);
 	return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+	dmig_error_t err = NULL;
+	int rc;
+
+	/* Broken connections are errors to report, not a reason to die. */
+	signal (SIGPIPE, SIG_IGN);
+	/* Once, before any thread starts (libcurl's rule). */
+	if (dmig_http_global_init (&err) < 0)
+		return dmig_error_report (&err);
+	rc = run (argc, argv);
+	dmig_http_global_cleanup ();
+	return rc;
 }

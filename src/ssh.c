@@ -295,6 +295,24 @@ fail:
 
 /* ---- the pump: runs in its own thread, owns the session ---- */
 
+/* A finished command's exit status; -1 when none came (killed by a signal,
+ * or the channel closed without one). libssh 0.11 deprecates
+ * ssh_channel_get_exit_status for ssh_channel_get_exit_state; both leave
+ * the status at -1 when the remote side sent none. */
+static int
+exit_status (ssh_channel ch)
+{
+#if LIBSSH_VERSION_INT >= SSH_VERSION_INT(0, 11, 0)
+	uint32_t code = (uint32_t)-1;
+
+	if (ssh_channel_get_exit_state (ch, &code, NULL, NULL) != SSH_OK)
+		return -1;
+	return (int)code;
+#else
+	return ssh_channel_get_exit_status (ch);
+#endif
+}
+
 static void
 chan_free (struct chan *c)
 {
@@ -539,7 +557,7 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 			/* the exit status arrives before the channel's close */
 			ssh_channel_poll (c->ch, 0);
 			if (ssh_channel_is_closed (c->ch)) {
-				c->status = ssh_channel_get_exit_status (c->ch);
+				c->status = exit_status (c->ch);
 				c->done = true;
 				if (!c->local_eof)
 					refuse_input (c);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make check`: the unit tests, then the integration tests against the real
-# engines, CRIU (and the lab's second host); one tally at the end.
+# `make check`: the formatting, the unit tests, then the integration tests
+# against the real engines, CRIU (and the lab's second host); one tally at
+# the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
@@ -15,6 +16,24 @@ timed() {
 	echo "$name: $((SECONDS - start)) s" >>"$times"
 	return $rc
 }
+# fmt: the tree as `make fmt` leaves it; one check, its tally like the others'
+fmt_check() {
+	local out files
+	if out=$(make --no-print-directory fmt-check 2>&1); then
+		echo "fmt: 1 passed, 0 failed"
+		return 0
+	fi
+	# clang-format names every place: one line a file is enough here
+	files=$(printf '%s\n' "$out" | sed -n 's/^\([^ :]*\):[0-9]*:[0-9]*: .*/\1/p' | sort -u)
+	if [ -n "$files" ]; then
+		printf 'fmt: %s: not as clang-format writes it (make fmt)\n' $files
+	else # no clang-format, or make failed: in its own words
+		printf '%s\n' "$out" | tail -n 3 | sed 's/^/fmt: /'
+	fi
+	echo "fmt: 0 passed, 1 failed"
+	return 1
+}
+timed fmt fmt_check | tee -a "$log"
 timed unit tests/run-unit.sh "$@" | tee -a "$log"
 timed valgrind env UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	tests/run-unit.sh "$@" | tee -a "$log"
@@ -23,7 +42,7 @@ tests/run-integration.sh | tee -a "$log"
 pass=0 fail=0
 while read -r _ p _ f _; do
 	pass=$((pass + p)) fail=$((fail + f))
-done < <(grep -E '^(unit|valgrind|sanitize|integration): [0-9]+ passed, [0-9]+ failed' "$log")
+done < <(grep -E '^(fmt|unit|valgrind|sanitize|integration): [0-9]+ passed, [0-9]+ failed' "$log")
 # each suite's time, at the end where it is easy to find
 echo "suite times:"
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "http.h"
 
 int
 main (int argc, char **argv)
@@ -22,7 +23,7 @@ main (int argc, char **argv)
 		fprintf (stderr, "usage: enginectl <socket> save|load|stop ...\n");
 		return 2;
 	}
-	if (dmig_engine_open (argv[1], &e, &err) < 0)
+	if (dmig_http_global_init (&err) < 0 || dmig_engine_open (argv[1], &e, &err) < 0)
 		return dmig_error_report (&err);
 	if (strcmp (argv[2], "save") == 0 && argc == 5) {
 		struct dmig_sink sink = {.fd = open (argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600)};
@@ -40,6 +41,7 @@ main (int argc, char **argv)
 		r = dmig_engine_stop (e, argv[3], atoi (argv[4]), &err);
 	}
 	dmig_engine_close (e);
+	dmig_http_global_cleanup ();
 	if (r < 0)
 		return err ? dmig_error_report (&err) : 1;
 	return 0;

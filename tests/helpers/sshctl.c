@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "http.h"
 #include "ssh.h"
 
 int
@@ -24,7 +25,8 @@ main (int argc, char **argv)
 		fprintf (stderr, "usage: sshctl <target> run|engine|put ...\n");
 		return 2;
 	}
-	if (dmig_target_parse (argv[1], &t, &err) < 0 || dmig_ssh_connect (&t, NULL, &s, &err) < 0)
+	if (dmig_http_global_init (&err) < 0 || dmig_target_parse (argv[1], &t, &err) < 0
+	    || dmig_ssh_connect (&t, NULL, &s, &err) < 0)
 		return dmig_error_report (&err);
 	if (strcmp (argv[2], "run") == 0) {
 		char out[65536];
@@ -72,6 +74,7 @@ main (int argc, char **argv)
 			close (in);
 	}
 	dmig_ssh_close (s);
+	dmig_http_global_cleanup ();
 	if (r < 0)
 		return err ? dmig_error_report (&err) : 1;
 	return 0;

@@ -15,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -386,6 +389,52 @@ symlinks_kept_not_followed (void **state)
 	assert_string_equal (read_file (p), "127.0.0.1 localhost\n");
 }
 
+/* A write that fails (a full file system) fails the extraction: libarchive
+ * only warns, and would pad the file with zeros to its size. The full file
+ * system is a small tmpfs in a mount namespace of a child's own (root:
+ * skipped without). */
+static void
+full_disk_fails_the_extraction (void **state)
+{
+	struct fx *f = *state;
+	char tar[PATH_MAX + 16], *big = malloc (1 << 20);
+	int status;
+	pid_t pid;
+
+	assert_non_null (big);
+	memset (big, 'x', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	const struct ent e[] = {{"big", big, AE_IFREG}};
+	snprintf (tar, sizeof (tar), "%s/in.tar", f->dir);
+	write_tar (tar, e, 1);
+	free (big);
+	fflush (NULL);
+	pid = fork ();
+	assert_true (pid >= 0);
+	if (pid == 0) {
+		dmig_error_t err = NULL;
+		int fd, r, ok;
+		/* private first: the tmpfs must not show in the parent's mounts */
+		if (unshare (CLONE_NEWNS) < 0 || mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0
+		    || mount ("tmpfs", f->out, "tmpfs", 0, "size=64k") < 0)
+			_exit (77);
+		fd = open (tar, O_RDONLY);
+		r = fd < 0 ? 0 : dmig_archive_extract (fd, f->out, &err);
+		ok = r < 0 && err != NULL && strstr (err->msg, "No space left on device") != NULL;
+		if (!ok)
+			fprintf (stderr, "extract returned %d: %s\n", r, err ? err->msg : "(no error)");
+		dmig_error_release (&err);
+		if (fd >= 0)
+			close (fd);
+		_exit (ok ? 0 : 1);
+	}
+	assert_int_equal (waitpid (pid, &status, 0), pid);
+	if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+		skip ();
+	assert_true (WIFEXITED (status));
+	assert_int_equal (WEXITSTATUS (status), 0);
+}
+
 /* A bundle whose outer entries are hostile or unexpected. */
 static void
 write_outer (struct fx *f, const struct ent *ents, size_t n, bool with_manifest)
@@ -609,6 +658,7 @@ main (void)
 	    T (hostile_hardlink_out),
 	    T (hostile_write_through_symlink),
 	    T (symlinks_kept_not_followed),
+	    T (full_disk_fails_the_extraction),
 	    T (outer_hostile_names),
 	    T (outer_no_manifest),
 	    T (outer_duplicate_member),

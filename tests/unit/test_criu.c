@@ -133,10 +133,11 @@ explain_quotes_the_log (void **state)
 	/* Podman's runc shows only its command line: the log is in its work path */
 	snprintf (msg, sizeof (msg), "%s/dump.log", dir);
 	rename (log, msg);
-	snprintf (msg, sizeof (msg),
-	          "checkpoint failed: podman said 500: `/usr/bin/runc checkpoint --image-path %s/checkpoint --work-path "
-	          "%s --tcp-established 74bb` failed: exit status 1",
-	          dir, dir);
+	snprintf (
+	    msg, sizeof (msg),
+	    "checkpoint failed: podman said 500: `/usr/bin/runc checkpoint --image-path %s/checkpoint --work-path "
+	    "%s --tcp-established 74bb` failed: exit status 1",
+	    dir, dir);
 	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
 	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "checkpoint failed: podman said 500: runc checkpoint failed; CRIU: Error "
@@ -165,8 +166,7 @@ explain_quotes_the_log (void **state)
 int __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
                          dmig_error_t *err);
 int
-__wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
-                     dmig_error_t *err)
+__wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms, dmig_error_t *err)
 {
 	const char *said = mock_ptr_type (const char *);
 	(void)s;
