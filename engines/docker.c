@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "criu.h"
+#include "docker_log.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "log.h"
@@ -409,7 +410,8 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 }
 
 static int
-docker_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+docker_restore (struct dmig_engine *e, json_object *manifest, const char *staging, const struct dmig_restore_opts *o,
+                dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
 	const char *image = dmig_json_str (manifest, "image");
@@ -432,6 +434,13 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (dmig_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
 		dmig_error_wrap (err, "cannot place the checkpoint");
 		goto out;
+	}
+	if (o && o->log_of && dmig_docker_log_continue (e, o->log_of, cfg, id, err) < 0) {
+		dmig_error_wrap (err, "cannot carry the log of '%s'", o->log_of);
+		if (!o->log_optional)
+			goto out;
+		dmig_warn ("%s", (*err)->msg);
+		dmig_error_release (err);
 	}
 	ret = start_from (e, id, CKPT_NAME, err);
 out:
@@ -471,6 +480,10 @@ move_prepare (struct dmig_move *m, dmig_error_t *err)
 	char *argv[DMIG_MEMBERS_MAX + 5] = {"mkdir", "-p", "--", m->clone_ckpt, m->clone_upper};
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++)
 		argv[5 + i] = m->volume_dirs[i];
+	/* the log first: the start-up of the command that will append its
+	 * last lines then overlaps this one's, not the freeze */
+	if (dmig_docker_log_prepare (m, err) < 0)
+		return -1;
 	return dmig_ssh_run (m->ssh, argv, NULL, 0, DMIG_API_TIMEOUT_MS, err);
 }
 
@@ -516,16 +529,27 @@ move_ship (struct dmig_move *m, dmig_error_t *err)
 	const char *id = dmig_json_str (m->ctr, "Id"), *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
 	struct dmig_send sends[DMIG_MEMBERS_MAX + 2];
 	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][300];
+	struct dmig_docker_log_ship ls;
 	size_t n = 0;
 
+	/* first the log's last lines: their writer there ends while the rest goes */
+	if (dmig_docker_log_tail (m, &ls, err) < 0)
+		return -1;
 	snprintf (src, sizeof (src), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
-	sends[n++] = (struct dmig_send){src, m->clone_ckpt, "the checkpoint", DMIG_PACK_FILES};
-	sends[n++] = (struct dmig_send){upper, m->clone_upper, "the writable layer", DMIG_PACK_LAYER};
+	sends[n++] =
+	    (struct dmig_send){.dir = src, .dest = m->clone_ckpt, .what = "the checkpoint", .mode = DMIG_PACK_FILES};
+	sends[n++] = (struct dmig_send){
+	    .dir = upper, .dest = m->clone_upper, .what = "the writable layer", .mode = DMIG_PACK_LAYER};
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
 		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
-		sends[n++] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_TREE};
+		sends[n++] = (struct dmig_send){
+		    .dir = m->volume_srcs[i], .dest = m->volume_dirs[i], .what = whats[i], .mode = DMIG_PACK_TREE};
 	}
-	return dmig_move_send_dirs (m, sends, n, err);
+	if (dmig_move_send_dirs (m, sends, n, err) < 0) {
+		dmig_docker_log_close (m);
+		return -1;
+	}
+	return dmig_docker_log_end (m, &ls, err);
 }
 
 static int
@@ -542,6 +566,7 @@ move_discard (struct dmig_move *m)
 	dmig_error_t e2 = NULL;
 	char path[512];
 
+	dmig_docker_log_close (m);
 	if (m->clone_id && dmig_engine_remove (m->dst, m->clone_id, &e2) < 0) {
 		dmig_warn ("could not remove the half-made container %.12s on %s: %s", m->clone_id,
 		           dmig_ssh_name (m->ssh), e2->msg);

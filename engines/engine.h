@@ -30,6 +30,14 @@ struct dmig_capture_opts {
 	bool ignore_volumes; /* --ignore-volumes */
 };
 
+struct dmig_restore_opts {
+	/* A container of the same engine, stopped, whose log the new one goes
+	 * on with (NULL: none); with log_optional a log that cannot be carried
+	 * is only warned about. */
+	const char *log_of;
+	bool log_optional;
+};
+
 struct dmig_engine_ops {
 	const char *kind; /* "docker" or "podman": also the store's folder */
 	const char *api;  /* path prefix of the API version dmig speaks */
@@ -44,8 +52,9 @@ struct dmig_engine_ops {
 	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
 	                struct dmig_members *ms, dmig_error_t *err);
 	/* Make a running container named as in the manifest from the members in
-	 * staging. On failure nothing it made is left behind. */
-	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err);
+	 * staging (o may be NULL). On failure nothing it made is left behind. */
+	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
+	                const struct dmig_restore_opts *o, dmig_error_t *err);
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;
@@ -69,9 +78,9 @@ struct dmig_engine {
 	const struct dmig_engine_ops *ops;
 	struct dmig_http *http;
 	char *socket;
-	char *version; /* the engine's own version string */
-	char *root;    /* Docker: DockerRootDir */
-	bool remote;   /* on another host (its paths are not this host's) */
+	char *version;         /* the engine's own version string */
+	char *root;            /* Docker: DockerRootDir */
+	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */
 };
 

@@ -246,7 +246,8 @@ restore_volumes (struct dmig_engine *e, json_object *manifest, const char *stagi
 }
 
 static int
-podman_restore (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+podman_restore (struct dmig_engine *e, json_object *manifest, const char *staging, const struct dmig_restore_opts *o,
+                dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
 	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
@@ -254,6 +255,8 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	char path[512], *q;
 	int fd, r;
 
+	/* the export carries the log as it was at the snapshot (ctr.log) */
+	(void)o;
 	if (name == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest names no container");
 	if (dmig_engine_inspect (e, name, &exists, err) < 0)
@@ -366,8 +369,8 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	char path[512], *q = dmig_http_escape (ie->m->name);
 
 	/* the volumes are there already, filled by dmig */
-	snprintf (path, sizeof (path), API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS,
-	          q ? q : "");
+	snprintf (path, sizeof (path),
+	          API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, q ? q : "");
 	free (q);
 	req.path = path;
 	if (dmig_engine_stream (ie->m->dst, &req, "restore failed", err) < 0)

@@ -41,6 +41,19 @@ arc_fail (dmig_error_t *err, struct archive *a, const char *what)
 	return dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s", what, s ? s : "archive error");
 }
 
+/* ARCHIVE_WARN: the call did its work, but libarchive says what it could not
+ * do on the way (a name kept as raw bytes, an owner, a time or an xattr not
+ * restored). Not a failure: said with -v. Returns r, to be tested on. */
+static int
+arc_warned (struct archive *a, int r, const char *what)
+{
+	if (r == ARCHIVE_WARN) {
+		const char *s = archive_error_string (a);
+		dmig_debug ("%s: libarchive: %s", what ? what : "archive", s ? s : "warning");
+	}
+	return r;
+}
+
 int
 dmig_sink_put (void *arg, const char *buf, size_t len)
 {
@@ -94,20 +107,20 @@ sink_write (struct archive *a, void *arg, const void *buf, size_t len)
 static int
 copy_from_fd (struct archive *out, struct archive_entry *e, int fd, uint64_t size, char *buf, dmig_error_t *err)
 {
+	const char *name = archive_entry_pathname (e);
 	uint64_t left = size;
 
-	if (archive_write_header (out, e) < ARCHIVE_WARN)
-		return arc_fail (err, out, archive_entry_pathname (e));
+	if (arc_warned (out, archive_write_header (out, e), name) < ARCHIVE_WARN)
+		return arc_fail (err, out, name);
 	while (left > 0) {
 		ssize_t n = read (fd, buf, left < BUFSZ ? left : BUFSZ);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s%s",
-			                       archive_entry_pathname (e),
+			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s%s", name,
 			                       n == 0 ? ": it shrank while being read" : "");
 		if (archive_write_data (out, buf, (size_t)n) != n)
-			return arc_fail (err, out, archive_entry_pathname (e));
+			return arc_fail (err, out, name);
 		left -= (uint64_t)n;
 	}
 	return 0;
@@ -196,6 +209,8 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 			arc_fail (err, disk, dir);
 			goto out;
 		}
+		/* (metadata it could not read: xattrs, ACLs) */
+		arc_warned (disk, r, archive_entry_pathname (e));
 		archive_read_disk_descend (disk);
 		path = archive_entry_pathname (e);
 		if (path == NULL || strncmp (path, dir, rootlen) != 0)
@@ -213,7 +228,7 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		}
 		archive_entry_copy_pathname (e, *path ? path : ".");
 		filter_xattrs (e, mode);
-		if (archive_write_header (out, e) < ARCHIVE_WARN) {
+		if (arc_warned (out, archive_write_header (out, e), path) < ARCHIVE_WARN) {
 			arc_fail (err, out, path);
 			goto out;
 		}
@@ -294,26 +309,30 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 		}
 		name = archive_entry_pathname (e);
 		link = archive_entry_hardlink (e);
+		arc_warned (in, r, name);
 		if (name_escapes (name) || (link != NULL && name_escapes (link))) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "refusing archive member '%s%s%s': it points outside %s",
 			                name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
 			goto back;
 		}
-		if (archive_write_header (disk, e) < ARCHIVE_WARN) {
+		if (arc_warned (disk, archive_write_header (disk, e), name) < ARCHIVE_WARN) {
 			dmig_error_set (err, DMIG_EFAIL, arc_errno (disk), "refusing archive member '%s': %s", name,
 			                archive_error_string (disk));
 			goto back;
 		}
+		/* Here a warning is lost data: a write that failed (a full disk),
+		 * or data past the member's size, or for a member with no file. */
 		while ((r = archive_read_data_block (in, &blk, &len, &off)) == ARCHIVE_OK)
-			if (archive_write_data_block (disk, blk, len, off) < ARCHIVE_WARN) {
-				arc_fail (err, disk, name);
+			if (archive_write_data_block (disk, blk, len, off) < ARCHIVE_OK) {
+				dmig_error_set (err, DMIG_EFAIL, arc_errno (disk), "cannot write '%s': %s", name,
+				                archive_error_string (disk));
 				goto back;
 			}
 		if (r != ARCHIVE_EOF) {
 			arc_fail (err, in, name);
 			goto back;
 		}
-		if (archive_write_finish_entry (disk) < ARCHIVE_WARN) {
+		if (arc_warned (disk, archive_write_finish_entry (disk), name) < ARCHIVE_WARN) {
 			arc_fail (err, disk, name);
 			goto back;
 		}
@@ -373,7 +392,8 @@ nested_read (struct archive *a, void *arg, const void **buf)
 	(void)off;
 	if (r == ARCHIVE_EOF)
 		return 0;
-	if (r < ARCHIVE_WARN) {
+	/* a warning here is data not read (a sparse format it does not know) */
+	if (r != ARCHIVE_OK) {
 		archive_set_error (a, EIO, "%s", archive_error_string (outer));
 		return -1;
 	}
@@ -396,6 +416,7 @@ dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool 
 	}
 	while ((r = archive_read_next_header (outer, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *name = archive_entry_pathname (e);
+		arc_warned (outer, r, name);
 		if (name == NULL || strcmp (name, member) != 0 || archive_entry_filetype (e) != AE_IFREG)
 			continue;
 		*found = true;
@@ -448,6 +469,7 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 			arc_fail (err, in, "corrupt checkpoint archive");
 			goto out;
 		}
+		arc_warned (in, r, archive_entry_pathname (e));
 		if (!replaced && archive_entry_pathname (e) && strcmp (archive_entry_pathname (e), name) == 0) {
 			replaced = true;
 			repl = archive_entry_clone (e);
@@ -456,7 +478,7 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 				goto out;
 			continue;
 		}
-		if (archive_write_header (out, e) < ARCHIVE_WARN) {
+		if (arc_warned (out, archive_write_header (out, e), archive_entry_pathname (e)) < ARCHIVE_WARN) {
 			arc_fail (err, out, "cannot rewrite the checkpoint");
 			goto out;
 		}
@@ -559,11 +581,28 @@ dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void
 
 	if (e == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	r = archive_write_header (w->a, e);
+	r = arc_warned (w->a, archive_write_header (w->a, e), name);
 	archive_entry_free (e);
 	if (r < ARCHIVE_WARN || (len > 0 && archive_write_data (w->a, buf, len) != (la_ssize_t)len))
 		return arc_fail (err, w->a, name);
 	return 0;
+}
+
+int
+dmig_tar_writer_add_dir (struct dmig_tar_writer *w, const char *name, mode_t perm, dmig_error_t *err)
+{
+	struct archive_entry *e = archive_entry_new ();
+	int r;
+
+	if (e == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	archive_entry_set_pathname (e, name);
+	archive_entry_set_filetype (e, AE_IFDIR);
+	archive_entry_set_perm (e, perm);
+	archive_entry_set_mtime (e, time (NULL), 0);
+	r = arc_warned (w->a, archive_write_header (w->a, e), name);
+	archive_entry_free (e);
+	return r < ARCHIVE_WARN ? arc_fail (err, w->a, name) : 0;
 }
 
 int
@@ -616,6 +655,7 @@ dmig_tar_reader_next (struct dmig_tar_reader *r, struct dmig_tar_entry *e, dmig_
 	if (rc < ARCHIVE_WARN)
 		return arc_fail (err, r->a, "corrupt or truncated bundle");
 	e->name = archive_entry_pathname (r->cur);
+	arc_warned (r->a, rc, e->name);
 	e->hardlink = archive_entry_hardlink (r->cur) != NULL;
 	e->regular = !e->hardlink && archive_entry_filetype (r->cur) == AE_IFREG;
 	e->size = archive_entry_size (r->cur);

@@ -68,6 +68,8 @@ int dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_
 int dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err);
 int dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len,
                              dmig_error_t *err);
+/* Add a folder member with permissions perm (owned by root). */
+int dmig_tar_writer_add_dir (struct dmig_tar_writer *w, const char *name, mode_t perm, dmig_error_t *err);
 /* Finish the stream (close it even on error). */
 int dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err);
 

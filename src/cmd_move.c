@@ -134,6 +134,7 @@ out:
 	free (m.clone_id);
 	free (m.clone_upper);
 	free (m.clone_ckpt);
+	free (m.clone_log);
 	dmig_engine_close (m.dst);
 	dmig_ssh_close (m.ssh);
 	dmig_local_close (&l);

@@ -76,8 +76,9 @@ send_batch (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_e
 	/* Every remote tar starts at once: their start-up times overlap, and
 	 * each waits for its stream. */
 	for (; opened < n; opened++) {
-		char *argv[] = {"tar", "--numeric-owner",          "--xattrs", "--xattrs-include=*", "-xpf", "-",
-		                "-C",  (char *)sends[opened].dest, NULL};
+		char *tar[] = {"tar", "--numeric-owner",          "--xattrs", "--xattrs-include=*", "-xpf", "-",
+		               "-C",  (char *)sends[opened].dest, NULL};
+		char *const *argv = sends[opened].argv ? sends[opened].argv : tar;
 		if (dmig_ssh_open_exec (m->ssh, argv, &fds[opened], &ids[opened], err) < 0) {
 			failed = opened;
 			r = -1;
@@ -87,7 +88,10 @@ send_batch (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_e
 	for (size_t i = 0; i < opened; i++) {
 		struct dmig_sink sink = {.fd = fds[i], .progress = 1};
 		if (r == 0
-		    && dmig_archive_pack_dir (sends[i].dir, (enum dmig_pack_mode)sends[i].mode, &sink, err) < 0) {
+		    && (sends[i].feed
+		            ? sends[i].feed (sends[i].arg, &sink, err)
+		            : dmig_archive_pack_dir (sends[i].dir, (enum dmig_pack_mode)sends[i].mode, &sink, err))
+		           < 0) {
 			failed = i;
 			r = -1;
 		}
@@ -115,8 +119,9 @@ send_batch (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_e
 		if (status != 0 && (r == 0 || i <= failed)) {
 			dmig_error_release (err);
 			errtext[strcspn (errtext, "\n")] = '\0';
-			dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: tar exited %d%s%s", sends[i].dest,
-			                dmig_ssh_name (m->ssh), status, *errtext ? ": " : "", errtext);
+			dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: %s exited %d%s%s", sends[i].dest,
+			                dmig_ssh_name (m->ssh), sends[i].argv ? sends[i].argv[0] : "tar", status,
+			                *errtext ? ": " : "", errtext);
 			failed = i;
 			r = -1;
 		}
@@ -143,7 +148,8 @@ dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err)
 
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
 		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
-		sends[i] = (struct dmig_send){m->volume_srcs[i], m->volume_dirs[i], whats[i], DMIG_PACK_TREE};
+		sends[i] = (struct dmig_send){
+		    .dir = m->volume_srcs[i], .dest = m->volume_dirs[i], .what = whats[i], .mode = DMIG_PACK_TREE};
 	}
 	return dmig_move_send_dirs (m, sends, m->nvolumes, err);
 }

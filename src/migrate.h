@@ -43,6 +43,11 @@ struct dmig_move {
 	char *volume_dirs[DMIG_MEMBERS_MAX];       /* their folders there */
 	char *volume_srcs[DMIG_MEMBERS_MAX];       /* and here */
 	size_t nvolumes;
+	/* Docker: the log's files as sent before the freeze, and the command
+	 * there that appends what the container writes until it stops */
+	char *clone_log;
+	bool log_tail_open;
+	int log_tail_fd, log_tail_id;
 	bool frozen;
 	long long frozen_ms; /* when a freeze done inside the restore (a stream) ended */
 	uint64_t bytes_sent;
@@ -77,11 +82,18 @@ struct dmig_move_ops {
 extern const struct dmig_move_ops dmig_docker_move;
 extern const struct dmig_move_ops dmig_podman_move;
 
-/* One folder to carry: local dir (packed as dmig_archive_pack_dir's mode)
- * into folder dest on the target, which exists; what names it in messages. */
+struct dmig_sink;
+
+/* One stream to the target: local folder dir (packed as
+ * dmig_archive_pack_dir's mode) into folder dest there, which exists, by GNU
+ * tar; or, with feed, what feed writes into the remote command argv (NULL:
+ * that tar into dest). what names it in messages, dest too. */
 struct dmig_send {
 	const char *dir, *dest, *what;
 	int mode;
+	char *const *argv;
+	int (*feed) (void *arg, struct dmig_sink *sink, dmig_error_t *err);
+	void *arg;
 };
 
 /* Stream each folder as tar into GNU tar on the target (a few started at

@@ -224,17 +224,24 @@ fail:
 	return -1;
 }
 
-int
-dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err)
+static int
+restore_bundle (struct dmig_engine *e, const char *bundle, const char *dir, const struct dmig_restore_opts *o,
+                dmig_error_t *err)
 {
 	struct staged st;
 	int r;
 
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
-	r = e->ops->restore (e, st.manifest, st.dir, err);
+	r = e->ops->restore (e, st.manifest, st.dir, o, err);
 	staged_free (&st);
 	return r;
+}
+
+int
+dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err)
+{
+	return restore_bundle (e, bundle, dir, NULL, err);
 }
 
 int
@@ -243,13 +250,15 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 {
 	struct dmig_snapshot_opts so = {.leave_running = false};
 	struct dmig_snapshot_result safety = {0};
+	/* the new container goes on with the log of the one it replaces */
+	struct dmig_restore_opts ro = {.log_of = NULL}, back;
 	char compact[32], iso[32], safety_name[DMIG_NAME_MAX + 1], safety_path[PATH_MAX] = "", aside[DMIG_NAME_MAX + 1],
 	                                                           criu[64];
 	struct staged st;
-	dmig_error_t e2 = NULL;
+	dmig_error_t e2 = NULL, e3 = NULL;
 	bool running = ctr && dmig_json_bool (ctr, "State.Running");
 	bool renamed = false;
-	int ret = -1;
+	int ret = -1, r;
 
 	/* Everything that can refuse does so before the container is touched:
 	 * CRIU, the engine, what the safety snapshot needs of the container
@@ -281,7 +290,8 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 		goto undo;
 	}
 	renamed = ctr != NULL;
-	if (e->ops->restore (e, st.manifest, st.dir, err) == 0) {
+	ro.log_of = renamed ? aside : NULL;
+	if (e->ops->restore (e, st.manifest, st.dir, &ro, err) == 0) {
 		if (ctr != NULL && dmig_engine_remove (e, aside, &e2) < 0) {
 			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
 			dmig_error_release (&e2);
@@ -305,9 +315,19 @@ undo:
 		dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
 		goto out;
 	}
-	/* stopped by the safety snapshot, under whichever name it has now */
-	if (dmig_engine_remove (e, renamed ? aside : name, &e2) < 0
-	    || dmig_snapshot_restore (e, safety_path, dir, &e2) < 0) {
+	/* Stopped by the safety snapshot, under whichever name it has now; set
+	 * aside, it goes once the safety snapshot's container has its log
+	 * (that container's start matters more than the log). */
+	back = (struct dmig_restore_opts){.log_of = aside, .log_optional = true};
+	if (renamed)
+		r = restore_bundle (e, safety_path, dir, &back, &e2);
+	else
+		r = dmig_engine_remove (e, name, &e2) < 0 ? -1 : restore_bundle (e, safety_path, dir, NULL, &e2);
+	if (renamed && dmig_engine_remove (e, aside, &e3) < 0) {
+		dmig_warn ("could not remove the old container '%s': %s", aside, e3->msg);
+		dmig_error_release (&e3);
+	}
+	if (r < 0) {
 		dmig_error_wrap (err,
 		                 "putting the container back failed too (%s); recover it with 'dmig rollback %s@%s'",
 		                 e2->msg, name, safety_name);

@@ -633,6 +633,52 @@ keep_source() {
 	[ "$(B "$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "true always" ]
 }
 
+# log_counts_b NAME: `docker logs` of NAME on B is "line N" lines, each N
+# one more than the one before; prints the first N and the last.
+log_counts_b() {
+	B docker logs "$1" 2>&1 | awk '$1 != "line" || (NR > 1 && $2 != p + 1) { print "gap or repeat after line " p ": " $0 >"/dev/stderr"; bad = 1 }
+		NR == 1 { f = $2 } { p = $2 } END { print f, p; exit bad }'
+}
+
+# Docker's log goes along: `docker logs` on B shows every line from before
+# the move, from the first one, in order, then the new ones, none twice.
+# fast: three lines every 10 ms into small rotated files (the options), so
+# that the log rotates while the container is moved.
+log_carried() { # DRIVER slow|fast [log options...]
+	local d=$1 lines='echo line $i' pace=0.1 wait=20 c=$P-docker-log-$1-$2 m first last first2 last2
+	[ "$2" = slow ] || { lines='echo line $i; i=$((i+1)); echo line $i; i=$((i+1)); echo line $i' pace=0.01 wait=200; }
+	shift 2
+	run_ctr docker "$c" --log-driver "$d" "$@" "$IMAGE" sh -c "i=0; while :; do i=\$((i+1)); $lines; sleep $pace; done"
+	wait_until 10 sh -c "docker logs $c 2>/dev/null | grep -qx 'line $wait'"
+	[ "$(docker logs "$c" 2>&1 | head -n 1)" = "line 1" ] || fail "the log here lacks line 1: $(docker logs "$c" 2>&1 | head -n 1)"
+	m=$(docker logs "$c" 2>&1 | tail -n 1 | cut -d' ' -f2)
+	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" ||
+		fail "$(tail -n 3 "$TMP/stderr")"
+	echo "rotated during the move: $(grep -c 'log rotated during the move' "$TMP/stderr")"
+	log_counts_b "$c" >"$TMP/counts" || fail "the log on B has a gap or repeat"
+	read -r first last <"$TMP/counts"
+	[ "$first" = 1 ] || fail "the log on B starts at line $first, not 1 (line $m was logged before the move)"
+	[ "$last" -gt "$m" ] || fail "the log on B ends at line $last, line $m was logged before the move"
+	sleep 1
+	log_counts_b "$c" >"$TMP/counts" || fail "the log on B has a gap or repeat after a while"
+	read -r first2 last2 <"$TMP/counts"
+	[ "$first2" = 1 ] && [ "$last2" -gt "$last" ] || fail "the log on B does not grow on: lines $first..$last, then $first2..$last2"
+	echo "lines $first..$last2 on B, $m before the move"
+}
+
+# A log driver that keeps no file here (none, journald, syslog, ...): nothing
+# to carry, and -v says so.
+log_not_carried() {
+	local c=$P-docker-log-none
+	run_ctr docker "$c" --log-driver none "$IMAGE" counter /data/log 1 100
+	wait_until 10 docker exec "$c" test -s /data/log
+	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" ||
+		fail "$(tail -n 3 "$TMP/stderr")"
+	grep "log driver" "$TMP/stderr" || true
+	grep -q "log driver 'none' keeps no log file dmig can carry" "$TMP/stderr" || fail "-v does not say that no log is carried"
+	[ "$(B docker inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on B"
+}
+
 HOOKLOG=$TMP/hooks.log
 export HOOKLOG
 for e in ${DMIG_ENGINES:-docker podman}; do
@@ -650,6 +696,15 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 			t "podman rollback: the image ($how) is not here: the command that brings it, then rolled back" \
 				image_rollback_elsewhere "$how"
 		done
+	fi
+	if [ "$e" = docker ]; then
+		t "docker move: docker logs on B has the lines from before the move (json-file)" log_carried json-file slow
+		t "docker move: docker logs on B has the lines from before the move (local)" log_carried local slow
+		t "docker move: a json-file log that rotates during the move arrives whole" log_carried json-file fast \
+			--log-opt max-size=1k --log-opt max-file=300
+		t "docker move: a local log that rotates (compressed) during the move arrives whole" log_carried local fast \
+			--log-opt max-size=1k --log-opt max-file=300
+		t "docker move: a log driver without files: nothing to carry, -v says so" log_not_carried
 	fi
 	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"

@@ -232,6 +232,39 @@ list_by_engine() {
 	expect_exit 3 "$DMIG" -H unix:///nonexistent.sock --store "$STORE" list "$c"
 }
 
+# Docker: after a rollback `docker logs` shows the replaced container's
+# whole log, from the first line to the last one before the rollback (those
+# after the snapshot happened, too), then what the restored one writes: its
+# count goes on from the snapshot's.
+log_kept() { # DRIVER
+	local d=$1 c=$P-docker-rblog-$1 pre snap before n
+	run_ctr docker "$c" --log-driver "$d" "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo line $i; sleep 0.1; done'
+	wait_until 10 sh -c "docker logs $c 2>/dev/null | grep -qx 'line 10'"
+	pre=$(docker logs "$c" 2>&1 | tail -n 1 | cut -d' ' -f2)
+	dm docker snapshot --name s "$c" >/dev/null
+	snap=$(docker logs "$c" 2>&1 | tail -n 1 | cut -d' ' -f2)
+	wait_until 10 sh -c "docker logs $c 2>/dev/null | grep -qx 'line $((snap + 10))'"
+	before=$(docker logs "$c" 2>&1 | tail -n 1 | cut -d' ' -f2)
+	dm docker rollback "$c@s" >/dev/null
+	sleep 1
+	# 1..M (M >= before), then K.. with the snapshot's K-1 (pre <= K-1 <= snap)
+	docker logs "$c" 2>&1 | awk -v pre="$pre" -v snap="$snap" -v before="$before" '
+		$1 != "line" { print "not a count line: " $0; exit 1 }
+		NR == 1 && $2 != 1 { print "the log starts at line " $2 ", not 1"; exit 1 }
+		NR > 1 && $2 != p + 1 {
+			if (back++) { print "a second jump, from line " p " to " $2; exit 1 }
+			if (p < before) { print "the old log ends at line " p ", line " before " was logged before the rollback"; exit 1 }
+			if ($2 <= pre || $2 > snap + 1) { print "goes on at line " $2 ", not after the snapshot at " pre ".." snap; exit 1 }
+			k = $2
+		}
+		{ p = $2 }
+		END { if (!back) { print "no line of the restored container after line " p; exit 1 } print k, p }' >"$TMP/counts" ||
+		fail "docker logs after the rollback: $(cat "$TMP/counts")"
+	read -r k n <"$TMP/counts"
+	[ "$n" -gt "$k" ] || fail "the restored container logs nothing"
+	echo "lines 1..$before before the rollback, then $k..$n"
+}
+
 for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
 	t "$e: snapshot, change memory files and volume, rollback" state_roundtrip "$e"
@@ -243,6 +276,10 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e: snapshot and rollback refuse a --rm container" rm_refused "$e"
 	t "$e: snapshot and rollback refuse a paused container" paused_refused "$e"
 	t "$e: --keep and prune keep the newest" keep_and_prune "$e"
+	if [ "$e" = docker ]; then
+		t "docker: docker logs after a rollback: the old log, then the restored one's (json-file)" log_kept json-file
+		t "docker: docker logs after a rollback: the old log, then the restored one's (local)" log_kept local
+	fi
 done
 engines=" ${DMIG_ENGINES:-docker podman} "
 if [[ $engines == *" docker "* && $engines == *" podman "* ]]; then

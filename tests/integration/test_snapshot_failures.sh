@@ -43,15 +43,12 @@ corrupt_bundle() {
 	assert_untouched "$e" "$c" "$id" "$count"
 }
 
-# A bundle whose checksums are right but whose checkpoint CRIU cannot
-# restore: the rollback fails, and the container runs on as it was.
-restore_refused() {
-	local e=$1 c=$P-$1-refused
-	start_counter "$e" "$c"
-	dm "$e" snapshot --name base "$c" >/dev/null
-	w=$TMP/rebuild
+# broken_bundle ENGINE CTR FROM TO: CTR's snapshot FROM made into a snapshot
+# TO whose checksums are right but whose checkpoint CRIU cannot restore.
+broken_bundle() {
+	local e=$1 c=$2 w=$TMP/rebuild img sum sz members
 	rm -rf "$w" && mkdir -p "$w/ck"
-	zstd -q -d -c "$STORE/$e/$c/base.dmig" | tar -C "$w" -xf -
+	zstd -q -d -c "$STORE/$e/$c/$3.dmig" | tar -C "$w" -xf -
 	tar -C "$w/ck" -xf "$w/checkpoint.tar"
 	img=$(cd "$w/ck" && find . -name pstree.img | head -n1)
 	[ -n "$img" ] || fail "no pstree.img in the checkpoint"
@@ -62,8 +59,17 @@ restore_refused() {
 	jq --arg s "$sum" --argjson z "$sz" '(.members[] | select(.name == "checkpoint.tar")) |= (.sha256 = $s | .size = $z)' \
 		"$w/manifest.json" >"$w/m2" && mv "$w/m2" "$w/manifest.json"
 	members=$(jq -r '.members[].name' "$w/manifest.json")
-	(cd "$w" && tar -cf - manifest.json $members) | zstd -q -c >"$STORE/$e/$c/broken.dmig"
-	chmod 600 "$STORE/$e/$c/broken.dmig"
+	(cd "$w" && tar -cf - manifest.json $members) | zstd -q -c >"$STORE/$e/$c/$4.dmig"
+	chmod 600 "$STORE/$e/$c/$4.dmig"
+}
+
+# A bundle whose checksums are right but whose checkpoint CRIU cannot
+# restore: the rollback fails, and the container runs on as it was.
+restore_refused() {
+	local e=$1 c=$P-$1-refused
+	start_counter "$e" "$c"
+	dm "$e" snapshot --name base "$c" >/dev/null
+	broken_bundle "$e" "$c" base broken
 	sleep 0.5
 	count=$(last_count "$e" "$c" /data/log)
 	expect_exit 1 dm "$e" rollback "$c@broken"
@@ -178,6 +184,25 @@ no_space() {
 	assert_untouched "$e" "$c" "$id" "$count"
 }
 
+# Docker: after a rollback that failed, the container the safety snapshot
+# makes goes on with the log of the one it replaces: `docker logs` shows
+# every line, from the first one, none twice (its memory is from just
+# before the rollback).
+log_after_failed_rollback() {
+	local c=$P-docker-refused-log n
+	run_ctr docker "$c" "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo line $i; sleep 0.1; done'
+	wait_until 10 sh -c "docker logs $c 2>/dev/null | grep -qx 'line 10'"
+	dm docker snapshot --name base "$c" >/dev/null
+	broken_bundle docker "$c" base broken
+	expect_exit 1 dm docker rollback "$c@broken"
+	grep -q "runs again as it was" "$TMP/stderr" || fail "message: $(cat "$TMP/stderr")"
+	sleep 1
+	n=$(docker logs "$c" 2>&1 | awk '$1 != "line" || $2 != NR { print "line " NR " reads: " $0 >"/dev/stderr"; exit 1 } END { print NR }') ||
+		fail "the log is not lines 1..N after the failed rollback"
+	[ "$n" -gt 20 ] || fail "only $n lines in the log"
+	! docker ps -a --format '{{.Names}}' | grep -q -- "$c-dmig-old" || fail "old container left behind"
+}
+
 # A server on the container's loopback answers after a rollback (Podman
 # restores loopback down; dmig brings it up).
 loopback_server() {
@@ -197,6 +222,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
 	t "$e: a damaged bundle is refused, the container untouched" corrupt_bundle "$e"
 	t "$e: a restore CRIU refuses falls back to the safety snapshot" restore_refused "$e"
+	[ "$e" != docker ] || t "docker: a failed rollback keeps the log (docker logs)" log_after_failed_rollback
 	t "$e: a missing image is named, nothing made" image_gone "$e"
 	t "$e: a second dmig on the container fails at once" locked_out "$e"
 	t "$e: bad input gets one clear line and its exit status" bad_input "$e"

@@ -22,6 +22,7 @@
 #include "bundle.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "http.h"
 #include "log.h"
 #include "migrate.h"
 #include "snapshot.h"
@@ -562,7 +563,7 @@ docker_restore_names_the_image (void **state)
 		/* the staging folder holds no layer: the restore stops there and
 		 * removes what it made */
 		expect ("DELETE", "/v1.41/containers/new1?force=true", 204, "");
-		assert_int_equal (e->ops->restore (e, m, staging, &err), -1);
+		assert_int_equal (e->ops->restore (e, m, staging, NULL, &err), -1);
 		if (strstr (script[create].seen_body, cases[i].created_from) == NULL)
 			fail_msg ("case %zu: created with %s", i, script[create].seen_body);
 		assert_non_null (strstr (script[create].seen_body, "\"Env\":[\"A=1\"]"));
@@ -988,6 +989,27 @@ missing_image_names_the_command (void **state)
 	assert_int_equal (rmdir (dir), 0); /* no staging folder left */
 }
 
+/* libcurl's global state, as dmig's main sets it up: once for the group. */
+static int
+group_setup (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	if (dmig_http_global_init (&err) < 0) {
+		dmig_error_release (&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_teardown (void **state)
+{
+	(void)state;
+	dmig_http_global_cleanup ();
+	return 0;
+}
+
 int
 main (void)
 {
@@ -1011,5 +1033,5 @@ main (void)
 	    T (image_unload_undoes_only_the_load),
 	    T (missing_image_names_the_command),
 	};
-	return cmocka_run_group_tests (tests, NULL, NULL);
+	return cmocka_run_group_tests (tests, group_setup, group_teardown);
 }
