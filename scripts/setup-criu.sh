@@ -55,7 +55,7 @@ WRAP
 	criu_ok "$WRAPPER" || die "CRIU through $WRAPPER fails 'criu check': $("$WRAPPER" check 2>&1 | tail -n2)"
 }
 
-if grep -qs 'dmig-criu-wrapper 2' "$WRAPPER" && criu_ok "$WRAPPER"; then
+if grep -qs 'dmig-criu-wrapper 2' "$WRAPPER" && [ -e "$CONF" ] && criu_ok "$WRAPPER"; then
 	exit 0
 fi
 # the system's CRIU when it works (anything in PATH but this wrapper)
