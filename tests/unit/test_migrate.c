@@ -1,0 +1,569 @@
+// WRAP: dmig_criu_check dmig_engine_check_container dmig_engine_inspect dmig_engine_running
+// WRAP: dmig_engine_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
+// WRAP: dmig_ssh_open_exec dmig_ssh_wait
+/* The move's orchestrator: its steps in order, and after a failure the undo
+ * that puts the container back (resume the source before discarding the
+ * target's half-made clone), with the statuses the CLI promises. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "criu.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "log.h"
+#include "migrate.h"
+#include "ssh.h"
+
+static char dir[64], logpath[128], hook_failed[256];
+
+/* What the fake steps do: the one named fails (or raises SIGINT). */
+static const char *fail_at, *interrupt_at;
+static bool resume_fails, source_runs, freeze_stops;
+
+/* Steps and hooks write one line each into the same file, in order. */
+static void
+note (const char *what)
+{
+	FILE *fp = fopen (logpath, "a");
+	assert_non_null (fp);
+	fprintf (fp, "%s\n", what);
+	fclose (fp);
+}
+
+/* The file's lines, joined by spaces. */
+static const char *
+calls (void)
+{
+	static char out[1024];
+	char line[128];
+	FILE *fp = fopen (logpath, "r");
+
+	*out = '\0';
+	if (fp == NULL)
+		return out;
+	while (fgets (line, sizeof (line), fp) != NULL) {
+		line[strcspn (line, "\n")] = '\0';
+		if (*out)
+			strncat (out, " ", sizeof (out) - strlen (out) - 1);
+		strncat (out, line, sizeof (out) - strlen (out) - 1);
+	}
+	fclose (fp);
+	return out;
+}
+
+static int
+step (const char *name, dmig_error_t *err)
+{
+	note (name);
+	if (interrupt_at && strcmp (interrupt_at, name) == 0)
+		raise (SIGINT);
+	if (fail_at && strcmp (fail_at, name) == 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "%s broke", name);
+	return 0;
+}
+
+static int
+fake_move_check (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	return step ("check", err);
+}
+
+static int
+fake_prepare (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	return step ("prepare", err);
+}
+
+static int
+fake_freeze (struct dmig_move *m, dmig_error_t *err)
+{
+	if (freeze_stops)
+		m->frozen = true; /* as an engine marks it once the container stopped */
+	if (step ("freeze", err) < 0)
+		return -1;
+	m->frozen = true;
+	return 0;
+}
+
+static int
+fake_ship (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	return step ("ship", err);
+}
+
+static int
+fake_restore (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	return step ("restore", err);
+}
+
+static void
+fake_discard (struct dmig_move *m)
+{
+	(void)m;
+	note ("discard");
+}
+
+static int
+fake_resume (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	note ("resume");
+	if (resume_fails)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "resume broke");
+	return 0;
+}
+
+static int
+fake_finish (struct dmig_move *m, dmig_error_t *err)
+{
+	(void)m;
+	return step ("finish", err);
+}
+
+static int
+fake_engine_check (struct dmig_engine *e, dmig_error_t *err)
+{
+	(void)e;
+	(void)err;
+	return 0;
+}
+
+static const struct dmig_move_ops fake_move = {
+    .check = fake_move_check,
+    .prepare = fake_prepare,
+    .freeze = fake_freeze,
+    .ship = fake_ship,
+    .restore = fake_restore,
+    .discard = fake_discard,
+    .resume = fake_resume,
+    .finish = fake_finish,
+};
+
+static const struct dmig_engine_ops fake_ops = {
+    .kind = "docker",
+    .api = "/v1.41",
+    .check = fake_engine_check,
+    .move = &fake_move,
+};
+
+/* ---- the seams beyond the move's ops ---- */
+
+static bool there_already; /* the target has a container of that name */
+static int dummy_ssh;
+#define FAKE_SSH ((struct dmig_ssh *)&dummy_ssh)
+
+int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
+int
+__wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
+{
+	(void)err;
+	snprintf (version, cap, "4.2.1");
+	return 0;
+}
+
+int __wrap_dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
+int
+__wrap_dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+{
+	(void)e;
+	(void)ctr;
+	(void)err;
+	return 0;
+}
+
+int __wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
+int
+__wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err)
+{
+	(void)err;
+	assert_true (e->remote); /* only the target is asked */
+	assert_string_equal (name, "web");
+	*out = there_already ? json_tokener_parse ("{\"Id\":\"other\"}") : NULL;
+	return 0;
+}
+
+bool __wrap_dmig_engine_running (struct dmig_engine *e, const char *name);
+bool
+__wrap_dmig_engine_running (struct dmig_engine *e, const char *name)
+{
+	assert_false (e->remote);
+	assert_string_equal (name, "c0ffee");
+	return source_runs;
+}
+
+int __wrap_dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
+int
+__wrap_dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err)
+{
+	(void)e;
+	(void)err;
+	assert_string_equal (id, "sha256:1234");
+	*exists = true; /* nothing to ship */
+	return 0;
+}
+
+int __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
+                         dmig_error_t *err);
+int
+__wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms, dmig_error_t *err)
+{
+	(void)timeout_ms;
+	(void)err;
+	assert_ptr_equal (s, FAKE_SSH);
+	assert_string_equal (argv[0], "criu");
+	if (out != NULL)
+		snprintf (out, cap, "%s", strcmp (argv[1], "--version") == 0 ? "Version: 4.2.1\n" : "Looks good.\n");
+	return 0;
+}
+
+bool __wrap_dmig_ssh_alive (struct dmig_ssh *s);
+bool
+__wrap_dmig_ssh_alive (struct dmig_ssh *s)
+{
+	assert_ptr_equal (s, FAKE_SSH);
+	return true;
+}
+
+const char *__wrap_dmig_ssh_name (const struct dmig_ssh *s);
+const char *
+__wrap_dmig_ssh_name (const struct dmig_ssh *s)
+{
+	assert_ptr_equal (s, FAKE_SSH);
+	return "root@lab2:22";
+}
+
+/* The remote tars: each gets a stream that ends at once, and exits with
+ * tar_status[its index]. */
+static int tar_status[8], opened, waited;
+
+int __wrap_dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err);
+int
+__wrap_dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err)
+{
+	int sv[2];
+	(void)err;
+	assert_ptr_equal (s, FAKE_SSH);
+	assert_string_equal (argv[0], "tar");
+	assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close (sv[1]); /* the remote end reads nothing and says nothing */
+	*fd = sv[0];
+	*id = opened++;
+	return 0;
+}
+
+int __wrap_dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *errtext, size_t cap,
+                          dmig_error_t *err);
+int
+__wrap_dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *errtext, size_t cap,
+                      dmig_error_t *err)
+{
+	(void)timeout_ms;
+	(void)err;
+	assert_ptr_equal (s, FAKE_SSH);
+	assert_in_range (id, 0, opened - 1);
+	waited++;
+	*status = tar_status[id];
+	snprintf (errtext, cap, "%s", tar_status[id] ? "tar: ./x: Cannot open: No space left on device\n" : "");
+	return 0;
+}
+
+static int
+feed_nothing (void *arg, struct dmig_sink *sink, dmig_error_t *err)
+{
+	(void)arg;
+	(void)sink;
+	(void)err;
+	return 0;
+}
+
+/* Three streams; the second's tar exits 2: the ship fails and says so, and
+ * every tar is waited for. */
+static void
+remote_tar_status_counts (void **state)
+{
+	struct dmig_move mv = {.ssh = FAKE_SSH};
+	struct dmig_send sends[] = {
+	    {.dest = "/v/a", .what = "volume 'a'", .feed = feed_nothing},
+	    {.dest = "/v/b", .what = "volume 'b'", .feed = feed_nothing},
+	    {.dest = "/v/c", .what = "volume 'c'", .feed = feed_nothing},
+	};
+	dmig_error_t err = NULL;
+	(void)state;
+
+	opened = waited = 0;
+	memset (tar_status, 0, sizeof (tar_status));
+	assert_int_equal (dmig_move_send_dirs (&mv, sends, 3, &err), 0);
+	assert_null (err);
+	assert_int_equal (waited, 3);
+
+	opened = waited = 0;
+	tar_status[1] = 2;
+	assert_int_equal (dmig_move_send_dirs (&mv, sends, 3, &err), -1);
+	assert_non_null (err);
+	assert_int_equal (waited, 3);
+	assert_int_equal (err->status, DMIG_EFAIL);
+	assert_string_equal (err->msg, "shipping volume 'b': writing /v/b on root@lab2:22 failed: tar exited 2: tar: "
+	                               "./x: Cannot open: No space left on device");
+	dmig_error_release (&err);
+}
+
+/* ---- one move, as cmd_move fills it ---- */
+
+static struct dmig_engine src = {.ops = &fake_ops}, dst = {.ops = &fake_ops, .remote = true, .host = FAKE_SSH};
+static struct dmig_target target = {.spec = "root@lab2", .host = "lab2"};
+static struct dmig_move_opts opts;
+static struct dmig_move m;
+static json_object *ctr;
+
+static int
+setup (void **state)
+{
+	(void)state;
+	snprintf (dir, sizeof (dir), "/tmp/dmig-migrate-XXXXXX");
+	assert_non_null (mkdtemp (dir));
+	snprintf (logpath, sizeof (logpath), "%s/calls", dir);
+	snprintf (hook_failed, sizeof (hook_failed), "echo \"hook:$DMIG_PHASE:$DMIG_CONTAINER\" >> %s", logpath);
+	setenv ("DMIG_NO_PROGRESS", "1", 1);
+	fail_at = interrupt_at = NULL;
+	resume_fails = there_already = freeze_stops = false;
+	source_runs = true;
+	dmig_interrupted = 0;
+	opts = (struct dmig_move_opts){.hook_failed = hook_failed, .hook_timeout_s = 10};
+	ctr = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:1234\","
+	                          "\"Config\":{\"Image\":\"web:1\"},\"State\":{\"Running\":true,\"Pid\":0}}");
+	assert_non_null (ctr);
+	m = (struct dmig_move){
+	    .src = &src, .dst = &dst, .ssh = FAKE_SSH, .ctr = ctr, .name = "web", .target = &target, .o = &opts};
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void)state;
+	json_object_put (ctr);
+	dmig_rm_rf (dir, NULL);
+	return 0;
+}
+
+/* Run the move; it must fail with status and a message that says says. */
+static void
+run_fails (int status, const char *says)
+{
+	dmig_error_t err = NULL;
+
+	assert_int_equal (dmig_move_run (&m, &err), -1);
+	assert_non_null (err);
+	if (strstr (err->msg, says) == NULL)
+		fail_msg ("'%s' does not say '%s'", err->msg, says);
+	assert_int_equal (err->status, status);
+	assert_int_equal (dmig_interrupted, 0);
+	dmig_error_release (&err);
+}
+
+static void
+succeeds (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_null (err);
+	/* finish once, nothing undone, no failed-restore hook */
+	assert_string_equal (calls (), "check prepare freeze ship restore finish");
+	assert_true (m.downtime_ms >= 0);
+	assert_true (m.total_ms >= 0);
+}
+
+static void
+refused_by_the_target (void **state)
+{
+	(void)state;
+	there_already = true;
+	run_fails (DMIG_EPREFLIGHT, "a container named 'web' exists on root@lab2:22 already");
+	assert_string_equal (calls (), "check"); /* nothing made, nothing to undo */
+}
+
+static void
+prepare_fails (void **state)
+{
+	(void)state;
+	fail_at = "prepare";
+	run_fails (DMIG_EFAIL, "failed before the freeze; container 'web' runs on here, unchanged: prepare broke");
+	/* nothing was frozen: no resume, and no freeze after it */
+	assert_string_equal (calls (), "check prepare discard");
+}
+
+static void
+freeze_fails_source_runs (void **state)
+{
+	(void)state;
+	fail_at = "freeze";
+	run_fails (DMIG_EFAIL, "failed at the freeze; container 'web' runs on here, unchanged: freeze broke");
+	assert_string_equal (calls (), "check prepare freeze discard");
+}
+
+/* A checkpoint that failed but stopped the container anyway: resumed. */
+static void
+freeze_fails_source_stopped (void **state)
+{
+	(void)state;
+	fail_at = "freeze";
+	source_runs = false;
+	run_fails (DMIG_EFAIL, "container 'web' runs again on the source: freeze broke");
+	assert_string_equal (calls (), "check prepare freeze resume discard hook:failed-restore:web");
+}
+
+/* The engine stopped it before failing: resumed, whatever the engine says. */
+static void
+freeze_fails_after_stopping (void **state)
+{
+	(void)state;
+	fail_at = "freeze";
+	freeze_stops = true;
+	run_fails (DMIG_EFAIL, "container 'web' runs again on the source: freeze broke");
+	assert_string_equal (calls (), "check prepare freeze resume discard hook:failed-restore:web");
+}
+
+static void
+ship_fails (void **state)
+{
+	(void)state;
+	fail_at = "ship";
+	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: ship broke");
+	/* the source first, then the target's clone, then the hook */
+	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
+}
+
+static void
+pre_restore_hook_fails (void **state)
+{
+	(void)state;
+	opts.hook_pre = "/bin/false";
+	run_fails (DMIG_EFAIL, "runs again on the source: the pre-restore hook failed (exit 1)");
+	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
+}
+
+static void
+restore_fails (void **state)
+{
+	(void)state;
+	fail_at = "restore";
+	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: restore broke");
+	assert_string_equal (calls (), "check prepare freeze ship restore resume discard hook:failed-restore:web");
+}
+
+/* Putting it back failed too: exit 4, and the target is cleaned all the same. */
+static void
+restore_and_resume_fail (void **state)
+{
+	(void)state;
+	fail_at = "restore";
+	resume_fails = true;
+	run_fails (DMIG_ELOST, "resuming the container on the source failed too (resume broke): restore broke");
+	assert_string_equal (calls (), "check prepare freeze ship restore resume discard hook:failed-restore:web");
+}
+
+static void
+ship_and_resume_fail (void **state)
+{
+	(void)state;
+	fail_at = "ship";
+	resume_fails = true;
+	run_fails (DMIG_ELOST, "resuming the container on the source failed too (resume broke): ship broke");
+	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
+}
+
+/* The container runs on the target: a failed cleanup of the source is only
+ * warned about, and nothing is undone. */
+static void
+finish_fails (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	fail_at = "finish";
+	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_null (err);
+	assert_string_equal (calls (), "check prepare freeze ship restore finish");
+}
+
+static void
+post_restore_hook_fails (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	opts.hook_post = "/bin/false";
+	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_null (err);
+	assert_string_equal (calls (), "check prepare freeze ship restore finish");
+}
+
+/* SIGINT during the freeze (held until the checkpoint ends): no ship, the
+ * source resumed, and the error says why. */
+static void
+interrupted_at_freeze (void **state)
+{
+	(void)state;
+	interrupt_at = "freeze";
+	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: interrupted by Interrupt");
+	assert_string_equal (calls (), "check prepare freeze resume discard hook:failed-restore:web");
+}
+
+static void
+interrupted_at_ship (void **state)
+{
+	(void)state;
+	interrupt_at = "ship";
+	run_fails (DMIG_EFAIL, "runs again on the source: interrupted by Interrupt");
+	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
+}
+
+/* Before the freeze: nothing to resume, and the error says interrupted. */
+static void
+interrupted_at_prepare (void **state)
+{
+	(void)state;
+	interrupt_at = "prepare";
+	run_fails (DMIG_EFAIL, "runs on here, unchanged: interrupted by Interrupt");
+	assert_string_equal (calls (), "check prepare discard");
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown (succeeds, setup, teardown),
+	    cmocka_unit_test_setup_teardown (refused_by_the_target, setup, teardown),
+	    cmocka_unit_test_setup_teardown (prepare_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (freeze_fails_source_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown (freeze_fails_source_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown (freeze_fails_after_stopping, setup, teardown),
+	    cmocka_unit_test_setup_teardown (ship_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (pre_restore_hook_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (restore_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (restore_and_resume_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown (ship_and_resume_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown (finish_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (post_restore_hook_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (interrupted_at_freeze, setup, teardown),
+	    cmocka_unit_test_setup_teardown (interrupted_at_ship, setup, teardown),
+	    cmocka_unit_test_setup_teardown (interrupted_at_prepare, setup, teardown),
+	    cmocka_unit_test (remote_tar_status_counts),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,317 @@
+// WRAP: dmig_criu_check dmig_engine_check_container dmig_free_bytes dmig_bundle_write dmig_bundle_unpack
+// WRAP: dmig_engine_image_exists dmig_engine_image_format dmig_engine_rename dmig_engine_remove
+/* Rollback's undo: a restore that fails brings the container back, from the
+ * safety snapshot when it ran, under its own name when it was stopped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "criu.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "snapshot.h"
+#include "store.h"
+
+static char dir[64], bundle[128], safety[256], log_[1024];
+static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
+static int restores;
+static bool rename_fails;
+
+static void note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static void
+note (const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start (ap, fmt);
+	vsnprintf (line, sizeof (line), fmt, ap);
+	va_end (ap);
+	if (*log_)
+		strncat (log_, " ", sizeof (log_) - strlen (log_) - 1);
+	strncat (log_, line, sizeof (log_) - strlen (log_) - 1);
+}
+
+/* The old container's name while set aside has a time in it. */
+static const char *
+who (const char *name)
+{
+	return strstr (name, "-dmig-old-") ? "ASIDE" : name;
+}
+
+static int
+fake_check (struct dmig_engine *e, dmig_error_t *err)
+{
+	(void)e;
+	(void)err;
+	return 0;
+}
+
+static int
+fake_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
+              struct dmig_members *ms, dmig_error_t *err)
+{
+	(void)e;
+	(void)ctr;
+	(void)staging;
+	(void)ms;
+	(void)err;
+	note ("capture%s%s", o->leave_running ? ":leave-running" : "", "");
+	return 0;
+}
+
+static int
+fake_restore (struct dmig_engine *e, json_object *manifest, const char *staging, const struct dmig_restore_opts *o,
+              dmig_error_t *err)
+{
+	(void)e;
+	(void)staging;
+	note ("restore:%s:log=%s", dmig_json_str (manifest, "name"), o && o->log_of ? who (o->log_of) : "-");
+	if (restore_fail_mask & (1u << restores++))
+		return dmig_error_set (err, DMIG_EFAIL, 0, "restore broke");
+	return 0;
+}
+
+static const struct dmig_engine_ops fake_ops = {
+    .kind = "docker", .check = fake_check, .capture = fake_capture, .restore = fake_restore};
+static struct dmig_engine e = {.ops = &fake_ops, .version = "27.0"};
+
+int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
+int
+__wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
+{
+	(void)err;
+	snprintf (version, cap, "4.2.1");
+	return 0;
+}
+
+int __wrap_dmig_engine_check_container (struct dmig_engine *en, json_object *ctr, dmig_error_t *err);
+int
+__wrap_dmig_engine_check_container (struct dmig_engine *en, json_object *ctr, dmig_error_t *err)
+{
+	(void)en;
+	(void)ctr;
+	(void)err;
+	return 0;
+}
+
+int __wrap_dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
+int
+__wrap_dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+{
+	(void)path;
+	(void)err;
+	*out = UINT64_MAX;
+	return 0;
+}
+
+int __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
+                              const struct dmig_members *ms, dmig_error_t *err);
+int
+__wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
+                          dmig_error_t *err)
+{
+	FILE *fp = fopen (path, "w");
+	(void)staging;
+	(void)ms;
+	(void)err;
+	assert_non_null (fp);
+	fclose (fp);
+	snprintf (safety, sizeof (safety), "%s", path);
+	assert_int_equal (strncmp (dmig_json_str (manifest, "name"), "pre-rollback-", 13), 0);
+	note ("write:safety");
+	return 0;
+}
+
+int __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err);
+int
+__wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
+{
+	const char *base = strrchr (path, '/') + 1;
+	(void)staging;
+	(void)err;
+	note ("unpack:%s%s", strncmp (base, "pre-rollback-", 13) == 0 ? "safety" : base, "");
+	*manifest = json_object_new_object ();
+	json_object_object_add (*manifest, "engine", json_object_new_string ("docker"));
+	json_object_object_add (*manifest, "image", json_object_new_string ("sha256:abcd"));
+	json_object_object_add (*manifest, "name",
+	                        json_object_new_string (strncmp (base, "pre-rollback-", 13) == 0 ? "safety" : "snap1"));
+	return 0;
+}
+
+int __wrap_dmig_engine_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err);
+int
+__wrap_dmig_engine_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err)
+{
+	(void)en;
+	(void)id;
+	(void)err;
+	*exists = true;
+	return 0;
+}
+
+int __wrap_dmig_engine_image_format (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt,
+                                     dmig_error_t *err);
+int
+__wrap_dmig_engine_image_format (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt,
+                                 dmig_error_t *err)
+{
+	(void)en;
+	(void)image;
+	*fmt = DMIG_IMAGE_UNKNOWN;
+	return dmig_error_set (err, DMIG_EFAIL, 0, "not asked here");
+}
+
+int __wrap_dmig_engine_rename (struct dmig_engine *en, const char *from, const char *to, dmig_error_t *err);
+int
+__wrap_dmig_engine_rename (struct dmig_engine *en, const char *from, const char *to, dmig_error_t *err)
+{
+	(void)en;
+	note ("rename:%s>%s", who (from), who (to));
+	if (rename_fails)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "rename broke");
+	return 0;
+}
+
+int __wrap_dmig_engine_remove (struct dmig_engine *en, const char *name, dmig_error_t *err);
+int
+__wrap_dmig_engine_remove (struct dmig_engine *en, const char *name, dmig_error_t *err)
+{
+	(void)en;
+	(void)err;
+	note ("remove:%s%s", who (name), "");
+	return 0;
+}
+
+static json_object *running, *stopped;
+
+static int
+setup (void **state)
+{
+	(void)state;
+	snprintf (dir, sizeof (dir), "/tmp/dmig-rollback-XXXXXX");
+	assert_non_null (mkdtemp (dir));
+	snprintf (bundle, sizeof (bundle), "%s/snap1" DMIG_BUNDLE_EXT, dir);
+	*safety = *log_ = '\0';
+	restore_fail_mask = 0;
+	restores = 0;
+	rename_fails = false;
+	running = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
+	                              "\"State\":{\"Running\":true,\"Pid\":0}}");
+	stopped = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
+	                              "\"State\":{\"Running\":false,\"Pid\":0}}");
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void)state;
+	json_object_put (running);
+	json_object_put (stopped);
+	dmig_rm_rf (dir, NULL);
+	return 0;
+}
+
+static void
+fails (json_object *ctr, int status, const char *says)
+{
+	dmig_error_t err = NULL;
+	assert_int_equal (dmig_rollback (&e, ctr, "web", bundle, dir, &err), -1);
+	assert_non_null (err);
+	if (strstr (err->msg, says) == NULL)
+		fail_msg ("'%s' does not say '%s'", err->msg, says);
+	assert_int_equal (err->status, status);
+	dmig_error_release (&err);
+}
+
+static bool
+exists (const char *path)
+{
+	struct stat st;
+	return *path && stat (path, &st) == 0;
+}
+
+static void
+running_succeeds (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	assert_int_equal (dmig_rollback (&e, running, "web", bundle, dir, &err), 0);
+	assert_null (err);
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "remove:ASIDE");
+	assert_false (exists (safety)); /* no longer needed */
+}
+
+/* The failed restore brings the safety snapshot back, with the old log. */
+static void
+restore_fails_safety_back (void **state)
+{
+	(void)state;
+	restore_fail_mask = 1u << 0;
+	fails (running, DMIG_EFAIL, "rollback failed, container 'web' runs again as it was: restore broke");
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "unpack:safety restore:safety:log=ASIDE remove:ASIDE");
+	assert_false (exists (safety));
+}
+
+/* Putting it back failed too: exit 4, and the safety snapshot stays to
+ * recover from. */
+static void
+restore_and_safety_fail (void **state)
+{
+	(void)state;
+	restore_fail_mask = 1u << 0 | 1u << 1;
+	fails (running, DMIG_ELOST,
+	       "putting the container back failed too (restore broke); recover it with 'dmig "
+	       "rollback web@pre-rollback-");
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "unpack:safety restore:safety:log=ASIDE remove:ASIDE");
+	assert_true (exists (safety));
+}
+
+/* Not set aside: the stopped container goes, the safety snapshot comes. */
+static void
+rename_fails_safety_back (void **state)
+{
+	(void)state;
+	rename_fails = true;
+	fails (running, DMIG_EFAIL, "runs again as it was: cannot move the current container aside: rename broke");
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE remove:web unpack:safety "
+	                           "restore:safety:log=-");
+	assert_false (exists (safety));
+}
+
+/* A stopped container is only renamed back. */
+static void
+stopped_restore_fails (void **state)
+{
+	(void)state;
+	restore_fail_mask = 1u << 0;
+	fails (stopped, DMIG_EFAIL, "rollback failed, container 'web' is as it was: restore broke");
+	assert_string_equal (log_, "unpack:snap1.dmig rename:web>ASIDE restore:snap1:log=ASIDE rename:ASIDE>web");
+	assert_false (exists (safety));
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown (running_succeeds, setup, teardown),
+	    cmocka_unit_test_setup_teardown (restore_fails_safety_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown (restore_and_safety_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown (rename_fails_safety_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown (stopped_restore_fails, setup, teardown),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
