@@ -41,8 +41,9 @@ fi
 
 if ! ping_sock "$DOCKER_SOCK" /_ping; then
 	say "starting dockerd (log: $LOGDIR/dockerd.log)"
-	# setsid: the daemon outlives this script and ignores its terminal.
-	setsid dockerd >>"$LOGDIR/dockerd.log" 2>&1 </dev/null &
+	# setsid: the daemon outlives this script and ignores its terminal; from /,
+	# so that it never depends on the folder make ran in (a checkout that may go)
+	(cd / && exec setsid dockerd >>"$LOGDIR/dockerd.log" 2>&1 </dev/null) &
 	wait_for ping_sock "$DOCKER_SOCK" /_ping || die "dockerd did not start; see $LOGDIR/dockerd.log"
 fi
 if [ "$(curl -sf --unix-socket "$DOCKER_SOCK" http://d/info | jq -r .ExperimentalBuild)" != "true" ]; then
@@ -79,7 +80,9 @@ fi
 if ! ping_sock "$PODMAN_SOCK" /v4.0.0/libpod/_ping; then
 	mkdir -p "$(dirname "$PODMAN_SOCK")"
 	say "starting the podman API service at $PODMAN_SOCK (log: $LOGDIR/podman.log)"
-	setsid podman system service --time=0 "unix://$PODMAN_SOCK" >>"$LOGDIR/podman.log" 2>&1 </dev/null &
+	# from / too: a restore's conmon fails ("write child: broken pipe") once the
+	# service's working folder is gone
+	(cd / && exec setsid podman system service --time=0 "unix://$PODMAN_SOCK" >>"$LOGDIR/podman.log" 2>&1 </dev/null) &
 	echo $! >/run/dmig/podman-service.pid
 	wait_for ping_sock "$PODMAN_SOCK" /v4.0.0/libpod/_ping || die "podman service did not start; see $LOGDIR/podman.log"
 fi
