@@ -528,7 +528,7 @@ move_ship (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = dmig_json_str (m->ctr, "Id"), *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
 	struct dmig_send sends[DMIG_MEMBERS_MAX + 2];
-	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][300];
+	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][DMIG_SEND_WHAT_MAX];
 	struct dmig_docker_log_ship ls;
 	size_t n = 0;
 
@@ -540,11 +540,7 @@ move_ship (struct dmig_move *m, dmig_error_t *err)
 	    (struct dmig_send){.dir = src, .dest = m->clone_ckpt, .what = "the checkpoint", .mode = DMIG_PACK_FILES};
 	sends[n++] = (struct dmig_send){
 	    .dir = upper, .dest = m->clone_upper, .what = "the writable layer", .mode = DMIG_PACK_LAYER};
-	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
-		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
-		sends[n++] = (struct dmig_send){
-		    .dir = m->volume_srcs[i], .dest = m->volume_dirs[i], .what = whats[i], .mode = DMIG_PACK_TREE};
-	}
+	n += dmig_move_volume_sends (m, sends + n, whats);
 	if (dmig_move_send_dirs (m, sends, n, err) < 0) {
 		dmig_docker_log_close (m);
 		return -1;

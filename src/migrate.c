@@ -140,18 +140,26 @@ dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t 
 	return 0;
 }
 
+size_t
+dmig_move_volume_sends (struct dmig_move *m, struct dmig_send *sends, char (*whats)[DMIG_SEND_WHAT_MAX])
+{
+	size_t n = 0;
+
+	for (; n < m->nvolumes && n < DMIG_MEMBERS_MAX; n++) {
+		snprintf (whats[n], DMIG_SEND_WHAT_MAX, "volume '%s'", m->volumes[n]);
+		sends[n] = (struct dmig_send){
+		    .dir = m->volume_srcs[n], .dest = m->volume_dirs[n], .what = whats[n], .mode = DMIG_PACK_TREE};
+	}
+	return n;
+}
+
 int
 dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err)
 {
 	struct dmig_send sends[DMIG_MEMBERS_MAX];
-	char whats[DMIG_MEMBERS_MAX][300];
+	char whats[DMIG_MEMBERS_MAX][DMIG_SEND_WHAT_MAX];
 
-	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++) {
-		snprintf (whats[i], sizeof (whats[i]), "volume '%s'", m->volumes[i]);
-		sends[i] = (struct dmig_send){
-		    .dir = m->volume_srcs[i], .dest = m->volume_dirs[i], .what = whats[i], .mode = DMIG_PACK_TREE};
-	}
-	return dmig_move_send_dirs (m, sends, m->nvolumes, err);
+	return dmig_move_send_dirs (m, sends, dmig_move_volume_sends (m, sends, whats), err);
 }
 
 /* Before the freeze, the named volumes are made on the target, empty; the

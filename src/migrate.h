@@ -101,6 +101,12 @@ struct dmig_send {
  * remote tar's exit status. The first failure is told. */
 int dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err);
 
+/* The sends of the named volumes (made on the target before the freeze),
+ * root folder included, into sends; whats holds their names for messages.
+ * How many. */
+#define DMIG_SEND_WHAT_MAX 300
+size_t dmig_move_volume_sends (struct dmig_move *m, struct dmig_send *sends, char (*whats)[DMIG_SEND_WHAT_MAX]);
+
 /* Ship the named volumes (made on the target before the freeze) into their
  * folders there, root folder included. */
 int dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err);
