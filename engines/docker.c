@@ -14,10 +14,23 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "log.h"
-#include "migrate.h"
+#include "move.h"
 
 #define API       "/v1.41"
 #define CKPT_NAME "dmig"
+
+static bool
+docker_identify (json_object *version)
+{
+	/* Podman answers Docker's /version too, and names itself there */
+	return !dmig_engine_version_names (version, "Podman");
+}
+
+static int
+docker_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
+{
+	return dmig_container_parse_common (raw, c, err);
+}
 
 static int
 docker_root (struct dmig_engine *e, dmig_error_t *err)
@@ -71,49 +84,48 @@ pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, con
 static int
 pause_call (struct dmig_engine *e, const char *id, const char *verb, dmig_error_t *err)
 {
-	char path[256];
-	snprintf (path, sizeof (path), API "/containers/%s/%s", id, verb);
+	char path[1024];
+
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/%r", id, verb) < 0)
+		return -1;
 	return dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
 }
 
 /* Docker restarts a container that a checkpoint stopped when its restart
  * policy says so: a second copy would run here beside the moved one. The
- * policy is "no" from the freeze on, and given back if the source resumes. */
+ * policy is "no" from the freeze on, and given back (ctr's, when not NULL)
+ * if the source resumes. */
 static int
-set_restart (struct dmig_engine *e, const char *id, json_object *policy, dmig_error_t *err)
+set_restart (struct dmig_engine *e, const char *id, const struct dmig_container *ctr, dmig_error_t *err)
 {
-	json_object *body = json_object_new_object (), *rp = NULL;
-	char path[512];
+	json_object *body = json_object_new_object (), *rp = json_object_new_object ();
+	const char *name = ctr && ctr->restart_policy ? ctr->restart_policy : "no";
+	char path[1024];
 	int r;
 
-	if (policy)
-		json_object_deep_copy (policy, &rp, NULL);
-	else {
-		rp = json_object_new_object ();
-		json_object_object_add (rp, "Name", json_object_new_string ("no"));
-	}
+	json_object_object_add (rp, "Name", json_object_new_string (ctr ? name : "no"));
+	if (ctr)
+		json_object_object_add (rp, "MaximumRetryCount", json_object_new_int (ctr->restart_retries));
 	json_object_object_add (body, "RestartPolicy", rp);
-	snprintf (path, sizeof (path), API "/containers/%s/update", id);
-	r = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
+	r = dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/update", id) < 0
+	        ? -1
+	        : dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
 	return r < 0 ? dmig_error_wrap (err, "cannot set the restart policy") : 0;
 }
 
 static int
-docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-                struct dmig_members *ms, dmig_error_t *err)
+docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
+                const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (ctr, "Id");
-	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	json_object *mt;
-	const char *vname;
-	bool was_paused = dmig_json_bool (ctr, "State.Paused");
-	json_object *policy = dmig_json_get (ctr, "HostConfig.RestartPolicy");
-	const char *pname = dmig_json_str (policy, "Name");
+	const char *id = ctr->id, *upper = ctr->upper;
+	const struct dmig_mount *mt;
+	bool was_paused = ctr->paused;
+	const char *pname = ctr->restart_policy;
 	/* A checkpoint that stops it (rollback's safety snapshot) must not be
 	 * followed by Docker starting it again from scratch. */
 	bool hold = !o->leave_running && pname && *pname && strcmp (pname, "no") != 0;
-	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[256];
+	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[1024];
 	json_object *body;
 	int ret = -1;
 	long long t0;
@@ -136,19 +148,18 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 		dmig_error_wrap (err, "cannot copy the writable layer");
 		goto resume;
 	}
-	for (size_t i = 0; !o->ignore_volumes && (mt = dmig_next_volume (ctr, &i, &vname)) != NULL;) {
-		const char *src = dmig_json_str (mt, "Source");
+	for (size_t i = 0; !o->ignore_volumes && (mt = dmig_container_next_volume (ctr, &i)) != NULL;) {
 		char member[DMIG_MEMBER_NAME_MAX];
 
-		if (src == NULL)
+		if (mt->source == NULL)
 			continue;
-		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
+		snprintf (member, sizeof (member), "volumes/%s.tar", mt->name);
 		if (!dmig_member_name_ok (member)) {
-			dmig_error_set (err, DMIG_EFAIL, 0, "volume name '%s' cannot be stored", vname);
+			dmig_error_set (err, DMIG_EFAIL, 0, "volume name '%s' cannot be stored", mt->name);
 			goto resume;
 		}
-		if (pack_member (src, DMIG_PACK_TREE, staging, member, ms, err) < 0) {
-			dmig_error_wrap (err, "cannot copy volume '%s'", vname);
+		if (pack_member (mt->source, DMIG_PACK_TREE, staging, member, ms, err) < 0) {
+			dmig_error_wrap (err, "cannot copy volume '%s'", mt->name);
 			goto resume;
 		}
 	}
@@ -156,8 +167,9 @@ docker_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	json_object_object_add (body, "CheckpointID", json_object_new_string (CKPT_NAME));
 	json_object_object_add (body, "CheckpointDir", json_object_new_string (ckdir));
 	json_object_object_add (body, "Exit", json_object_new_boolean (!o->leave_running));
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
-	ret = dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	ret = dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/checkpoints", id) < 0
+	          ? -1
+	          : dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
 	if (ret < 0) {
 		dmig_criu_explain (err, e->host);
@@ -184,7 +196,7 @@ resume:
 	dmig_debug ("container frozen for %lld ms", dmig_now_ms () - t0);
 policy:
 	/* not stopped: it runs on (or stays paused) with its own policy */
-	if (ret < 0 && hold && set_restart (e, id, policy, NULL) < 0)
+	if (ret < 0 && hold && set_restart (e, id, ctr, NULL) < 0)
 		dmig_warn ("container %.12s has restart policy \"no\" now, not \"%s\": 'docker update --restart %s "
 		           "%.12s' gives it back",
 		           id, pname, pname, id);
@@ -198,23 +210,22 @@ policy:
 
 /* The body of a create call that makes the same container as the inspected one. */
 static json_object *
-create_body (json_object *ctr, const char *image)
+create_body (const struct dmig_container *ctr, const char *image)
 {
-	json_object *cfg = NULL, *host = NULL, *body, *nets, *m, *hmounts;
-	const char *vname;
-	const char *mode = dmig_json_str (ctr, "HostConfig.NetworkMode");
+	json_object *cfg = NULL, *host = NULL, *body, *nets, *nm, *hmounts;
+	const struct dmig_mount *m;
+	const char *mode = ctr->network_mode;
 
-	json_object_deep_copy (dmig_json_get (ctr, "Config"), &cfg, NULL);
-	json_object_deep_copy (dmig_json_get (ctr, "HostConfig"), &host, NULL);
+	json_object_deep_copy (dmig_json_get (ctr->raw, "Config"), &cfg, NULL);
+	json_object_deep_copy (dmig_json_get (ctr->raw, "HostConfig"), &host, NULL);
 	body = cfg ? cfg : json_object_new_object ();
 	if (host == NULL)
 		host = json_object_new_object ();
 	json_object_object_add (body, "Image", json_object_new_string (image));
 	/* Anonymous volumes keep their data: name them in the new container. */
 	hmounts = dmig_json_get (host, "Mounts");
-	for (size_t i = 0; (m = dmig_next_volume (ctr, &i, &vname)) != NULL;) {
-		const char *dst = dmig_json_str (m, "Destination");
-		json_object *nm;
+	for (size_t i = 0; (m = dmig_container_next_volume (ctr, &i)) != NULL;) {
+		const char *dst = m->destination;
 		bool listed = false;
 
 		if (dst == NULL)
@@ -238,14 +249,14 @@ create_body (json_object *ctr, const char *image)
 		}
 		nm = json_object_new_object ();
 		json_object_object_add (nm, "Type", json_object_new_string ("volume"));
-		json_object_object_add (nm, "Source", json_object_new_string (vname));
+		json_object_object_add (nm, "Source", json_object_new_string (m->name));
 		json_object_object_add (nm, "Target", json_object_new_string (dst));
-		json_object_object_add (nm, "ReadOnly", json_object_new_boolean (!dmig_json_bool (m, "RW")));
+		json_object_object_add (nm, "ReadOnly", json_object_new_boolean (!m->rw));
 		json_object_array_add (hmounts, nm);
 	}
 	json_object_object_add (body, "HostConfig", host);
 	/* The network the container was created on; others are connected later. */
-	nets = dmig_json_get (ctr, "NetworkSettings.Networks");
+	nets = dmig_json_get (ctr->raw, "NetworkSettings.Networks");
 	if (mode && nets && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
 	    && strcmp (mode, "default") && strncmp (mode, "container:", 10)) {
 		json_object *ep = dmig_json_get (nets, mode), *ec = json_object_new_object (), *nc, *one;
@@ -277,28 +288,6 @@ extract_member (const char *staging, const char *member, const char *dest, dmig_
 	return r;
 }
 
-/* Bring each named volume back to the snapshot's content. */
-static int
-restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
-{
-	json_object *vols = dmig_json_get (manifest, "volumes");
-
-	for (size_t i = 0; vols && i < json_object_array_length (vols); i++) {
-		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
-		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
-		int r;
-
-		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
-		if (dmig_engine_volume_prepare (e, vname, &mp, err) < 0)
-			return -1;
-		r = extract_member (staging, member, mp, err);
-		free (mp);
-		if (r < 0)
-			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
-	}
-	return 0;
-}
-
 /* The image as a create on e should name it: by name when that name means
  * the same image (ID) there, so the new container's Config.Image reads as
  * the original's; else by ID. */
@@ -306,14 +295,12 @@ static const char *
 image_ref (struct dmig_engine *e, const char *id, const char *name)
 {
 	json_object *img = NULL;
-	char path[512], *q;
+	char path[1024];
 	bool same;
 
-	if (name == NULL || *name == '\0' || id == NULL || strncmp (name, "sha256:", 7) == 0)
+	if (name == NULL || *name == '\0' || id == NULL || strncmp (name, "sha256:", 7) == 0
+	    || dmig_engine_path (e, false, path, sizeof (path), NULL, "/images/%s/json", name) < 0)
 		return id;
-	q = dmig_http_escape (name);
-	snprintf (path, sizeof (path), API "/images/%s/json", q ? q : "");
-	free (q);
 	same = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &img, NULL) == 200
 	       && dmig_json_str (img, "Id") && strcmp (dmig_json_str (img, "Id"), id) == 0;
 	json_object_put (img);
@@ -323,19 +310,19 @@ image_ref (struct dmig_engine *e, const char *id, const char *name)
 /* A container like the inspected one, named name, from image, not started:
  * its ID and its writable layer's folder (both freed by the caller). */
 static int
-create_clone (struct dmig_engine *e, json_object *cfg, const char *image, const char *name, char **id, char **upper,
-              dmig_error_t *err)
+create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const char *image, const char *name, char **id,
+              char **upper, dmig_error_t *err)
 {
-	json_object *body, *ans = NULL, *ctr = NULL, *nets;
-	const char *mode, *up;
-	char path[512], *qname;
+	json_object *body, *ans = NULL;
+	struct dmig_container *ctr = NULL;
+	const char *mode;
+	char path[1024];
 	int ret;
 
 	*id = *upper = NULL;
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/create?name=%s", name) < 0)
+		return -1;
 	body = create_body (cfg, image);
-	qname = dmig_http_escape (name);
-	snprintf (path, sizeof (path), API "/containers/create?name=%s", qname ? qname : "");
-	free (qname);
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &ans, err);
 	json_object_put (body);
 	if (ret < 0)
@@ -344,40 +331,37 @@ create_clone (struct dmig_engine *e, json_object *cfg, const char *image, const 
 	json_object_put (ans);
 	if (dmig_engine_inspect (e, *id, &ctr, err) < 0)
 		goto fail;
-	up = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	if (ctr == NULL || up == NULL) {
+	if (ctr == NULL || ctr->upper == NULL) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "the new container has no overlay2 layer");
 		goto fail;
 	}
-	*upper = strdup (up);
+	*upper = strdup (ctr->upper);
 	/* Networks beyond the first one are connected before the start. */
-	nets = dmig_json_get (cfg, "NetworkSettings.Networks");
-	mode = dmig_json_str (cfg, "HostConfig.NetworkMode");
-	if (nets && json_object_is_type (nets, json_type_object)) {
-		json_object_object_foreach (nets, net, ep)
-		{
-			json_object *c;
-			int r;
-			(void)ep;
-			if (mode
-			    && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
-			        || strcmp (mode, "host") == 0))
-				continue;
-			c = json_object_new_object ();
-			json_object_object_add (c, "Container", json_object_new_string (*id));
-			snprintf (path, sizeof (path), API "/networks/%s/connect", net);
-			r = dmig_engine_must (e, "POST", path, c, DMIG_API_TIMEOUT_MS, NULL, err);
-			json_object_put (c);
-			if (r < 0) {
-				dmig_error_wrap (err, "cannot connect network '%s'", net);
-				goto fail;
-			}
+	mode = cfg->network_mode;
+	for (size_t i = 0; i < cfg->nnetworks; i++) {
+		const char *net = cfg->networks[i];
+		json_object *c;
+		int r;
+
+		if (mode
+		    && (strcmp (net, mode) == 0 || strcmp (mode, "default") == 0 || strcmp (mode, "none") == 0
+		        || strcmp (mode, "host") == 0))
+			continue;
+		c = json_object_new_object ();
+		json_object_object_add (c, "Container", json_object_new_string (*id));
+		r = dmig_engine_path (e, false, path, sizeof (path), err, "/networks/%s/connect", net) < 0
+		        ? -1
+		        : dmig_engine_must (e, "POST", path, c, DMIG_API_TIMEOUT_MS, NULL, err);
+		json_object_put (c);
+		if (r < 0) {
+			dmig_error_wrap (err, "cannot connect network '%s'", net);
+			goto fail;
 		}
 	}
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	return 0;
 fail:
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	{
 		dmig_error_t e2 = NULL;
 		if (dmig_engine_remove (e, *id, &e2) < 0) {
@@ -395,16 +379,17 @@ fail:
 static int
 start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_t *err)
 {
-	char path[512];
+	char path[1024];
 
-	snprintf (path, sizeof (path), API "/containers/%s/start?checkpoint=%s", id, ckpt);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/start?checkpoint=%s", id, ckpt) < 0)
+		return -1;
 	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
 		dmig_criu_explain (err, e->host);
 		return dmig_error_wrap (err, "restore failed");
 	}
 	/* The checkpoint served its purpose; Docker would list it forever. */
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/%s", id, ckpt);
-	if (dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), NULL, "/containers/%s/checkpoints/%s", id, ckpt) < 0
+	    || dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL) < 0)
 		dmig_debug ("could not delete checkpoint %s of %.12s", ckpt, id);
 	return 0;
 }
@@ -415,17 +400,21 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 {
 	const char *name = dmig_json_str (manifest, "container");
 	const char *image = dmig_json_str (manifest, "image");
-	json_object *cfg = dmig_json_get (manifest, "config");
+	struct dmig_container *cfg = NULL;
 	char path[PATH_MAX], *id = NULL, *upper = NULL;
 	int ret = -1;
 
-	if (name == NULL || image == NULL || cfg == NULL)
+	if (name == NULL || image == NULL || dmig_json_get (manifest, "config") == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
-	if (docker_root (e, err) < 0 || restore_volumes (e, manifest, staging, err) < 0
+	if (dmig_engine_parse (e->ops, dmig_json_get (manifest, "config"), &cfg, err) < 0)
+		return -1;
+	if (docker_root (e, err) < 0 || dmig_engine_restore_volumes (e, manifest, staging, NULL, err) < 0
 	    || create_clone (e, cfg, image_ref (e, image, dmig_json_str (manifest, "image_name")), name, &id, &upper,
 	                     err)
-	           < 0)
+	           < 0) {
+		dmig_container_free (cfg);
 		return -1;
+	}
 	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
 		dmig_error_wrap (err, "cannot restore the writable layer");
 		goto out;
@@ -453,6 +442,7 @@ out:
 	}
 	free (id);
 	free (upper);
+	dmig_container_free (cfg);
 	return ret;
 }
 
@@ -461,25 +451,35 @@ out:
 #define MOVE_CKPT "dmig-move"
 
 static int
+move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *path, size_t cap, dmig_error_t *err)
+{
+	return dmig_engine_path (e, false, path, cap, err, "/containers/%s/checkpoints%r", id, tail);
+}
+
+static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
 {
+	struct dmig_docker_move *dm = calloc (1, sizeof (*dm));
+
+	if (dm == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	m->priv = dm;
 	if (docker_root (m->dst, err) < 0 || docker_root (m->src, err) < 0)
 		return -1;
 	/* the named volumes are made on the target already (the clone mounts them) */
-	if (create_clone (m->dst, m->ctr,
-	                  image_ref (m->dst, dmig_json_str (m->ctr, "Image"), dmig_json_str (m->ctr, "Config.Image")),
-	                  m->name, &m->clone_id, &m->clone_upper, err)
+	if (create_clone (m->dst, m->ctr, image_ref (m->dst, m->ctr->image_id, m->ctr->image_name), m->name,
+	                  &dm->clone_id, &dm->clone_upper, err)
 	    < 0)
 		return -1;
 	/* Every folder the ship writes into exists before the freeze: one
 	 * command now instead of one for each while the container is down. */
-	if (asprintf (&m->clone_ckpt, "%s/containers/%s/checkpoints/" MOVE_CKPT, m->dst->root, m->clone_id) < 0) {
-		m->clone_ckpt = NULL;
+	if (asprintf (&dm->clone_ckpt, "%s/containers/%s/checkpoints/" MOVE_CKPT, m->dst->root, dm->clone_id) < 0) {
+		dm->clone_ckpt = NULL;
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	}
-	char *argv[DMIG_MEMBERS_MAX + 5] = {"mkdir", "-p", "--", m->clone_ckpt, m->clone_upper};
+	char *argv[DMIG_MEMBERS_MAX + 5] = {"mkdir", "-p", "--", dm->clone_ckpt, dm->clone_upper};
 	for (size_t i = 0; i < m->nvolumes && i < DMIG_MEMBERS_MAX; i++)
-		argv[5 + i] = m->volume_dirs[i];
+		argv[5 + i] = m->volumes[i].there;
 	/* the log first: the start-up of the command that will append its
 	 * last lines then overlaps this one's, not the freeze */
 	if (dmig_docker_log_prepare (m, err) < 0)
@@ -490,33 +490,35 @@ move_prepare (struct dmig_move *m, dmig_error_t *err)
 static int
 move_freeze (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Id");
-	json_object *body, *policy = dmig_json_get (m->ctr, "HostConfig.RestartPolicy");
-	char path[512];
+	const char *id = m->ctr->id;
+	json_object *body;
+	char path[1024];
 	int r;
 
 	if (set_restart (m->src, id, NULL, err) < 0)
 		return -1;
 	/* a stale checkpoint of an earlier move would be refused */
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
+	if (move_ckpt_path (m->src, id, "/" MOVE_CKPT, path, sizeof (path), err) < 0)
+		return -1;
 	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
 	/* into the container's own checkpoints: resuming it needs them there */
 	body = json_object_new_object ();
 	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
 	json_object_object_add (body, "Exit", json_object_new_boolean (true));
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints", id);
-	r = dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	r = move_ckpt_path (m->src, id, "", path, sizeof (path), err) < 0
+	        ? -1
+	        : dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
 	if (r < 0) {
-		json_object *now = NULL;
+		struct dmig_container *now = NULL;
 		dmig_criu_explain (err, m->src->host);
 		dmig_error_wrap (err, "checkpoint failed");
 		/* normally it still runs; if not, the move's undo resumes it */
-		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !dmig_json_bool (now, "State.Running"))
+		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !now->running)
 			m->frozen = true;
-		else if (set_restart (m->src, id, policy, NULL) < 0)
+		else if (set_restart (m->src, id, m->ctr, NULL) < 0)
 			dmig_warn ("could not give container '%s' its restart policy back", m->name);
-		json_object_put (now);
+		dmig_container_free (now);
 		return -1;
 	}
 	m->frozen = true;
@@ -526,22 +528,22 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 static int
 move_ship (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Id"), *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
+	struct dmig_docker_move *dm = m->priv;
 	struct dmig_send sends[DMIG_MEMBERS_MAX + 2];
-	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][DMIG_SEND_WHAT_MAX];
+	char src[PATH_MAX], whats[DMIG_MEMBERS_MAX][DMIG_SHIP_WHAT_MAX];
 	struct dmig_docker_log_ship ls;
 	size_t n = 0;
 
 	/* first the log's last lines: their writer there ends while the rest goes */
 	if (dmig_docker_log_tail (m, &ls, err) < 0)
 		return -1;
-	snprintf (src, sizeof (src), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
+	snprintf (src, sizeof (src), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, m->ctr->id);
 	sends[n++] =
-	    (struct dmig_send){.dir = src, .dest = m->clone_ckpt, .what = "the checkpoint", .mode = DMIG_PACK_FILES};
+	    (struct dmig_send){.dir = src, .dest = dm->clone_ckpt, .what = "the checkpoint", .mode = DMIG_PACK_FILES};
 	sends[n++] = (struct dmig_send){
-	    .dir = upper, .dest = m->clone_upper, .what = "the writable layer", .mode = DMIG_PACK_LAYER};
-	n += dmig_move_volume_sends (m, sends + n, whats);
-	if (dmig_move_send_dirs (m, sends, n, err) < 0) {
+	    .dir = m->ctr->upper, .dest = dm->clone_upper, .what = "the writable layer", .mode = DMIG_PACK_LAYER};
+	n += dmig_ship_volume_sends (m->volumes, m->nvolumes, sends + n, whats);
+	if (dmig_ship_dirs (m->ssh, sends, n, &m->bytes_sent, err) < 0) {
 		dmig_docker_log_close (m);
 		return -1;
 	}
@@ -551,7 +553,9 @@ move_ship (struct dmig_move *m, dmig_error_t *err)
 static int
 move_restore (struct dmig_move *m, dmig_error_t *err)
 {
-	if (start_from (m->dst, m->clone_id, MOVE_CKPT, err) < 0)
+	struct dmig_docker_move *dm = m->priv;
+
+	if (start_from (m->dst, dm->clone_id, MOVE_CKPT, err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 	return 0;
 }
@@ -559,36 +563,26 @@ move_restore (struct dmig_move *m, dmig_error_t *err)
 static void
 move_discard (struct dmig_move *m)
 {
+	struct dmig_docker_move *dm = m->priv;
 	dmig_error_t e2 = NULL;
-	char path[512];
 
 	dmig_docker_log_close (m);
-	if (m->clone_id && dmig_engine_remove (m->dst, m->clone_id, &e2) < 0) {
-		dmig_warn ("could not remove the half-made container %.12s on %s: %s", m->clone_id,
+	if (dm && dm->clone_id && dmig_engine_remove (m->dst, dm->clone_id, &e2) < 0) {
+		dmig_warn ("could not remove the half-made container %.12s on %s: %s", dm->clone_id,
 		           dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
-	}
-	for (size_t i = 0; i < m->nvolumes; i++) {
-		snprintf (path, sizeof (path), API "/volumes/%s", m->volumes[i]);
-		if (dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0) {
-			dmig_warn ("could not remove volume '%s' on %s: %s", m->volumes[i], dmig_ssh_name (m->ssh),
-			           e2->msg);
-			dmig_error_release (&e2);
-		}
 	}
 }
 
 static int
 move_resume (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Id");
-
-	if (start_from (m->src, id, MOVE_CKPT, err) < 0)
+	if (start_from (m->src, m->ctr->id, MOVE_CKPT, err) < 0)
 		return dmig_error_wrap (err,
 		                        "container '%s' is stopped here with its checkpoint kept: 'docker start "
 		                        "--checkpoint " MOVE_CKPT " %s' tries again",
 		                        m->name, m->name);
-	if (set_restart (m->src, id, dmig_json_get (m->ctr, "HostConfig.RestartPolicy"), err) < 0)
+	if (set_restart (m->src, m->ctr->id, m->ctr, err) < 0)
 		dmig_warn ("container '%s' runs again, without its restart policy", m->name);
 	dmig_error_release (err);
 	return 0;
@@ -597,15 +591,30 @@ move_resume (struct dmig_move *m, dmig_error_t *err)
 static int
 move_finish (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Id");
-	char path[512];
+	char path[1024];
 
 	if (!m->o->keep_source)
-		return dmig_engine_remove (m->src, id, err);
+		return dmig_engine_remove (m->src, m->ctr->id, err);
 	/* kept, stopped, its restart policy "no" since the freeze */
-	snprintf (path, sizeof (path), API "/containers/%s/checkpoints/" MOVE_CKPT, id);
-	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+	if (move_ckpt_path (m->src, m->ctr->id, "/" MOVE_CKPT, path, sizeof (path), NULL) == 0)
+		dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
 	return 0;
+}
+
+static void
+move_release (struct dmig_move *m)
+{
+	struct dmig_docker_move *dm = m->priv;
+
+	if (dm == NULL)
+		return;
+	dmig_docker_log_close (m);
+	free (dm->clone_id);
+	free (dm->clone_upper);
+	free (dm->clone_ckpt);
+	free (dm->clone_log);
+	free (dm);
+	m->priv = NULL;
 }
 
 const struct dmig_move_ops dmig_docker_move = {
@@ -616,11 +625,17 @@ const struct dmig_move_ops dmig_docker_move = {
     .discard = move_discard,
     .resume = move_resume,
     .finish = move_finish,
+    .release = move_release,
 };
 
 const struct dmig_engine_ops dmig_docker_ops = {
     .kind = "docker",
+    .title = "Docker",
+    .socket = "/var/run/docker.sock",
+    .identify = docker_identify,
     .api = API,
+    .compat = API,
+    .parse = docker_parse,
     .check = docker_check,
     .driver = "overlay2",
     .tcp_established = false,

@@ -61,11 +61,11 @@ log_where (const char *root, const char *id, const char *driver, struct logdir *
 /* The same for an inspected container: json-file's LogPath, where set,
  * says where its log is. */
 static bool
-log_of (const char *root, json_object *ctr, struct logdir *ld)
+log_of (const char *root, const struct dmig_container *ctr, struct logdir *ld)
 {
-	const char *lp = dmig_json_str (ctr, "LogPath"), *slash = lp ? strrchr (lp, '/') : NULL;
+	const char *lp = ctr->log_path, *slash = lp ? strrchr (lp, '/') : NULL;
 
-	if (!log_where (root, dmig_json_str (ctr, "Id"), dmig_json_str (ctr, "HostConfig.LogConfig.Type"), ld))
+	if (!log_where (root, ctr->id, ctr->log_driver, ld))
 		return false;
 	if (*ld->sub == '\0' && slash && slash > lp && strlen (slash + 1) < sizeof (ld->base)) {
 		snprintf (ld->ctr, sizeof (ld->ctr), "%.*s", (int)(slash - lp), lp);
@@ -408,10 +408,11 @@ done:
 /* A rollback's new container id (made from cfg, not started) goes on with
  * the log of the container old, stopped, on the same engine. */
 int
-dmig_docker_log_continue (struct dmig_engine *e, const char *old, json_object *cfg, const char *id, dmig_error_t *err)
+dmig_docker_log_continue (struct dmig_engine *e, const char *old, const struct dmig_container *cfg, const char *id,
+                          dmig_error_t *err)
 {
-	const char *driver = dmig_json_str (cfg, "HostConfig.LogConfig.Type"), *was;
-	json_object *prev = NULL;
+	const char *driver = cfg->log_driver, *was;
+	struct dmig_container *prev = NULL;
 	struct logfile *v = NULL;
 	struct logdir from, to;
 	size_t n = 0;
@@ -419,14 +420,14 @@ dmig_docker_log_continue (struct dmig_engine *e, const char *old, json_object *c
 
 	if (dmig_engine_inspect (e, old, &prev, err) < 0)
 		return -1;
-	was = dmig_json_str (prev, "HostConfig.LogConfig.Type");
-	if (prev == NULL || !log_of (e->root, prev, &from) || !log_where (e->root, id, driver, &to)
+	was = prev ? prev->log_driver : NULL;
+	if (prev == NULL || !log_of (e->root, prev, &from) || !log_where (e->root, id, driver, &to) || was == NULL
 	    || strcmp (driver, was) != 0) {
 		dmig_debug ("log driver '%s': no log of '%s' to carry over", driver ? driver : "?", old);
-		json_object_put (prev);
+		dmig_container_free (prev);
 		return 0;
 	}
-	if (log_closed (e, dmig_json_str (prev, "Id"), err) < 0 || log_list_final (&from, &v, &n, err) < 0)
+	if (log_closed (e, prev->id, err) < 0 || log_list_final (&from, &v, &n, err) < 0)
 		goto out;
 	if (*to.sub) {
 		char dir[PATH_MAX + 16];
@@ -450,7 +451,7 @@ dmig_docker_log_continue (struct dmig_engine *e, const char *old, json_object *c
 	dmig_debug ("log of '%s' carried over (%zu files)", old, n);
 	ret = 0;
 out:
-	json_object_put (prev);
+	dmig_container_free (prev);
 	free (v);
 	return ret;
 }
@@ -460,13 +461,14 @@ out:
 static bool
 move_log (struct dmig_move *m, struct logcarry *lc)
 {
-	const char *driver = dmig_json_str (m->ctr, "HostConfig.LogConfig.Type");
+	struct dmig_docker_move *dm = m->priv;
 
 	memset (lc, 0, sizeof (*lc));
 	lc->src = m->src;
-	lc->src_id = dmig_json_str (m->ctr, "Id");
-	lc->sent = &m->clone_log;
-	return log_of (m->src->root, m->ctr, &lc->from) && log_where (m->dst->root, m->clone_id, driver, &lc->to);
+	lc->src_id = m->ctr->id;
+	lc->sent = &dm->clone_log;
+	return log_of (m->src->root, m->ctr, &lc->from)
+	       && log_where (m->dst->root, dm->clone_id, m->ctr->log_driver, &lc->to);
 }
 
 /* Before the freeze, the log as it is so far: the ship adds only what the
@@ -477,7 +479,8 @@ dmig_docker_log_prepare (struct dmig_move *m, dmig_error_t *err)
 {
 	struct logcarry lc;
 	struct dmig_send s = {.what = "the log", .feed = feed_whole, .arg = &lc};
-	const char *driver = dmig_json_str (m->ctr, "HostConfig.LogConfig.Type");
+	struct dmig_docker_move *dm = m->priv;
+	const char *driver = m->ctr->log_driver;
 	char of[PATH_MAX + NAME_MAX + 16];
 	char *dd[] = {"dd", of, "oflag=append", "conv=notrunc", "bs=64K", "status=none", NULL};
 
@@ -488,24 +491,26 @@ dmig_docker_log_prepare (struct dmig_move *m, dmig_error_t *err)
 		return 0;
 	}
 	s.dest = lc.to.ctr;
-	if (dmig_move_send_dirs (m, &s, 1, err) < 0)
+	if (dmig_ship_dirs (m->ssh, &s, 1, &m->bytes_sent, err) < 0)
 		return -1;
 	/* the writer of the rest starts now, before the freeze */
 	memcpy (of, "of=", 3);
 	if (log_path (&lc.to, lc.to.base, of + 3, sizeof (of) - 3, err) < 0
-	    || dmig_ssh_open_exec (m->ssh, dd, &m->log_tail_fd, &m->log_tail_id, err) < 0)
+	    || dmig_ssh_open_exec (m->ssh, dd, &dm->log_tail_fd, &dm->log_tail_id, err) < 0)
 		return dmig_error_wrap (err, "shipping the log");
-	m->log_tail_open = true;
+	dm->log_tail_open = true;
 	return 0;
 }
 
 void
 dmig_docker_log_close (struct dmig_move *m)
 {
-	if (m->log_tail_open) {
-		shutdown (m->log_tail_fd, SHUT_WR);
-		close (m->log_tail_fd);
-		m->log_tail_open = false;
+	struct dmig_docker_move *dm = m->priv;
+
+	if (dm && dm->log_tail_open) {
+		shutdown (dm->log_tail_fd, SHUT_WR);
+		close (dm->log_tail_fd);
+		dm->log_tail_open = false;
 	}
 }
 
@@ -513,14 +518,15 @@ dmig_docker_log_close (struct dmig_move *m)
 static int
 log_tail_end (struct dmig_move *m, const char *dest, dmig_error_t *err)
 {
+	struct dmig_docker_move *dm = m->priv;
 	char errtext[1024], drain[4096];
 	int status = -1;
 
-	while (read (m->log_tail_fd, drain, sizeof (drain)) > 0)
+	while (read (dm->log_tail_fd, drain, sizeof (drain)) > 0)
 		;
-	close (m->log_tail_fd);
-	m->log_tail_open = false;
-	if (dmig_ssh_wait (m->ssh, m->log_tail_id, LOG_WAIT_MS, &status, errtext, sizeof (errtext), err) < 0)
+	close (dm->log_tail_fd);
+	dm->log_tail_open = false;
+	if (dmig_ssh_wait (m->ssh, dm->log_tail_id, LOG_WAIT_MS, &status, errtext, sizeof (errtext), err) < 0)
 		return dmig_error_wrap (err, "shipping the log's last lines");
 	errtext[strcspn (errtext, "\n")] = '\0';
 	if (status != 0)
@@ -574,7 +580,7 @@ move_log_whole (struct dmig_move *m, struct logcarry *lc, dmig_error_t *err)
 	}
 	s[0] = (struct dmig_send){.dest = lc->to.ctr, .what = "the log", .feed = feed_whole, .arg = lc};
 	s[1] = (struct dmig_send){.dest = lc->to.ctr, .what = "the log's old files", .argv = rm, .feed = feed_nothing};
-	r = dmig_move_send_dirs (m, s, nstale ? 2 : 1, err);
+	r = dmig_ship_dirs (m->ssh, s, nstale ? 2 : 1, &m->bytes_sent, err);
 out:
 	for (size_t i = 0; rm && i < nstale; i++)
 		free (rm[3 + i]);
@@ -590,19 +596,20 @@ out:
 int
 dmig_docker_log_tail (struct dmig_move *m, struct dmig_docker_log_ship *ls, dmig_error_t *err)
 {
+	struct dmig_docker_move *dm = m->priv;
 	struct dmig_sink sink = {.progress = 1};
 	struct logcarry lc;
 	int r;
 
 	memset (ls, 0, sizeof (*ls));
-	if (!m->log_tail_open || !move_log (m, &lc))
+	if (dm == NULL || !dm->log_tail_open || !move_log (m, &lc))
 		return 0;
 	ls->active = true;
-	sink.fd = m->log_tail_fd;
+	sink.fd = dm->log_tail_fd;
 	r = feed_tail (&lc, &sink, err);
 	ls->whole = lc.whole;
 	m->bytes_sent += sink.bytes;
-	shutdown (m->log_tail_fd, SHUT_WR);
+	shutdown (dm->log_tail_fd, SHUT_WR);
 	if (r < 0) {
 		dmig_docker_log_close (m);
 		return dmig_error_wrap (err, "shipping the log's last lines");

@@ -1,7 +1,6 @@
 /* Engine selection and the API call helpers both engines use. */
 #include "engine.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,11 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ref.h"
-
+#include "archive_io.h"
 #include "criu.h"
 #include "fsutil.h"
 #include "log.h"
+#include "ref.h"
 
 static const char *
 socket_of (const char *url)
@@ -31,6 +30,47 @@ socket_of (const char *url)
 	if (url[0] == '/')
 		return url;
 	return NULL;
+}
+
+int
+dmig_engine_path (struct dmig_engine *e, bool compat, char *buf, size_t cap, dmig_error_t *err, const char *fmt, ...)
+{
+	const char *prefix = compat ? e->ops->compat : e->ops->api;
+	size_t len = strlen (prefix);
+	bool fits = len < cap;
+	va_list ap;
+
+	if (fits)
+		memcpy (buf, prefix, len + 1);
+	va_start (ap, fmt);
+	for (const char *f = fmt; fits && *f; f++) {
+		char num[24], one[2] = {*f, '\0'}, *q = NULL;
+		const char *piece = one;
+
+		if (f[0] == '%' && (f[1] == 's' || f[1] == 'r')) {
+			const char *arg = va_arg (ap, const char *);
+			piece = f[1] == 'r' ? (arg ? arg : "") : (q = dmig_http_escape (arg ? arg : ""));
+			f++;
+		} else if (f[0] == '%' && f[1] == 'd') {
+			snprintf (num, sizeof (num), "%d", va_arg (ap, int));
+			piece = num;
+			f++;
+		}
+		if (piece == NULL || len + strlen (piece) >= cap)
+			fits = false;
+		else {
+			memcpy (buf + len, piece, strlen (piece) + 1);
+			len += strlen (piece);
+		}
+		free (q);
+	}
+	va_end (ap);
+	if (!fits) {
+		if (cap > 0)
+			buf[0] = '\0';
+		return dmig_error_set (err, DMIG_EFAIL, 0, "a request path for %s is too long", e->ops->kind);
+	}
+	return 0;
 }
 
 int
@@ -146,11 +186,12 @@ dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char
 int
 dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 {
-	char path[512];
+	char path[1024];
 	json_object *ans = NULL;
 	int st;
 
-	snprintf (path, sizeof (path), "%s/containers/%s%s", e->ops->api, name, e->ops->remove_query);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s%r", name, e->ops->remove_query) < 0)
+		return -1;
 	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
 	/* gone already is what was asked for */
 	if (st >= 0 && st != 200 && st != 204 && st != 404)
@@ -162,11 +203,14 @@ dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 int
 dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err)
 {
-	char path[512];
+	char path[1024];
 	json_object *ans = NULL;
 	int st;
 
-	snprintf (path, sizeof (path), "%s/containers/%s/stop?%s=%d", e->ops->api, name, e->ops->stop_param, timeout_s);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/stop?%r=%d", name, e->ops->stop_param,
+	                      timeout_s)
+	    < 0)
+		return -1;
 	st = dmig_engine_call (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS + timeout_s * 1000L, &ans, err);
 	/* 304: it was stopped already */
 	if (st >= 0 && st != 200 && st != 204 && st != 304)
@@ -194,17 +238,15 @@ dmig_image_format_parse (const char *name)
 int
 dmig_engine_image_format (struct dmig_engine *e, const char *image, enum dmig_image_format *fmt, dmig_error_t *err)
 {
-	char path[1024], *q;
+	char path[1024];
 	json_object *ans = NULL;
 	const char *type;
 
 	*fmt = DMIG_IMAGE_UNKNOWN;
 	if (e->ops->manifest_type == NULL)
 		return 0;
-	q = dmig_http_escape (image);
-	snprintf (path, sizeof (path), "%s/images/%s/json", e->ops->api, q ? q : "");
-	free (q);
-	if (dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/%s/json", image) < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err) < 0)
 		return dmig_error_wrap (err, "cannot inspect image '%s'", image);
 	/* application/vnd.docker.distribution.manifest.v2+json (or v1),
 	 * application/vnd.oci.image.manifest.v1+json */
@@ -224,17 +266,17 @@ dmig_engine_image_save (struct dmig_engine *e, const char *image, dmig_http_writ
 	struct dmig_http_req req = {.method = "GET", .write = write, .arg = arg};
 	enum dmig_image_format fmt;
 	const char *query;
-	char path[1024], *q;
+	char path[1024];
 	int r;
 
 	/* Podman's default archive (OCI) gives a Docker-format image a new ID */
 	if (dmig_engine_image_format (e, image, &fmt, err) < 0)
 		return -1;
 	query = e->ops->save_query[fmt];
-	q = dmig_http_escape (image);
-	snprintf (path, sizeof (path), "%s%s%s%s%s", e->ops->api, e->ops->save_path[0], q ? q : "",
-	          e->ops->save_path[1], query ? query : "");
-	free (q);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "%r%s%r%r", e->ops->save_path[0], image,
+	                      e->ops->save_path[1], query ? query : "")
+	    < 0)
+		return -1;
 	req.path = path;
 	r = dmig_engine_stream (e, &req, "cannot save the image", err);
 	return r < 0 ? dmig_error_wrap (err, "%s", image) : 0;
@@ -322,9 +364,10 @@ dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg
 	req.read = load_read;
 	req.write = load_answer;
 	req.arg = io;
-	snprintf (path, sizeof (path), "%s%s", e->ops->api, e->ops->load_path);
 	req.path = path;
-	if (dmig_engine_stream (e, &req, "cannot load the image", err) < 0 || load_names (e, io->answer, got, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "%r", e->ops->load_path) < 0
+	    || dmig_engine_stream (e, &req, "cannot load the image", err) < 0
+	    || load_names (e, io->answer, got, err) < 0)
 		goto out;
 	if (names) {
 		*names = got;
@@ -343,7 +386,8 @@ dmig_engine_image_list (struct dmig_engine *e, json_object **out, dmig_error_t *
 	char path[256];
 
 	*out = NULL;
-	snprintf (path, sizeof (path), "%s/images/json?all=true", e->ops->api);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/json?all=true") < 0)
+		return -1;
 	if (dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, out, err) < 0)
 		return dmig_error_wrap (err, "cannot list the images");
 	if (!json_object_is_type (*out, json_type_array)) {
@@ -394,17 +438,15 @@ image_name_call (struct dmig_engine *e, const char *const around[2], const char 
                  dmig_error_t *err)
 {
 	const char *slash = strrchr (name, '/'), *colon = strrchr (name, ':');
-	char repo[512], path[1024], *qr, *qt;
+	char repo[512], path[1024];
 
 	if (colon == NULL || (slash && colon < slash))
 		colon = name + strlen (name);
 	snprintf (repo, sizeof (repo), "%.*s", (int)(colon - name), name);
-	qr = dmig_http_escape (repo);
-	qt = dmig_http_escape (*colon ? colon + 1 : "latest");
-	snprintf (path, sizeof (path), "%s%s%s%s?repo=%s&tag=%s", e->ops->api, around[0], id, around[1], qr ? qr : "",
-	          qt ? qt : "");
-	free (qr);
-	free (qt);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "%r%s%r?repo=%s&tag=%s", around[0], id, around[1],
+	                      repo, *colon ? colon + 1 : "latest")
+	    < 0)
+		return -1;
 	return dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
 }
 
@@ -428,7 +470,8 @@ unload_one (struct dmig_engine *e, json_object *before, json_object *after, cons
 	if (list_find (before, ref, NULL) == NULL) {
 		/* the load made it: it goes with its names (one name after
 		 * another may find it gone already) */
-		snprintf (path, sizeof (path), "%s/images/%s", e->ops->api, got);
+		if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/%s", got) < 0)
+			return -1;
 		st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
 		if (st >= 0 && st != 200 && st != 404)
 			dmig_engine_fail (e, st, ans, err, "image %s stays there: cannot remove it", got);
@@ -442,16 +485,13 @@ unload_one (struct dmig_engine *e, json_object *before, json_object *after, cons
 	} else if (!is_id && had == NULL) {
 		/* Docker: removing a name the image has besides others only
 		 * untags; its only name would take the image with it */
-		char *q;
 		if (ntags < 2)
 			return dmig_error_set (err, DMIG_EFAIL, 0,
 			                       "name '%s' stays on image %s there: remove it with '%s rmi %s' if "
 			                       "nothing needs that image",
 			                       name, got, e->ops->kind, name);
-		q = dmig_http_escape (name);
-		snprintf (path, sizeof (path), "%s/images/%s?noprune=1", e->ops->api, q ? q : "");
-		free (q);
-		if (dmig_engine_must (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
+		if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/%s?noprune=1", name) < 0
+		    || dmig_engine_must (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
 			return dmig_error_wrap (err, "name '%s' stays on image %s there", name, got);
 	}
 	/* the name goes back to the image that had it */
@@ -491,11 +531,11 @@ dmig_engine_image_unload (struct dmig_engine *e, json_object *before, json_objec
 int
 dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err)
 {
-	char path[512], *q = dmig_http_escape (to);
+	char path[1024];
 	int r;
 
-	snprintf (path, sizeof (path), "%s/containers/%s/rename?name=%s", e->ops->api, from, q ? q : "");
-	free (q);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/rename?name=%s", from, to) < 0)
+		return -1;
 	r = dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err);
 	return r < 0 ? dmig_error_wrap (err, "cannot rename '%s' to '%s'", from, to) : 0;
 }
@@ -503,28 +543,13 @@ dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmi
 bool
 dmig_engine_running (struct dmig_engine *e, const char *name)
 {
-	json_object *ctr = NULL;
+	struct dmig_container *ctr = NULL;
 	dmig_error_t err = NULL;
-	bool running = dmig_engine_inspect (e, name, &ctr, &err) == 0 && dmig_json_bool (ctr, "State.Running");
+	bool running = dmig_engine_inspect (e, name, &ctr, &err) == 0 && ctr && ctr->running;
 
 	dmig_error_release (&err);
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	return running;
-}
-
-json_object *
-dmig_next_volume (json_object *ctr, size_t *i, const char **name)
-{
-	json_object *mounts = dmig_json_get (ctr, "Mounts");
-
-	while (mounts && json_object_is_type (mounts, json_type_array) && *i < json_object_array_length (mounts)) {
-		json_object *mt = json_object_array_get_idx (mounts, (*i)++);
-		const char *type = dmig_json_str (mt, "Type");
-		if (type && strcmp (type, "volume") == 0 && (*name = dmig_json_str (mt, "Name")) != NULL)
-			return mt;
-	}
-	*name = NULL;
-	return NULL;
 }
 
 /* A /proc/net/tcp{,6} local address on loopback: 127/8, ::1, ::ffff:127/104.
@@ -578,13 +603,13 @@ count_tcp (int pid, int *connected, int *loopback)
  * Docker's is in containerd's bundle (dockerd's own containerd, or the
  * system's). NULL when it cannot be found. */
 static json_object *
-oci_config (struct dmig_engine *e, json_object *ctr)
+oci_config (struct dmig_engine *e, const struct dmig_container *ctr)
 {
 	static const char *const bundles[] = {
 	    "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/",
 	    "/run/containerd/io.containerd.runtime.v2.task/moby/",
 	};
-	const char *id = dmig_json_str (ctr, "Id"), *named = dmig_json_str (ctr, "OCIConfigPath");
+	const char *id = ctr->id, *named = ctr->oci_config;
 	char path[PATH_MAX];
 
 	if (e->remote)
@@ -625,20 +650,22 @@ is_bind (json_object *mount)
  * /link:/data) or the engine's init (--init: Debian's docker-init and
  * catatonit are links; make setup points the engines at the real files). */
 static int
-symlinked_bind (json_object *cfg, json_object *ctr, const char *name, dmig_error_t *err)
+symlinked_bind (json_object *cfg, const struct dmig_container *ctr, dmig_error_t *err)
 {
-	json_object *mounts = cfg ? dmig_json_get (cfg, "mounts") : dmig_json_get (ctr, "Mounts");
+	json_object *mounts = cfg ? dmig_json_get (cfg, "mounts") : NULL;
+	size_t n = cfg ? (json_object_is_type (mounts, json_type_array) ? json_object_array_length (mounts) : 0)
+	               : ctr->nmounts;
 	struct stat st;
 
-	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *src = dmig_json_str (mt, cfg ? "source" : "Source");
-		const char *dst = dmig_json_str (mt, cfg ? "destination" : "Destination");
-		const char *type = dmig_json_str (mt, "Type");
+	for (size_t i = 0; i < n; i++) {
+		json_object *mt = cfg ? json_object_array_get_idx (mounts, i) : NULL;
+		const char *src = cfg ? dmig_json_str (mt, "source") : ctr->mounts[i].source;
+		const char *dst = cfg ? dmig_json_str (mt, "destination") : ctr->mounts[i].destination;
+		bool bind = cfg ? is_bind (mt) : ctr->mounts[i].type == DMIG_MOUNT_BIND;
+		const char *name = ctr->name;
 		char *real;
 
-		if (src == NULL || dst == NULL || (cfg ? !is_bind (mt) : (type == NULL || strcmp (type, "bind") != 0))
-		    || lstat (src, &st) < 0 || !S_ISLNK (st.st_mode))
+		if (src == NULL || dst == NULL || !bind || lstat (src, &st) < 0 || !S_ISLNK (st.st_mode))
 			continue;
 		if (dmig_criu_restores_symlinks (NULL)) {
 			dmig_debug ("bind mount from the symlink %s: CRIU here restores it (older mount engine)", src);
@@ -667,10 +694,11 @@ symlinked_bind (json_object *cfg, json_object *ctr, const char *name, dmig_error
 /* What CRIU is known not to restore, found before anything changes: a
  * checkpoint that cannot be resumed must never be taken. */
 static int
-check_restorable (struct dmig_engine *e, json_object *ctr, const char *name, dmig_error_t *err)
+check_restorable (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	json_object *cfg = oci_config (e, ctr), *ns;
-	bool userns = dmig_json_get (ctr, "HostConfig.IDMappings.UidMap") != NULL;
+	bool userns = ctr->userns;
+	const char *name = ctr->name;
 	int r = 0;
 
 	ns = cfg ? dmig_json_get (cfg, "linux.namespaces") : NULL;
@@ -687,38 +715,36 @@ check_restorable (struct dmig_engine *e, json_object *ctr, const char *name, dmi
 		    "checkpoint CRIU cannot restore: run it without one to move, snapshot or roll it back",
 		    name);
 	else if (!e->remote)
-		r = symlinked_bind (cfg, ctr, name, err);
+		r = symlinked_bind (cfg, ctr, err);
 	json_object_put (cfg);
 	return r;
 }
 
 int
-dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
-	const char *name = dmig_json_str (ctr, "Name"), *driver = dmig_json_str (ctr, "GraphDriver.Name");
-	const char *mode = dmig_json_str (ctr, "HostConfig.NetworkMode");
-	int pid = (int)dmig_json_int (ctr, "State.Pid", 0), connected, loopback;
+	const char *name = ctr->name ? ctr->name : "?", *driver = ctr->driver;
+	const char *mode = ctr->network_mode ? ctr->network_mode : "";
+	int pid = ctr->pid, connected, loopback;
 
-	name = name ? name + (name[0] == '/') : "?";
-	mode = mode ? mode : "";
 	/* Podman's paused container is not running, Docker's is: one answer.
 	 * Podman cannot checkpoint one, and unpausing it for the checkpoint
 	 * would let it run when its user froze it. */
-	if (dmig_json_bool (ctr, "State.Paused"))
+	if (ctr->paused)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' is paused, a state dmig does not carry: unpause it first "
 		                       "('%s unpause %s')",
 		                       name, e->ops->kind, name);
-	if (!dmig_json_bool (ctr, "State.Running"))
+	if (!ctr->running)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "container '%s' is not running: start it first", name);
 	/* A checkpoint stops it (every move and rollback, Podman's snapshot),
 	 * and the engine then removes it: Podman did in 6 of 10 snapshots. */
-	if (dmig_json_bool (ctr, "HostConfig.AutoRemove"))
+	if (ctr->auto_remove)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' was started with --rm: %s removes it when a checkpoint stops "
 		                       "it; run it without --rm to move, snapshot or roll it back",
 		                       name, e->ops->kind);
-	if (dmig_json_bool (ctr, "Config.Tty"))
+	if (ctr->tty)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through %s", name,
 		                       e->ops->kind);
@@ -726,38 +752,54 @@ dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' uses the '%s' storage driver: dmig carries only %s layers", name,
 		                       driver ? driver : "unknown", e->ops->driver);
-	if (check_restorable (e, ctr, name, err) < 0)
+	if (check_restorable (e, ctr, err) < 0)
 		return -1;
 	/* in its own network namespace, the sockets there are its own */
 	if (!e->remote && pid > 0 && strcmp (mode, "host") != 0 && strncmp (mode, "container:", 10) != 0) {
 		count_tcp (pid, &connected, &loopback);
 		if (!e->ops->tcp_established && connected > 0)
 			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                       "container '%s' has %d open TCP connection%s, which %c%s's API cannot "
+			                       "container '%s' has %d open TCP connection%s, which %s's API cannot "
 			                       "checkpoint (it has no --tcp-established): close them first (listening "
 			                       "sockets are fine)",
-			                       name, connected, connected == 1 ? "" : "s", toupper (e->ops->kind[0]),
-			                       e->ops->kind + 1);
+			                       name, connected, connected == 1 ? "" : "s", e->ops->title);
 		if (loopback > 0)
 			return dmig_error_set (
 			    err, DMIG_EPREFLIGHT, 0,
-			    "container '%s' has %d open TCP connection%s on its loopback, which %c%s "
+			    "container '%s' has %d open TCP connection%s on its loopback, which %s "
 			    "cannot restore (it brings the loopback up only after CRIU has run): close "
 			    "them first (listening sockets are fine)",
-			    name, loopback, loopback == 1 ? "" : "s", toupper (e->ops->kind[0]), e->ops->kind + 1);
+			    name, loopback, loopback == 1 ? "" : "s", e->ops->title);
 	}
 	return 0;
 }
 
 int
-dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err)
+dmig_engine_parse (const struct dmig_engine_ops *ops, json_object *raw, struct dmig_container **out, dmig_error_t *err)
 {
-	char path[512];
+	struct dmig_container *c = calloc (1, sizeof (*c));
+
+	*out = NULL;
+	if (c == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (ops->parse (raw, c, err) < 0) {
+		free (c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out, dmig_error_t *err)
+{
+	char path[1024];
 	json_object *ans = NULL;
 	int st;
 
 	*out = NULL;
-	snprintf (path, sizeof (path), "%s/containers/%s/json", e->ops->api, name);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/json", name) < 0)
+		return -1;
 	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
 	if (st < 0)
 		return -1;
@@ -770,18 +812,20 @@ dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out,
 		json_object_put (ans);
 		return -1;
 	}
-	*out = ans;
-	return 0;
+	st = dmig_engine_parse (e->ops, ans, out, err);
+	json_object_put (ans);
+	return st;
 }
 
 int
 dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err)
 {
-	char path[512];
+	char path[1024];
 	json_object *ans = NULL;
 	int st;
 
-	snprintf (path, sizeof (path), "%s/images/%s/json", e->ops->api, id);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/%s/json", id) < 0)
+		return -1;
 	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
 	if (st < 0)
 		return -1;
@@ -798,13 +842,13 @@ dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoi
 	/* Both engines serve Docker's volume API. */
 	json_object *v = NULL, *body;
 	const char *mp;
-	char path[512];
+	char path[1024];
 	int st;
 
 	*mountpoint = NULL;
-	if (dmig_valid_container (name, err) < 0)
+	if (dmig_valid_container (name, err) < 0
+	    || dmig_engine_path (e, true, path, sizeof (path), err, "/volumes/%s", name) < 0)
 		return -1;
-	snprintf (path, sizeof (path), "/v1.41/volumes/%s", name);
 	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
 	if (st < 0)
 		return -1;
@@ -813,7 +857,9 @@ dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoi
 		v = NULL;
 		body = json_object_new_object ();
 		json_object_object_add (body, "Name", json_object_new_string (name));
-		st = dmig_engine_must (e, "POST", "/v1.41/volumes/create", body, DMIG_API_TIMEOUT_MS, &v, err);
+		st = dmig_engine_path (e, true, path, sizeof (path), err, "/volumes/create") < 0
+		         ? -1
+		         : dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &v, err);
 		json_object_put (body);
 		if (st < 0)
 			return dmig_error_wrap (err, "cannot create volume '%s'", name);
@@ -843,6 +889,52 @@ dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **moun
 		return dmig_error_wrap (err, "cannot empty volume '%s'", name);
 	}
 	return 0;
+}
+
+int
+dmig_engine_restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, const char *nested,
+                             dmig_error_t *err)
+{
+	json_object *vols = dmig_json_get (manifest, "volumes");
+
+	for (size_t i = 0; json_object_is_type (vols, json_type_array) && i < json_object_array_length (vols); i++) {
+		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
+		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
+		bool found = true;
+		int fd, r;
+
+		snprintf (member, sizeof (member), "volumes/%s.tar", vname ? vname : "");
+		if (dmig_engine_volume_prepare (e, vname ? vname : "", &mp, err) < 0)
+			return -1;
+		fd = dmig_member_open (staging, nested ? nested : member, err);
+		r = fd < 0           ? -1
+		    : nested != NULL ? dmig_archive_extract_nested (fd, member, mp, &found, err)
+		                     : dmig_archive_extract (fd, mp, err);
+		if (fd >= 0)
+			close (fd);
+		free (mp);
+		if (r < 0)
+			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
+		if (!found)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint lacks volume '%s'", vname);
+	}
+	return 0;
+}
+
+int
+dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+{
+	json_object *ans = NULL;
+	char path[1024];
+	int st;
+
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/volumes/%s?force=true", name) < 0)
+		return -1;
+	st = dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st >= 300 && st != 404)
+		dmig_engine_fail (e, st, ans, err, "cannot remove volume '%s'", name);
+	json_object_put (ans);
+	return st < 0 || (st >= 300 && st != 404) ? -1 : 0;
 }
 
 int
@@ -881,15 +973,28 @@ dmig_netns_lo_up (int pid, dmig_error_t *err)
 	return 0;
 }
 
-/* Ask the engine behind e->http what it is. */
+const struct dmig_engine_ops *const dmig_engines[] = {&dmig_docker_ops, &dmig_podman_ops, NULL};
+
+const char *const *
+dmig_engine_kinds (void)
+{
+	static const char *kinds[sizeof (dmig_engines) / sizeof (dmig_engines[0])];
+
+	for (size_t i = 0; dmig_engines[i]; i++)
+		kinds[i] = dmig_engines[i]->kind;
+	return kinds;
+}
+
+/* Ask the engine behind e->http what it is: each known engine in turn. */
 static int
 identify (struct dmig_engine *e, dmig_error_t *err)
 {
-	json_object *ver = NULL, *comps;
+	json_object *ver = NULL;
 	int status;
 
-	e->ops = &dmig_docker_ops;
-	/* Both engines answer Docker's /version; Podman names itself there. */
+	/* the call's messages name an engine: the first one's until it is known */
+	e->ops = dmig_engines[0];
+	/* Both engines answer Docker's /version. */
 	status = dmig_engine_call (e, "GET", "/version", NULL, 10000L, &ver, err);
 	if (status < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
@@ -898,15 +1003,27 @@ identify (struct dmig_engine *e, dmig_error_t *err)
 		json_object_put (ver);
 		return -1;
 	}
-	comps = dmig_json_get (ver, "Components");
-	for (size_t i = 0; comps && i < json_object_array_length (comps); i++) {
-		const char *n = dmig_json_str (json_object_array_get_idx (comps, i), "Name");
-		if (n && strstr (n, "Podman"))
-			e->ops = &dmig_podman_ops;
-	}
+	for (size_t i = 0; dmig_engines[i]; i++)
+		if (dmig_engines[i]->identify (ver)) {
+			e->ops = dmig_engines[i];
+			break;
+		}
 	e->version = strdup (dmig_json_str (ver, "Version") ? dmig_json_str (ver, "Version") : "unknown");
 	json_object_put (ver);
 	return 0;
+}
+
+bool
+dmig_engine_version_names (json_object *version, const char *word)
+{
+	json_object *comps = dmig_json_get (version, "Components");
+
+	for (size_t i = 0; json_object_is_type (comps, json_type_array) && i < json_object_array_length (comps); i++) {
+		const char *n = dmig_json_str (json_object_array_get_idx (comps, i), "Name");
+		if (n && strstr (n, word))
+			return true;
+	}
+	return false;
 }
 
 int
@@ -944,6 +1061,39 @@ dmig_engine_close (struct dmig_engine *e)
 	free (e);
 }
 
+/* "Docker or Podman", "/var/run/docker.sock or /run/podman/podman.sock":
+ * the registry's engines, for messages. */
+static const char *
+engine_list (char *buf, size_t cap, bool sockets, const char *joint)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; dmig_engines[i] && len < cap; i++)
+		len += (size_t)snprintf (buf + len, cap - len, "%s%s",
+		                         i == 0                ? ""
+		                         : dmig_engines[i + 1] ? ", "
+		                                               : joint,
+		                         sockets ? dmig_engines[i]->socket : dmig_engines[i]->title);
+	return buf;
+}
+
+static const char *
+engine_titles (const char *joint)
+{
+	static char buf[256], j[16];
+
+	snprintf (j, sizeof (j), " %s ", joint);
+	return engine_list (buf, sizeof (buf), false, j);
+}
+
+static const char *
+engine_sockets (void)
+{
+	static char buf[512];
+	return engine_list (buf, sizeof (buf), true, " or ");
+}
+
 static int
 kind_listed (const char *kind, const char *const *kinds)
 {
@@ -953,13 +1103,14 @@ kind_listed (const char *kind, const char *const *kinds)
 	return 0;
 }
 
+#define NENGINES (sizeof (dmig_engines) / sizeof (dmig_engines[0]) - 1)
+
 int
 dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
-                  json_object **ctr, dmig_error_t *err)
+                  struct dmig_container **ctr, dmig_error_t *err)
 {
-	static const char *const defaults[] = {"unix://" DMIG_DOCKER_SOCK, "unix://" DMIG_PODMAN_SOCK};
-	struct dmig_engine *found[2] = {NULL, NULL}, *running[2] = {NULL, NULL};
-	json_object *insp[2] = {NULL, NULL};
+	struct dmig_engine *found[NENGINES] = {NULL}, *running[NENGINES] = {NULL};
+	struct dmig_container *insp[NENGINES] = {NULL};
 	size_t nfound = 0, nrun = 0;
 	dmig_error_t first = NULL;
 
@@ -979,12 +1130,14 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		}
 		return 0;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; dmig_engines[i]; i++) {
 		struct dmig_engine *e = NULL;
-		json_object *c = NULL;
+		struct dmig_container *c = NULL;
 		dmig_error_t e2 = NULL;
+		char url[PATH_MAX];
 
-		if (dmig_engine_open (defaults[i], &e, &e2) < 0 || dmig_engine_inspect (e, name, &c, &e2) < 0) {
+		snprintf (url, sizeof (url), "unix://%s", dmig_engines[i]->socket);
+		if (dmig_engine_open (url, &e, &e2) < 0 || dmig_engine_inspect (e, name, &c, &e2) < 0) {
 			if (first == NULL && e != NULL)
 				first = e2; /* a running engine that failed: worth telling */
 			else
@@ -998,11 +1151,10 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 			found[nfound++] = e;
 		}
 	}
-	if (nfound == 2) {
-		dmig_error_set (
-		    err, DMIG_EUSAGE, 0,
-		    "both Docker and Podman have a container '%s': choose one with -H unix://%s or -H unix://%s", name,
-		    DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+	if (nfound > 1) {
+		dmig_error_set (err, DMIG_EUSAGE, 0,
+		                "both %s and %s have a container '%s': choose one with -H unix://%s or -H unix://%s",
+		                found[0]->ops->title, found[1]->ops->title, name, found[0]->socket, found[1]->socket);
 		goto fail;
 	}
 	if (nfound == 1) {
@@ -1010,14 +1162,19 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		*ctr = insp[0];
 	} else if (nrun == 1) {
 		*out = running[0];
-	} else if (nrun == 2) {
-		int a = store_kinds && kind_listed (running[0]->ops->kind, store_kinds);
-		int b = store_kinds && kind_listed (running[1]->ops->kind, store_kinds);
-		if (a != b)
-			*out = a ? running[0] : running[1];
-		else {
-			dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in Docker or Podman%s", name,
-			                a ? ", and both have snapshots of that name: choose the engine with -H" : "");
+	} else if (nrun > 1) {
+		/* the one engine (if one) with snapshots of that name */
+		size_t with = 0;
+		for (size_t i = 0; i < nrun; i++)
+			if (store_kinds && kind_listed (running[i]->ops->kind, store_kinds)) {
+				*out = running[i];
+				with++;
+			}
+		if (with != 1) {
+			*out = NULL;
+			dmig_error_set (err, DMIG_EFAIL, 0, "no container '%s' in %s%s", name, engine_titles ("or"),
+			                with ? ", and both have snapshots of that name: choose the engine with -H"
+			                     : "");
 			goto fail;
 		}
 	} else {
@@ -1025,10 +1182,9 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 			*err = first;
 			return -1;
 		}
-		return dmig_error_set (
-		    err, DMIG_EPREFLIGHT, 0,
-		    "no container engine found at %s or %s: start Docker or Podman, or name one with -H",
-		    DMIG_DOCKER_SOCK, DMIG_PODMAN_SOCK);
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "no container engine found at %s: start %s, or name one with -H",
+		                       engine_sockets (), engine_titles ("or"));
 	}
 	for (size_t i = 0; i < nrun; i++)
 		if (running[i] != *out)
@@ -1039,7 +1195,7 @@ fail:
 	for (size_t i = 0; i < nrun; i++)
 		dmig_engine_close (running[i]);
 	for (size_t i = 0; i < nfound; i++)
-		json_object_put (insp[i]);
+		dmig_container_free (insp[i]);
 	dmig_error_release (&first);
 	*out = NULL;
 	return -1;

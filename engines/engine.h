@@ -6,12 +6,10 @@
 #include <stdbool.h>
 
 #include "bundle.h"
+#include "container.h"
 #include "error.h"
 #include "http.h"
 #include "json.h"
-
-#define DMIG_DOCKER_SOCK "/var/run/docker.sock"
-#define DMIG_PODMAN_SOCK "/run/podman/podman.sock"
 
 /* Engine API calls: short ones, and those that copy a container's memory. */
 #define DMIG_API_TIMEOUT_MS  (60 * 1000L)
@@ -39,8 +37,16 @@ struct dmig_restore_opts {
 };
 
 struct dmig_engine_ops {
-	const char *kind; /* "docker" or "podman": also the store's folder */
-	const char *api;  /* path prefix of the API version dmig speaks */
+	const char *kind;   /* "docker" or "podman": also the store's folder */
+	const char *title;  /* "Docker", "Podman": its name in messages */
+	const char *socket; /* where it listens unless told otherwise */
+	/* Is the engine whose /version answered this one of this kind? (The
+	 * registry asks each in turn.) */
+	bool (*identify) (json_object *version);
+	const char *api;    /* path prefix of the API version dmig speaks */
+	const char *compat; /* and of the Docker API it serves (volumes, networks) */
+	/* Its inspect answer as dmig's model (container.h) into *c. */
+	int (*parse) (json_object *raw, struct dmig_container *c, dmig_error_t *err);
 	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
 	/* The one storage driver whose layers dmig carries. */
@@ -49,8 +55,8 @@ struct dmig_engine_ops {
 	bool tcp_established;
 	/* Freeze the container for an instant and write its members (memory,
 	 * writable layer, volumes) into staging. */
-	int (*capture) (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-	                struct dmig_members *ms, dmig_error_t *err);
+	int (*capture) (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
+	                const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err);
 	/* Make a running container named as in the manifest from the members in
 	 * staging (o may be NULL). On failure nothing it made is left behind. */
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
@@ -70,7 +76,7 @@ struct dmig_engine_ops {
 	/* The path around an image's escaped ID that takes one name off it
 	 * (NULL: the engine has none). */
 	const char *untag_path[2];
-	/* The steps of a move (src/migrate.h). */
+	/* The steps of a move (engines/move.h). */
 	const struct dmig_move_ops *move;
 };
 
@@ -87,34 +93,40 @@ struct dmig_engine {
 extern const struct dmig_engine_ops dmig_docker_ops;
 extern const struct dmig_engine_ops dmig_podman_ops;
 
+/* Every engine dmig knows, NULL-terminated, in the order they are tried
+ * (identify and the default sockets); and their kinds. */
+extern const struct dmig_engine_ops *const dmig_engines[];
+const char *const *dmig_engine_kinds (void);
+/* Does a /version answer name a component with word in its name? */
+bool dmig_engine_version_names (json_object *version, const char *word);
+
 /* Connect to the engine at a unix:// URL or socket path and tell its kind. */
 int dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err);
 void dmig_engine_close (struct dmig_engine *e);
 
 /* The engine for a container: -H, DOCKER_HOST, CONTAINER_HOST, or whichever
- * default engine has it. *ctr gets its inspect data, or NULL when no engine
+ * default engine has it. *ctr gets the container, or NULL when no engine
  * has it (then *out is the one engine given or running, if exactly one; with
  * several, store_kind (may be NULL) picks the one whose snapshots exist). */
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
-                      json_object **ctr, dmig_error_t *err);
+                      struct dmig_container **ctr, dmig_error_t *err);
 
 /* Whether a container runs (when that cannot be told: no). */
 bool dmig_engine_running (struct dmig_engine *e, const char *name);
-
-/* The named volumes among a container's mounts (inspect data), one after
- * another: the next mount of type "volume" with a name at or after *i, and
- * its name; NULL after the last one.
- *   for (size_t i = 0; (mt = dmig_next_volume (ctr, &i, &vname)) != NULL;) */
-json_object *dmig_next_volume (json_object *ctr, size_t *i, const char **name);
 
 /* Can dmig carry this container (running, not paused, not --rm, no
  * terminal, the engine's overlay driver, no TCP connection the engine cannot
  * checkpoint and restore)? Fails with DMIG_EPREFLIGHT and why. Move,
  * snapshot and rollback (of a container that runs) all ask it first. */
-int dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
+int dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
 
-/* Inspect a container: 0 and *out (NULL when there is no such container). */
-int dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
+/* Inspect a container: 0 and *out (NULL when there is no such container;
+ * free it with dmig_container_free). */
+int dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out, dmig_error_t *err);
+/* An inspect answer (kept, e.g. in a snapshot's manifest) of an engine of
+ * this kind as a container; takes a reference to raw. */
+int dmig_engine_parse (const struct dmig_engine_ops *ops, json_object *raw, struct dmig_container **out,
+                       dmig_error_t *err);
 /* Stop and remove a container (and nothing else); gone already is fine. */
 int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
 /* Stop a container, killing it after timeout_s seconds. */
@@ -150,8 +162,23 @@ int dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **moun
 /* The same for an engine on this host, and empty the volume (it gets a
  * snapshot's content). */
 int dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
+/* Bring each named volume of a snapshot (its manifest's "volumes") back to
+ * the snapshot's content on an engine on this host: made or emptied, then
+ * member volumes/<name>.tar of staging extracted into it (with nested: that
+ * member of staging's member nested, a tar in a tar). */
+int dmig_engine_restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, const char *nested,
+                                 dmig_error_t *err);
+/* Remove a volume (gone already is fine). */
+int dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
 /* Bring up the loopback interface in the network namespace of process pid. */
 int dmig_netns_lo_up (int pid, dmig_error_t *err);
+
+/* A request path: the engine's API prefix (compat: its Docker API's), then
+ * fmt, where each %s is escaped for a URL, %r is pasted as it is (the
+ * engine's own fragments only) and %d is an int. Fails when it would not
+ * fit cap. */
+int dmig_engine_path (struct dmig_engine *e, bool compat, char *buf, size_t cap, dmig_error_t *err, const char *fmt,
+                      ...);
 
 /* One API call. Returns the HTTP status (any), or < 0 when no answer came.
  * *out (may be NULL) gets the parsed JSON answer when there is one. */

@@ -15,13 +15,35 @@
 #include "criu.h"
 #include "engine.h"
 #include "log.h"
-#include "migrate.h"
+#include "move.h"
 #include "progress.h"
 #include "pump.h"
 
 #define API "/v4.0.0/libpod"
 /* Established TCP connections are checkpointed and restored, not refused. */
 #define CRIU_OPTS "&tcpEstablished=true"
+
+static bool
+podman_identify (json_object *version)
+{
+	return dmig_engine_version_names (version, "Podman");
+}
+
+/* libpod's inspect: the image's name and the OCI config are its own. */
+static int
+podman_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
+{
+	const char *image = dmig_json_str (raw, "ImageName"), *oci = dmig_json_str (raw, "OCIConfigPath");
+
+	if (dmig_container_parse_common (raw, c, err) < 0)
+		return -1;
+	if ((c->image_name == NULL && image && (c->image_name = strdup (image)) == NULL)
+	    || (oci && (c->oci_config = strdup (oci)) == NULL)) {
+		dmig_container_clear (c);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	return 0;
+}
 
 static int
 podman_check (struct dmig_engine *e, dmig_error_t *err)
@@ -34,19 +56,18 @@ podman_check (struct dmig_engine *e, dmig_error_t *err)
 static void
 loopback_up (struct dmig_engine *e, const char *name)
 {
-	json_object *ctr = NULL;
+	struct dmig_container *ctr = NULL;
 	dmig_error_t err = NULL;
-	int pid;
 
 	/* Podman restores a network namespace with loopback down. */
-	if (dmig_engine_inspect (e, name, &ctr, &err) == 0 && ctr != NULL
-	    && (pid = (int)dmig_json_int (ctr, "State.Pid", 0)) > 0 && dmig_netns_lo_up (pid, &err) == 0) {
-		json_object_put (ctr);
+	if (dmig_engine_inspect (e, name, &ctr, &err) == 0 && ctr != NULL && ctr->pid > 0
+	    && dmig_netns_lo_up (ctr->pid, &err) == 0) {
+		dmig_container_free (ctr);
 		return;
 	}
 	dmig_warn ("container '%s' may have its loopback down%s%s", name, err ? ": " : "", err ? err->msg : "");
 	dmig_error_release (&err);
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 }
 
 /* A plain staging file (not a bundle member). */
@@ -67,9 +88,9 @@ staging_file (const char *staging, const char *name, int flags, char *path, size
  * the writable layer itself, while the container is stopped, and puts it in
  * the export in place of Podman's. */
 static int
-pack_layer (json_object *ctr, const char *staging, dmig_error_t *err)
+pack_layer (const struct dmig_container *ctr, const char *staging, dmig_error_t *err)
 {
-	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
+	const char *upper = ctr->upper;
 	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
@@ -86,11 +107,12 @@ pack_layer (json_object *ctr, const char *staging, dmig_error_t *err)
 }
 
 /* The checkpoint with export, keeping it for a restore in place. */
-static void
-checkpoint_path (char *path, size_t cap, const char *id, bool ignore_volumes)
+static int
+checkpoint_path (struct dmig_engine *e, char *path, size_t cap, const char *id, bool ignore_volumes, dmig_error_t *err)
 {
-	snprintf (path, cap, API "/containers/%s/checkpoint?export=true&keep=true%s" CRIU_OPTS, id,
-	          ignore_volumes ? "&ignoreVolumes=true" : "");
+	return dmig_engine_path (e, false, path, cap, err,
+	                         "/containers/%s/checkpoint?export=true&keep=true%r" CRIU_OPTS, id,
+	                         ignore_volumes ? "&ignoreVolumes=true" : "");
 }
 
 /* dmig's rootfs-diff.tar in staging (pack_layer's), open, and its size. */
@@ -143,22 +165,25 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
  * dmig's copy of its layer. *stopped tells whether the export went through
  * (a failed checkpoint leaves the container running). */
 static int
-export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bool ignore_volumes, bool *stopped,
-                dmig_error_t *err)
+export_stopped (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging, bool ignore_volumes,
+                bool *stopped, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (ctr, "Id");
+	const char *id = ctr->id;
 	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put};
 	struct dmig_sink sink = {0};
 	char path[PATH_MAX];
 	int r;
 
 	*stopped = false;
-	if (id == NULL || dmig_json_str (ctr, "Name") == NULL)
+	if (id == NULL || ctr->name == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's name");
 	sink.fd = staging_file (staging, "export.tar", O_WRONLY | O_CREAT | O_EXCL, path, sizeof (path), err);
 	if (sink.fd < 0)
 		return -1;
-	checkpoint_path (path, sizeof (path), id, ignore_volumes);
+	if (checkpoint_path (e, path, sizeof (path), id, ignore_volumes, err) < 0) {
+		close (sink.fd);
+		return -1;
+	}
 	req.path = path;
 	req.arg = &sink;
 	r = dmig_engine_stream (e, &req, "checkpoint failed", err);
@@ -176,13 +201,13 @@ export_stopped (struct dmig_engine *e, json_object *ctr, const char *staging, bo
 
 /* Start a container again from the checkpoint its export kept. */
 static int
-resume_in_place (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (ctr, "Id"), *name = dmig_json_str (ctr, "Name");
-	char path[512];
+	const char *id = ctr->id, *name = ctr->name;
+	char path[1024];
 
-	snprintf (path, sizeof (path), API "/containers/%s/restore?keep=true" CRIU_OPTS, id);
-	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/restore?keep=true" CRIU_OPTS, id) < 0
+	    || dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
 		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err,
 		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
@@ -195,8 +220,8 @@ resume_in_place (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
 }
 
 static int
-podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-                struct dmig_members *ms, dmig_error_t *err)
+podman_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
+                const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
 {
 	bool stopped;
 	int r = export_stopped (e, ctr, staging, o->ignore_volumes, &stopped, err);
@@ -216,33 +241,12 @@ podman_capture (struct dmig_engine *e, json_object *ctr, const char *staging, co
 	return make_member (staging, ms, err);
 }
 
-/* The export carries volumes/<name>.tar; dmig fills the volumes itself so
- * that a volume that exists (rollback) gets the snapshot's content too. */
+/* An import of an export as container name; the volumes are filled by dmig. */
 static int
-restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, dmig_error_t *err)
+import_path (struct dmig_engine *e, const char *name, char *path, size_t cap, dmig_error_t *err)
 {
-	json_object *vols = dmig_json_get (manifest, "volumes");
-
-	for (size_t i = 0; vols && i < json_object_array_length (vols); i++) {
-		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
-		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
-		bool found = false;
-		int fd, r;
-
-		snprintf (member, sizeof (member), "volumes/%s.tar", vname);
-		if (dmig_engine_volume_prepare (e, vname, &mp, err) < 0)
-			return -1;
-		fd = dmig_member_open (staging, "checkpoint.tar", err);
-		r = fd < 0 ? -1 : dmig_archive_extract_nested (fd, member, mp, &found, err);
-		if (fd >= 0)
-			close (fd);
-		free (mp);
-		if (r < 0)
-			return dmig_error_wrap (err, "cannot restore volume '%s'", vname);
-		if (!found)
-			return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint lacks volume '%s'", vname);
-	}
-	return 0;
+	return dmig_engine_path (e, false, path, cap, err,
+	                         "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, name);
 }
 
 static int
@@ -251,8 +255,8 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 {
 	const char *name = dmig_json_str (manifest, "container");
 	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
-	json_object *exists = NULL;
-	char path[512], *q;
+	struct dmig_container *exists = NULL;
+	char path[1024];
 	int fd, r;
 
 	/* the export carries the log as it was at the snapshot (ctr.log) */
@@ -262,18 +266,18 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (dmig_engine_inspect (e, name, &exists, err) < 0)
 		return -1;
 	if (exists != NULL) {
-		json_object_put (exists);
+		dmig_container_free (exists);
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists already", name);
 	}
-	if (restore_volumes (e, manifest, staging, err) < 0)
+	/* The export carries volumes/<name>.tar; dmig fills the volumes itself
+	 * so that a volume that exists (rollback) gets the snapshot's content
+	 * too. */
+	if (dmig_engine_restore_volumes (e, manifest, staging, "checkpoint.tar", err) < 0
+	    || import_path (e, name, path, sizeof (path), err) < 0)
 		return -1;
 	fd = dmig_member_open (staging, "checkpoint.tar", err);
 	if (fd < 0)
 		return -1;
-	q = dmig_http_escape (name);
-	snprintf (path, sizeof (path),
-	          API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, q ? q : "");
-	free (q);
 	req.path = path;
 	req.arg = &fd;
 	r = dmig_engine_stream (e, &req, "restore failed", err);
@@ -319,7 +323,7 @@ pmove_freeze (struct dmig_move *m, dmig_error_t *err)
 static int
 pmove_ship (struct dmig_move *m, dmig_error_t *err)
 {
-	return streamed (m) ? 0 : dmig_move_send_volumes (m, err);
+	return streamed (m) ? 0 : dmig_ship_volumes (m->ssh, m->volumes, m->nvolumes, &m->bytes_sent, err);
 }
 
 /* The target's loopback, as Podman restores it down: agentless, through
@@ -327,21 +331,21 @@ pmove_ship (struct dmig_move *m, dmig_error_t *err)
 static void
 remote_loopback_up (struct dmig_move *m)
 {
-	json_object *ctr = NULL;
+	struct dmig_container *ctr = NULL;
 	dmig_error_t err = NULL;
 	char pid[24];
 	char *argv[] = {"nsenter", "-t", pid, "-n", "ip", "link", "set", "lo", "up", NULL};
 
-	if (dmig_engine_inspect (m->dst, m->name, &ctr, &err) == 0 && ctr != NULL
-	    && snprintf (pid, sizeof (pid), "%lld", (long long)dmig_json_int (ctr, "State.Pid", 0)) > 0
-	    && strcmp (pid, "0") != 0 && dmig_ssh_run (m->ssh, argv, NULL, 0, 30000, &err) == 0) {
-		json_object_put (ctr);
+	if (dmig_engine_inspect (m->dst, m->name, &ctr, &err) == 0 && ctr != NULL && ctr->pid > 0
+	    && snprintf (pid, sizeof (pid), "%d", ctr->pid) > 0
+	    && dmig_ssh_run (m->ssh, argv, NULL, 0, 30000, &err) == 0) {
+		dmig_container_free (ctr);
 		return;
 	}
 	dmig_warn ("container '%s' may have its loopback down on the target%s%s", m->name, err ? ": " : "",
 	           err ? err->msg : "");
 	dmig_error_release (&err);
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 }
 
 /* The export with dmig's rootfs-diff.tar, written as it is made into the
@@ -366,12 +370,11 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	struct import_ends *ie = arg;
 	struct dmig_http_req req = {
 	    .method = "POST", .read = dmig_fd_read, .arg = &fd, .content_type = "application/x-tar"};
-	char path[512], *q = dmig_http_escape (ie->m->name);
+	char path[1024];
 
 	/* the volumes are there already, filled by dmig */
-	snprintf (path, sizeof (path),
-	          API "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, q ? q : "");
-	free (q);
+	if (import_path (ie->m->dst, ie->m->name, path, sizeof (path), err) < 0)
+		return -1;
 	req.path = path;
 	if (dmig_engine_stream (ie->m->dst, &req, "restore failed", err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (ie->m->ssh));
@@ -386,8 +389,9 @@ export_to (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 	struct dmig_http_req req = {.method = "POST", .write = dmig_sink_put, .arg = sink};
 	char path[PATH_MAX];
 
-	/* the volumes travel beside it (dmig_move_send_volumes) */
-	checkpoint_path (path, sizeof (path), dmig_json_str (ie->m->ctr, "Id"), true);
+	/* the volumes travel beside it (dmig_ship_volumes) */
+	if (checkpoint_path (ie->m->src, path, sizeof (path), ie->m->ctr->id, true, err) < 0)
+		return -1;
 	req.path = path;
 	return dmig_engine_stream (ie->m->src, &req, "checkpoint failed", err);
 }
@@ -411,7 +415,8 @@ layer_into_export (void *arg, int fd, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint sent nothing");
 	ie->m->frozen = true;
 	ie->m->frozen_ms = dmig_now_ms ();
-	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0 || dmig_move_send_volumes (ie->m, err) < 0
+	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0
+	    || dmig_ship_volumes (ie->m->ssh, ie->m->volumes, ie->m->nvolumes, &ie->m->bytes_sent, err) < 0
 	    || (ie->diff = open_layer (ie->m->staging, &ie->diff_size, err)) < 0)
 		return -1;
 	r = dmig_archive_replace_member (fd, "rootfs-diff.tar", ie->diff, ie->diff_size, ie->out, err);
@@ -465,28 +470,11 @@ static void
 pmove_discard (struct dmig_move *m)
 {
 	dmig_error_t e2 = NULL;
-	const char *vname;
-	char path[512];
-	int st;
 
 	if (dmig_engine_remove (m->dst, m->name, &e2) < 0) {
 		dmig_warn ("could not remove the half-made container '%s' on %s: %s", m->name, dmig_ssh_name (m->ssh),
 		           e2->msg);
 		dmig_error_release (&e2);
-	}
-	/* the checks made sure none of its volumes was there before */
-	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
-		snprintf (path, sizeof (path), API "/volumes/%s?force=true", vname);
-		json_object *ans = NULL;
-		st = dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, &ans, &e2);
-		if (st >= 300 && st != 404)
-			dmig_engine_fail (m->dst, st, ans, &e2, "DELETE %s", path);
-		json_object_put (ans);
-		if (st < 0 || (st >= 300 && st != 404)) {
-			dmig_warn ("could not remove volume '%s' on %s%s%s", vname, dmig_ssh_name (m->ssh),
-			           e2 ? ": " : "", e2 ? e2->msg : "");
-			dmig_error_release (&e2);
-		}
 	}
 }
 
@@ -494,7 +482,7 @@ static int
 pmove_resume (struct dmig_move *m, dmig_error_t *err)
 {
 	/* a checkpoint that failed before the dump left it running */
-	if (dmig_engine_running (m->src, dmig_json_str (m->ctr, "Id")))
+	if (dmig_engine_running (m->src, m->ctr->id))
 		return 0;
 	return resume_in_place (m->src, m->ctr, err);
 }
@@ -503,7 +491,7 @@ pmove_resume (struct dmig_move *m, dmig_error_t *err)
 static const char *
 kept_policy (struct dmig_move *m)
 {
-	const char *policy = dmig_json_str (m->ctr, "HostConfig.RestartPolicy.Name");
+	const char *policy = m->ctr->restart_policy;
 
 	if (!m->o->keep_source || policy == NULL || *policy == '\0' || strcmp (policy, "no") == 0)
 		return NULL;
@@ -544,28 +532,26 @@ pmove_check (struct dmig_move *m, dmig_error_t *err)
 static int
 pmove_finish (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Id"), *policy = kept_policy (m), *now;
-	json_object *ctr = NULL, *body;
+	const char *id = m->ctr->id, *policy = kept_policy (m), *now;
+	struct dmig_container *ctr = NULL;
+	json_object *body;
 	dmig_error_t e2 = NULL;
-	char path[512], *q;
+	char path[1024];
 
 	if (!m->o->keep_source)
 		return dmig_engine_remove (m->src, id, err);
 	if (policy == NULL || !can_set_restart (m->src))
 		return 0; /* "no" already, or kept as it is with --force */
-	q = dmig_http_escape (id);
-	snprintf (path, sizeof (path), API "/containers/%s/update?restartPolicy=no", q ? q : "");
-	free (q);
 	/* the engine's own word on what it did */
 	body = json_object_new_object ();
-	if (dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0
+	if (dmig_engine_path (m->src, false, path, sizeof (path), &e2, "/containers/%s/update?restartPolicy=no", id) < 0
+	    || dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0
 	    || dmig_engine_inspect (m->src, id, &ctr, &e2) < 0 || ctr == NULL
-	    || ((now = dmig_json_str (ctr, "HostConfig.RestartPolicy.Name")) != NULL && *now
-	        && strcmp (now, "no") != 0))
+	    || ((now = ctr->restart_policy) != NULL && *now && strcmp (now, "no") != 0))
 		dmig_warn ("the kept source '%s' still has restart policy '%s'%s%s: remove it before the host reboots",
 		           m->name, policy, e2 ? ": " : "", e2 ? e2->msg : "");
 	dmig_error_release (&e2);
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	json_object_put (body);
 	return 0;
 }
@@ -582,7 +568,12 @@ const struct dmig_move_ops dmig_podman_move = {
 
 const struct dmig_engine_ops dmig_podman_ops = {
     .kind = "podman",
+    .title = "Podman",
+    .socket = "/run/podman/podman.sock",
+    .identify = podman_identify,
     .api = API,
+    .compat = "/v1.41",
+    .parse = podman_parse,
     .check = podman_check,
     .driver = "overlay",
     .tcp_established = true,

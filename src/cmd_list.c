@@ -14,8 +14,6 @@
 
 #define SYNOPSIS "list [--json] [<container>]"
 
-static const char *const kinds[] = {"docker", "podman"};
-
 static void
 size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
 {
@@ -78,7 +76,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	json_object *arr = NULL;
-	const char *only = NULL, *kind = NULL;
+	const char *only = NULL, *kind = NULL, *const *kinds = dmig_engine_kinds ();
 	int c, header = 0, ret = 0;
 	struct stat st;
 
@@ -107,7 +105,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store '%s'", g->store);
 	if (g->json)
 		arr = json_object_new_array ();
-	for (size_t k = 0; k < 2 && ret == 0; k++) {
+	for (size_t k = 0; kinds[k] && ret == 0; k++) {
 		char dir[PATH_MAX];
 		struct dirent *d;
 		DIR *dh;

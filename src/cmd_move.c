@@ -122,21 +122,12 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	report (g, &m);
 	ret = 0;
 out:
+	/* the target's link and engine, the volumes, the engine's own state */
+	dmig_move_release (&m);
 	if (m.staging) {
 		dmig_rm_rf (m.staging, NULL);
 		free (m.staging);
 	}
-	for (size_t i = 0; i < m.nvolumes; i++) {
-		free (m.volumes[i]);
-		free (m.volume_dirs[i]);
-		free (m.volume_srcs[i]);
-	}
-	free (m.clone_id);
-	free (m.clone_upper);
-	free (m.clone_ckpt);
-	free (m.clone_log);
-	dmig_engine_close (m.dst);
-	dmig_ssh_close (m.ssh);
 	dmig_local_close (&l);
 	return ret;
 }

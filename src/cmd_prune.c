@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "engine.h"
 #include "log.h"
 #include "store.h"
 
@@ -16,7 +17,7 @@ int
 cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
 	static const struct option opts[] = {{"keep", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
-	const char *kinds[3];
+	const char *kinds[DMIG_STORE_KINDS_MAX + 1];
 	long keep = -1;
 	size_t total = 0;
 	int c;
@@ -34,7 +35,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		return dmig_usage (err, SYNOPSIS, "name one container");
 	if (dmig_valid_container (argv[optind], err) < 0)
 		return -1;
-	dmig_store_kinds (g->store, argv[optind], kinds);
+	dmig_store_kinds (g->store, argv[optind], dmig_engine_kinds (), kinds);
 	for (size_t k = 0; kinds[k]; k++) {
 		struct dmig_snaplist l;
 		size_t removed = 0;

@@ -8,13 +8,13 @@
 int
 dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct dmig_local *l, dmig_error_t *err)
 {
-	const char *kinds[3];
+	const char *kinds[DMIG_STORE_KINDS_MAX + 1];
 
 	memset (l, 0, sizeof (*l));
 	l->lock = -1;
 	if (dmig_valid_container (name, err) < 0)
 		return -1;
-	dmig_store_kinds (g->store, name, kinds);
+	dmig_store_kinds (g->store, name, dmig_engine_kinds (), kinds);
 	if (dmig_engine_find (g->host, name, kinds, &l->e, &l->ctr, err) < 0)
 		return -1;
 	if (l->ctr == NULL && need_ctr) {
@@ -35,7 +35,7 @@ void
 dmig_local_close (struct dmig_local *l)
 {
 	dmig_store_unlock (l->dir, l->lock);
-	json_object_put (l->ctr);
+	dmig_container_free (l->ctr);
 	dmig_engine_close (l->e);
 	free (l->dir);
 	memset (l, 0, sizeof (*l));

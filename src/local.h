@@ -8,8 +8,8 @@
 
 struct dmig_local {
 	struct dmig_engine *e;
-	json_object *ctr; /* inspect data; NULL when the container does not exist */
-	char *dir;        /* the container's store folder */
+	struct dmig_container *ctr; /* NULL when the container does not exist */
+	char *dir;                  /* the container's store folder */
 	int lock;
 };
 

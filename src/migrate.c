@@ -26,7 +26,6 @@
 extern char **environ;
 
 #define REMOTE_CMD_MS (60 * 1000L)
-#define SHIP_WAIT_MS  (10 * 60 * 1000L)
 #define RECONNECT_MS  (30 * 1000L)
 
 static void
@@ -62,131 +61,66 @@ check_interrupt (dmig_error_t *err)
 	return 0;
 }
 
-/* At most this many remote tars at once: sshd allows 10 sessions on one
- * connection (MaxSessions), and the checks and hooks may want one. */
-#define SEND_BATCH 6
-
-static int
-send_batch (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err)
-{
-	int fds[SEND_BATCH], ids[SEND_BATCH], r = 0;
-	size_t opened = 0, failed = n;
-	char errtext[1024], drain[4096];
-
-	/* Every remote tar starts at once: their start-up times overlap, and
-	 * each waits for its stream. */
-	for (; opened < n; opened++) {
-		char *tar[] = {"tar", "--numeric-owner",          "--xattrs", "--xattrs-include=*", "-xpf", "-",
-		               "-C",  (char *)sends[opened].dest, NULL};
-		char *const *argv = sends[opened].argv ? sends[opened].argv : tar;
-		if (dmig_ssh_open_exec (m->ssh, argv, &fds[opened], &ids[opened], err) < 0) {
-			failed = opened;
-			r = -1;
-			break;
-		}
-	}
-	for (size_t i = 0; i < opened; i++) {
-		struct dmig_sink sink = {.fd = fds[i], .progress = 1};
-		if (r == 0
-		    && (sends[i].feed
-		            ? sends[i].feed (sends[i].arg, &sink, err)
-		            : dmig_archive_pack_dir (sends[i].dir, (enum dmig_pack_mode)sends[i].mode, &sink, err))
-		           < 0) {
-			failed = i;
-			r = -1;
-		}
-		m->bytes_sent += sink.bytes;
-		shutdown (fds[i], SHUT_WR); /* the end of its stream (or an empty one) */
-	}
-	/* the remote writers' word decides, even when sending failed */
-	for (size_t i = 0; i < opened; i++) {
-		int status = -1;
-		dmig_error_t e2 = NULL;
-		while (read (fds[i], drain, sizeof (drain)) > 0)
-			;
-		close (fds[i]);
-		if (dmig_ssh_wait (m->ssh, ids[i], SHIP_WAIT_MS, &status, errtext, sizeof (errtext), &e2) < 0) {
-			if (r == 0 || i <= failed) {
-				dmig_error_release (err);
-				*err = e2;
-				e2 = NULL;
-				failed = i;
-				r = -1;
-			}
-			dmig_error_release (&e2);
-			continue;
-		}
-		if (status != 0 && (r == 0 || i <= failed)) {
-			dmig_error_release (err);
-			errtext[strcspn (errtext, "\n")] = '\0';
-			dmig_error_set (err, DMIG_EFAIL, 0, "writing %s on %s failed: %s exited %d%s%s", sends[i].dest,
-			                dmig_ssh_name (m->ssh), sends[i].argv ? sends[i].argv[0] : "tar", status,
-			                *errtext ? ": " : "", errtext);
-			failed = i;
-			r = -1;
-		}
-	}
-	if (r < 0 && failed < n)
-		dmig_error_wrap (err, "shipping %s", sends[failed].what);
-	return r;
-}
-
-int
-dmig_move_send_dirs (struct dmig_move *m, const struct dmig_send *sends, size_t n, dmig_error_t *err)
-{
-	for (size_t i = 0; i < n; i += SEND_BATCH)
-		if (send_batch (m, sends + i, n - i < SEND_BATCH ? n - i : SEND_BATCH, err) < 0)
-			return -1;
-	return 0;
-}
-
-size_t
-dmig_move_volume_sends (struct dmig_move *m, struct dmig_send *sends, char (*whats)[DMIG_SEND_WHAT_MAX])
-{
-	size_t n = 0;
-
-	for (; n < m->nvolumes && n < DMIG_MEMBERS_MAX; n++) {
-		snprintf (whats[n], DMIG_SEND_WHAT_MAX, "volume '%s'", m->volumes[n]);
-		sends[n] = (struct dmig_send){
-		    .dir = m->volume_srcs[n], .dest = m->volume_dirs[n], .what = whats[n], .mode = DMIG_PACK_TREE};
-	}
-	return n;
-}
-
-int
-dmig_move_send_volumes (struct dmig_move *m, dmig_error_t *err)
-{
-	struct dmig_send sends[DMIG_MEMBERS_MAX];
-	char whats[DMIG_MEMBERS_MAX][DMIG_SEND_WHAT_MAX];
-
-	return dmig_move_send_dirs (m, sends, dmig_move_volume_sends (m, sends, whats), err);
-}
-
 /* Before the freeze, the named volumes are made on the target, empty; the
  * ship fills them (their root folder's owner and mode too, which an engine's
  * own import would not carry). */
 static int
 prepare_volumes (struct dmig_move *m, dmig_error_t *err)
 {
-	json_object *mt;
-	const char *vname;
+	const struct dmig_mount *mt;
 
-	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;) {
-		const char *src = dmig_json_str (mt, "Source");
+	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_container_next_volume (m->ctr, &i)) != NULL;) {
+		struct dmig_ship_volume *v = &m->volumes[m->nvolumes];
 		char *dir = NULL;
 
-		if (src == NULL)
+		if (mt->source == NULL)
 			continue;
 		if (m->nvolumes >= DMIG_MEMBERS_MAX)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
 		/* the target's: its folder is a path there, never touched here */
-		if (dmig_engine_volume_get (m->dst, vname, &dir, err) < 0)
+		if (dmig_engine_volume_get (m->dst, mt->name, &dir, err) < 0)
 			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
-		m->volumes[m->nvolumes] = strdup (vname);
-		m->volume_dirs[m->nvolumes] = dir;
-		m->volume_srcs[m->nvolumes++] = strdup (src);
+		v->name = strdup (mt->name);
+		v->there = dir;
+		v->here = strdup (mt->source);
+		m->nvolumes++;
+		if (v->name == NULL || v->here == NULL)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	}
 	return 0;
+}
+
+/* What the move made on the target goes: the engine's clone, then the
+ * volumes made before it (the checks made sure none was there before). */
+static void
+discard (struct dmig_move *m)
+{
+	dmig_error_t e2 = NULL;
+
+	m->src->ops->move->discard (m);
+	for (size_t i = 0; i < m->nvolumes; i++)
+		if (dmig_engine_volume_remove (m->dst, m->volumes[i].name, &e2) < 0) {
+			dmig_warn ("could not remove volume '%s' on %s%s%s", m->volumes[i].name, dmig_ssh_name (m->ssh),
+			           e2 ? ": " : "", e2 ? e2->msg : "");
+			dmig_error_release (&e2);
+		}
+}
+
+void
+dmig_move_release (struct dmig_move *m)
+{
+	if (m->src && m->src->ops->move && m->src->ops->move->release)
+		m->src->ops->move->release (m);
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		free (m->volumes[i].name);
+		free (m->volumes[i].here);
+		free (m->volumes[i].there);
+	}
+	m->nvolumes = 0;
+	dmig_engine_close (m->dst);
+	dmig_ssh_close (m->ssh);
+	m->dst = NULL;
+	m->ssh = NULL;
 }
 
 /* ---- the target ---- */
@@ -194,9 +128,8 @@ prepare_volumes (struct dmig_move *m, dmig_error_t *err)
 int
 dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *remote = *m->target->socket                          ? m->target->socket
-	                     : strcmp (m->src->ops->kind, "docker") == 0 ? DMIG_DOCKER_SOCK
-	                                                                 : DMIG_PODMAN_SOCK;
+	/* the engine of the source's kind, where it listens unless told */
+	const char *remote = *m->target->socket ? m->target->socket : m->src->ops->socket;
 	char local[128], url[160], why[1536];
 
 	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
@@ -330,11 +263,11 @@ static int
 target_has (struct dmig_move *m, const char *kind, const char *name, dmig_error_t *err)
 {
 	json_object *v = NULL;
-	char path[512], *q = dmig_http_escape (name);
+	char path[1024];
 	int st;
 
-	snprintf (path, sizeof (path), "/v1.41/%s/%s", kind, q ? q : "");
-	free (q);
+	if (dmig_engine_path (m->dst, true, path, sizeof (path), err, "/%r/%s", kind, name) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	st = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
 	json_object_put (v);
 	return st < 0 ? dmig_error_status (err, DMIG_EPREFLIGHT) : st;
@@ -344,14 +277,9 @@ target_has (struct dmig_move *m, const char *kind, const char *name, dmig_error_
 static int
 check_networks (struct dmig_move *m, dmig_error_t *err)
 {
-	json_object *nets = dmig_json_get (m->ctr, "NetworkSettings.Networks");
-
-	if (nets == NULL || !json_object_is_type (nets, json_type_object))
-		return 0;
-	json_object_object_foreach (nets, net, ep)
-	{
+	for (size_t i = 0; i < m->ctr->nnetworks; i++) {
+		const char *net = m->ctr->networks[i];
 		int st = target_has (m, "networks", net, err);
-		(void)ep;
 		if (st < 0)
 			return -1;
 		if (st == 404)
@@ -366,8 +294,8 @@ check_networks (struct dmig_move *m, dmig_error_t *err)
 static int
 checks (struct dmig_move *m, dmig_error_t *err)
 {
-	json_object *there = NULL, *mounts = dmig_json_get (m->ctr, "Mounts");
-	const char *vname;
+	struct dmig_container *there = NULL;
+	const struct dmig_mount *mt;
 	char criu[64];
 
 	if (strcmp (m->src->ops->kind, m->dst->ops->kind) != 0)
@@ -390,15 +318,14 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	if (dmig_engine_inspect (m->dst, m->name, &there, err) < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (there != NULL) {
-		json_object_put (there);
+		dmig_container_free (there);
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists on %s already", m->name,
 		                       dmig_ssh_name (m->ssh));
 	}
-	for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++) {
-		json_object *mt = json_object_array_get_idx (mounts, i);
-		const char *type = dmig_json_str (mt, "Type"), *src = dmig_json_str (mt, "Source");
+	for (size_t i = 0; i < m->ctr->nmounts; i++) {
+		const char *src = m->ctr->mounts[i].source;
 
-		if (type && strcmp (type, "bind") == 0 && src) {
+		if (m->ctr->mounts[i].type == DMIG_MOUNT_BIND && src) {
 			char *test_argv[] = {"test", "-e", (char *)src, NULL};
 			dmig_error_t e2 = NULL;
 			if (dmig_ssh_run (m->ssh, test_argv, NULL, 0, REMOTE_CMD_MS, &e2) < 0) {
@@ -426,13 +353,13 @@ checks (struct dmig_move *m, dmig_error_t *err)
 	}
 	if (check_networks (m, err) < 0)
 		return -1;
-	for (size_t i = 0; !m->o->ignore_volumes && dmig_next_volume (m->ctr, &i, &vname) != NULL;) {
-		int st = target_has (m, "volumes", vname, err);
+	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_container_next_volume (m->ctr, &i)) != NULL;) {
+		int st = target_has (m, "volumes", mt->name, err);
 		if (st < 0)
 			return -1;
 		if (st == 200)
 			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                       "volume '%s' exists on %s already: dmig will not overwrite it", vname,
+			                       "volume '%s' exists on %s already: dmig will not overwrite it", mt->name,
 			                       dmig_ssh_name (m->ssh));
 	}
 	return 0;
@@ -463,7 +390,7 @@ load_image (void *arg, int fd, dmig_error_t *err)
 static int
 ship_image (struct dmig_move *m, dmig_error_t *err)
 {
-	const char *id = dmig_json_str (m->ctr, "Image"), *name = dmig_json_str (m->ctr, "Config.Image");
+	const char *id = m->ctr->image_id, *name = m->ctr->image_name;
 	struct image_ends ie = {.src = m->src, .dst = m->dst};
 	json_object *before = NULL;
 	dmig_error_t e2 = NULL;
@@ -477,8 +404,6 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 		return -1;
 	if (have)
 		return 0;
-	if (name == NULL)
-		name = dmig_json_str (m->ctr, "ImageName");
 	/* by name, so the target gets the tag too; the ID is checked after */
 	ie.image = name && *name ? name : id;
 	/* what the target has, to tell what the load made */
@@ -516,23 +441,6 @@ out:
 	return ret;
 }
 
-/* What shipping will carry: memory, writable layer, volumes. */
-static uint64_t
-estimate (struct dmig_move *m)
-{
-	const char *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
-	uint64_t total = dmig_container_memory ((int)dmig_json_int (m->ctr, "State.Pid", 0));
-	json_object *mt;
-	const char *vname, *src;
-
-	if (upper)
-		total += dmig_tree_size (upper);
-	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;)
-		if ((src = dmig_json_str (mt, "Source")) != NULL)
-			total += dmig_tree_size (src);
-	return total;
-}
-
 static void
 phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
 {
@@ -555,7 +463,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		return -1;
 	phase_done (m, DMIG_PHASE_CHECK, &t);
 	snprintf (what, sizeof (what), "move %s to %s", m->name, m->target->spec);
-	dmig_progress_begin (what, estimate (m));
+	/* what shipping will carry: memory, writable layer, volumes */
+	dmig_progress_begin (what, dmig_container_footprint (m->ctr, !m->o->ignore_volumes));
 	dmig_progress_phase ("prepare");
 	sigaction (SIGINT, &sa, &old_int);
 	sigaction (SIGTERM, &sa, &old_term);
@@ -564,7 +473,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || prepare_volumes (m, err) < 0
 	    || (ops->prepare && ops->prepare (m, err) < 0) || check_interrupt (err) < 0) {
 		settle_interrupt (err);
-		ops->discard (m);
+		discard (m);
 		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",
 		                 m->name);
 		goto out;
@@ -581,8 +490,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
-		if (!m->frozen && dmig_engine_running (m->src, dmig_json_str (m->ctr, "Id"))) {
-			ops->discard (m);
+		if (!m->frozen && dmig_engine_running (m->src, m->ctr->id)) {
+			discard (m);
 			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
 			                 m->name);
 			goto out;
@@ -637,7 +546,7 @@ undo:
 		           m->name, e2->msg);
 		dmig_error_release (&e2);
 	} else
-		ops->discard (m);
+		discard (m);
 	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
 		dmig_warn ("%s", e2->msg);
 		dmig_error_release (&e2);

@@ -16,25 +16,16 @@
 #include "log.h"
 #include "store.h"
 
-static const char *
-ctr_name (json_object *ctr)
-{
-	const char *n = dmig_json_str (ctr, "Name");
-	return n ? n + (n[0] == '/') : NULL;
-}
-
 static json_object *
-manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const char *created, bool volumes)
+manifest_new (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *created,
+              bool volumes)
 {
 	json_object *m = json_object_new_object (), *vols = json_object_new_array (), *cfg = NULL;
-	const char *vn;
-	const char *image = dmig_json_str (ctr, "Image");
-	const char *image_name = dmig_json_str (ctr, "Config.Image");
+	const struct dmig_mount *mt;
+	const char *image = ctr->image_id, *image_name = ctr->image_name;
 	enum dmig_image_format fmt;
 	char criu[64];
 
-	if (image_name == NULL)
-		image_name = dmig_json_str (ctr, "ImageName"); /* Podman */
 	if (dmig_criu_check (criu, sizeof (criu), NULL) < 0)
 		snprintf (criu, sizeof (criu), "unknown");
 	json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
@@ -42,8 +33,8 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	json_object_object_add (m, "engine", json_object_new_string (e->ops->kind));
 	json_object_object_add (m, "engine_version", json_object_new_string (e->version));
 	json_object_object_add (m, "criu_version", json_object_new_string (criu));
-	json_object_object_add (m, "container", json_object_new_string (ctr_name (ctr)));
-	json_object_object_add (m, "container_id", json_object_new_string (dmig_json_str (ctr, "Id") ?: ""));
+	json_object_object_add (m, "container", json_object_new_string (ctr->name ? ctr->name : ""));
+	json_object_object_add (m, "container_id", json_object_new_string (ctr->id ? ctr->id : ""));
 	json_object_object_add (m, "name", json_object_new_string (name));
 	json_object_object_add (m, "created", json_object_new_string (created));
 	json_object_object_add (m, "image", json_object_new_string (image ? image : ""));
@@ -52,35 +43,18 @@ manifest_new (struct dmig_engine *e, json_object *ctr, const char *name, const c
 	 * where the engine tells) */
 	if (image && dmig_engine_image_format (e, image, &fmt, NULL) == 0 && dmig_image_format_name (fmt))
 		json_object_object_add (m, "image_format", json_object_new_string (dmig_image_format_name (fmt)));
-	for (size_t i = 0; volumes && dmig_next_volume (ctr, &i, &vn) != NULL;)
-		json_object_array_add (vols, json_object_new_string (vn));
+	for (size_t i = 0; volumes && (mt = dmig_container_next_volume (ctr, &i)) != NULL;)
+		json_object_array_add (vols, json_object_new_string (mt->name));
 	json_object_object_add (m, "volumes", vols);
-	json_object_deep_copy (ctr, &cfg, NULL);
+	/* the engine's own description, which a restore makes the container from */
+	json_object_deep_copy (ctr->raw, &cfg, NULL);
 	json_object_object_add (m, "config", cfg);
 	return m;
 }
 
-/* What a snapshot of ctr will take: its memory, its writable layer and its
- * volumes, staged and then bundled (so twice), plus some room. */
-static uint64_t
-estimate_size (json_object *ctr, bool volumes)
-{
-	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	uint64_t total = dmig_container_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
-	const char *vname, *src;
-	json_object *m;
-
-	if (upper != NULL)
-		total += dmig_tree_size (upper);
-	for (size_t i = 0; volumes && (m = dmig_next_volume (ctr, &i, &vname)) != NULL;)
-		if ((src = dmig_json_str (m, "Source")) != NULL)
-			total += dmig_tree_size (src);
-	return 2 * total + (64u << 20);
-}
-
 int
-dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, const struct dmig_snapshot_opts *o,
-                    struct dmig_snapshot_result *res, dmig_error_t *err)
+dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, const char *dir,
+                    const struct dmig_snapshot_opts *o, struct dmig_snapshot_result *res, dmig_error_t *err)
 {
 	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
@@ -105,13 +79,14 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	if (lstat (path, &st) == 0) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                      "snapshot '%s@%s' exists already: choose another --name or remove it with prune",
-		                      ctr_name (ctr), res->name);
+		                      ctr->name, res->name);
 		goto out;
 	}
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
 	    || dmig_engine_check_container (e, ctr, err) < 0)
 		goto out;
-	need = estimate_size (ctr, !o->ignore_volumes);
+	/* staged and then bundled (so twice), plus some room */
+	need = 2 * dmig_container_footprint (ctr, !o->ignore_volumes) + (64u << 20);
 	if (dmig_free_bytes (dir, &avail, err) < 0)
 		goto out;
 	if (avail < need) {
@@ -245,8 +220,8 @@ dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *di
 }
 
 int
-dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const char *bundle, const char *dir,
-               dmig_error_t *err)
+dmig_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *bundle,
+               const char *dir, dmig_error_t *err)
 {
 	struct dmig_snapshot_opts so = {.leave_running = false};
 	struct dmig_snapshot_result safety = {0};
@@ -256,7 +231,7 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	                                                           criu[64];
 	struct staged st;
 	dmig_error_t e2 = NULL, e3 = NULL;
-	bool running = ctr && dmig_json_bool (ctr, "State.Running");
+	bool running = ctr && ctr->running;
 	bool renamed = false;
 	int ret = -1, r;
 
@@ -266,7 +241,7 @@ dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const 
 	 * every checksum and the image. */
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0)
 		return -1;
-	if ((running || (ctr && dmig_json_bool (ctr, "State.Paused"))) && dmig_engine_check_container (e, ctr, err) < 0)
+	if ((running || (ctr && ctr->paused)) && dmig_engine_check_container (e, ctr, err) < 0)
 		return -1;
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;

@@ -21,15 +21,15 @@ struct dmig_snapshot_result {
 	long long total_ms;
 };
 
-/* Capture ctr (inspect data) of engine e into the store folder dir (locked by
+/* Capture container ctr of engine e into the store folder dir (locked by
  * the caller) as a new snapshot. */
-int dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, const struct dmig_snapshot_opts *o,
-                        struct dmig_snapshot_result *res, dmig_error_t *err);
+int dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, const char *dir,
+                        const struct dmig_snapshot_opts *o, struct dmig_snapshot_result *res, dmig_error_t *err);
 /* Verify a bundle fully, then restore its container. Nothing is changed unless
  * every checksum matches; a failed restore leaves nothing half-made. */
 int dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err);
 /* Roll the container back to a snapshot (see docs/cli.md). */
-int dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *ctr_name, const char *bundle, const char *dir,
-                   dmig_error_t *err);
+int dmig_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *ctr_name, const char *bundle,
+                   const char *dir, dmig_error_t *err);
 
 #endif

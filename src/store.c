@@ -228,12 +228,12 @@ dmig_snaplist_find (const struct dmig_snaplist *l, const char *name)
 }
 
 int
-dmig_store_kinds (const char *root, const char *ctr, const char *kinds[3])
+dmig_store_kinds (const char *root, const char *ctr, const char *const *all,
+                  const char *kinds[DMIG_STORE_KINDS_MAX + 1])
 {
-	static const char *const all[] = {"docker", "podman"};
 	int n = 0;
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; all[i] && n < DMIG_STORE_KINDS_MAX; i++) {
 		char path[PATH_MAX];
 		struct stat st;
 		snprintf (path, sizeof (path), "%s/%s/%s", root, all[i], ctr);

@@ -36,8 +36,12 @@ int dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *e
 void dmig_snaplist_free (struct dmig_snaplist *l);
 /* The snapshot a ref names (name "" = latest) in the list, or NULL. */
 const struct dmig_snapinfo *dmig_snaplist_find (const struct dmig_snaplist *l, const char *name);
-/* Engines ("docker", "podman") with snapshots of this container. */
-int dmig_store_kinds (const char *root, const char *ctr, const char *kinds[3]);
+/* Those of the engine kinds all (NULL-terminated, at most
+ * DMIG_STORE_KINDS_MAX) with snapshots of this container, NULL-terminated
+ * into kinds. */
+#define DMIG_STORE_KINDS_MAX 8
+int dmig_store_kinds (const char *root, const char *ctr, const char *const *all,
+                      const char *kinds[DMIG_STORE_KINDS_MAX + 1]);
 /* Remove all but the newest keep snapshots; says each it removes. */
 int dmig_store_prune (const struct dmig_snaplist *l, size_t keep, size_t *removed, dmig_error_t *err);
 /* The UTC time now as 20261122T034500Z and as 2026-11-22T03:45:00Z. */

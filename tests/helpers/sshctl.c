@@ -46,9 +46,10 @@ main (int argc, char **argv)
 			r = -1;
 		}
 		if (r == 0) {
-			json_object *c = NULL;
+			struct dmig_container *c = NULL;
 			/* two calls: the connection is used again or made anew */
 			r = dmig_engine_inspect (e, "dmig-no-such-container", &c, &err);
+			dmig_container_free (c);
 			if (r == 0)
 				printf ("%s %s\n", e->ops->kind, e->version);
 			dmig_engine_close (e);

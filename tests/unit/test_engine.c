@@ -116,6 +116,32 @@ open_engine (const char *version_body)
 	return e;
 }
 
+/* The engine's model of an inspect answer, for the calls that take one. */
+static int
+check (struct dmig_engine *e, json_object *j, dmig_error_t *err)
+{
+	struct dmig_container *c = NULL;
+	int r;
+
+	assert_int_equal (dmig_engine_parse (e->ops, j, &c, NULL), 0);
+	r = dmig_engine_check_container (e, c, err);
+	dmig_container_free (c);
+	return r;
+}
+
+static int
+capture (struct dmig_engine *e, json_object *j, const char *staging, const struct dmig_capture_opts *o,
+         struct dmig_members *ms, dmig_error_t *err)
+{
+	struct dmig_container *c = NULL;
+	int r;
+
+	assert_int_equal (dmig_engine_parse (e->ops, j, &c, NULL), 0);
+	r = e->ops->capture (e, c, staging, o, ms, err);
+	dmig_container_free (c);
+	return r;
+}
+
 #define DOCKER_VERSION "{\"Version\":\"20.10.24\",\"Components\":[{\"Name\":\"Engine\"}]}"
 #define PODMAN_VERSION "{\"Version\":\"4.3.1\",\"Components\":[{\"Name\":\"Podman Engine\"}]}"
 
@@ -176,15 +202,16 @@ inspect_answers (void **state)
 {
 	struct dmig_engine *e = open_engine (DOCKER_VERSION);
 	dmig_error_t err = NULL;
-	json_object *c = NULL;
+	struct dmig_container *c = NULL;
 	(void)state;
 	expect ("GET", "/v1.41/containers/web/json", 404, "{\"message\":\"No such container: web\"}");
 	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), 0);
 	assert_null (c);
 	expect ("GET", "/v1.41/containers/web/json", 200, "{\"Id\":\"abc\",\"Name\":\"/web\"}");
 	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), 0);
-	assert_string_equal (dmig_json_str (c, "Id"), "abc");
-	json_object_put (c);
+	assert_string_equal (c->id, "abc");
+	assert_string_equal (c->name, "web");
+	dmig_container_free (c);
 	expect ("GET", "/v1.41/containers/web/json", 500, "{\"message\":\"daemon on fire\"}");
 	assert_int_equal (dmig_engine_inspect (e, "web", &c, &err), -1);
 	assert_non_null (strstr (err->msg, "daemon on fire"));
@@ -225,7 +252,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
 		json_object *c = json_tokener_parse (cases[i].json);
-		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
+		assert_int_equal (check (e, c, &err), -1);
 		assert_int_equal (err->status, DMIG_EPREFLIGHT);
 		if (strstr (err->msg, cases[i].says) == NULL)
 			fail_msg ("'%s' does not say '%s'", err->msg, cases[i].says);
@@ -234,7 +261,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 	}
 	json_object *ok = json_tokener_parse ("{\"Name\":\"/w\",\"State\":{\"Running\":true},\"GraphDriver\":{\"Name\":"
 	                                      "\"overlay2\"}}");
-	assert_int_equal (dmig_engine_check_container (e, ok, &err), 0);
+	assert_int_equal (check (e, ok, &err), 0);
 	json_object_put (ok);
 	dmig_engine_close (e);
 
@@ -242,7 +269,7 @@ docker_refuses_what_it_cannot_carry (void **state)
 	e = open_engine (PODMAN_VERSION);
 	json_object *paused = json_tokener_parse ("{\"Name\":\"w\",\"State\":{\"Running\":false,\"Paused\":true},"
 	                                          "\"GraphDriver\":{\"Name\":\"overlay\"}}");
-	assert_int_equal (dmig_engine_check_container (e, paused, &err), -1);
+	assert_int_equal (check (e, paused, &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	assert_non_null (strstr (err->msg, "container 'w' is paused, a state dmig does not carry: unpause it first "
 	                                   "('podman unpause w')"));
@@ -327,7 +354,7 @@ podman_capture_requests (void **state)
 	script[nsteps - 1].stream_len = tarlen;
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), 0);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), 0);
 	assert_non_null (strstr (script[1].seen_path, "tcpEstablished=true"));
 	assert_int_equal (ms.n, 1);
 	assert_string_equal (ms.m[0].name, "checkpoint.tar");
@@ -347,7 +374,7 @@ podman_capture_requests (void **state)
 	script[nsteps - 1].stream = tar;
 	script[nsteps - 1].stream_len = tarlen;
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 500, "{\"cause\":\"criu failed\"}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_ELOST);
 	assert_non_null (strstr (err->msg, "criu failed"));
 	assert_non_null (strstr (err->msg, "podman container restore --keep db"));
@@ -364,7 +391,7 @@ podman_capture_requests (void **state)
 	script[nsteps - 1].stream_len = tarlen;
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
-	assert_int_equal (e->ops->capture (e, gone, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, gone, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_non_null (strstr (err->msg, "writable layer"));
 	assert_int_equal (ms.n, 0);
@@ -377,7 +404,7 @@ podman_capture_requests (void **state)
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"dump failed\"}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":true}}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_int_equal (ms.n, 0);
 	dmig_error_release (&err);
@@ -389,7 +416,7 @@ podman_capture_requests (void **state)
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_non_null (strstr (err->msg, "broken pipe"));
 	assert_int_equal (ms.n, 0);
 	dmig_error_release (&err);
@@ -423,7 +450,7 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed: type NOTIFY\"}");
 	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_non_null (strstr (err->msg, "criu failed"));
 	assert_non_null (strstr (err->msg, "checkpoint failed"));
@@ -437,7 +464,7 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
 	expect ("POST", "/v1.41/containers/abc/unpause", 500, "{\"message\":\"cannot unpause\"}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_ELOST);
 	assert_non_null (strstr (err->msg, "docker unpause abc"));
 	dmig_error_release (&err);
@@ -480,7 +507,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
 	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_string_equal (script[first].seen_body, "{\"RestartPolicy\":{\"Name\":\"no\"}}");
 	assert_non_null (strstr (script[first + 2].seen_body, "\"Exit\":true"));
@@ -497,7 +524,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 201, "");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	assert_string_equal (script[first].seen_body, "{\"RestartPolicy\":{\"Name\":\"no\"}}");
 	dmig_error_release (&err);
 
@@ -509,7 +536,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
 	expect ("POST", "/v1.41/containers/abc/checkpoints", 500, "{\"message\":\"criu failed\"}");
 	expect ("POST", "/v1.41/containers/abc/unpause", 204, "");
-	assert_int_equal (e->ops->capture (e, c, staging, &o, &ms, &err), -1);
+	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	dmig_error_release (&err);
 
 	dmig_rm_rf (staging, NULL);
@@ -582,43 +609,48 @@ static void
 podman_keep_source_policy (void **state)
 {
 	struct dmig_engine *e = open_engine (PODMAN_VERSION);
-	json_object *ctr =
+	json_object *raw =
 	    json_tokener_parse ("{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}");
+	struct dmig_container *ctr = NULL;
 	struct dmig_move_opts o = {.keep_source = true};
-	struct dmig_move m = {.src = e, .ctr = ctr, .name = "web", .o = &o};
+	struct dmig_move m = {.src = e, .name = "web", .o = &o};
+	const struct dmig_move_ops *const pm = dmig_podman_ops.move;
 	dmig_error_t err = NULL;
 
 	(void)state;
-	assert_int_equal (dmig_podman_move.check (&m, &err), -1);
+	assert_int_equal (dmig_engine_parse (&dmig_podman_ops, raw, &ctr, NULL), 0);
+	json_object_put (raw);
+	m.ctr = ctr;
+	assert_int_equal (pm->check (&m, &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	assert_non_null (strstr (err->msg, "restart policy 'always', which Podman 4.3.1 cannot change"));
 	assert_non_null (strstr (err->msg, "--force"));
 	dmig_error_release (&err);
 	o.force = true;
-	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	assert_int_equal (pm->check (&m, &err), 0);
 	/* kept as it is: no call at all */
-	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	assert_int_equal (pm->finish (&m, &err), 0);
 	o.force = false;
 	o.keep_source = false;
-	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	assert_int_equal (pm->check (&m, &err), 0);
 	dmig_engine_close (e);
 
 	e = open_engine ("{\"Version\":\"5.1.0\",\"Components\":[{\"Name\":\"Podman Engine\"}]}");
 	m.src = e;
 	o.keep_source = true;
-	assert_int_equal (dmig_podman_move.check (&m, &err), 0);
+	assert_int_equal (pm->check (&m, &err), 0);
 	expect ("POST", "/v4.0.0/libpod/containers/abc/update?restartPolicy=no", 200, "");
 	expect ("GET", "/v4.0.0/libpod/containers/abc/json", 200,
 	        "{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}}}");
-	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	assert_int_equal (pm->finish (&m, &err), 0);
 	/* an engine that ignores the request: still a success (the container
 	 * runs on the target), with a warning */
 	expect ("POST", "/v4.0.0/libpod/containers/abc/update?restartPolicy=no", 200, "");
 	expect ("GET", "/v4.0.0/libpod/containers/abc/json", 200,
 	        "{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}");
-	assert_int_equal (dmig_podman_move.finish (&m, &err), 0);
+	assert_int_equal (pm->finish (&m, &err), 0);
 	assert_null (err);
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	dmig_engine_close (e);
 }
 
@@ -677,7 +709,7 @@ open_tcp_connections_refused (void **state)
 		json_object *c = json_tokener_parse (json);
 		dmig_error_t err = NULL;
 		struct dmig_engine *e = open_engine (DOCKER_VERSION);
-		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
+		assert_int_equal (check (e, c, &err), -1);
 		assert_int_equal (err->status, DMIG_EPREFLIGHT);
 		assert_non_null (strstr (err->msg, "open TCP connection"));
 		assert_non_null (strstr (err->msg, "cannot checkpoint"));
@@ -687,13 +719,13 @@ open_tcp_connections_refused (void **state)
 		json_object_object_add (json_object_object_get (c, "GraphDriver"), "Name",
 		                        json_object_new_string ("overlay"));
 		e = open_engine (PODMAN_VERSION);
-		assert_int_equal (dmig_engine_check_container (e, c, &err), -1);
+		assert_int_equal (check (e, c, &err), -1);
 		assert_non_null (strstr (err->msg, "on its loopback"));
 		dmig_error_release (&err);
 		/* the host's network: its sockets are not the container's */
 		json_object_object_add (json_object_object_get (c, "HostConfig"), "NetworkMode",
 		                        json_object_new_string ("host"));
-		assert_int_equal (dmig_engine_check_container (e, c, &err), 0);
+		assert_int_equal (check (e, c, &err), 0);
 		dmig_engine_close (e);
 		json_object_put (c);
 		for (int i = 0; i < 3; i++)

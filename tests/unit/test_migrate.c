@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "migrate.h"
+#include "ship.h"
 #include "ssh.h"
 
 static char dir[64], logpath[128], hook_failed[256];
@@ -155,9 +156,17 @@ static const struct dmig_move_ops fake_move = {
     .finish = fake_finish,
 };
 
+static int
+fake_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
+{
+	return dmig_container_parse_common (raw, c, err);
+}
+
 static const struct dmig_engine_ops fake_ops = {
     .kind = "docker",
     .api = "/v1.41",
+    .compat = "/v1.41",
+    .parse = fake_parse,
     .check = fake_engine_check,
     .move = &fake_move,
 };
@@ -177,9 +186,9 @@ __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	return 0;
 }
 
-int __wrap_dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err);
+int __wrap_dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
 int
-__wrap_dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmig_error_t *err)
+__wrap_dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	(void)e;
 	(void)ctr;
@@ -187,14 +196,15 @@ __wrap_dmig_engine_check_container (struct dmig_engine *e, json_object *ctr, dmi
 	return 0;
 }
 
-int __wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err);
+int __wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out,
+                                dmig_error_t *err);
 int
-__wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, json_object **out, dmig_error_t *err)
+__wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out, dmig_error_t *err)
 {
 	(void)err;
 	assert_true (e->remote); /* only the target is asked */
 	assert_string_equal (name, "web");
-	*out = there_already ? json_tokener_parse ("{\"Id\":\"other\"}") : NULL;
+	*out = there_already ? calloc (1, sizeof (**out)) : NULL;
 	return 0;
 }
 
@@ -297,7 +307,6 @@ feed_nothing (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 static void
 remote_tar_status_counts (void **state)
 {
-	struct dmig_move mv = {.ssh = FAKE_SSH};
 	struct dmig_send sends[] = {
 	    {.dest = "/v/a", .what = "volume 'a'", .feed = feed_nothing},
 	    {.dest = "/v/b", .what = "volume 'b'", .feed = feed_nothing},
@@ -308,13 +317,13 @@ remote_tar_status_counts (void **state)
 
 	opened = waited = 0;
 	memset (tar_status, 0, sizeof (tar_status));
-	assert_int_equal (dmig_move_send_dirs (&mv, sends, 3, &err), 0);
+	assert_int_equal (dmig_ship_dirs (FAKE_SSH, sends, 3, NULL, &err), 0);
 	assert_null (err);
 	assert_int_equal (waited, 3);
 
 	opened = waited = 0;
 	tar_status[1] = 2;
-	assert_int_equal (dmig_move_send_dirs (&mv, sends, 3, &err), -1);
+	assert_int_equal (dmig_ship_dirs (FAKE_SSH, sends, 3, NULL, &err), -1);
 	assert_non_null (err);
 	assert_int_equal (waited, 3);
 	assert_int_equal (err->status, DMIG_EFAIL);
@@ -329,7 +338,7 @@ static struct dmig_engine src = {.ops = &fake_ops}, dst = {.ops = &fake_ops, .re
 static struct dmig_target target = {.spec = "root@lab2", .host = "lab2"};
 static struct dmig_move_opts opts;
 static struct dmig_move m;
-static json_object *ctr;
+static struct dmig_container *ctr;
 
 static int
 setup (void **state)
@@ -345,9 +354,11 @@ setup (void **state)
 	source_runs = true;
 	dmig_interrupted = 0;
 	opts = (struct dmig_move_opts){.hook_failed = hook_failed, .hook_timeout_s = 10};
-	ctr = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:1234\","
-	                          "\"Config\":{\"Image\":\"web:1\"},\"State\":{\"Running\":true,\"Pid\":0}}");
-	assert_non_null (ctr);
+	json_object *raw =
+	    json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:1234\","
+	                        "\"Config\":{\"Image\":\"web:1\"},\"State\":{\"Running\":true,\"Pid\":0}}");
+	assert_int_equal (dmig_engine_parse (&fake_ops, raw, &ctr, NULL), 0);
+	json_object_put (raw);
 	m = (struct dmig_move){
 	    .src = &src, .dst = &dst, .ssh = FAKE_SSH, .ctr = ctr, .name = "web", .target = &target, .o = &opts};
 	return 0;
@@ -357,7 +368,7 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	json_object_put (ctr);
+	dmig_container_free (ctr);
 	dmig_rm_rf (dir, NULL);
 	return 0;
 }

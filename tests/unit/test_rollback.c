@@ -57,8 +57,8 @@ fake_check (struct dmig_engine *e, dmig_error_t *err)
 }
 
 static int
-fake_capture (struct dmig_engine *e, json_object *ctr, const char *staging, const struct dmig_capture_opts *o,
-              struct dmig_members *ms, dmig_error_t *err)
+fake_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
+              const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
 {
 	(void)e;
 	(void)ctr;
@@ -81,8 +81,11 @@ fake_restore (struct dmig_engine *e, json_object *manifest, const char *staging,
 	return 0;
 }
 
-static const struct dmig_engine_ops fake_ops = {
-    .kind = "docker", .check = fake_check, .capture = fake_capture, .restore = fake_restore};
+static const struct dmig_engine_ops fake_ops = {.kind = "docker",
+                                                .parse = dmig_container_parse_common,
+                                                .check = fake_check,
+                                                .capture = fake_capture,
+                                                .restore = fake_restore};
 static struct dmig_engine e = {.ops = &fake_ops, .version = "27.0"};
 
 int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
@@ -94,9 +97,9 @@ __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	return 0;
 }
 
-int __wrap_dmig_engine_check_container (struct dmig_engine *en, json_object *ctr, dmig_error_t *err);
+int __wrap_dmig_engine_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err);
 int
-__wrap_dmig_engine_check_container (struct dmig_engine *en, json_object *ctr, dmig_error_t *err)
+__wrap_dmig_engine_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	(void)en;
 	(void)ctr;
@@ -192,7 +195,18 @@ __wrap_dmig_engine_remove (struct dmig_engine *en, const char *name, dmig_error_
 	return 0;
 }
 
-static json_object *running, *stopped;
+static struct dmig_container *running, *stopped;
+
+static struct dmig_container *
+model (const char *json)
+{
+	json_object *raw = json_tokener_parse (json);
+	struct dmig_container *c = NULL;
+
+	assert_int_equal (dmig_engine_parse (&fake_ops, raw, &c, NULL), 0);
+	json_object_put (raw);
+	return c;
+}
 
 static int
 setup (void **state)
@@ -205,10 +219,10 @@ setup (void **state)
 	restore_fail_mask = 0;
 	restores = 0;
 	rename_fails = false;
-	running = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
-	                              "\"State\":{\"Running\":true,\"Pid\":0}}");
-	stopped = json_tokener_parse ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
-	                              "\"State\":{\"Running\":false,\"Pid\":0}}");
+	running = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
+	                 "\"State\":{\"Running\":true,\"Pid\":0}}");
+	stopped = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
+	                 "\"State\":{\"Running\":false,\"Pid\":0}}");
 	return 0;
 }
 
@@ -216,14 +230,14 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	json_object_put (running);
-	json_object_put (stopped);
+	dmig_container_free (running);
+	dmig_container_free (stopped);
 	dmig_rm_rf (dir, NULL);
 	return 0;
 }
 
 static void
-fails (json_object *ctr, int status, const char *says)
+fails (const struct dmig_container *ctr, int status, const char *says)
 {
 	dmig_error_t err = NULL;
 	assert_int_equal (dmig_rollback (&e, ctr, "web", bundle, dir, &err), -1);

@@ -298,15 +298,16 @@ list_find_prune (void **state)
 static void
 kinds_and_timestamps (void **state)
 {
-	const char *kinds[3];
+	static const char *const all[] = {"docker", "podman", NULL};
+	const char *kinds[DMIG_STORE_KINDS_MAX + 1];
 	char *dir = NULL, compact[32], iso[32];
 	dmig_error_t err = NULL;
 	(void)state;
 
-	assert_int_equal (dmig_store_kinds (root, "web", kinds), 0);
+	assert_int_equal (dmig_store_kinds (root, "web", all, kinds), 0);
 	assert_int_equal (dmig_store_dir (root, "podman", "web", 1, &dir, &err), 0);
 	free (dir);
-	assert_int_equal (dmig_store_kinds (root, "web", kinds), 1);
+	assert_int_equal (dmig_store_kinds (root, "web", all, kinds), 1);
 	assert_string_equal (kinds[0], "podman");
 	assert_null (kinds[1]);
 	dmig_store_timestamp (compact, iso);

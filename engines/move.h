@@ -1,0 +1,86 @@
+/* The contract of a move between the orchestrator (src/migrate.c) and each
+ * engine's steps (engines/<engine>.c): its options, phases, the state they
+ * share and the ops table. The steps ship folders with src/ship.h. */
+#ifndef DMIG_MOVE_H
+#define DMIG_MOVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bundle.h"
+#include "container.h"
+#include "error.h"
+#include "ship.h"
+#include "ssh.h"
+#include "target.h"
+
+struct dmig_engine;
+
+struct dmig_move_opts {
+	bool keep_source;    /* keep the source stopped, restart policy "no" */
+	bool force;          /* skip the checks that may be skipped */
+	bool ignore_volumes; /* leave named volumes behind */
+	const char *hook_pre, *hook_post, *hook_failed;
+	int hook_timeout_s;
+};
+
+enum dmig_phase {
+	DMIG_PHASE_CHECK,   /* connect and check both sides */
+	DMIG_PHASE_PREPARE, /* ship the image, make the clone: the container still runs */
+	DMIG_PHASE_FREEZE,  /* checkpoint the source */
+	DMIG_PHASE_SHIP,    /* checkpoint, layer and volumes to the target */
+	DMIG_PHASE_RESTORE, /* hooks and restore on the target */
+	DMIG_PHASE_FINISH,  /* remove (or keep) the source */
+	DMIG_PHASES
+};
+
+/* One move as it goes: what the orchestrator and the engine's steps share,
+ * including what has been made (to undo it). */
+struct dmig_move {
+	struct dmig_engine *src, *dst;
+	struct dmig_ssh *ssh;
+	const struct dmig_container *ctr; /* the source container */
+	const char *name;
+	const struct dmig_target *target;
+	const struct dmig_move_opts *o;
+	char *staging; /* local private folder */
+	/* the named volumes, made on the target by the orchestrator before the
+	 * engine's prepare (and removed by it after the engine's discard) */
+	struct dmig_ship_volume volumes[DMIG_MEMBERS_MAX];
+	size_t nvolumes;
+	/* the engine's own state of this move, freed by its release op */
+	void *priv;
+	bool frozen;
+	long long frozen_ms; /* when a freeze done inside the restore (a stream) ended */
+	uint64_t bytes_sent;
+	long long phase_ms[DMIG_PHASES];
+	long long downtime_ms, total_ms;
+};
+
+/* Each engine's steps of a move. */
+struct dmig_move_ops {
+	/* Engine-specific checks, before anything changes (may be NULL); a
+	 * refusal is DMIG_EPREFLIGHT. */
+	int (*check) (struct dmig_move *m, dmig_error_t *err);
+	/* Before the freeze, while the container runs (Docker: the clone);
+	 * may be NULL. */
+	int (*prepare) (struct dmig_move *m, dmig_error_t *err);
+	/* Checkpoint the source, keeping what resuming it needs. */
+	int (*freeze) (struct dmig_move *m, dmig_error_t *err);
+	/* Carry the checkpoint, writable layer and volumes to the target; may
+	 * be NULL (Podman: its restore carries them). */
+	int (*ship) (struct dmig_move *m, dmig_error_t *err);
+	/* Start the container on the target from what was shipped. */
+	int (*restore) (struct dmig_move *m, dmig_error_t *err);
+	/* Remove what the engine's steps made on the target (best effort,
+	 * says what it could not). */
+	void (*discard) (struct dmig_move *m);
+	/* Start the source again from its own checkpoint. */
+	int (*resume) (struct dmig_move *m, dmig_error_t *err);
+	/* The move succeeded: remove the source, or keep it stopped. */
+	int (*finish) (struct dmig_move *m, dmig_error_t *err);
+	/* Free m->priv (may be NULL). */
+	void (*release) (struct dmig_move *m);
+};
+
+#endif
