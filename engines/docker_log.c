@@ -187,9 +187,10 @@ log_list_final (const struct logdir *ld, struct logfile **v, size_t *n, dmig_err
 static int
 log_closed (struct dmig_engine *e, const char *id, dmig_error_t *err)
 {
-	char path[256];
+	char path[1024];
 
-	snprintf (path, sizeof (path), "%s/containers/%s/wait?condition=not-running", e->ops->api, id);
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/wait?condition=not-running", id) < 0)
+		return -1;
 	return dmig_engine_must (e, "POST", path, NULL, LOG_WAIT_MS, NULL, err);
 }
 

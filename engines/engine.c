@@ -119,6 +119,12 @@ dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dmig_e
 	                msg ? ": " : "", msg ? msg : "");
 	if (r >= 0)
 		free (what);
+	/* the engine put it down to CRIU: where CRIU's own account is */
+	if (err && *err) {
+		char log[512], summary[1024];
+		if (dmig_criu_log_named ((*err)->msg, log, sizeof (log), summary, sizeof (summary)) == 0)
+			dmig_error_criu (err, log, summary);
+	}
 	return -1;
 }
 

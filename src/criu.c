@@ -99,50 +99,62 @@ decisive_lines (const char *log, struct dmig_ssh *host, char *out, size_t cap)
 	return 0;
 }
 
-void
-dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host)
+int
+dmig_criu_log_named (const char *msg, char *path, size_t pcap, char *summary, size_t scap)
 {
 	/* Podman's runc, Docker's runc name the log; Podman's runc may only
 	 * show its command line, whose work path holds the log */
 	static const char *const marks[] = {"log file: ", "path= ", "--work-path "};
-	char path[512], lines[1536], summary[1024], *msg, *at, *full = NULL;
+	const char *at;
 	size_t mark = 0, n;
 
-	if (err == NULL || *err == NULL)
-		return;
-	msg = (*err)->msg;
 	for (at = NULL; mark < 3 && (at = strstr (msg, marks[mark])) == NULL; mark++)
 		;
 	if (at == NULL)
-		return;
+		return -1;
 	/* What precedes the log's name (or runc's command) is the engine's own summary. */
 	n = (size_t)(at - msg);
 	if (mark == 2) {
 		const char *tick = memrchr (msg, '`', n);
 		if (tick == NULL)
-			return;
+			return -1;
 		n = (size_t)(tick - msg);
 	}
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == ';'))
 		n--;
-	snprintf (summary, sizeof (summary), "%.*s%s", (int)n, msg,
+	snprintf (summary, scap, "%.*s%s", (int)n, msg,
 	          mark < 2                          ? ""
 	          : strstr (msg, "runc checkpoint") ? " runc checkpoint failed"
 	                                            : " runc restore failed");
 	at += strlen (marks[mark]);
 	n = strcspn (at, mark < 2 ? ": \n" : " `\n");
-	if (n == 0 || n + 16 >= sizeof (path))
-		return;
-	snprintf (path, sizeof (path), "%.*s%s", (int)n, at,
+	if (n == 0 || n + 16 >= pcap)
+		return -1;
+	snprintf (path, pcap, "%.*s%s", (int)n, at,
 	          mark < 2                          ? ""
 	          : strstr (msg, "runc checkpoint") ? "/dump.log"
 	                                            : "/restore.log");
-	if (decisive_lines (path, host, lines, sizeof (lines)) < 0)
-		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
-	if (asprintf (&full, "%s; CRIU: %s (log: %s)", summary, *lines ? lines : "no error lines in its log", path) < 0)
+	return 0;
+}
+
+void
+dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host)
+{
+	char lines[1536], *full = NULL;
+
+	/* once: the summary goes when its log has been read */
+	if (err == NULL || *err == NULL || (*err)->criu_log == NULL || (*err)->criu_summary == NULL)
 		return;
-	free (msg);
+	if (decisive_lines ((*err)->criu_log, host, lines, sizeof (lines)) < 0)
+		snprintf (lines, sizeof (lines), "its log is gone, the engine removed it with the failed container");
+	if (asprintf (&full, "%s; CRIU: %s (log: %s)", (*err)->criu_summary,
+	              *lines ? lines : "no error lines in its log", (*err)->criu_log)
+	    < 0)
+		return;
+	free ((*err)->msg);
 	(*err)->msg = full;
+	free ((*err)->criu_summary);
+	(*err)->criu_summary = NULL;
 }
 
 bool

@@ -16,11 +16,15 @@ int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
 
 struct dmig_ssh;
 
-/* An engine's checkpoint/restore error names CRIU's log ("log file: PATH"):
- * put the decisive CRIU error lines from that log into the message, and the
- * log's path after them. With host set, the log is on that host and is read
- * there (over SSH, before a failed container's removal takes it along);
- * NULL: here. */
+/* Does an engine's error message name CRIU's log ("log file: PATH", or
+ * runc's --work-path)? 0 with its path and the engine's summary before it
+ * (the engine layer notes both on the error, dmig_error_criu), or -1. */
+int dmig_criu_log_named (const char *msg, char *path, size_t pcap, char *summary, size_t scap);
+
+/* An error whose engine named CRIU's log (err->criu_log): the engine's
+ * summary, then the decisive CRIU error lines from that log and its path.
+ * With host set, the log is on that host and is read there (over SSH,
+ * before a failed container's removal takes it along); NULL: here. Once. */
 void dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host);
 
 /* Can CRIU here (host NULL) or on host restore a bind mount whose source is

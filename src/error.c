@@ -61,7 +61,31 @@ dmig_error_wrap (dmig_error_t *err, const char *fmt, ...)
 		free ((*err)->msg);
 		(*err)->msg = full;
 	}
+	if (ctx != NULL && (*err)->criu_summary != NULL && asprintf (&full, "%s: %s", ctx, (*err)->criu_summary) >= 0) {
+		free ((*err)->criu_summary);
+		(*err)->criu_summary = full;
+	}
 	free (ctx);
+	return -1;
+}
+
+int
+dmig_error_code (dmig_error_t *err, int code)
+{
+	if (err != NULL && *err != NULL)
+		(*err)->code = code;
+	return -1;
+}
+
+int
+dmig_error_criu (dmig_error_t *err, const char *log, const char *summary)
+{
+	if (err == NULL || *err == NULL)
+		return -1;
+	free ((*err)->criu_log);
+	free ((*err)->criu_summary);
+	(*err)->criu_log = log ? strdup (log) : NULL;
+	(*err)->criu_summary = summary && (*err)->criu_log ? strdup (summary) : NULL;
 	return -1;
 }
 
@@ -79,6 +103,8 @@ dmig_error_release (dmig_error_t *err)
 	if (err == NULL || *err == NULL)
 		return;
 	free ((*err)->msg);
+	free ((*err)->criu_log);
+	free ((*err)->criu_summary);
 	free (*err);
 	*err = NULL;
 }

@@ -2,6 +2,8 @@
 #include "http.h"
 #include "log.h"
 
+#include <errno.h>
+
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,8 +220,10 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 		if (rc == CURLE_COULDNT_CONNECT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine at %s: %s", h->socket,
 			                       why);
-		if (rc == CURLE_ABORTED_BY_CALLBACK && dmig_interrupted)
-			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: interrupted", req->method, req->path);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && dmig_interrupted) {
+			dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: interrupted", req->method, req->path);
+			return dmig_error_code (err, EINTR);
+		}
 		if (rc == CURLE_OPERATION_TIMEDOUT)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: no answer from the engine in time (%s)",
 			                       req->method, req->path, why);

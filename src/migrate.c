@@ -45,10 +45,11 @@ settle_interrupt (dmig_error_t *err)
 	if (sig == 0)
 		return;
 	dmig_interrupted = 0;
-	if (*err != NULL && strstr ((*err)->msg, "interrupted") == NULL)
+	if (*err != NULL && (*err)->code != EINTR)
 		return;
 	dmig_error_release (err);
 	dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (sig));
+	dmig_error_code (err, EINTR);
 }
 
 /* SIGINT/SIGTERM do not kill dmig mid-move: they fail the move, which then
@@ -56,8 +57,10 @@ settle_interrupt (dmig_error_t *err)
 static int
 check_interrupt (dmig_error_t *err)
 {
-	if (dmig_interrupted)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (dmig_interrupted));
+	if (dmig_interrupted) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "interrupted by %s", strsignal (dmig_interrupted));
+		return dmig_error_code (err, EINTR);
+	}
 	return 0;
 }
 

@@ -758,10 +758,12 @@ dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, lon
 	shutdown (fd, SHUT_WR); /* no input */
 	r = dmig_read_all (fd, out, cap, deadline);
 	close (fd);
-	if (r < 0)
-		return dmig_error_set (err, DMIG_EFAIL, 0,
-		                       dmig_interrupted ? "%s: '%s' interrupted" : "%s: '%s' did not answer in time",
-		                       s->name, argv[0]);
+	if (r < 0) {
+		dmig_error_set (err, DMIG_EFAIL, 0,
+		                dmig_interrupted ? "%s: '%s' interrupted" : "%s: '%s' did not answer in time", s->name,
+		                argv[0]);
+		return dmig_error_code (err, dmig_interrupted ? EINTR : ETIMEDOUT);
+	}
 	if (dmig_ssh_wait (s, id, deadline - dmig_now_ms () > 1000 ? deadline - dmig_now_ms () : 1000, &status, errtext,
 	                   sizeof (errtext), err)
 	    < 0)

@@ -88,6 +88,23 @@ check_refuses (void **state)
 	free (saved);
 }
 
+/* An engine's error, as the engine layer makes it: the CRIU log it names
+ * noted on the error (dmig_engine_fail does the same). */
+static void engine_says (dmig_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void
+engine_says (dmig_error_t *err, const char *fmt, ...)
+{
+	char text[1024], log[512], summary[1024];
+	va_list ap;
+
+	va_start (ap, fmt);
+	vsnprintf (text, sizeof (text), fmt, ap);
+	va_end (ap);
+	dmig_error_set (err, DMIG_EFAIL, 0, "%s", text);
+	if (dmig_criu_log_named (text, log, sizeof (log), summary, sizeof (summary)) == 0)
+		dmig_error_criu (err, log, summary);
+}
+
 static void
 explain_quotes_the_log (void **state)
 {
@@ -106,9 +123,12 @@ explain_quotes_the_log (void **state)
 	fclose (fp);
 	snprintf (msg, sizeof (msg),
 	          "podman said 500: runc: criu failed: type RESTORE errno 0\nlog file: %s: OCI runtime error", log);
-	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	engine_says (&err, "%s", msg);
+	assert_string_equal (err->criu_log, log); /* a field, not text to fish in */
+	dmig_error_wrap (&err, "restore failed");
 	dmig_criu_explain (&err, NULL);
-	assert_non_null (strstr (err->msg, "podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
+	assert_non_null (
+	    strstr (err->msg, "restore failed: podman said 500: runc: criu failed: type RESTORE errno 0; CRIU: "));
 	assert_non_null (strstr (err->msg, "Error (criu/image.c:554): Head magic doesn't match for pstree.img | Error "
 	                                   "(criu/cr-restore.c:2400): Restoring FAILED."));
 	assert_null (strstr (err->msg, "RLIMIT_NOFILE"));
@@ -123,7 +143,7 @@ explain_quotes_the_log (void **state)
 	    "docker said 500: Cannot checkpoint container abc: runc did not terminate successfully: exit status 1: "
 	    "criu failed: type NOTIFY errno 0 path= %s: unknown",
 	    log);
-	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	engine_says (&err, "%s", msg);
 	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "criu failed: type NOTIFY errno 0; CRIU: Error (criu/image.c:554)"));
 	snprintf (msg, sizeof (msg), "(log: %s)", log);
@@ -138,7 +158,7 @@ explain_quotes_the_log (void **state)
 	    "checkpoint failed: podman said 500: `/usr/bin/runc checkpoint --image-path %s/checkpoint --work-path "
 	    "%s --tcp-established 74bb` failed: exit status 1",
 	    dir, dir);
-	dmig_error_set (&err, DMIG_EFAIL, 0, "%s", msg);
+	engine_says (&err, "%s", msg);
 	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "checkpoint failed: podman said 500: runc checkpoint failed; CRIU: Error "
 	                                   "(criu/image.c:554): Head magic"));
@@ -148,15 +168,14 @@ explain_quotes_the_log (void **state)
 	dmig_error_release (&err);
 
 	/* a log the engine removed already */
-	dmig_error_set (&err, DMIG_EFAIL, 0,
-	                "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
+	engine_says (&err, "docker said 500: criu failed\nlog file: /nonexistent/restore.log: unknown");
 	dmig_criu_explain (&err, NULL);
 	assert_non_null (strstr (err->msg, "its log is gone"));
 	assert_non_null (strstr (err->msg, "(log: /nonexistent/restore.log)"));
 	dmig_error_release (&err);
 
 	/* nothing to explain: the message stays */
-	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 409: conflict");
+	engine_says (&err, "docker said 409: conflict");
 	dmig_criu_explain (&err, NULL);
 	assert_string_equal (err->msg, "docker said 409: conflict");
 	dmig_error_release (&err);
@@ -192,8 +211,7 @@ explain_reads_the_target_log (void **state)
 	will_return (__wrap_dmig_ssh_run,
 	             "(00.002) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self\n"
 	             "(00.003) Error (criu/mount-v2.c:413): mnt-v2: Can't remount /tmp/x with MS_PRIVATE\n");
-	dmig_error_set (&err, DMIG_EFAIL, 0,
-	                "podman said 500: criu failed\nlog file: /var/lib/containers/x/userdata/restore.log: x");
+	engine_says (&err, "podman said 500: criu failed\nlog file: /var/lib/containers/x/userdata/restore.log: x");
 	dmig_criu_explain (&err, host);
 	assert_non_null (strstr (err->msg, "CRIU: Error (criu/mount-v2.c:413): mnt-v2: Can't remount /tmp/x"));
 	assert_null (strstr (err->msg, "RLIMIT_NOFILE"));
@@ -203,7 +221,7 @@ explain_reads_the_target_log (void **state)
 	expect_string (__wrap_dmig_ssh_run, argv[0], "grep");
 	expect_string (__wrap_dmig_ssh_run, argv[6], "/run/gone/restore.log");
 	will_return (__wrap_dmig_ssh_run, NULL);
-	dmig_error_set (&err, DMIG_EFAIL, 0, "docker said 500: criu failed path= /run/gone/restore.log: unknown");
+	engine_says (&err, "docker said 500: criu failed path= /run/gone/restore.log: unknown");
 	dmig_criu_explain (&err, host);
 	assert_non_null (strstr (err->msg, "its log is gone"));
 	dmig_error_release (&err);

@@ -159,6 +159,112 @@ tells_engines_apart (void **state)
 	dmig_engine_close (e);
 }
 
+/* The registry: every engine once, each identified by its own answer. */
+static void
+registry_lists_each_engine (void **state)
+{
+	const char *const *kinds = dmig_engine_kinds ();
+	(void)state;
+	assert_string_equal (kinds[0], "docker");
+	assert_string_equal (kinds[1], "podman");
+	assert_null (kinds[2]);
+	for (size_t i = 0; dmig_engines[i]; i++) {
+		assert_non_null (dmig_engines[i]->socket);
+		assert_non_null (dmig_engines[i]->parse);
+		assert_non_null (dmig_engines[i]->move);
+	}
+}
+
+/* Every %s of a request path is escaped; %r (the engine's own fragment)
+ * and %d are not; what does not fit fails. */
+static void
+paths_escape_their_arguments (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN_VERSION);
+	dmig_error_t err = NULL;
+	char path[64];
+	(void)state;
+	assert_int_equal (dmig_engine_path (e, false, path, sizeof (path), &err, "/images/%s/json%r?t=%d",
+	                                    "localhost/web:1 x", "/get", 7),
+	                  0);
+	assert_string_equal (path, "/v4.0.0/libpod/images/localhost%2Fweb%3A1%20x/json/get?t=7");
+	assert_int_equal (dmig_engine_path (e, true, path, sizeof (path), &err, "/volumes/%s", "../../containers"), 0);
+	assert_string_equal (path, "/v1.41/volumes/..%2F..%2Fcontainers");
+	assert_int_equal (dmig_engine_path (e, false, path, 20, &err, "/containers/%s", "web"), -1);
+	assert_non_null (strstr (err->msg, "too long"));
+	assert_string_equal (path, "");
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+}
+
+/* Each engine's inspect answer as one model: Docker's leading '/' goes,
+ * Podman's image name and OCI config are its own keys. */
+static void
+inspect_answers_parse_into_the_model (void **state)
+{
+	json_object *d = json_tokener_parse (
+	    "{\"Id\":\"abc\",\"Name\":\"/web\",\"Image\":\"sha256:1\",\"Config\":{\"Image\":\"web:1\",\"Tty\":true},"
+	    "\"State\":{\"Running\":true,\"Paused\":false,\"Pid\":42},\"HostConfig\":{\"AutoRemove\":true,"
+	    "\"NetworkMode\":\"net1\",\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},"
+	    "\"LogConfig\":{\"Type\":\"json-file\"}},\"LogPath\":\"/l/abc-json.log\",\"GraphDriver\":{\"Name\":"
+	    "\"overlay2\",\"Data\":{\"UpperDir\":\"/u\"}},\"NetworkSettings\":{\"Networks\":{\"net1\":{},\"net2\":{}}},"
+	    "\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/srv\",\"Destination\":\"/srv\",\"RW\":false},"
+	    "{\"Type\":\"volume\",\"Name\":\"data\",\"Source\":\"/v/data\",\"Destination\":\"/data\",\"RW\":true},"
+	    "{\"Type\":\"volume\",\"Source\":\"/v/anon\",\"Destination\":\"/x\"}]}");
+	json_object *p = json_tokener_parse ("{\"Id\":\"def\",\"Name\":\"db\",\"Image\":\"99d8\",\"ImageName\":"
+	                                     "\"localhost/db:1\",\"OCIConfigPath\":\"/o/config.json\",\"HostConfig\":{"
+	                                     "\"IDMappings\":{\"UidMap\":[\"0:1000:1\"]}}}");
+	struct dmig_container *c = NULL;
+	const struct dmig_mount *v;
+	size_t i = 0;
+	(void)state;
+
+	assert_int_equal (dmig_engine_parse (&dmig_docker_ops, d, &c, NULL), 0);
+	assert_string_equal (c->id, "abc");
+	assert_string_equal (c->name, "web");
+	assert_string_equal (c->image_id, "sha256:1");
+	assert_string_equal (c->image_name, "web:1");
+	assert_true (c->running && !c->paused && c->auto_remove && c->tty && !c->userns);
+	assert_int_equal (c->pid, 42);
+	assert_string_equal (c->driver, "overlay2");
+	assert_string_equal (c->upper, "/u");
+	assert_string_equal (c->network_mode, "net1");
+	assert_int_equal (c->nnetworks, 2);
+	assert_string_equal (c->restart_policy, "on-failure");
+	assert_int_equal (c->restart_retries, 3);
+	assert_string_equal (c->log_driver, "json-file");
+	assert_string_equal (c->log_path, "/l/abc-json.log");
+	assert_int_equal (c->nmounts, 3);
+	assert_int_equal (c->mounts[0].type, DMIG_MOUNT_BIND);
+	assert_false (c->mounts[0].rw);
+	/* named volumes only */
+	assert_non_null (v = dmig_container_next_volume (c, &i));
+	assert_string_equal (v->name, "data");
+	assert_string_equal (v->source, "/v/data");
+	assert_true (v->rw);
+	assert_null (dmig_container_next_volume (c, &i));
+	assert_ptr_equal (c->raw, d); /* the answer itself, kept */
+	dmig_container_free (c);
+
+	assert_int_equal (dmig_engine_parse (&dmig_podman_ops, p, &c, NULL), 0);
+	assert_string_equal (c->name, "db");
+	assert_string_equal (c->image_name, "localhost/db:1");
+	assert_string_equal (c->oci_config, "/o/config.json");
+	assert_true (c->userns);
+	assert_null (c->upper);
+	dmig_container_free (c);
+
+	/* not an object: refused */
+	json_object *a = json_tokener_parse ("[]");
+	dmig_error_t err = NULL;
+	assert_int_equal (dmig_engine_parse (&dmig_docker_ops, a, &c, &err), -1);
+	assert_null (c);
+	dmig_error_release (&err);
+	json_object_put (a);
+	json_object_put (d);
+	json_object_put (p);
+}
+
 static void
 missing_socket_and_bad_url (void **state)
 {
@@ -1049,6 +1155,9 @@ main (void)
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T (tells_engines_apart),
+	    cmocka_unit_test (registry_lists_each_engine),
+	    T (paths_escape_their_arguments),
+	    cmocka_unit_test (inspect_answers_parse_into_the_model),
 	    T (missing_socket_and_bad_url),
 	    T (docker_needs_experimental),
 	    T (inspect_answers),

@@ -1,6 +1,6 @@
 // WRAP: dmig_criu_check dmig_engine_check_container dmig_engine_inspect dmig_engine_running
 // WRAP: dmig_engine_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
-// WRAP: dmig_ssh_open_exec dmig_ssh_wait
+// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_engine_volume_get dmig_engine_volume_remove
 /* The move's orchestrator: its steps in order, and after a failure the undo
  * that puts the container back (resume the source before discarding the
  * target's half-made clone), with the statuses the CLI promises. */
@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ static char dir[64], logpath[128], hook_failed[256];
 /* What the fake steps do: the one named fails (or raises SIGINT). */
 static const char *fail_at, *interrupt_at;
 static bool resume_fails, source_runs, freeze_stops;
+static int fail_code; /* the failing step's error code (EINTR: the signal cut it short) */
 
 /* Steps and hooks write one line each into the same file, in order. */
 static void
@@ -69,8 +71,10 @@ step (const char *name, dmig_error_t *err)
 	note (name);
 	if (interrupt_at && strcmp (interrupt_at, name) == 0)
 		raise (SIGINT);
-	if (fail_at && strcmp (fail_at, name) == 0)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "%s broke", name);
+	if (fail_at && strcmp (fail_at, name) == 0) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "%s broke", name);
+		return dmig_error_code (err, fail_code);
+	}
 	return 0;
 }
 
@@ -81,11 +85,20 @@ fake_move_check (struct dmig_move *m, dmig_error_t *err)
 	return step ("check", err);
 }
 
+/* The engine's own state: made by prepare, freed by release. */
 static int
 fake_prepare (struct dmig_move *m, dmig_error_t *err)
 {
-	(void)m;
+	m->priv = strdup ("clone");
 	return step ("prepare", err);
+}
+
+static void
+fake_release (struct dmig_move *m)
+{
+	note (m->priv ? "release:clone" : "release");
+	free (m->priv);
+	m->priv = NULL;
 }
 
 static int
@@ -154,6 +167,7 @@ static const struct dmig_move_ops fake_move = {
     .discard = fake_discard,
     .resume = fake_resume,
     .finish = fake_finish,
+    .release = fake_release,
 };
 
 static int
@@ -258,6 +272,49 @@ __wrap_dmig_ssh_name (const struct dmig_ssh *s)
 	return "root@lab2:22";
 }
 
+/* The target's engine: no volume or network of the container's there. */
+int __wrap_dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+                             long timeout_ms, json_object **out, dmig_error_t *err);
+int
+__wrap_dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
+                         long timeout_ms, json_object **out, dmig_error_t *err)
+{
+	(void)body;
+	(void)timeout_ms;
+	(void)err;
+	assert_true (e->remote);
+	assert_string_equal (method, "GET");
+	assert_string_equal (path, "/v1.41/volumes/data"); /* escaped by the path builder */
+	if (out)
+		*out = NULL;
+	return 404;
+}
+
+int __wrap_dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
+int
+__wrap_dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
+{
+	char what[64];
+	(void)err;
+	assert_true (e->remote);
+	snprintf (what, sizeof (what), "mkvol:%s", name);
+	note (what);
+	*mountpoint = strdup ("/var/lib/docker/volumes/data/_data");
+	return 0;
+}
+
+int __wrap_dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
+int
+__wrap_dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+{
+	char what[64];
+	(void)err;
+	assert_true (e->remote);
+	snprintf (what, sizeof (what), "rmvol:%s", name);
+	note (what);
+	return 0;
+}
+
 /* The remote tars: each gets a stream that ends at once, and exits with
  * tar_status[its index]. */
 static int tar_status[8], opened, waited;
@@ -351,6 +408,7 @@ setup (void **state)
 	setenv ("DMIG_NO_PROGRESS", "1", 1);
 	fail_at = interrupt_at = NULL;
 	resume_fails = there_already = freeze_stops = false;
+	fail_code = 0;
 	source_runs = true;
 	dmig_interrupted = 0;
 	opts = (struct dmig_move_opts){.hook_failed = hook_failed, .hook_timeout_s = 10};
@@ -368,6 +426,9 @@ static int
 teardown (void **state)
 {
 	(void)state;
+	m.dst = NULL; /* static here, not made by a connect */
+	m.ssh = NULL;
+	dmig_move_release (&m);
 	dmig_container_free (ctr);
 	dmig_rm_rf (dir, NULL);
 	return 0;
@@ -544,6 +605,22 @@ interrupted_at_ship (void **state)
 	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
 }
 
+/* A step the signal cut short (its error's code EINTR, whatever its text)
+ * fails the move as interrupted; one that failed on its own keeps its
+ * error although a signal came too. */
+static void
+interrupt_cuts_a_step_short (void **state)
+{
+	(void)state;
+	interrupt_at = fail_at = "ship";
+	fail_code = EINTR;
+	run_fails (DMIG_EFAIL, "runs again on the source: interrupted by Interrupt");
+	teardown (NULL);
+	setup (NULL);
+	interrupt_at = fail_at = "ship";
+	run_fails (DMIG_EFAIL, "runs again on the source: ship broke");
+}
+
 /* Before the freeze: nothing to resume, and the error says interrupted. */
 static void
 interrupted_at_prepare (void **state)
@@ -552,6 +629,39 @@ interrupted_at_prepare (void **state)
 	interrupt_at = "prepare";
 	run_fails (DMIG_EFAIL, "runs on here, unchanged: interrupted by Interrupt");
 	assert_string_equal (calls (), "check prepare discard");
+}
+
+/* A named volume: made on the target before the engine's prepare, and
+ * removed there after the engine's discard; the engine's state released
+ * once, by dmig_move_release. */
+static void
+volumes_made_and_undone (void **state)
+{
+	json_object *raw = json_tokener_parse (
+	    "{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:1234\",\"State\":{\"Running\":true},"
+	    "\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"data\",\"Source\":\"/nonexistent/data\","
+	    "\"Destination\":\"/data\",\"RW\":true}]}");
+	struct dmig_container *vc = NULL;
+	(void)state;
+
+	assert_int_equal (dmig_engine_parse (&fake_ops, raw, &vc, NULL), 0);
+	json_object_put (raw);
+	m.ctr = vc;
+	fail_at = "ship";
+	run_fails (DMIG_EFAIL, "runs again on the source: ship broke");
+	assert_int_equal (m.nvolumes, 1);
+	assert_string_equal (m.volumes[0].name, "data");
+	assert_string_equal (m.volumes[0].here, "/nonexistent/data");
+	m.dst = NULL; /* static here, not made by a connect */
+	m.ssh = NULL;
+	dmig_move_release (&m);
+	assert_string_equal (calls (),
+	                     "check mkvol:data prepare freeze ship resume discard rmvol:data hook:failed-restore:web "
+	                     "release:clone");
+	assert_int_equal (m.nvolumes, 0);
+	assert_null (m.priv);
+	m.ctr = ctr;
+	dmig_container_free (vc);
 }
 
 int
@@ -574,6 +684,8 @@ main (void)
 	    cmocka_unit_test_setup_teardown (interrupted_at_freeze, setup, teardown),
 	    cmocka_unit_test_setup_teardown (interrupted_at_ship, setup, teardown),
 	    cmocka_unit_test_setup_teardown (interrupted_at_prepare, setup, teardown),
+	    cmocka_unit_test_setup_teardown (volumes_made_and_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown (interrupt_cuts_a_step_short, setup, teardown),
 	    cmocka_unit_test (remote_tar_status_counts),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
