@@ -137,7 +137,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		closedir (dh);
 	}
 	if (ret == 0 && arr)
-		puts (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (arr);
 	else if (ret == 0 && !header)
 		dmig_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
 		           only ? only : "", g->store);

@@ -6,6 +6,7 @@
 
 #include "dmig.h"
 #include "fsutil.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "migrate.h"
@@ -32,7 +33,7 @@ report (struct dmig_globals *g, struct dmig_move *m)
 			json_object_object_add (ph, phase_names[i], json_object_new_int64 (m->phase_ms[i]));
 		json_object_object_add (o, "phases_ms", ph);
 		json_object_object_add (o, "source_kept", json_object_new_boolean (m->o->keep_source));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s -> %s\n", m->name, m->target->spec);

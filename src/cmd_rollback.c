@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "snapshot.h"
@@ -52,7 +53,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_object_add (o, "name", json_object_new_string (s->name));
 		json_object_object_add (o, "engine", json_object_new_string (l.e->ops->kind));
 		json_object_object_add (o, "total_ms", json_object_new_int64 (dmig_now_ms () - t0));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", ref.container, s->name);

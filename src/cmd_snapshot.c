@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "snapshot.h"
@@ -81,7 +82,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_object_add (o, "frozen_ms", json_object_new_int64 (res.frozen_ms));
 		json_object_object_add (o, "total_ms", json_object_new_int64 (res.total_ms));
 		json_object_object_add (o, "pruned", json_object_new_int64 ((int64_t)pruned));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", name, res.name);
