@@ -12,8 +12,6 @@
 #include "log.h"
 #include "store.h"
 
-#define SYNOPSIS "list [--json] [<container>]"
-
 static const char *const kinds[] = {"docker", "podman"};
 
 static void
@@ -84,11 +82,11 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_LIST, err);
 		g->json = true;
 	}
 	if (argc - optind > 1)
-		return dmig_usage (err, SYNOPSIS, "name at most one container");
+		return dmig_usage (err, DMIG_SYNOPSIS_LIST, "name at most one container");
 	if (argc - optind == 1) {
 		only = argv[optind];
 		if (dmig_valid_container (only, err) < 0)

@@ -9,8 +9,6 @@
 #include "snapshot.h"
 #include "store.h"
 
-#define SYNOPSIS "rollback <container>[@<name>|@latest]"
-
 int
 cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
@@ -24,11 +22,11 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_ROLLBACK, err);
 		g->json = true;
 	}
 	if (argc - optind != 1)
-		return dmig_usage (err, SYNOPSIS, "name one snapshot");
+		return dmig_usage (err, DMIG_SYNOPSIS_ROLLBACK, "name one snapshot");
 	if (dmig_ref_parse (argv[optind], &ref, err) < 0)
 		return -1;
 	if (dmig_local_open (g, ref.container, false, &l, err) < 0)

@@ -9,8 +9,6 @@
 #include "snapshot.h"
 #include "store.h"
 
-#define SYNOPSIS "snapshot [--name <name>] [--keep <n>] [--ignore-volumes] <container>"
-
 int
 cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
@@ -41,7 +39,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 			if (keep < 1)
-				return dmig_usage (err, SYNOPSIS,
+				return dmig_usage (err, DMIG_SYNOPSIS_SNAPSHOT,
 				                   "--keep must keep at least the new snapshot (1 or more)");
 			break;
 		case 'I':
@@ -51,11 +49,11 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_SNAPSHOT, err);
 		}
 	}
 	if (argc - optind != 1)
-		return dmig_usage (err, SYNOPSIS, "name one container");
+		return dmig_usage (err, DMIG_SYNOPSIS_SNAPSHOT, "name one container");
 	name = argv[optind];
 	if (dmig_local_open (g, name, true, &l, err) < 0)
 		return -1;
