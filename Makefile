@@ -153,4 +153,4 @@ uninstall:
 clean:
 	rm -rf build build-san dmig
 
--include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

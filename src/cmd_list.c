@@ -12,7 +12,6 @@
 #include "log.h"
 #include "store.h"
 
-#define SYNOPSIS "list [--json] [<container>]"
 
 static void
 size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
@@ -82,11 +81,11 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_LIST, err);
 		g->json = true;
 	}
 	if (argc - optind > 1)
-		return dmig_usage (err, SYNOPSIS, "name at most one container");
+		return dmig_usage (err, DMIG_SYNOPSIS_LIST, "name at most one container");
 	if (argc - optind == 1) {
 		only = argv[optind];
 		if (dmig_valid_container (only, err) < 0)
@@ -135,7 +134,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		closedir (dh);
 	}
 	if (ret == 0 && arr)
-		puts (json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (arr);
 	else if (ret == 0 && !header)
 		dmig_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
 		           only ? only : "", g->store);

@@ -6,14 +6,11 @@
 
 #include "dmig.h"
 #include "fsutil.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "migrate.h"
 #include "store.h"
-
-#define SYNOPSIS                                                                                                       \
-	"move [--keep-source] [--force] [--ignore-volumes] [--hook-pre-restore=<cmd>] [--hook-post-restore=<cmd>] "    \
-	"[--hook-failed-restore=<cmd>] [--hook-timeout=<s>] <container> <target>"
 
 static const char *const phase_names[DMIG_PHASES] = {"check", "prepare", "freeze", "ship", "restore", "finish"};
 
@@ -32,7 +29,7 @@ report (struct dmig_globals *g, struct dmig_move *m)
 			json_object_object_add (ph, phase_names[i], json_object_new_int64 (m->phase_ms[i]));
 		json_object_object_add (o, "phases_ms", ph);
 		json_object_object_add (o, "source_kept", json_object_new_boolean (m->o->keep_source));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s -> %s\n", m->name, m->target->spec);
@@ -89,18 +86,18 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			if (dmig_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
 				return -1;
 			if (timeout < 1)
-				return dmig_usage (err, SYNOPSIS, "--hook-timeout must be at least 1 second");
+				return dmig_usage (err, DMIG_SYNOPSIS_MOVE, "--hook-timeout must be at least 1 second");
 			o.hook_timeout_s = (int)timeout;
 			break;
 		case 'j':
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_MOVE, err);
 		}
 	}
 	if (argc - optind != 2)
-		return dmig_usage (err, SYNOPSIS, "name a container and a target");
+		return dmig_usage (err, DMIG_SYNOPSIS_MOVE, "name a container and a target");
 	if (dmig_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
 		return -1;
 	if (dmig_local_open (g, argv[optind], true, &l, err) < 0)

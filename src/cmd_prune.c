@@ -9,8 +9,6 @@
 #include "log.h"
 #include "store.h"
 
-#define SYNOPSIS "prune --keep <n> <container>"
-
 /* Prune needs no engine: it works on the store alone, in every engine's
  * folder of that container (each keeps its newest n). */
 int
@@ -27,12 +25,12 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 		} else
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_PRUNE, err);
 	}
 	if (keep < 0)
-		return dmig_usage (err, SYNOPSIS, "say how many snapshots to keep with --keep");
+		return dmig_usage (err, DMIG_SYNOPSIS_PRUNE, "say how many snapshots to keep with --keep");
 	if (argc - optind != 1)
-		return dmig_usage (err, SYNOPSIS, "name one container");
+		return dmig_usage (err, DMIG_SYNOPSIS_PRUNE, "name one container");
 	if (dmig_valid_container (argv[optind], err) < 0)
 		return -1;
 	dmig_store_kinds (g->store, argv[optind], dmig_engine_kinds (), kinds);

@@ -3,12 +3,11 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "snapshot.h"
 #include "store.h"
-
-#define SYNOPSIS "rollback <container>[@<name>|@latest]"
 
 int
 cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
@@ -23,11 +22,11 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_ROLLBACK, err);
 		g->json = true;
 	}
 	if (argc - optind != 1)
-		return dmig_usage (err, SYNOPSIS, "name one snapshot");
+		return dmig_usage (err, DMIG_SYNOPSIS_ROLLBACK, "name one snapshot");
 	if (dmig_ref_parse (argv[optind], &ref, err) < 0)
 		return -1;
 	if (dmig_local_open (g, ref.container, false, &l, err) < 0)
@@ -52,7 +51,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_object_add (o, "name", json_object_new_string (s->name));
 		json_object_object_add (o, "engine", json_object_new_string (l.e->ops->kind));
 		json_object_object_add (o, "total_ms", json_object_new_int64 (dmig_now_ms () - t0));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", ref.container, s->name);

@@ -3,12 +3,11 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "json.h"
 #include "local.h"
 #include "log.h"
 #include "snapshot.h"
 #include "store.h"
-
-#define SYNOPSIS "snapshot [--name <name>] [--keep <n>] [--ignore-volumes] <container>"
 
 int
 cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
@@ -40,7 +39,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 			if (keep < 1)
-				return dmig_usage (err, SYNOPSIS,
+				return dmig_usage (err, DMIG_SYNOPSIS_SNAPSHOT,
 				                   "--keep must keep at least the new snapshot (1 or more)");
 			break;
 		case 'I':
@@ -50,11 +49,11 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_SNAPSHOT, err);
 		}
 	}
 	if (argc - optind != 1)
-		return dmig_usage (err, SYNOPSIS, "name one container");
+		return dmig_usage (err, DMIG_SYNOPSIS_SNAPSHOT, "name one container");
 	name = argv[optind];
 	if (dmig_local_open (g, name, true, &l, err) < 0)
 		return -1;
@@ -81,7 +80,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_object_add (o, "frozen_ms", json_object_new_int64 (res.frozen_ms));
 		json_object_object_add (o, "total_ms", json_object_new_int64 (res.total_ms));
 		json_object_object_add (o, "pruned", json_object_new_int64 ((int64_t)pruned));
-		puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", name, res.name);

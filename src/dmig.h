@@ -26,6 +26,17 @@ int cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *e
 int cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 
+/* Each command's synopsis (what follows "dmig "), written once: main's
+ * overview (dmig --help) and the command's usage errors both print it. */
+#define DMIG_SYNOPSIS_MOVE                                                                                             \
+	"move [--keep-source] [--force] [--ignore-volumes] [--hook-pre-restore=<cmd>] [--hook-post-restore=<cmd>] "    \
+	"[--hook-failed-restore=<cmd>] [--hook-timeout=<s>] [--json] <container> <target>"
+#define DMIG_SYNOPSIS_SNAPSHOT "snapshot [--name <name>] [--keep <n>] [--ignore-volumes] [--json] <container>"
+#define DMIG_SYNOPSIS_LIST     "list [--json] [<container>]"
+#define DMIG_SYNOPSIS_ROLLBACK "rollback [--json] <container>[@<name>|@latest]"
+#define DMIG_SYNOPSIS_PRUNE    "prune --keep <n> <container>"
+#define DMIG_SYNOPSIS_VERSION  "version"
+
 /* A usage error for a command: "usage: dmig <synopsis>" plus what was wrong. */
 int dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* What getopt_long (with optstring ":") answered for an option the command

@@ -84,3 +84,10 @@ dmig_json_text (json_object *o)
 {
 	return json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
+
+void
+dmig_json_print (json_object *o)
+{
+	puts (dmig_json_text (o));
+	fflush (stdout);
+}

@@ -17,5 +17,7 @@ bool dmig_json_bool (json_object *o, const char *path);
 /* The API's error text ("message" of an error body), or the body itself. */
 const char *dmig_json_api_message (json_object *o);
 const char *dmig_json_text (json_object *o); /* compact text, owned by o */
+/* A command's --json result on stdout: dmig_json_text, a newline, flushed. */
+void dmig_json_print (json_object *o);
 
 #endif

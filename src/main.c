@@ -16,14 +16,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"move", cmd_move,
-     "move [--keep-source] [--force] [--ignore-volumes] [--hook-{pre,post,failed}-restore=<cmd>] "
-     "[--hook-timeout=<s>] <container> <target>"},
-    {"snapshot", cmd_snapshot, "snapshot [--name <name>] [--keep <n>] <container>"},
-    {"list", cmd_list, "list [<container>]"},
-    {"rollback", cmd_rollback, "rollback <container>[@<name>|@latest]"},
-    {"prune", cmd_prune, "prune --keep <n> <container>"},
-    {"version", cmd_version, "version"},
+    {.name = "move", .fn = cmd_move, .synopsis = DMIG_SYNOPSIS_MOVE},
+    {.name = "snapshot", .fn = cmd_snapshot, .synopsis = DMIG_SYNOPSIS_SNAPSHOT},
+    {.name = "list", .fn = cmd_list, .synopsis = DMIG_SYNOPSIS_LIST},
+    {.name = "rollback", .fn = cmd_rollback, .synopsis = DMIG_SYNOPSIS_ROLLBACK},
+    {.name = "prune", .fn = cmd_prune, .synopsis = DMIG_SYNOPSIS_PRUNE},
+    {.name = "version", .fn = cmd_version, .synopsis = DMIG_SYNOPSIS_VERSION},
 };
 
 static void

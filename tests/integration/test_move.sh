@@ -5,9 +5,9 @@ use_lab
 
 trap 'ip link set dmiglab-a up 2>/dev/null; lab_cleanup B; lab_cleanup C; cleanup' EXIT
 
-mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
-# mv_on_b ENGINE ARGS...: dmig running on host B (its own store), as on a real source host
-mv_on_b() { B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$1")" --store /var/lib/dmig move "${@:2}"; }
+move_on() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
+# move_on_b ENGINE ARGS...: dmig running on host B (its own store), as on a real source host
+move_on_b() { B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$1")" --store /var/lib/dmig move "${@:2}"; }
 
 # Nothing of the container is left on host B.
 nothing_on_b() { # ENGINE NAME
@@ -38,7 +38,7 @@ everything_arrives() {
 		 echo new > /newdir/sub/f; exec counter /data/log 32 50'
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	sleep 1
-	mv "$e" --json --hook-post-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
+	move_on "$e" --json --hook-post-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
 		"$c" hostB >"$TMP/json"
 	grep -qx "post-restore $c hostB $e" "$HOOKLOG" || fail "post-restore hook: $(cat "$HOOKLOG")"
 	jq -e '.container and .target == "hostB" and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
@@ -72,7 +72,7 @@ tcp_server() {
 	run_ctr "$e" "$c" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && exec counter /data/log 1 100'
 	wait_until 10 "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/
-	mv "$e" "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
+	move_on "$e" "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
 	# without a terminal: the result on stdout, one summary line on stderr
 	[ "$(cat "$TMP/stdout")" = "$c -> hostB" ] || fail "stdout: $(cat "$TMP/stdout")"
 	[ "$(wc -l <"$TMP/stderr")" = 1 ] && grep -q "^dmig: moved $c to hostB: down [0-9]* ms" "$TMP/stderr" ||
@@ -119,7 +119,7 @@ image_ship_fails() {
 	if [ "$e" = docker ]; then dirs="/var/lib/docker/tmp"; else dirs="/tmp /var/tmp"; fi
 	for d in $dirs; do B mount -t tmpfs -o size=512k dmig-test-full "$d"; done
 	rc=0
-	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || rc=$?
+	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || rc=$?
 	for d in $dirs; do B umount "$d"; done
 	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/stderr")" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "failed before the freeze; container .$c. runs on here, unchanged: cannot ship image" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -170,7 +170,7 @@ image_format_shipped() { # HOW
 	! B podman image inspect "$id" >/dev/null 2>&1 || fail "B has the image's ID already"
 	run_ctr podman "$c" "$img" counter /data/log 1 50
 	wait_until 10 podman exec "$c" test -s /data/log
-	mv podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] ||
 		fail "the image on B has ID $(B podman image inspect -f '{{.Id}}' "$img"), not $id"
 	[ "$(B podman inspect -f '{{.State.Running}} {{.Image}}' "$c")" = "true $id" ] || fail "not running on B"
@@ -206,7 +206,7 @@ image_wrong_id() {
 	B "$e" tag "$IMAGE" "$img"
 	bhad=$(B "$e" image inspect -f '{{.Id}}' "$img")
 	before=$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")
-	expect_exit 1 mv "$e" "$c" hostB
+	expect_exit 1 move_on "$e" "$c" hostB
 	grep -q "failed before the freeze; container .$c. runs on here, unchanged: image .$img. arrived on root@[^ ]* with another ID than $id (removed there again)" "$TMP/stderr" ||
 		fail "$(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
@@ -239,10 +239,10 @@ image_rollback_elsewhere() { # HOW
 	bdir=$TMP/old-$how
 	mkdir -p "$bdir"
 	zstd -dc "$STORE/podman/$c/s.dmig" | tar -x -C "$bdir"
-	jq 'del(.image_format)' "$bdir/manifest.json" >"$bdir/m" && command mv "$bdir/m" "$bdir/manifest.json" # (mv is dmig move here)
+	jq 'del(.image_format)' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
 	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest.json$') |
 		zstd -q >"$STORE/podman/$c/old.dmig"
-	mv podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
 	podman rmi "$img" >/dev/null
 	! podman image inspect "$id" >/dev/null 2>&1 || fail "the image is still here"
@@ -280,7 +280,7 @@ failure_resumes_source() {
 	sleep 0.5
 	count=$(last_count "$e" "$c" /data/log)
 	rc=0
-	mv "$e" --hook-pre-restore 'echo pre >> "$HOOKLOG"; exit 1' \
+	move_on "$e" --hook-pre-restore 'echo pre >> "$HOOKLOG"; exit 1' \
 		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
 		"$c" hostB 2>"$TMP/stderr" || rc=$?
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
@@ -304,7 +304,7 @@ interrupted() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	rc=0
-	mv "$e" --hook-pre-restore "kill -$sig \$PPID" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore "kill -$sig \$PPID" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "interrupted by $([ "$sig" = TERM ] && echo Terminated || echo Interrupt)" "$TMP/stderr" ||
@@ -342,7 +342,7 @@ ssh_cut() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	start=$SECONDS
 	rc=0
-	mv "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 12; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
+	move_on "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 12; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
 		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	took=$((SECONDS - start))
@@ -363,7 +363,7 @@ hook_timeout() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	start=$SECONDS
 	rc=0
-	mv "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	[ $((SECONDS - start)) -lt 30 ] || fail "the hook was not killed in time"
@@ -384,7 +384,7 @@ target_refuses() {
 		hook="kill \$(cat $DMIG_LAB_DIR/pids/podman)"
 	fi
 	rc=0
-	mv "$e" --hook-pre-restore "$hook" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore "$hook" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	"$LABSH" start >/dev/null 2>&1 # the lab's podman back, if it was stopped
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
@@ -407,7 +407,7 @@ short_write() {
 	B mkdir -p "$vdir"
 	B mount -t tmpfs -o size=1m dmig-test-full "$vdir"
 	rc=0
-	mv "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
 	B umount "$vdir" 2>/dev/null || true
 	B rm -rf "$(dirname "$vdir")"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
@@ -434,7 +434,7 @@ both_fail() {
 		want="podman container restore --keep $c"
 	fi
 	rc=0
-	mv "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
 	"$LABSH" start >/dev/null 2>&1
 	[ "$rc" = 4 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "$want" "$TMP/stderr" || fail "no recovery command: $(cat "$TMP/stderr")"
@@ -450,7 +450,7 @@ bind_mount() {
 	B sh -c "echo there > $dir/whose"
 	run_ctr "$e" "$c" -v "$dir:/mnt" "$IMAGE" counter /data/log 1 100
 	[ "$("$e" exec "$c" cat /mnt/whose)" = here ]
-	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	got=$(B "$e" exec "$c" cat /mnt/whose)
 	B rm -rf "$dir"
 	rm -rf "$dir"
@@ -467,7 +467,7 @@ round_trip() {
 	grep -q $'\r' "$TMP/tty" && grep -q "ship" "$TMP/tty" && grep -q "%" "$TMP/tty" || fail "no progress: $(cat -v "$TMP/tty")"
 	grep -q "moved $c to hostB" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
 	store_clean "$e" "$c"
-	mv_on_b "$e" "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
+	move_on_b "$e" "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
 	store_clean "$e" "$c"
 	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running here again"
 	nothing_on_b "$e" "$c"
@@ -485,7 +485,7 @@ published_port() {
 	B "$e" run -d --name "$c" -p "$port:8080" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 8080 -h /www && exec counter /data/log 1 50' >/dev/null
 	wait_until 10 B curl -sf --max-time 2 "http://127.0.0.1:$port/" || fail "the port does not answer on B before the move"
-	mv_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	move_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
 	[ "$(B curl -sf --max-time 5 "http://$DMIG_LAB_C_ADDR:$port/")" = served ] || fail "C does not answer on port $port"
 	[ "$(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")" = "{\"8080/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$port\"}]}" ] ||
 		fail "port bindings on C: $(C "$e" inspect -f '{{json .HostConfig.PortBindings}}' "$c")"
@@ -504,13 +504,13 @@ network_needed() {
 	B "$e" network create "$net" >/dev/null
 	B "$e" run -d --name "$c" --network "$net" "$IMAGE" counter /data/log 1 50 >/dev/null
 	id=$(B "$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 mv_on_b "$e" "$c" hostC
+	expect_exit 3 move_on_b "$e" "$c" hostC
 	grep -q "is on network '$net', which root@hostC:22 lacks: create it there first" "$TMP/stderr" ||
 		fail "$(cat "$TMP/stderr")"
 	[ "$(B "$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
 	! C "$e" container inspect "$c" >/dev/null 2>&1 || fail "a container was made on C"
 	C "$e" network create "$net" >/dev/null
-	mv_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
+	move_on_b "$e" "$c" hostC >/dev/null 2>"$TMP/stderr" || fail "B -> C: $(cat "$TMP/stderr")"
 	[ "$(C "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on C"
 	C "$e" inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$c" | grep -qw -- "$net" ||
 		fail "not on $net on C: $(C "$e" inspect -f '{{json .NetworkSettings.Networks}}' "$c")"
@@ -526,7 +526,7 @@ tcp_connection() {
 		'nc -l -p 9000 </dev/zero >/dev/null & sleep 0.5; nc 127.0.0.1 9000 </dev/zero >/dev/null & exec counter /data/log 1 50'
 	wait_until 10 sh -c "$e exec $c cat /proc/net/tcp | awk '\$4 == \"01\"' | grep -q ."
 	id=$("$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 mv "$e" "$c" hostB
+	expect_exit 3 move_on "$e" "$c" hostB
 	grep -q "has 2 open TCP connections" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
 	expect_exit 3 dm "$e" snapshot "$c"
@@ -543,22 +543,22 @@ refusals() {
 	# unknown host key
 	sed "s|UserKnownHostsFile .*|UserKnownHostsFile $TMP/empty_kh|" "$DMIG_SSH_CONFIG" >"$TMP/cfg"
 	: >"$TMP/empty_kh"
-	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 mv "$e" "$c" hostB
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" hostB
 	grep -q "host not in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# changed host key
 	ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey-$e"
 	echo "$DMIG_LAB_ADDR $(cut -d' ' -f1-2 "$TMP/otherkey-$e.pub")" >"$TMP/empty_kh"
-	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 mv "$e" "$c" hostB
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" hostB
 	grep -q "differs from the one in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# names and targets with shell meta-characters
-	expect_exit 2 mv "$e" "$c; touch /tmp/dmig-pwned" hostB
-	expect_exit 2 mv "$e" "$c" 'hostB;touch /tmp/dmig-pwned'
-	expect_exit 2 mv "$e" "$c" '$(touch /tmp/dmig-pwned)'
+	expect_exit 2 move_on "$e" "$c; touch /tmp/dmig-pwned" hostB
+	expect_exit 2 move_on "$e" "$c" 'hostB;touch /tmp/dmig-pwned'
+	expect_exit 2 move_on "$e" "$c" '$(touch /tmp/dmig-pwned)'
 	[ ! -e /tmp/dmig-pwned ] && B test ! -e /tmp/dmig-pwned || fail "something was injected"
 	# the name is taken on B
 	B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null 2>&1 ||
 		{ "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null; }
-	expect_exit 3 mv "$e" "$c" hostB
+	expect_exit 3 move_on "$e" "$c" hostB
 	grep -q "exists on .* already" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	B "$e" rm -f "$c" >/dev/null 2>&1
 	# a bind mount whose source B lacks
@@ -567,7 +567,7 @@ refusals() {
 	only=/run/$P-only-here
 	mkdir -p "$only"
 	run_ctr "$e" "$c2" -v "$only:/mnt" "$IMAGE" counter /data/log 1 100
-	expect_exit 3 mv "$e" "$c2" hostB
+	expect_exit 3 move_on "$e" "$c2" hostB
 	rm_ctr "$e" "$c2"
 	rmdir "$only"
 	grep -q "bind mount source $only does not exist" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -584,7 +584,7 @@ config_arrives() {
 		--memory 256m --cap-add SYS_PTRACE "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	"$e" inspect "$c" >"$TMP/before.json"
-	mv "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	B "$e" inspect "$c" >"$TMP/after.json"
 	same_config "$TMP/before.json" "$TMP/after.json"
 }
@@ -597,13 +597,13 @@ paused_or_rm_refused() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	"$e" pause "$c" >/dev/null
 	id=$("$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 mv "$e" "$c" hostB
+	expect_exit 3 move_on "$e" "$c" hostB
 	grep -q "container '$c' is paused, .*: unpause it first ('$e unpause $c')" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.Id}} {{.State.Status}}' "$c")" = "$id paused" ] || fail "the container changed"
 	nothing_on_b "$e" "$c"
 	run_ctr "$e" "$c2" --rm "$IMAGE" counter /data/log 1 50
 	id=$("$e" inspect -f '{{.Id}}' "$c2")
-	expect_exit 3 mv "$e" "$c2" hostB
+	expect_exit 3 move_on "$e" "$c2" hostB
 	grep -q "container '$c2' was started with --rm" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c2")" = "$id true" ] || fail "the container changed"
 	nothing_on_b "$e" "$c2"
@@ -615,17 +615,17 @@ keep_source() {
 	if [ "$e" = podman ]; then
 		# Podman 4's API cannot set the policy to "no": refused, untouched
 		id=$(podman inspect -f '{{.Id}}' "$c")
-		expect_exit 3 mv "$e" --keep-source "$c" hostB
+		expect_exit 3 move_on "$e" --keep-source "$c" hostB
 		grep -q "restart policy 'always', which Podman [0-9.]* cannot change" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 		[ "$(podman inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
 		nothing_on_b podman "$c"
 		# --force keeps it with its policy, stopped, and says so
-		mv "$e" --keep-source --force "$c" hostB >/dev/null 2>"$TMP/stderr"
+		move_on "$e" --keep-source --force "$c" hostB >/dev/null 2>"$TMP/stderr"
 		grep -q "keeps restart policy 'always' (--force)" "$TMP/stderr" || fail "no warning: $(cat "$TMP/stderr")"
 		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = false ] || fail "the kept source runs"
 	else
-		mv "$e" --keep-source "$c" hostB >/dev/null 2>"$TMP/stderr"
+		move_on "$e" --keep-source "$c" hostB >/dev/null 2>"$TMP/stderr"
 		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "false no" ] ||
 			fail "source: $("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")"

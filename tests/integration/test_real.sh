@@ -10,7 +10,7 @@
 use_lab
 trap 'lab_cleanup B; cleanup' EXIT
 
-mv() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
+move_on() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
 
 real_image() { "$TOP/scripts/real-image.sh" "$1"; }
 
@@ -69,7 +69,7 @@ postgres_move() {
 	local e=$1 c=$P-$1-pg before after
 	pg_start "$e" "$c" "$c-data"
 	before=$(pg_state "$c" "$e")
-	mv "$e" "$c" hostB >/dev/null
+	move_on "$e" "$c" hostB >/dev/null
 	after=$(pg_state "$c" B "$e")
 	pg_intact "$before" "$after"
 	[ "$(echo "$after" | awk '{ print $5 }')" -ge "$(echo "$before" | awk '{ print $5 }')" ] || fail "rows lost"
@@ -108,7 +108,7 @@ web_move() {
 		'nginx -g "daemon off;" & cd /var/www/html && python3 -m http.server --bind 127.0.0.1 8081 & wait'
 	wait_until 30 web "$c" "$e" || fail "the servers did not start"
 	before=$(web "$c" "$e")
-	mv "$e" "$c" hostB >/dev/null
+	move_on "$e" "$c" hostB >/dev/null
 	after=$(web "$c" B "$e") || fail "no answer on host B"
 	[ "$after" = "$before" ] || fail "on B: '$after', before: '$before'"
 	[ "${after#* }" = "served by nginx served by nginx" ] || fail "answers: $after"
@@ -129,7 +129,7 @@ with_init() {
 	sleep 0.5
 	log_consecutive "$e" "$c" /data/log >/dev/null || fail "gap after the rollback"
 	check_pattern "$e" "$c" /data/log
-	mv "$e" "$c" hostB >/dev/null
+	move_on "$e" "$c" hostB >/dev/null
 	[ "$(B "$e" inspect -f '{{.HostConfig.Init}}' "$c")" = true ] || fail "--init lost by the move"
 	sleep 0.5
 	B "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) exit 1; p = $1 }' || fail "gap after the move"
@@ -157,7 +157,7 @@ symlinked_bind() {
 	check_pattern "$e" "$c" /data/log
 	binds=$("$e" inspect -f '{{json .HostConfig.Binds}}' "$c")
 	echo "$binds" | grep -q "\"$src:/bound" || fail "Binds changed by the rollback: $binds"
-	mv "$e" "$c" hostB >/dev/null
+	move_on "$e" "$c" hostB >/dev/null
 	[ "$(B "$e" exec "$c" cat /bound/f)" = there ] || fail "the bind on B is not B's folder"
 	[ "$(B "$e" inspect -f '{{json .HostConfig.Binds}}' "$c")" = "$binds" ] || fail "Binds changed by the move: $(B "$e" inspect -f '{{json .HostConfig.Binds}}' "$c")"
 	lab_cleanup B
@@ -194,7 +194,7 @@ uidmap() {
 	wait_until 10 podman exec "$c" test -s /data/log
 	expect_exit 3 dm podman snapshot "$c"
 	grep -q 'user namespace' "$TMP/stderr" || fail "the reason is not told: $(cat "$TMP/stderr")"
-	expect_exit 3 mv podman "$c" hostB
+	expect_exit 3 move_on podman "$c" hostB
 	[ "$(podman inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running"
 	sleep 0.3
 	log_consecutive podman "$c" /data/log >/dev/null || fail "the count has a gap"
@@ -209,7 +209,7 @@ non_root() {
 	ensure_image "$e"
 	run_ctr "$e" "$c" --user 1000 --tmpfs /scratch:mode=1777 "$IMAGE" counter /scratch/log 16 50
 	wait_until 10 "$e" exec "$c" test -s /scratch/log
-	mv "$e" "$c" hostB >/dev/null 2>"$TMP/err" || rc=$?
+	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/err" || rc=$?
 	if [ "$rc" = 0 ]; then
 		B "$e" exec "$c" test -s /scratch/log || fail "moved, but not running on B"
 		return 0

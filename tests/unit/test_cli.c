@@ -14,6 +14,13 @@
 
 #include "dmig.h"
 
+/* main.c itself, its main renamed: the command table and the overview
+ * (dmig --help) that the synopsis tests below hold the commands to. */
+int dmig_main (int argc, char **argv);
+#define main dmig_main
+#include "main.c"
+#undef main
+
 static struct dmig_globals g = {.store = "/nonexistent/dmig-store"};
 
 static void
@@ -69,12 +76,86 @@ other_commands (void **state)
 	BAD (cmd_version, "takes no arguments", "version", "extra");
 }
 
+/* Each command in main's table: dmig --help prints its synopsis, and the
+ * command's usage errors quote that same synopsis. */
+static void
+synopses_agree (void **state)
+{
+	char *overview = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream (&overview, &len);
+	(void)state;
+
+	assert_non_null (f);
+	usage (f);
+	fclose (f);
+	for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++) {
+		const struct command *c = &commands[i];
+		char *av[] = {(char *)c->name, "--no-such-option", NULL};
+		struct dmig_globals lg = g;
+		dmig_error_t err = NULL;
+		char want[1024];
+		size_t n = strlen (c->name), m;
+
+		assert_int_equal (strncmp (c->synopsis, c->name, n), 0);
+		assert_true (c->synopsis[n] == ' ' || c->synopsis[n] == '\0');
+		snprintf (want, sizeof (want), "\n   dmig %s\n", c->synopsis);
+		if (strstr (overview, want) == NULL)
+			fail_msg ("dmig --help does not print '%s'", c->synopsis);
+		optind = 0;
+		opterr = 0;
+		assert_int_equal (c->fn (2, av, &lg, &err), -1);
+		assert_int_equal (err->status, DMIG_EUSAGE);
+		snprintf (want, sizeof (want), " (usage: dmig %s)", c->synopsis);
+		m = strlen (want);
+		if (strlen (err->msg) < m || strcmp (err->msg + strlen (err->msg) - m, want) != 0)
+			fail_msg ("'%s' does not end with '%s'", err->msg, want);
+		dmig_error_release (&err);
+	}
+	free (overview);
+}
+
+/* Every option a synopsis names is one its command takes: given it (and a
+ * value where the synopsis shows one) and too many arguments, the command
+ * complains about the arguments, not about the option. */
+static void
+synopses_name_real_options (void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++) {
+		const struct command *c = &commands[i];
+		size_t n = 0;
+
+		for (const char *p = strstr (c->synopsis, "--"); p; p = strstr (p + n, "--")) {
+			char opt[64];
+			dmig_error_t err = NULL;
+			struct dmig_globals lg = g;
+			char *av[] = {(char *)c->name, "a", "b", "c", opt, NULL};
+
+			n = strspn (p, "-abcdefghijklmnopqrstuvwxyz");
+			if (p[n] == '=' || strncmp (p + n, " <", 2) == 0)
+				snprintf (opt, sizeof (opt), "%.*s=1", (int)n, p);
+			else
+				snprintf (opt, sizeof (opt), "%.*s", (int)n, p);
+			optind = 0;
+			opterr = 0;
+			assert_int_equal (c->fn (5, av, &lg, &err), -1);
+			assert_int_equal (err->status, DMIG_EUSAGE);
+			if (strstr (err->msg, "unknown option") || strstr (err->msg, "needs a value"))
+				fail_msg ("%s %s: %s", c->name, opt, err->msg);
+			dmig_error_release (&err);
+		}
+	}
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (snapshot_args),
 	    cmocka_unit_test (other_commands),
+	    cmocka_unit_test (synopses_agree),
+	    cmocka_unit_test (synopses_name_real_options),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

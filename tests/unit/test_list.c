@@ -129,6 +129,10 @@ list (const char *host, const char *ctr, char **refs, dmig_error_t *err)
 		FILE *in = fopen (out_path, "r");
 		size_t got = fread (buf, 1, sizeof (buf) - 1, in);
 		fclose (in);
+		buf[got] = '\0';
+		/* dmig_json_print: one line, the paths' slashes as they are */
+		assert_true (got > 0 && strchr (buf, '\n') == buf + got - 1);
+		assert_null (strstr (buf, "\\/"));
 		assert_int_equal (dmig_json_parse (buf, got, &arr, NULL), 0);
 	}
 	/* sorted: the store's folders are read in no particular order */
