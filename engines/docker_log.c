@@ -16,9 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive_io.h"
 #include "docker_log.h"
 #include "log.h"
+#include "sink.h"
+#include "tarstream.h"
 
 #define LOG_WAIT_MS   (10 * 1000L)
 #define LOG_SETTLE_MS (5 * 1000L)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_io.h"
 #include "criu.h"
 #include "engine.h"
 #include "log.h"
@@ -250,7 +251,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
                 dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
-	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
+	struct dmig_http_req req = {.method = "POST", .read = dmig_sink_fd_read, .content_type = "application/x-tar"};
 	json_object *exists = NULL;
 	char path[512], *q;
 	int fd, r;
@@ -365,7 +366,7 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 {
 	struct import_ends *ie = arg;
 	struct dmig_http_req req = {
-	    .method = "POST", .read = dmig_fd_read, .arg = &fd, .content_type = "application/x-tar"};
+	    .method = "POST", .read = dmig_sink_fd_read, .arg = &fd, .content_type = "application/x-tar"};
 	char path[512], *q = dmig_http_escape (ie->m->name);
 
 	/* the volumes are there already, filled by dmig */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "tarstream.h"
 #include "json.h"
 #include "ref.h"
 

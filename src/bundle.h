@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "archive_io.h"
+#include "sink.h"
 #include "error.h"
 
 #define DMIG_BUNDLE_FORMAT   1

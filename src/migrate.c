@@ -457,7 +457,7 @@ static int
 load_image (void *arg, int fd, dmig_error_t *err)
 {
 	struct image_ends *ie = arg;
-	return dmig_engine_image_load (ie->dst, dmig_fd_read, &fd, &ie->loaded, err);
+	return dmig_engine_image_load (ie->dst, dmig_sink_fd_read, &fd, &ie->loaded, err);
 }
 
 static int

@@ -24,6 +24,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "archive_io.h"
 #include "bundle.h"
 #include "fsutil.h"
 #include "json.h"
