@@ -19,6 +19,7 @@
 
 #include "ref.h"
 
+#include "child.h"
 #include "criu.h"
 #include "fsutil.h"
 #include "log.h"
@@ -845,37 +846,40 @@ dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **moun
 	return 0;
 }
 
+/* In a child of dmig's (setns changes the calling thread): bring up lo in
+ * the network namespace *(int *) arg. */
+static int
+lo_up (void *arg)
+{
+	struct ifreq ifr = {0};
+	int sock;
+
+	if (setns (*(int *)arg, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
+	if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+		return 2;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl (sock, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0;
+}
+
 int
 dmig_netns_lo_up (int pid, dmig_error_t *err)
 {
 	char ns[64];
-	int fd, sock, status = 0;
-	pid_t child;
+	int fd, status, e;
+	struct dmig_child child = {.fn = lo_up, .arg = &fd};
 
 	snprintf (ns, sizeof (ns), "/proc/%d/ns/net", pid);
 	fd = open (ns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open %s", ns);
-	/* setns changes the calling thread: do it in a child. */
-	child = fork ();
-	if (child < 0) {
-		close (fd);
-		return dmig_error_set (err, DMIG_EFAIL, errno, "fork");
-	}
-	if (child == 0) {
-		struct ifreq ifr = {0};
-		if (setns (fd, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-			_exit (1);
-		snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
-		if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
-			_exit (2);
-		ifr.ifr_flags |= IFF_UP;
-		_exit (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0);
-	}
+	status = dmig_child_run (&child);
+	e = errno;
 	close (fd);
-	while (waitpid (child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+	if (status == DMIG_CHILD_NOSTART)
+		return dmig_error_set (err, DMIG_EFAIL, e, "fork");
+	if (status < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot bring up loopback in the network namespace of %d",
 		                       pid);
 	return 0;

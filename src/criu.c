@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
+#include "child.h"
 #include "ssh.h"
 
 static void
@@ -32,7 +32,7 @@ dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 		snprintf (version, cap, "%s", cached);
 		return 0;
 	}
-	r = dmig_run (ver_argv, out, sizeof (out), 10);
+	r = dmig_child_capture (ver_argv, out, sizeof (out), 10);
 	v = strstr (out, "Version: ");
 	if (r != 0 || v == NULL)
 		return dmig_error_set (
@@ -48,7 +48,7 @@ dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 		                       "CRIU %s is too old: dmig needs %d.%d or newer (older ones cannot dump TCP "
 		                       "sockets on current kernels)",
 		                       version, DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
-	r = dmig_run (check_argv, out, sizeof (out), 30);
+	r = dmig_child_capture (check_argv, out, sizeof (out), 30);
 	if (r != 0) {
 		last_line (out, line, sizeof (line));
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "CRIU %s fails 'criu check' on this host: %s", version,
@@ -154,6 +154,6 @@ dmig_criu_restores_symlinks (struct dmig_ssh *host)
 	if (host != NULL)
 		return dmig_ssh_run (host, argv, out, sizeof (out), 30000, NULL) == 0;
 	if (here < 0)
-		here = dmig_run (argv, out, sizeof (out), 10) == 0;
+		here = dmig_child_capture (argv, out, sizeof (out), 10) == 0;
 	return here;
 }

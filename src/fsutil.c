@@ -6,19 +6,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
-
-extern char **environ;
 
 int
 dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
@@ -164,35 +159,6 @@ dmig_read_all (int fd, char *out, size_t cap, long long deadline)
 	if (out && cap)
 		out[got] = '\0';
 	return ret;
-}
-
-int
-dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
-{
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status = -1;
-	pid_t pid;
-	long long deadline = dmig_now_ms () + timeout_s * 1000LL;
-
-	if (pipe2 (pipefd, O_CLOEXEC) < 0)
-		return -1;
-	posix_spawn_file_actions_init (&fa);
-	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
-	if (posix_spawnp (&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy (&fa);
-		close (pipefd[0]);
-		close (pipefd[1]);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy (&fa);
-	close (pipefd[1]);
-	if (dmig_read_all (pipefd[0], out, cap, deadline) < 0)
-		kill (pid, SIGKILL);
-	close (pipefd[0]);
-	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
 /* Memory the container's cgroup holds (v1 or v2), or 0 when unknown. */

@@ -23,8 +23,5 @@ uint64_t dmig_container_memory (int pid);
 /* Read fd to its end, keeping up to cap-1 bytes in out (NUL-terminated):
  * 0, or -1 when the deadline (dmig_now_ms) passed or dmig was interrupted. */
 int dmig_read_all (int fd, char *out, size_t cap, long long deadline);
-/* Run argv (no shell), capture up to cap-1 bytes of its stdout and stderr.
- * Its exit status, or -1 when it could not run or was killed at the deadline. */
-int dmig_run (char *const argv[], char *out, size_t cap, int timeout_s);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "child.h"
 #include "criu.h"
 #include "fsutil.h"
 #include "log.h"
@@ -241,51 +242,39 @@ reconnect (struct dmig_move *m, dmig_error_t *err)
 static int
 run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t *err)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-	char **env;
-	size_t n = 0;
-	pid_t pid;
-	int status = 0, spawn;
-	long long deadline;
+	/* values reach the hook as environment, never pasted into its text */
+	const char *const vars[][2] = {{"DMIG_CONTAINER", m->name},
+	                               {"DMIG_TARGET", m->target->spec},
+	                               {"DMIG_ENGINE", m->src->ops->kind},
+	                               {"DMIG_PHASE", phase}};
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL}, *env[5] = {NULL};
+	struct dmig_child hook = {.argv = argv, .env = env, .timeout_ms = m->o->hook_timeout_s * 1000LL};
+	size_t i;
+	int status = 0, e;
 
 	if (cmd == NULL)
 		return 0;
-	for (n = 0; environ[n]; n++)
-		;
-	env = calloc (n + 5, sizeof (*env));
-	if (env == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	memcpy (env, environ, n * sizeof (*env));
-	/* values reach the hook as environment, never pasted into its text */
-	if (asprintf (&env[n], "DMIG_CONTAINER=%s", m->name) < 0
-	    || asprintf (&env[n + 1], "DMIG_TARGET=%s", m->target->spec) < 0
-	    || asprintf (&env[n + 2], "DMIG_ENGINE=%s", m->src->ops->kind) < 0
-	    || asprintf (&env[n + 3], "DMIG_PHASE=%s", phase) < 0) {
-		free (env);
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	}
-	dmig_debug ("hook %s: %s", phase, cmd);
-	spawn = posix_spawn (&pid, argv[0], NULL, NULL, argv, env);
-	for (size_t i = n; i < n + 4; i++)
-		free (env[i]);
-	free (env);
-	if (spawn != 0)
-		return dmig_error_set (err, DMIG_EFAIL, spawn, "cannot run the %s hook", phase);
-	deadline = dmig_now_ms () + m->o->hook_timeout_s * 1000LL;
-	for (;;) {
-		pid_t w = waitpid (pid, &status, WNOHANG);
-		if (w == pid)
+	for (i = 0; i < 4; i++)
+		if (asprintf (&env[i], "%s=%s", vars[i][0], vars[i][1]) < 0) {
+			env[i] = NULL;
 			break;
-		if (w < 0 && errno != EINTR)
-			return dmig_error_set (err, DMIG_EFAIL, errno, "waiting for the %s hook", phase);
-		if (dmig_now_ms () > deadline) {
-			kill (pid, SIGKILL);
-			waitpid (pid, &status, 0);
-			return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook did not finish in %d s and was killed",
-			                       phase, m->o->hook_timeout_s);
 		}
-		usleep (20000);
+	if (i == 4) {
+		dmig_debug ("hook %s: %s", phase, cmd);
+		status = dmig_child_run (&hook);
 	}
+	e = errno;
+	for (size_t j = 0; j < i; j++)
+		free (env[j]);
+	if (i < 4)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (status == DMIG_CHILD_NOSTART)
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot run the %s hook", phase);
+	if (status == DMIG_CHILD_NOWAIT)
+		return dmig_error_set (err, DMIG_EFAIL, e, "waiting for the %s hook", phase);
+	if (status == DMIG_CHILD_KILLED)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook did not finish in %d s and was killed", phase,
+		                       m->o->hook_timeout_s);
 	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook failed (exit %d)", phase,
 		                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
