@@ -288,16 +288,13 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 {
 	char *ver[] = {"criu", "--version", NULL}, *check[] = {"criu", "check", NULL};
 	char out[1024];
-	int major = 0, minor = 0;
-	const char *v;
+	int major, minor;
 
 	if (dmig_ssh_run (m->ssh, ver, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
 		dmig_error_status (err, DMIG_EPREFLIGHT);
 		return dmig_error_wrap (err, "CRIU does not run on %s", dmig_ssh_name (m->ssh));
 	}
-	v = strstr (out, "Version: ");
-	if (v == NULL || sscanf (v + 9, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
-	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR)) {
+	if (dmig_criu_version_parse (out, NULL, 0, &major, &minor) < 0 || !dmig_criu_version_ok (major, minor)) {
 		if (m->o->force)
 			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
 			           DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
