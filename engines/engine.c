@@ -21,7 +21,7 @@
 
 #include "child.h"
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "log.h"
 
 static const char *
@@ -803,7 +803,7 @@ dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoi
 	int st;
 
 	*mountpoint = NULL;
-	if (dmig_valid_container (name, err) < 0)
+	if (dmig_ref_valid_container (name, err) < 0)
 		return -1;
 	snprintf (path, sizeof (path), "/v1.41/volumes/%s", name);
 	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
@@ -838,7 +838,7 @@ dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **moun
 {
 	if (dmig_engine_volume_get (e, name, mountpoint, err) < 0)
 		return -1;
-	if (dmig_empty_dir (*mountpoint, err) < 0) {
+	if (dmig_fs_empty_dir (*mountpoint, err) < 0) {
 		free (*mountpoint);
 		*mountpoint = NULL;
 		return dmig_error_wrap (err, "cannot empty volume '%s'", name);

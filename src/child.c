@@ -11,7 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "clock.h"
+#include "fs.h"
 #include "log.h"
 
 extern char **environ;
@@ -94,7 +95,7 @@ killed (pid_t pid)
 int
 dmig_child_run (const struct dmig_child *c)
 {
-	long long deadline = c->timeout_ms > 0 ? dmig_now_ms () + c->timeout_ms : LLONG_MAX;
+	long long deadline = c->timeout_ms > 0 ? dmig_clock_now_ms () + c->timeout_ms : LLONG_MAX;
 	int fds[2] = {-1, -1}, status = 0, nap_ms = 1;
 	pid_t pid;
 
@@ -112,7 +113,7 @@ dmig_child_run (const struct dmig_child *c)
 	}
 	if (fds[0] >= 0) {
 		/* its output to its end: the deadline or an interruption cut it short */
-		int r = dmig_read_all (fds[0], c->out, c->cap, deadline);
+		int r = dmig_fs_read_all (fds[0], c->out, c->cap, deadline);
 		close (fds[0]);
 		if (r < 0)
 			return killed (pid);
@@ -125,7 +126,7 @@ dmig_child_run (const struct dmig_child *c)
 			return status;
 		if (w < 0 && errno != EINTR)
 			return DMIG_CHILD_NOWAIT;
-		if (dmig_now_ms () >= deadline)
+		if (dmig_clock_now_ms () >= deadline)
 			return killed (pid);
 		usleep ((useconds_t)nap_ms * 1000);
 		nap_ms = nap_ms < 10 ? nap_ms * 2 : 20;

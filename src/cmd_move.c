@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "dmig.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "local.h"
 #include "log.h"
 #include "migrate.h"
@@ -86,7 +86,7 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			o.hook_failed = optarg;
 			break;
 		case 't':
-			if (dmig_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
+			if (dmig_ref_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
 				return -1;
 			if (timeout < 1)
 				return dmig_usage (err, SYNOPSIS, "--hook-timeout must be at least 1 second");
@@ -96,12 +96,12 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, SYNOPSIS, err);
+			return dmig_usage_bad_option (c, argv, SYNOPSIS, err);
 		}
 	}
 	if (argc - optind != 2)
 		return dmig_usage (err, SYNOPSIS, "name a container and a target");
-	if (dmig_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
+	if (dmig_ref_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
 		return -1;
 	if (dmig_local_open (g, argv[optind], true, &l, err) < 0)
 		return -1;
@@ -123,7 +123,7 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	ret = 0;
 out:
 	if (m.staging) {
-		dmig_rm_rf (m.staging, NULL);
+		dmig_fs_rm_rf (m.staging, NULL);
 		free (m.staging);
 	}
 	for (size_t i = 0; i < m.nvolumes; i++) {

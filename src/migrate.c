@@ -17,9 +17,12 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "cgroup.h"
 #include "child.h"
+#include "clock.h"
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "interrupt.h"
 #include "log.h"
 #include "progress.h"
 #include "pump.h"
@@ -221,7 +224,7 @@ dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
 static int
 reconnect (struct dmig_move *m, dmig_error_t *err)
 {
-	long long until = dmig_now_ms () + RECONNECT_MS;
+	long long until = dmig_clock_now_ms () + RECONNECT_MS;
 
 	for (;;) {
 		dmig_engine_close (m->dst);
@@ -231,7 +234,7 @@ reconnect (struct dmig_move *m, dmig_error_t *err)
 		dmig_error_release (err);
 		if (dmig_move_connect (m, err) == 0)
 			return 0;
-		if (dmig_now_ms () > until)
+		if (dmig_clock_now_ms () > until)
 			return -1;
 		sleep (2);
 	}
@@ -507,22 +510,22 @@ static uint64_t
 estimate (struct dmig_move *m)
 {
 	const char *upper = dmig_json_str (m->ctr, "GraphDriver.Data.UpperDir");
-	uint64_t total = dmig_container_memory ((int)dmig_json_int (m->ctr, "State.Pid", 0));
+	uint64_t total = dmig_cgroup_memory ((int)dmig_json_int (m->ctr, "State.Pid", 0));
 	json_object *mt;
 	const char *vname, *src;
 
 	if (upper)
-		total += dmig_tree_size (upper);
+		total += dmig_fs_tree_size (upper);
 	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_next_volume (m->ctr, &i, &vname)) != NULL;)
 		if ((src = dmig_json_str (mt, "Source")) != NULL)
-			total += dmig_tree_size (src);
+			total += dmig_fs_tree_size (src);
 	return total;
 }
 
 static void
 phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
 {
-	long long now = dmig_now_ms ();
+	long long now = dmig_clock_now_ms ();
 	m->phase_ms[p] += now - *t;
 	*t = now;
 }
@@ -532,7 +535,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 {
 	const struct dmig_move_ops *ops = m->src->ops->move;
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	long long t0 = dmig_now_ms (), t = t0, frozen_at = 0;
+	long long t0 = dmig_clock_now_ms (), t = t0, frozen_at = 0;
 	dmig_error_t e2 = NULL;
 	char what[700];
 	int ret = -1, r;
@@ -560,9 +563,9 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	frozen_at = t;
 	dmig_progress_phase ("freeze");
 	/* the engine finishes a checkpoint it began: its end is waited for */
-	dmig_interrupts_hold ();
+	dmig_interrupt_hold ();
 	r = ops->freeze (m, err);
-	dmig_interrupts_release ();
+	dmig_interrupt_release ();
 	if (r < 0) {
 		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
@@ -585,7 +588,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || check_interrupt (err) < 0
 	    || ops->restore (m, err) < 0)
 		goto undo;
-	m->downtime_ms = dmig_now_ms () - frozen_at;
+	m->downtime_ms = dmig_clock_now_ms () - frozen_at;
 	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
 		dmig_warn ("%s (the container runs on the target)", e2->msg);
 		dmig_error_release (&e2);
@@ -632,6 +635,6 @@ out:
 	dmig_progress_end ();
 	sigaction (SIGINT, &old_int, NULL);
 	sigaction (SIGTERM, &old_term, NULL);
-	m->total_ms = dmig_now_ms () - t0;
+	m->total_ms = dmig_clock_now_ms () - t0;
 	return ret;
 }

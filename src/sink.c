@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "log.h"
 #include "progress.h"
 

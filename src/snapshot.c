@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cgroup.h"
+#include "clock.h"
 #include "criu.h"
 #include "dmig.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "log.h"
 #include "store.h"
 
@@ -66,15 +68,15 @@ static uint64_t
 estimate_size (json_object *ctr, bool volumes)
 {
 	const char *upper = dmig_json_str (ctr, "GraphDriver.Data.UpperDir");
-	uint64_t total = dmig_container_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
+	uint64_t total = dmig_cgroup_memory ((int)dmig_json_int (ctr, "State.Pid", 0));
 	const char *vname, *src;
 	json_object *m;
 
 	if (upper != NULL)
-		total += dmig_tree_size (upper);
+		total += dmig_fs_tree_size (upper);
 	for (size_t i = 0; volumes && (m = dmig_next_volume (ctr, &i, &vname)) != NULL;)
 		if ((src = dmig_json_str (m, "Source")) != NULL)
-			total += dmig_tree_size (src);
+			total += dmig_fs_tree_size (src);
 	return 2 * total + (64u << 20);
 }
 
@@ -86,7 +88,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
-	long long t0 = dmig_now_ms (), tf;
+	long long t0 = dmig_clock_now_ms (), tf;
 	uint64_t need = 0, avail = 0;
 	struct stat st;
 	int ret = -1;
@@ -112,7 +114,7 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 	    || dmig_engine_check_container (e, ctr, err) < 0)
 		goto out;
 	need = estimate_size (ctr, !o->ignore_volumes);
-	if (dmig_free_bytes (dir, &avail, err) < 0)
+	if (dmig_fs_free_bytes (dir, &avail, err) < 0)
 		goto out;
 	if (avail < need) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -124,20 +126,20 @@ dmig_snapshot_take (struct dmig_engine *e, json_object *ctr, const char *dir, co
 		goto out;
 	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
 
-	tf = dmig_now_ms ();
+	tf = dmig_clock_now_ms ();
 	if (e->ops->capture (e, ctr, staging, &co, ms, err) < 0)
 		goto out;
-	res->frozen_ms = dmig_now_ms () - tf;
+	res->frozen_ms = dmig_clock_now_ms () - tf;
 	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
-	res->total_ms = dmig_now_ms () - t0;
+	res->total_ms = dmig_clock_now_ms () - t0;
 	ret = 0;
 out:
 	if (staging) {
 		dmig_error_t e2 = NULL;
-		if (dmig_rm_rf (staging, &e2) < 0) {
+		if (dmig_fs_rm_rf (staging, &e2) < 0) {
 			dmig_warn ("%s", e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -158,7 +160,7 @@ static void
 staged_free (struct staged *st)
 {
 	if (st->dir) {
-		dmig_rm_rf (st->dir, NULL);
+		dmig_fs_rm_rf (st->dir, NULL);
 		free (st->dir);
 	}
 	json_object_put (st->manifest);
@@ -245,8 +247,8 @@ dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *di
 }
 
 int
-dmig_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const char *bundle, const char *dir,
-               dmig_error_t *err)
+dmig_snapshot_rollback (struct dmig_engine *e, json_object *ctr, const char *name, const char *bundle, const char *dir,
+                        dmig_error_t *err)
 {
 	struct dmig_snapshot_opts so = {.leave_running = false};
 	struct dmig_snapshot_result safety = {0};

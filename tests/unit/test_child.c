@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "clock.h"
+#include "interrupt.h"
 #include "log.h"
 
 static int
@@ -113,31 +115,31 @@ killed_at_the_deadline (void **state)
 
 	(void)state;
 	/* not captured (a hook): the wait ends at the deadline */
-	t0 = dmig_now_ms ();
+	t0 = dmig_clock_now_ms ();
 	assert_int_equal (sh ("exec sleep 30", NULL, 0, 300, NULL), DMIG_CHILD_KILLED);
-	assert_true (dmig_now_ms () - t0 >= 300 && dmig_now_ms () - t0 < 5000);
+	assert_true (dmig_clock_now_ms () - t0 >= 300 && dmig_clock_now_ms () - t0 < 5000);
 	/* captured: the read ends there, and what came before is kept */
-	t0 = dmig_now_ms ();
+	t0 = dmig_clock_now_ms ();
 	assert_int_equal (sh ("echo started; exec sleep 30", out, sizeof (out), 300, NULL), DMIG_CHILD_KILLED);
-	assert_true (dmig_now_ms () - t0 >= 300 && dmig_now_ms () - t0 < 5000);
+	assert_true (dmig_clock_now_ms () - t0 >= 300 && dmig_clock_now_ms () - t0 < 5000);
 	assert_string_equal (out, "started\n");
 	/* output closed early, the child still running: the wait has the deadline too */
-	t0 = dmig_now_ms ();
+	t0 = dmig_clock_now_ms ();
 	assert_int_equal (sh ("exec sleep 30 >/dev/null 2>&1", out, sizeof (out), 300, NULL), DMIG_CHILD_KILLED);
-	assert_true (dmig_now_ms () - t0 < 5000);
+	assert_true (dmig_clock_now_ms () - t0 < 5000);
 }
 
 static void
 captured_child_killed_when_interrupted (void **state)
 {
 	char out[16];
-	long long t0 = dmig_now_ms ();
+	long long t0 = dmig_clock_now_ms ();
 
 	(void)state;
 	dmig_interrupted = SIGINT;
 	assert_int_equal (sh ("exec sleep 30", out, sizeof (out), 60000, NULL), DMIG_CHILD_KILLED);
 	dmig_interrupted = 0;
-	assert_true (dmig_now_ms () - t0 < 5000);
+	assert_true (dmig_clock_now_ms () - t0 < 5000);
 }
 
 static void

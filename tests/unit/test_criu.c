@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "ssh.h"
 
 static char dir[64];
@@ -32,7 +32,7 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	dmig_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (dir, NULL);
 	return 0;
 }
 

@@ -20,7 +20,8 @@
 
 #include "criu.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "interrupt.h"
 #include "log.h"
 #include "migrate.h"
 #include "ssh.h"
@@ -358,7 +359,7 @@ teardown (void **state)
 {
 	(void)state;
 	json_object_put (ctr);
-	dmig_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (dir, NULL);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-#include "fsutil.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "interrupt.h"
 #include "log.h"
 
 int
-dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
+dmig_fs_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen (path);
@@ -49,7 +51,7 @@ rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 int
-dmig_rm_rf (const char *path, dmig_error_t *err)
+dmig_fs_rm_rf (const char *path, dmig_error_t *err)
 {
 	struct stat st;
 
@@ -63,7 +65,7 @@ dmig_rm_rf (const char *path, dmig_error_t *err)
 }
 
 int
-dmig_empty_dir (const char *dir, dmig_error_t *err)
+dmig_fs_empty_dir (const char *dir, dmig_error_t *err)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
@@ -75,7 +77,7 @@ dmig_empty_dir (const char *dir, dmig_error_t *err)
 		if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
 			continue;
 		snprintf (path, sizeof (path), "%s/%s", dir, d->d_name);
-		if (dmig_rm_rf (path, err) < 0) {
+		if (dmig_fs_rm_rf (path, err) < 0) {
 			closedir (dh);
 			return -1;
 		}
@@ -85,7 +87,7 @@ dmig_empty_dir (const char *dir, dmig_error_t *err)
 }
 
 int
-dmig_fsync_dir (const char *dir)
+dmig_fs_fsync_dir (const char *dir)
 {
 	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
@@ -98,7 +100,7 @@ dmig_fsync_dir (const char *dir)
 }
 
 int
-dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
 {
 	struct statvfs sv;
 
@@ -121,7 +123,7 @@ size_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 uint64_t
-dmig_tree_size (const char *path)
+dmig_fs_tree_size (const char *path)
 {
 	tree_total = 0;
 	nftw (path, size_one, 32, FTW_PHYS | FTW_MOUNT);
@@ -129,14 +131,14 @@ dmig_tree_size (const char *path)
 }
 
 int
-dmig_read_all (int fd, char *out, size_t cap, long long deadline)
+dmig_fs_read_all (int fd, char *out, size_t cap, long long deadline)
 {
 	size_t got = 0;
 	int ret = 0;
 
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long long left = deadline - dmig_now_ms ();
+		long long left = deadline - dmig_clock_now_ms ();
 		char tmp[4096];
 		ssize_t n;
 
@@ -159,35 +161,4 @@ dmig_read_all (int fd, char *out, size_t cap, long long deadline)
 	if (out && cap)
 		out[got] = '\0';
 	return ret;
-}
-
-/* Memory the container's cgroup holds (v1 or v2), or 0 when unknown. */
-uint64_t
-dmig_container_memory (int pid)
-{
-	char path[PATH_MAX + 64], line[PATH_MAX];
-	unsigned long long v = 0;
-	FILE *fp;
-
-	snprintf (path, sizeof (path), "/proc/%d/cgroup", pid);
-	if (pid <= 0 || (fp = fopen (path, "re")) == NULL)
-		return 0;
-	*path = '\0';
-	while (fgets (line, sizeof (line), fp) != NULL) {
-		char *p = strstr (line, ":memory:");
-		line[strcspn (line, "\n")] = '\0';
-		if (p != NULL) {
-			snprintf (path, sizeof (path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", p + 8);
-			break;
-		}
-		if (strncmp (line, "0::", 3) == 0)
-			snprintf (path, sizeof (path), "/sys/fs/cgroup%s/memory.current", line + 3);
-	}
-	fclose (fp);
-	if (*path && (fp = fopen (path, "re")) != NULL) {
-		if (fscanf (fp, "%llu", &v) != 1)
-			v = 0;
-		fclose (fp);
-	}
-	return v;
 }
