@@ -13,7 +13,6 @@
 
 #include "clock.h"
 #include "fs.h"
-#include "log.h"
 
 extern char **environ;
 

@@ -15,7 +15,6 @@
 
 #include "clock.h"
 #include "interrupt.h"
-#include "log.h"
 
 int
 dmig_fs_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)

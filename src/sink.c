@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "interrupt.h"
-#include "log.h"
 #include "progress.h"
 
 int
