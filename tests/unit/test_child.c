@@ -147,11 +147,17 @@ cannot_start (void **state)
 {
 	char *argv[] = {"/nonexistent/dmig-no-such-program", NULL};
 	struct dmig_child c = {.argv = argv};
+	int st;
 
 	(void)state;
 	errno = 0;
-	assert_int_equal (dmig_child_run (&c), DMIG_CHILD_NOSTART);
-	assert_int_equal (errno, ENOENT);
+	st = dmig_child_run (&c);
+	/* glibc tells the exec's failure; where posix_spawn cannot (under
+	 * valgrind, a plain fork) the child exits 127, as a shell says it */
+	if (st == DMIG_CHILD_NOSTART)
+		assert_int_equal (errno, ENOENT);
+	else
+		assert_true (st >= 0 && WIFEXITED (st) && WEXITSTATUS (st) == 127);
 }
 
 static void
@@ -159,13 +165,15 @@ capture_status (void **state)
 {
 	char *ok[] = {"sh", "-c", "echo hi; exit 4", NULL}, *slow[] = {"sleep", "30", NULL};
 	char *sig[] = {"sh", "-c", "kill -KILL $$", NULL}, *none[] = {"dmig-no-such-program", NULL}, out[16];
+	int r;
 
 	(void)state;
 	assert_int_equal (dmig_child_capture (ok, out, sizeof (out), 5), 4);
 	assert_string_equal (out, "hi\n");
 	assert_int_equal (dmig_child_capture (ok, NULL, 0, 5), 4);
 	assert_int_equal (dmig_child_capture (sig, out, sizeof (out), 5), -1);
-	assert_int_equal (dmig_child_capture (none, out, sizeof (out), 5), -1);
+	r = dmig_child_capture (none, out, sizeof (out), 5);
+	assert_true (r == -1 || r == 127); /* 127: as in cannot_start */
 	assert_int_equal (dmig_child_capture (slow, out, sizeof (out), 1), -1);
 }
 
