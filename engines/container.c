@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
+#include "cgroup.h"
+#include "fs.h"
 
 static int
 dup_str (json_object *raw, const char *path, char **out)
@@ -147,13 +148,13 @@ dmig_container_next_volume (const struct dmig_container *c, size_t *i)
 uint64_t
 dmig_container_footprint (const struct dmig_container *c, bool volumes)
 {
-	uint64_t total = dmig_container_memory (c->pid);
+	uint64_t total = dmig_cgroup_memory (c->pid);
 	const struct dmig_mount *mt;
 
 	if (c->upper)
-		total += dmig_tree_size (c->upper);
+		total += dmig_fs_tree_size (c->upper);
 	for (size_t i = 0; volumes && (mt = dmig_container_next_volume (c, &i)) != NULL;)
 		if (mt->source != NULL)
-			total += dmig_tree_size (mt->source);
+			total += dmig_fs_tree_size (mt->source);
 	return total;
 }

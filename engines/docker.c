@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 #include "criu.h"
+#include "clock.h"
 #include "docker_log.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "log.h"
 #include "move.h"
 
@@ -73,10 +74,10 @@ pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, con
 	struct dmig_sink sink;
 	int r;
 
-	if (dmig_member_begin (staging, member, &sink, err) < 0)
+	if (dmig_bundle_member_begin (staging, member, &sink, err) < 0)
 		return -1;
 	r = dmig_archive_pack_dir (dir, mode, &sink, err);
-	if (dmig_member_end (ms, member, &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
+	if (dmig_bundle_member_end (ms, member, &sink, r == 0, r == 0 ? err : NULL) < 0 || r < 0)
 		return -1;
 	return 0;
 }
@@ -139,7 +140,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	if (hold && set_restart (e, id, NULL, err) < 0)
 		return -1;
 	/* Files and memory from one instant: pause, copy files, checkpoint. */
-	t0 = dmig_now_ms ();
+	t0 = dmig_clock_now_ms ();
 	if (!was_paused && pause_call (e, id, "pause", err) < 0) {
 		dmig_error_wrap (err, "cannot pause the container");
 		goto policy;
@@ -154,7 +155,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		if (mt->source == NULL)
 			continue;
 		snprintf (member, sizeof (member), "volumes/%s.tar", mt->name);
-		if (!dmig_member_name_ok (member)) {
+		if (!dmig_bundle_member_name_ok (member)) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "volume name '%s' cannot be stored", mt->name);
 			goto resume;
 		}
@@ -193,7 +194,7 @@ resume:
 			dmig_error_release (&e2);
 		}
 	}
-	dmig_debug ("container frozen for %lld ms", dmig_now_ms () - t0);
+	dmig_debug ("container frozen for %lld ms", dmig_clock_now_ms () - t0);
 policy:
 	/* not stopped: it runs on (or stays paused) with its own policy */
 	if (ret < 0 && hold && set_restart (e, id, ctr, NULL) < 0)
@@ -205,7 +206,7 @@ policy:
 	snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
 	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
-	return dmig_rm_rf (ckdir, err);
+	return dmig_fs_rm_rf (ckdir, err);
 }
 
 /* The body of a create call that makes the same container as the inspected one. */
@@ -279,7 +280,7 @@ create_body (const struct dmig_container *ctr, const char *image)
 static int
 extract_member (const char *staging, const char *member, const char *dest, dmig_error_t *err)
 {
-	int fd = dmig_member_open (staging, member, err), r;
+	int fd = dmig_bundle_member_open (staging, member, err), r;
 
 	if (fd < 0)
 		return -1;
@@ -420,7 +421,7 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		goto out;
 	}
 	snprintf (path, sizeof (path), "%s/containers/%s/checkpoints/%s", e->root, id, CKPT_NAME);
-	if (dmig_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
+	if (dmig_fs_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
 		dmig_error_wrap (err, "cannot place the checkpoint");
 		goto out;
 	}

@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive_io.h"
 #include "docker_log.h"
+#include "clock.h"
 #include "log.h"
+#include "sink.h"
+#include "tarstream.h"
 
 #define LOG_WAIT_MS   (10 * 1000L)
 #define LOG_SETTLE_MS (5 * 1000L)
@@ -170,12 +172,12 @@ compressing (const struct logfile *v, size_t n)
 static int
 log_list_final (const struct logdir *ld, struct logfile **v, size_t *n, dmig_error_t *err)
 {
-	long long until = dmig_now_ms () + LOG_SETTLE_MS;
+	long long until = dmig_clock_now_ms () + LOG_SETTLE_MS;
 
 	for (;;) {
 		if (log_list (ld, v, n, err) < 0)
 			return -1;
-		if (!compressing (*v, *n) || dmig_now_ms () > until)
+		if (!compressing (*v, *n) || dmig_clock_now_ms () > until)
 			return 0;
 		free (*v);
 		usleep (20 * 1000);

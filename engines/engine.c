@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "child.h"
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "log.h"
 #include "ref.h"
 
@@ -852,7 +853,7 @@ dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoi
 	int st;
 
 	*mountpoint = NULL;
-	if (dmig_valid_container (name, err) < 0
+	if (dmig_ref_valid_container (name, err) < 0
 	    || dmig_engine_path (e, true, path, sizeof (path), err, "/volumes/%s", name) < 0)
 		return -1;
 	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
@@ -889,7 +890,7 @@ dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **moun
 {
 	if (dmig_engine_volume_get (e, name, mountpoint, err) < 0)
 		return -1;
-	if (dmig_empty_dir (*mountpoint, err) < 0) {
+	if (dmig_fs_empty_dir (*mountpoint, err) < 0) {
 		free (*mountpoint);
 		*mountpoint = NULL;
 		return dmig_error_wrap (err, "cannot empty volume '%s'", name);
@@ -912,7 +913,7 @@ dmig_engine_restore_volumes (struct dmig_engine *e, json_object *manifest, const
 		snprintf (member, sizeof (member), "volumes/%s.tar", vname ? vname : "");
 		if (dmig_engine_volume_prepare (e, vname ? vname : "", &mp, err) < 0)
 			return -1;
-		fd = dmig_member_open (staging, nested ? nested : member, err);
+		fd = dmig_bundle_member_open (staging, nested ? nested : member, err);
 		r = fd < 0           ? -1
 		    : nested != NULL ? dmig_archive_extract_nested (fd, member, mp, &found, err)
 		                     : dmig_archive_extract (fd, mp, err);
@@ -943,37 +944,40 @@ dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t
 	return st < 0 || (st >= 300 && st != 404) ? -1 : 0;
 }
 
+/* In a child of dmig's (setns changes the calling thread): bring up lo in
+ * the network namespace *(int *) arg. */
+static int
+lo_up (void *arg)
+{
+	struct ifreq ifr = {0};
+	int sock;
+
+	if (setns (*(int *)arg, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
+	if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+		return 2;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl (sock, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0;
+}
+
 int
 dmig_netns_lo_up (int pid, dmig_error_t *err)
 {
 	char ns[64];
-	int fd, sock, status = 0;
-	pid_t child;
+	int fd, status, e;
+	struct dmig_child child = {.fn = lo_up, .arg = &fd};
 
 	snprintf (ns, sizeof (ns), "/proc/%d/ns/net", pid);
 	fd = open (ns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open %s", ns);
-	/* setns changes the calling thread: do it in a child. */
-	child = fork ();
-	if (child < 0) {
-		close (fd);
-		return dmig_error_set (err, DMIG_EFAIL, errno, "fork");
-	}
-	if (child == 0) {
-		struct ifreq ifr = {0};
-		if (setns (fd, CLONE_NEWNET) < 0 || (sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-			_exit (1);
-		snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
-		if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
-			_exit (2);
-		ifr.ifr_flags |= IFF_UP;
-		_exit (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0);
-	}
+	status = dmig_child_run (&child);
+	e = errno;
 	close (fd);
-	while (waitpid (child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+	if (status == DMIG_CHILD_NOSTART)
+		return dmig_error_set (err, DMIG_EFAIL, e, "fork");
+	if (status < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot bring up loopback in the network namespace of %d",
 		                       pid);
 	return 0;

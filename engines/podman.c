@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "criu.h"
+#include "clock.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "log.h"
 #include "move.h"
 #include "progress.h"
@@ -147,9 +149,9 @@ make_member (const char *staging, struct dmig_members *ms, dmig_error_t *err)
 		return -1;
 	snprintf (dpath, sizeof (dpath), "%s/rootfs-diff.tar", staging);
 	diff = open_layer (staging, &size, err);
-	if (diff >= 0 && dmig_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
+	if (diff >= 0 && dmig_bundle_member_begin (staging, "checkpoint.tar", &sink, err) == 0) {
 		r = dmig_archive_replace_member (in, "rootfs-diff.tar", diff, size, &sink, err);
-		if (dmig_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0)
+		if (dmig_bundle_member_end (ms, "checkpoint.tar", &sink, r == 0, r == 0 ? err : NULL) < 0)
 			r = -1;
 	}
 	if (diff >= 0)
@@ -254,7 +256,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
                 dmig_error_t *err)
 {
 	const char *name = dmig_json_str (manifest, "container");
-	struct dmig_http_req req = {.method = "POST", .read = dmig_fd_read, .content_type = "application/x-tar"};
+	struct dmig_http_req req = {.method = "POST", .read = dmig_sink_fd_read, .content_type = "application/x-tar"};
 	struct dmig_container *exists = NULL;
 	char path[1024];
 	int fd, r;
@@ -275,7 +277,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (dmig_engine_restore_volumes (e, manifest, staging, "checkpoint.tar", err) < 0
 	    || import_path (e, name, path, sizeof (path), err) < 0)
 		return -1;
-	fd = dmig_member_open (staging, "checkpoint.tar", err);
+	fd = dmig_bundle_member_open (staging, "checkpoint.tar", err);
 	if (fd < 0)
 		return -1;
 	req.path = path;
@@ -369,7 +371,7 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 {
 	struct import_ends *ie = arg;
 	struct dmig_http_req req = {
-	    .method = "POST", .read = dmig_fd_read, .arg = &fd, .content_type = "application/x-tar"};
+	    .method = "POST", .read = dmig_sink_fd_read, .arg = &fd, .content_type = "application/x-tar"};
 	char path[1024];
 
 	/* the volumes are there already, filled by dmig */
@@ -410,11 +412,11 @@ layer_into_export (void *arg, int fd, dmig_error_t *err)
 		if (errno != EINTR)
 			return dmig_error_set (err, DMIG_EFAIL, errno, "waiting for the checkpoint");
 	/* the checkpoint is made (or failed): a signal may cut the rest short */
-	dmig_interrupts_release ();
+	dmig_interrupt_release ();
 	if (!(p.revents & POLLIN))
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the checkpoint sent nothing");
 	ie->m->frozen = true;
-	ie->m->frozen_ms = dmig_now_ms ();
+	ie->m->frozen_ms = dmig_clock_now_ms ();
 	if (pack_layer (ie->m->ctr, ie->m->staging, err) < 0
 	    || dmig_ship_volumes (ie->m->ssh, ie->m->volumes, ie->m->nvolumes, &ie->m->bytes_sent, err) < 0
 	    || (ie->diff = open_layer (ie->m->staging, &ie->diff_size, err)) < 0)
@@ -445,9 +447,9 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 	if (streamed (m)) {
 		/* checkpoint -> layer put in -> the target's import, at once;
 		 * Podman finishes a checkpoint it began: its end is waited for */
-		dmig_interrupts_hold ();
+		dmig_interrupt_hold ();
 		r = dmig_pump (checkpoint_with_layer, &ie, import_restore, &ie, 1, &sent, err);
-		dmig_interrupts_release ();
+		dmig_interrupt_release ();
 	} else {
 		ie.export = staging_file (m->staging, "export.tar", O_RDONLY, path, sizeof (path), err);
 		if (ie.export < 0)

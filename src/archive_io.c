@@ -1,10 +1,11 @@
-/* libarchive: the only file that includes archive.h. */
+/* Part of the libarchive seam (with tarstream.c, the only files that include
+ * archive.h): a folder packed into a tar stream (with the overlay policy),
+ * a tar stream extracted securely, Podman's export rewritten; and what the
+ * seam's files share (archive_seam.h). */
 #include "archive_io.h"
+#include "archive_seam.h"
 #include "log.h"
-#include "progress.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,8 +25,6 @@
 	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR                   \
 	 | ARCHIVE_EXTRACT_ACL)
 
-#define BUFSZ (256 * 1024)
-
 /* libarchive's ARCHIVE_ERRNO_MISC is -1: never hand it on as an errno. */
 static int
 arc_errno (struct archive *a)
@@ -34,8 +33,8 @@ arc_errno (struct archive *a)
 	return e > 0 ? e : 0;
 }
 
-static int
-arc_fail (dmig_error_t *err, struct archive *a, const char *what)
+int
+dmig_archive_fail (dmig_error_t *err, struct archive *a, const char *what)
 {
 	const char *s = archive_error_string (a);
 	return dmig_error_set (err, DMIG_EFAIL, 0, "%s: %s", what, s ? s : "archive error");
@@ -44,53 +43,14 @@ arc_fail (dmig_error_t *err, struct archive *a, const char *what)
 /* ARCHIVE_WARN: the call did its work, but libarchive says what it could not
  * do on the way (a name kept as raw bytes, an owner, a time or an xattr not
  * restored). Not a failure: said with -v. Returns r, to be tested on. */
-static int
-arc_warned (struct archive *a, int r, const char *what)
+int
+dmig_archive_warned (struct archive *a, int r, const char *what)
 {
 	if (r == ARCHIVE_WARN) {
 		const char *s = archive_error_string (a);
 		dmig_debug ("%s: libarchive: %s", what ? what : "archive", s ? s : "warning");
 	}
 	return r;
-}
-
-int
-dmig_sink_put (void *arg, const char *buf, size_t len)
-{
-	struct dmig_sink *s = arg;
-	const char *p = buf;
-	size_t left = len;
-
-	while (left > 0) {
-		ssize_t n = write (s->fd, p, left);
-		if (n < 0 && errno == EINTR && !dmig_interrupted)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			s->werr = errno;
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (s->digest)
-		dmig_digest_update (s->digest, buf, len);
-	s->bytes += len;
-	if (s->progress)
-		dmig_progress_add (len);
-	return 0;
-}
-
-ssize_t
-dmig_fd_read (void *arg, char *buf, size_t len)
-{
-	int fd = *(int *)arg;
-	ssize_t n;
-
-	while ((n = read (fd, buf, len)) < 0 && errno == EINTR)
-		;
-	return n;
 }
 
 static la_ssize_t
@@ -103,27 +63,38 @@ sink_write (struct archive *a, void *arg, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
-/* Write entry e with exactly size bytes of data read from fd. */
-static int
-copy_from_fd (struct archive *out, struct archive_entry *e, int fd, uint64_t size, char *buf, dmig_error_t *err)
+int
+dmig_archive_copy_fd (struct archive *out, struct archive_entry *e, int fd, uint64_t size, char *buf, dmig_error_t *err)
 {
 	const char *name = archive_entry_pathname (e);
 	uint64_t left = size;
 
-	if (arc_warned (out, archive_write_header (out, e), name) < ARCHIVE_WARN)
-		return arc_fail (err, out, name);
+	if (dmig_archive_warned (out, archive_write_header (out, e), name) < ARCHIVE_WARN)
+		return dmig_archive_fail (err, out, name);
 	while (left > 0) {
-		ssize_t n = read (fd, buf, left < BUFSZ ? left : BUFSZ);
+		ssize_t n = read (fd, buf, left < DMIG_ARCHIVE_BUFSZ ? left : DMIG_ARCHIVE_BUFSZ);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return dmig_error_set (err, DMIG_EFAIL, n < 0 ? errno : 0, "reading %s%s", name,
 			                       n == 0 ? ": it shrank while being read" : "");
 		if (archive_write_data (out, buf, (size_t)n) != n)
-			return arc_fail (err, out, name);
+			return dmig_archive_fail (err, out, name);
 		left -= (uint64_t)n;
 	}
 	return 0;
+}
+
+struct archive *
+dmig_archive_tar_reader (void)
+{
+	struct archive *a = archive_read_new ();
+
+	if (a != NULL) {
+		archive_read_support_format_tar (a);
+		archive_read_support_filter_zstd (a);
+	}
+	return a;
 }
 
 /* Keep what describes the file itself; drop overlayfs bookkeeping that points
@@ -179,7 +150,7 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 	struct archive *out = archive_write_new ();
 	struct archive_entry *e = archive_entry_new ();
 	size_t rootlen = strlen (dir);
-	char *buf = malloc (BUFSZ);
+	char *buf = malloc (DMIG_ARCHIVE_BUFSZ);
 	int ret = -1, r;
 
 	if (disk == NULL || out == NULL || e == NULL || buf == NULL) {
@@ -191,11 +162,11 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 	archive_write_set_format_pax_restricted (out);
 	archive_write_set_bytes_in_last_block (out, 1);
 	if (archive_write_open (out, sink, NULL, sink_write, NULL) != ARCHIVE_OK) {
-		arc_fail (err, out, "cannot start a tar stream");
+		dmig_archive_fail (err, out, "cannot start a tar stream");
 		goto out;
 	}
 	if (archive_read_disk_open (disk, dir) != ARCHIVE_OK) {
-		arc_fail (err, disk, dir);
+		dmig_archive_fail (err, disk, dir);
 		goto out;
 	}
 	for (;;) {
@@ -206,11 +177,11 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			arc_fail (err, disk, dir);
+			dmig_archive_fail (err, disk, dir);
 			goto out;
 		}
 		/* (metadata it could not read: xattrs, ACLs) */
-		arc_warned (disk, r, archive_entry_pathname (e));
+		dmig_archive_warned (disk, r, archive_entry_pathname (e));
 		archive_read_disk_descend (disk);
 		path = archive_entry_pathname (e);
 		if (path == NULL || strncmp (path, dir, rootlen) != 0)
@@ -228,25 +199,25 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		}
 		archive_entry_copy_pathname (e, *path ? path : ".");
 		filter_xattrs (e, mode);
-		if (arc_warned (out, archive_write_header (out, e), path) < ARCHIVE_WARN) {
-			arc_fail (err, out, path);
+		if (dmig_archive_warned (out, archive_write_header (out, e), path) < ARCHIVE_WARN) {
+			dmig_archive_fail (err, out, path);
 			goto out;
 		}
 		if (archive_entry_filetype (e) == AE_IFREG && archive_entry_size (e) > 0) {
 			la_ssize_t n;
-			while ((n = archive_read_data (disk, buf, BUFSZ)) > 0)
+			while ((n = archive_read_data (disk, buf, DMIG_ARCHIVE_BUFSZ)) > 0)
 				if (archive_write_data (out, buf, (size_t)n) < 0) {
-					arc_fail (err, out, path);
+					dmig_archive_fail (err, out, path);
 					goto out;
 				}
 			if (n < 0) {
-				arc_fail (err, disk, path);
+				dmig_archive_fail (err, disk, path);
 				goto out;
 			}
 		}
 	}
 	if (archive_write_close (out) != ARCHIVE_OK) {
-		arc_fail (err, out, "cannot finish a tar stream");
+		dmig_archive_fail (err, out, "cannot finish a tar stream");
 		goto out;
 	}
 	ret = 0;
@@ -304,18 +275,18 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 		la_int64_t off;
 
 		if (r < ARCHIVE_WARN) {
-			arc_fail (err, in, "corrupt archive");
+			dmig_archive_fail (err, in, "corrupt archive");
 			goto back;
 		}
 		name = archive_entry_pathname (e);
 		link = archive_entry_hardlink (e);
-		arc_warned (in, r, name);
+		dmig_archive_warned (in, r, name);
 		if (name_escapes (name) || (link != NULL && name_escapes (link))) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "refusing archive member '%s%s%s': it points outside %s",
 			                name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
 			goto back;
 		}
-		if (arc_warned (disk, archive_write_header (disk, e), name) < ARCHIVE_WARN) {
+		if (dmig_archive_warned (disk, archive_write_header (disk, e), name) < ARCHIVE_WARN) {
 			dmig_error_set (err, DMIG_EFAIL, arc_errno (disk), "refusing archive member '%s': %s", name,
 			                archive_error_string (disk));
 			goto back;
@@ -329,16 +300,16 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 				goto back;
 			}
 		if (r != ARCHIVE_EOF) {
-			arc_fail (err, in, name);
+			dmig_archive_fail (err, in, name);
 			goto back;
 		}
-		if (arc_warned (disk, archive_write_finish_entry (disk), name) < ARCHIVE_WARN) {
-			arc_fail (err, disk, name);
+		if (dmig_archive_warned (disk, archive_write_finish_entry (disk), name) < ARCHIVE_WARN) {
+			dmig_archive_fail (err, disk, name);
 			goto back;
 		}
 	}
 	if (archive_write_close (disk) != ARCHIVE_OK) {
-		arc_fail (err, disk, dest);
+		dmig_archive_fail (err, disk, dest);
 		goto back;
 	}
 	ret = 0;
@@ -352,28 +323,16 @@ out:
 	return ret;
 }
 
-static struct archive *
-tar_reader (void)
-{
-	struct archive *a = archive_read_new ();
-
-	if (a != NULL) {
-		archive_read_support_format_tar (a);
-		archive_read_support_filter_zstd (a);
-	}
-	return a;
-}
-
 int
 dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
 {
-	struct archive *in = tar_reader ();
+	struct archive *in = dmig_archive_tar_reader ();
 	int ret = -1;
 
 	if (in == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	if (archive_read_open_fd (in, fd, BUFSZ) != ARCHIVE_OK)
-		arc_fail (err, in, "cannot read the archive");
+	if (archive_read_open_fd (in, fd, DMIG_ARCHIVE_BUFSZ) != ARCHIVE_OK)
+		dmig_archive_fail (err, in, "cannot read the archive");
 	else
 		ret = extract_all (in, dest, err);
 	archive_read_free (in);
@@ -403,33 +362,33 @@ nested_read (struct archive *a, void *arg, const void **buf)
 int
 dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool *found, dmig_error_t *err)
 {
-	struct archive *outer = tar_reader (), *inner = NULL;
+	struct archive *outer = dmig_archive_tar_reader (), *inner = NULL;
 	struct archive_entry *e;
 	int ret = -1, r;
 
 	*found = false;
 	if (outer == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	if (archive_read_open_fd (outer, fd, BUFSZ) != ARCHIVE_OK) {
-		arc_fail (err, outer, "cannot read the archive");
+	if (archive_read_open_fd (outer, fd, DMIG_ARCHIVE_BUFSZ) != ARCHIVE_OK) {
+		dmig_archive_fail (err, outer, "cannot read the archive");
 		goto out;
 	}
 	while ((r = archive_read_next_header (outer, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *name = archive_entry_pathname (e);
-		arc_warned (outer, r, name);
+		dmig_archive_warned (outer, r, name);
 		if (name == NULL || strcmp (name, member) != 0 || archive_entry_filetype (e) != AE_IFREG)
 			continue;
 		*found = true;
-		inner = tar_reader ();
+		inner = dmig_archive_tar_reader ();
 		if (inner == NULL || archive_read_open (inner, outer, NULL, nested_read, NULL) != ARCHIVE_OK) {
-			arc_fail (err, inner ? inner : outer, member);
+			dmig_archive_fail (err, inner ? inner : outer, member);
 			goto out;
 		}
 		ret = extract_all (inner, dest, err);
 		goto out;
 	}
 	if (r != ARCHIVE_EOF)
-		arc_fail (err, outer, "corrupt archive");
+		dmig_archive_fail (err, outer, "corrupt archive");
 	else
 		ret = 0;
 out:
@@ -443,9 +402,9 @@ int
 dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t size, struct dmig_sink *sink,
                              dmig_error_t *err)
 {
-	struct archive *in = tar_reader (), *out = archive_write_new ();
+	struct archive *in = dmig_archive_tar_reader (), *out = archive_write_new ();
 	struct archive_entry *e, *repl = NULL;
-	char *buf = malloc (BUFSZ);
+	char *buf = malloc (DMIG_ARCHIVE_BUFSZ);
 	bool replaced = false;
 	int ret = -1, r;
 
@@ -455,9 +414,9 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 	}
 	archive_write_set_format_pax_restricted (out);
 	archive_write_set_bytes_in_last_block (out, 1);
-	if (archive_read_open_fd (in, in_fd, BUFSZ) != ARCHIVE_OK
+	if (archive_read_open_fd (in, in_fd, DMIG_ARCHIVE_BUFSZ) != ARCHIVE_OK
 	    || archive_write_open (out, sink, NULL, sink_write, NULL) != ARCHIVE_OK) {
-		arc_fail (err, archive_errno (in) ? in : out, "cannot rewrite the checkpoint");
+		dmig_archive_fail (err, archive_errno (in) ? in : out, "cannot rewrite the checkpoint");
 		goto out;
 	}
 	for (;;) {
@@ -466,29 +425,30 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			arc_fail (err, in, "corrupt checkpoint archive");
+			dmig_archive_fail (err, in, "corrupt checkpoint archive");
 			goto out;
 		}
-		arc_warned (in, r, archive_entry_pathname (e));
+		dmig_archive_warned (in, r, archive_entry_pathname (e));
 		if (!replaced && archive_entry_pathname (e) && strcmp (archive_entry_pathname (e), name) == 0) {
 			replaced = true;
 			repl = archive_entry_clone (e);
 			archive_entry_set_size (repl, (la_int64_t)size);
-			if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
+			if (dmig_archive_copy_fd (out, repl, src_fd, size, buf, err) < 0)
 				goto out;
 			continue;
 		}
-		if (arc_warned (out, archive_write_header (out, e), archive_entry_pathname (e)) < ARCHIVE_WARN) {
-			arc_fail (err, out, "cannot rewrite the checkpoint");
+		if (dmig_archive_warned (out, archive_write_header (out, e), archive_entry_pathname (e))
+		    < ARCHIVE_WARN) {
+			dmig_archive_fail (err, out, "cannot rewrite the checkpoint");
 			goto out;
 		}
-		while ((n = archive_read_data (in, buf, BUFSZ)) > 0)
+		while ((n = archive_read_data (in, buf, DMIG_ARCHIVE_BUFSZ)) > 0)
 			if (archive_write_data (out, buf, (size_t)n) != n) {
-				arc_fail (err, out, "cannot rewrite the checkpoint");
+				dmig_archive_fail (err, out, "cannot rewrite the checkpoint");
 				goto out;
 			}
 		if (n < 0) {
-			arc_fail (err, in, "corrupt checkpoint archive");
+			dmig_archive_fail (err, in, "corrupt checkpoint archive");
 			goto out;
 		}
 	}
@@ -498,11 +458,11 @@ dmig_archive_replace_member (int in_fd, const char *name, int src_fd, uint64_t s
 		archive_entry_set_filetype (repl, AE_IFREG);
 		archive_entry_set_perm (repl, 0600);
 		archive_entry_set_size (repl, (la_int64_t)size);
-		if (copy_from_fd (out, repl, src_fd, size, buf, err) < 0)
+		if (dmig_archive_copy_fd (out, repl, src_fd, size, buf, err) < 0)
 			goto out;
 	}
 	if (archive_write_close (out) != ARCHIVE_OK) {
-		arc_fail (err, out, "cannot finish the checkpoint");
+		dmig_archive_fail (err, out, "cannot finish the checkpoint");
 		goto out;
 	}
 	ret = 0;
@@ -513,170 +473,4 @@ out:
 	archive_read_free (in);
 	archive_write_free (out);
 	return ret;
-}
-
-struct dmig_tar_writer {
-	struct archive *a;
-	char *buf;
-};
-
-int
-dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_error_t *err)
-{
-	struct dmig_tar_writer *w = calloc (1, sizeof (*w));
-
-	if (w == NULL || (w->a = archive_write_new ()) == NULL || (w->buf = malloc (BUFSZ)) == NULL) {
-		if (w)
-			archive_write_free (w->a);
-		free (w);
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	}
-	archive_write_set_format_pax_restricted (w->a);
-	archive_write_set_bytes_in_last_block (w->a, 1);
-	if ((zstd && archive_write_add_filter_zstd (w->a) != ARCHIVE_OK)
-	    || archive_write_open_fd (w->a, fd) != ARCHIVE_OK) {
-		arc_fail (err, w->a, "cannot start a bundle");
-		archive_write_free (w->a);
-		free (w->buf);
-		free (w);
-		return -1;
-	}
-	*out = w;
-	return 0;
-}
-
-static struct archive_entry *
-member (const char *name, uint64_t size)
-{
-	struct archive_entry *e = archive_entry_new ();
-
-	if (e == NULL)
-		return NULL;
-	archive_entry_set_pathname (e, name);
-	archive_entry_set_filetype (e, AE_IFREG);
-	archive_entry_set_perm (e, 0600);
-	archive_entry_set_size (e, (la_int64_t)size);
-	archive_entry_set_mtime (e, time (NULL), 0);
-	return e;
-}
-
-int
-dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err)
-{
-	struct archive_entry *e = member (name, size);
-	int r;
-
-	if (e == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	r = copy_from_fd (w->a, e, src_fd, size, w->buf, err);
-	archive_entry_free (e);
-	return r;
-}
-
-int
-dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len, dmig_error_t *err)
-{
-	struct archive_entry *e = member (name, len);
-	int r;
-
-	if (e == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	r = arc_warned (w->a, archive_write_header (w->a, e), name);
-	archive_entry_free (e);
-	if (r < ARCHIVE_WARN || (len > 0 && archive_write_data (w->a, buf, len) != (la_ssize_t)len))
-		return arc_fail (err, w->a, name);
-	return 0;
-}
-
-int
-dmig_tar_writer_add_dir (struct dmig_tar_writer *w, const char *name, mode_t perm, dmig_error_t *err)
-{
-	struct archive_entry *e = archive_entry_new ();
-	int r;
-
-	if (e == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	archive_entry_set_pathname (e, name);
-	archive_entry_set_filetype (e, AE_IFDIR);
-	archive_entry_set_perm (e, perm);
-	archive_entry_set_mtime (e, time (NULL), 0);
-	r = arc_warned (w->a, archive_write_header (w->a, e), name);
-	archive_entry_free (e);
-	return r < ARCHIVE_WARN ? arc_fail (err, w->a, name) : 0;
-}
-
-int
-dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err)
-{
-	int ret = 0;
-
-	if (w == NULL)
-		return 0;
-	if (archive_write_close (w->a) != ARCHIVE_OK)
-		ret = arc_fail (err, w->a, "cannot finish the bundle");
-	archive_write_free (w->a);
-	free (w->buf);
-	free (w);
-	return ret;
-}
-
-struct dmig_tar_reader {
-	struct archive *a;
-	struct archive_entry *cur;
-};
-
-int
-dmig_tar_reader_open (int fd, struct dmig_tar_reader **out, dmig_error_t *err)
-{
-	struct dmig_tar_reader *r = calloc (1, sizeof (*r));
-
-	if (r == NULL || (r->a = archive_read_new ()) == NULL) {
-		free (r);
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	}
-	archive_read_support_format_tar (r->a);
-	archive_read_support_filter_zstd (r->a);
-	if (archive_read_open_fd (r->a, fd, BUFSZ) != ARCHIVE_OK) {
-		arc_fail (err, r->a, "not a dmig bundle");
-		dmig_tar_reader_close (r);
-		return -1;
-	}
-	*out = r;
-	return 0;
-}
-
-int
-dmig_tar_reader_next (struct dmig_tar_reader *r, struct dmig_tar_entry *e, dmig_error_t *err)
-{
-	int rc = archive_read_next_header (r->a, &r->cur);
-
-	if (rc == ARCHIVE_EOF)
-		return 0;
-	if (rc < ARCHIVE_WARN)
-		return arc_fail (err, r->a, "corrupt or truncated bundle");
-	e->name = archive_entry_pathname (r->cur);
-	arc_warned (r->a, rc, e->name);
-	e->hardlink = archive_entry_hardlink (r->cur) != NULL;
-	e->regular = !e->hardlink && archive_entry_filetype (r->cur) == AE_IFREG;
-	e->size = archive_entry_size (r->cur);
-	return 1;
-}
-
-ssize_t
-dmig_tar_reader_read (struct dmig_tar_reader *r, void *buf, size_t len, dmig_error_t *err)
-{
-	la_ssize_t n = archive_read_data (r->a, buf, len);
-
-	if (n < 0)
-		return arc_fail (err, r->a, "corrupt or truncated bundle");
-	return n;
-}
-
-void
-dmig_tar_reader_close (struct dmig_tar_reader *r)
-{
-	if (r == NULL)
-		return;
-	archive_read_free (r->a);
-	free (r);
 }

@@ -1,4 +1,7 @@
-/* The libarchive seam: tar streams in and out, secure extraction. */
+/* Part of the libarchive seam (archive_io.c and tarstream.c are the only
+ * files that include archive.h): a folder packed into a tar stream, with
+ * the overlay policy; a tar stream extracted securely; Podman's checkpoint
+ * export rewritten. Bytes written go to a struct dmig_sink (sink.h). */
 #ifndef DMIG_ARCHIVE_H
 #define DMIG_ARCHIVE_H
 
@@ -6,23 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "digest.h"
 #include "error.h"
-
-/* Where the bytes of a written tar go: a file descriptor, hashed on the way. */
-struct dmig_sink {
-	int fd;
-	struct dmig_digest *digest; /* may be NULL */
-	uint64_t bytes;             /* counted */
-	int progress;               /* also shown on the progress line */
-	int werr;                   /* errno of a failed write */
-};
-
-/* Write len bytes to the sink (hashing and counting them): 0, or -1 with
- * errno set. Fits dmig_http_write_fn, so a download can stream into a sink. */
-int dmig_sink_put (void *sink, const char *buf, size_t len);
-/* Read from the file descriptor *(int *) arg: fits dmig_http_read_fn. */
-ssize_t dmig_fd_read (void *arg, char *buf, size_t len);
+#include "sink.h"
 
 /* How dmig_archive_pack_dir treats overlayfs bookkeeping. */
 enum dmig_pack_mode {
@@ -60,31 +48,5 @@ int dmig_archive_extract (int fd, const char *dest, dmig_error_t *err);
  * in a tar, as Podman's export holds volumes), as dmig_archive_extract does.
  * *found tells whether the member was there. */
 int dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool *found, dmig_error_t *err);
-
-/* Outer bundle streams: a tar, zstd-compressed when written. */
-struct dmig_tar_writer;
-int dmig_tar_writer_open (int fd, bool zstd, struct dmig_tar_writer **out, dmig_error_t *err);
-/* Add a regular file member of exactly size bytes read from src_fd. */
-int dmig_tar_writer_add_fd (struct dmig_tar_writer *w, const char *name, int src_fd, uint64_t size, dmig_error_t *err);
-int dmig_tar_writer_add_buf (struct dmig_tar_writer *w, const char *name, const void *buf, size_t len,
-                             dmig_error_t *err);
-/* Add a folder member with permissions perm (owned by root). */
-int dmig_tar_writer_add_dir (struct dmig_tar_writer *w, const char *name, mode_t perm, dmig_error_t *err);
-/* Finish the stream (close it even on error). */
-int dmig_tar_writer_close (struct dmig_tar_writer *w, dmig_error_t *err);
-
-struct dmig_tar_entry {
-	const char *name;
-	bool regular; /* a plain file (not a link, device, directory) */
-	bool hardlink;
-	int64_t size;
-};
-struct dmig_tar_reader;
-int dmig_tar_reader_open (int fd, struct dmig_tar_reader **out, dmig_error_t *err);
-/* 1: an entry, 0: the end, < 0: error (truncated, corrupt). */
-int dmig_tar_reader_next (struct dmig_tar_reader *r, struct dmig_tar_entry *e, dmig_error_t *err);
-/* Read the current entry's data: bytes read, 0 at its end, < 0 error. */
-ssize_t dmig_tar_reader_read (struct dmig_tar_reader *r, void *buf, size_t len, dmig_error_t *err);
-void dmig_tar_reader_close (struct dmig_tar_reader *r);
 
 #endif

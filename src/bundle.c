@@ -10,14 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "fs.h"
+#include "tarstream.h"
 #include "json.h"
 #include "ref.h"
 
 #define BUFSZ (256 * 1024)
 
 bool
-dmig_member_name_ok (const char *name)
+dmig_bundle_member_name_ok (const char *name)
 {
 	char vol[DMIG_NAME_MAX + 8];
 	size_t n;
@@ -33,13 +34,13 @@ dmig_member_name_ok (const char *name)
 		return false;
 	memcpy (vol, name + 8, n - 4);
 	vol[n - 4] = '\0';
-	return dmig_valid_container (vol, NULL) == 0; /* same alphabet as names */
+	return dmig_ref_valid_container (vol, NULL) == 0; /* same alphabet as names */
 }
 
 static int
 member_path (const char *staging, const char *name, char *out, size_t cap, dmig_error_t *err)
 {
-	if (!dmig_member_name_ok (name))
+	if (!dmig_bundle_member_name_ok (name))
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a bundle member name", name);
 	if ((size_t)snprintf (out, cap, "%s/%s", staging, name) >= cap)
 		return dmig_error_set (err, DMIG_EFAIL, ENAMETOOLONG, "member path too long");
@@ -47,7 +48,7 @@ member_path (const char *staging, const char *name, char *out, size_t cap, dmig_
 }
 
 int
-dmig_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err)
+dmig_bundle_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err)
 {
 	char path[PATH_MAX];
 
@@ -74,7 +75,7 @@ dmig_member_begin (const char *staging, const char *name, struct dmig_sink *sink
 }
 
 int
-dmig_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *sink, bool ok, dmig_error_t *err)
+dmig_bundle_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *sink, bool ok, dmig_error_t *err)
 {
 	struct dmig_member *m;
 	int r = 0;
@@ -103,7 +104,7 @@ dmig_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *si
 }
 
 int
-dmig_member_open (const char *staging, const char *name, dmig_error_t *err)
+dmig_bundle_member_open (const char *staging, const char *name, dmig_error_t *err)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -151,7 +152,7 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 	if (dmig_tar_writer_add_buf (w, "manifest.json", text, strlen (text), err) < 0)
 		goto out;
 	for (size_t i = 0; i < ms->n; i++) {
-		int mfd = dmig_member_open (staging, ms->m[i].name, err), r;
+		int mfd = dmig_bundle_member_open (staging, ms->m[i].name, err), r;
 		if (mfd < 0)
 			goto out;
 		r = dmig_tar_writer_add_fd (w, ms->m[i].name, mfd, ms->m[i].size, err);
@@ -175,7 +176,7 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 		                errno == EEXIST ? ": a snapshot of that name exists" : "");
 		goto out;
 	}
-	dmig_fsync_dir (dir);
+	dmig_fs_fsync_dir (dir);
 	ret = 0;
 out:
 	if (w)
@@ -293,13 +294,13 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 		}
 		if (rc == 0)
 			break;
-		want = dmig_member_name_ok (e.name) ? find_member (list, e.name) : NULL;
+		want = dmig_bundle_member_name_ok (e.name) ? find_member (list, e.name) : NULL;
 		if (want == NULL || !e.regular) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "'%s' holds an unexpected entry '%s': refusing it", path,
 			                e.name ? e.name : "");
 			goto out;
 		}
-		if (dmig_member_begin (staging, e.name, &sink, err) < 0) {
+		if (dmig_bundle_member_begin (staging, e.name, &sink, err) < 0) {
 			if ((*err)->errnum == EEXIST)
 				dmig_error_set (err, DMIG_EFAIL, 0, "'%s' holds '%s' twice: refusing it", path, e.name);
 			goto out;
@@ -312,11 +313,11 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 			}
 		}
 		if (n < 0) {
-			dmig_member_end (&seen, e.name, &sink, false, NULL);
+			dmig_bundle_member_end (&seen, e.name, &sink, false, NULL);
 			dmig_error_wrap (err, "'%s'", path);
 			goto out;
 		}
-		if (dmig_member_end (&seen, e.name, &sink, true, err) < 0)
+		if (dmig_bundle_member_end (&seen, e.name, &sink, true, err) < 0)
 			goto out;
 		sha = dmig_json_str (want, "sha256");
 		if (seen.m[seen.n - 1].size != (uint64_t)dmig_json_int (want, "size", -1) || sha == NULL

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "archive_io.h"
+#include "sink.h"
 #include "error.h"
 
 #define DMIG_BUNDLE_FORMAT   1
@@ -31,13 +31,14 @@ struct dmig_members {
 };
 
 /* Is this a name a bundle member may have? */
-bool dmig_member_name_ok (const char *name);
+bool dmig_bundle_member_name_ok (const char *name);
 /* Start writing member `name` as a file in staging: *sink hashes and counts. */
-int dmig_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err);
+int dmig_bundle_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err);
 /* Finish it (fsync, close) and record it in ms. With ok false, just close. */
-int dmig_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *sink, bool ok, dmig_error_t *err);
+int dmig_bundle_member_end (struct dmig_members *ms, const char *name, struct dmig_sink *sink, bool ok,
+                            dmig_error_t *err);
 /* Open a staged member for reading: fd, or < 0. */
-int dmig_member_open (const char *staging, const char *name, dmig_error_t *err);
+int dmig_bundle_member_open (const char *staging, const char *name, dmig_error_t *err);
 
 /* Write the bundle at path (never over an existing file): manifest (its
  * "members" filled from ms) then each member from staging. Atomic. */

@@ -12,7 +12,6 @@
 #include "log.h"
 #include "store.h"
 
-
 static void
 size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
 {
@@ -66,7 +65,7 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 			printf ("%-40s %-7s %-24s %10s\n", ref, kind, s->created, size);
 		}
 	}
-	dmig_snaplist_free (&l);
+	dmig_store_list_free (&l);
 	return 0;
 }
 
@@ -81,14 +80,14 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_LIST, err);
+			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_LIST, err);
 		g->json = true;
 	}
 	if (argc - optind > 1)
 		return dmig_usage (err, DMIG_SYNOPSIS_LIST, "name at most one container");
 	if (argc - optind == 1) {
 		only = argv[optind];
-		if (dmig_valid_container (only, err) < 0)
+		if (dmig_ref_valid_container (only, err) < 0)
 			return -1;
 	}
 	/* -H: that engine's snapshots only, of the kind it says it is. Without
@@ -125,7 +124,7 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		}
 		while (ret == 0 && (d = readdir (dh)) != NULL) {
 			char sub[PATH_MAX];
-			if (d->d_name[0] == '.' || dmig_valid_container (d->d_name, NULL) < 0)
+			if (d->d_name[0] == '.' || dmig_ref_valid_container (d->d_name, NULL) < 0)
 				continue;
 			if ((size_t)snprintf (sub, sizeof (sub), "%s/%s", dir, d->d_name) >= sizeof (sub))
 				continue;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "dmig.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "json.h"
 #include "local.h"
 #include "log.h"
@@ -83,7 +83,7 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			o.hook_failed = optarg;
 			break;
 		case 't':
-			if (dmig_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
+			if (dmig_ref_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
 				return -1;
 			if (timeout < 1)
 				return dmig_usage (err, DMIG_SYNOPSIS_MOVE, "--hook-timeout must be at least 1 second");
@@ -93,12 +93,12 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_MOVE, err);
+			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_MOVE, err);
 		}
 	}
 	if (argc - optind != 2)
 		return dmig_usage (err, DMIG_SYNOPSIS_MOVE, "name a container and a target");
-	if (dmig_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
+	if (dmig_ref_valid_container (argv[optind], err) < 0 || dmig_target_parse (argv[optind + 1], &target, err) < 0)
 		return -1;
 	if (dmig_local_open (g, argv[optind], true, &l, err) < 0)
 		return -1;
@@ -122,7 +122,7 @@ out:
 	/* the target's link and engine, the volumes, the engine's own state */
 	dmig_move_release (&m);
 	if (m.staging) {
-		dmig_rm_rf (m.staging, NULL);
+		dmig_fs_rm_rf (m.staging, NULL);
 		free (m.staging);
 	}
 	dmig_local_close (&l);

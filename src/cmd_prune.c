@@ -22,16 +22,16 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 	while ((c = getopt_long (argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'k') {
-			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
+			if (dmig_ref_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 		} else
-			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_PRUNE, err);
+			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_PRUNE, err);
 	}
 	if (keep < 0)
 		return dmig_usage (err, DMIG_SYNOPSIS_PRUNE, "say how many snapshots to keep with --keep");
 	if (argc - optind != 1)
 		return dmig_usage (err, DMIG_SYNOPSIS_PRUNE, "name one container");
-	if (dmig_valid_container (argv[optind], err) < 0)
+	if (dmig_ref_valid_container (argv[optind], err) < 0)
 		return -1;
 	dmig_store_kinds (g->store, argv[optind], dmig_engine_kinds (), kinds);
 	for (size_t k = 0; kinds[k]; k++) {
@@ -47,7 +47,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			r = dmig_store_prune (&l, (size_t)keep, &removed, err);
 			for (size_t i = 0; i < removed; i++)
 				printf ("%s@%s\n", argv[optind], l.s[i].name);
-			dmig_snaplist_free (&l);
+			dmig_store_list_free (&l);
 		}
 		dmig_store_unlock (dir, lock);
 		free (dir);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dmig.h"
+#include "clock.h"
 #include "json.h"
 #include "local.h"
 #include "log.h"
@@ -17,12 +18,12 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	const struct dmig_snapinfo *s;
 	struct dmig_ref ref;
 	struct dmig_local l;
-	long long t0 = dmig_now_ms ();
+	long long t0 = dmig_clock_now_ms ();
 	int c, ret = -1;
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
-			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_ROLLBACK, err);
+			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_ROLLBACK, err);
 		g->json = true;
 	}
 	if (argc - optind != 1)
@@ -33,7 +34,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		return -1;
 	if (dmig_store_list (l.dir, &list, err) < 0)
 		goto out;
-	s = dmig_snaplist_find (&list, ref.name);
+	s = dmig_store_list_find (&list, ref.name);
 	if (s == NULL) {
 		if (*ref.name)
 			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')",
@@ -43,23 +44,23 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			                ref.container, l.dir);
 		goto out;
 	}
-	if (dmig_rollback (l.e, l.ctr, ref.container, s->path, l.dir, err) < 0)
+	if (dmig_snapshot_rollback (l.e, l.ctr, ref.container, s->path, l.dir, err) < 0)
 		goto out;
 	if (g->json) {
 		json_object *o = json_object_new_object ();
 		json_object_object_add (o, "container", json_object_new_string (ref.container));
 		json_object_object_add (o, "name", json_object_new_string (s->name));
 		json_object_object_add (o, "engine", json_object_new_string (l.e->ops->kind));
-		json_object_object_add (o, "total_ms", json_object_new_int64 (dmig_now_ms () - t0));
+		json_object_object_add (o, "total_ms", json_object_new_int64 (dmig_clock_now_ms () - t0));
 		dmig_json_print (o);
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", ref.container, s->name);
 	dmig_info ("rolled %s back to %s (taken %s), %.1f s", ref.container, s->name, s->created,
-	           (double)(dmig_now_ms () - t0) / 1000);
+	           (double)(dmig_clock_now_ms () - t0) / 1000);
 	ret = 0;
 out:
-	dmig_snaplist_free (&list);
+	dmig_store_list_free (&list);
 	dmig_local_close (&l);
 	return ret;
 }

@@ -31,12 +31,12 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	while ((c = getopt_long (argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (dmig_valid_snapshot (optarg, err) < 0)
+			if (dmig_ref_valid_snapshot (optarg, err) < 0)
 				return -1;
 			so.name = optarg;
 			break;
 		case 'k':
-			if (dmig_parse_count ("--keep", optarg, &keep, err) < 0)
+			if (dmig_ref_parse_count ("--keep", optarg, &keep, err) < 0)
 				return -1;
 			if (keep < 1)
 				return dmig_usage (err, DMIG_SYNOPSIS_SNAPSHOT,
@@ -49,7 +49,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			g->json = true;
 			break;
 		default:
-			return dmig_bad_option (c, argv, DMIG_SYNOPSIS_SNAPSHOT, err);
+			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_SNAPSHOT, err);
 		}
 	}
 	if (argc - optind != 1)
@@ -90,7 +90,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	           pruned ? (pruned == 1 ? ", 1 old snapshot pruned" : ", old snapshots pruned") : "");
 	ret = 0;
 out:
-	dmig_snaplist_free (&list);
+	dmig_store_list_free (&list);
 	dmig_local_close (&l);
 	return ret;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
+#include "child.h"
 #include "ssh.h"
 
 static void
@@ -20,35 +20,54 @@ last_line (char *text, char *out, size_t cap)
 }
 
 int
+dmig_criu_version_parse (const char *out, char *version, size_t cap, int *major, int *minor)
+{
+	const char *v = out != NULL ? strstr (out, "Version: ") : NULL;
+	char line[64];
+
+	*major = *minor = 0;
+	if (v == NULL)
+		return -1;
+	v += 9;
+	snprintf (line, sizeof (line), "%.*s", (int)strcspn (v, "\n"), v);
+	if (version != NULL)
+		snprintf (version, cap, "%s", line);
+	if (sscanf (line, "%d.%d", major, minor) != 2)
+		*major = *minor = 0;
+	return 0;
+}
+
+bool
+dmig_criu_version_ok (int major, int minor)
+{
+	return major > DMIG_CRIU_MIN_MAJOR || (major == DMIG_CRIU_MIN_MAJOR && minor >= DMIG_CRIU_MIN_MINOR);
+}
+
+int
 dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 {
 	static char cached[32];
 	char *ver_argv[] = {"criu", "--version", NULL}, *check_argv[] = {"criu", "check", NULL};
 	char out[4096], line[256];
-	int major = 0, minor = 0, r;
-	const char *v;
+	int major, minor, r;
 
 	if (*cached) {
 		snprintf (version, cap, "%s", cached);
 		return 0;
 	}
-	r = dmig_run (ver_argv, out, sizeof (out), 10);
-	v = strstr (out, "Version: ");
-	if (r != 0 || v == NULL)
+	r = dmig_child_capture (ver_argv, out, sizeof (out), 10);
+	if (r != 0 || dmig_criu_version_parse (out, version, cap, &major, &minor) < 0)
 		return dmig_error_set (
 		    err, DMIG_EPREFLIGHT, 0,
 		    "CRIU is not installed or does not run (no working 'criu' in PATH): install CRIU "
 		    ">= %d.%d ('make setup' in dmig's source does)",
 		    DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
-	v += 9;
-	snprintf (version, cap, "%.*s", (int)strcspn (v, "\n"), v);
-	if (sscanf (version, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
-	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR))
+	if (!dmig_criu_version_ok (major, minor))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "CRIU %s is too old: dmig needs %d.%d or newer (older ones cannot dump TCP "
 		                       "sockets on current kernels)",
 		                       version, DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
-	r = dmig_run (check_argv, out, sizeof (out), 30);
+	r = dmig_child_capture (check_argv, out, sizeof (out), 30);
 	if (r != 0) {
 		last_line (out, line, sizeof (line));
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "CRIU %s fails 'criu check' on this host: %s", version,
@@ -166,6 +185,6 @@ dmig_criu_restores_symlinks (struct dmig_ssh *host)
 	if (host != NULL)
 		return dmig_ssh_run (host, argv, out, sizeof (out), 30000, NULL) == 0;
 	if (here < 0)
-		here = dmig_run (argv, out, sizeof (out), 10) == 0;
+		here = dmig_child_capture (argv, out, sizeof (out), 10) == 0;
 	return here;
 }

@@ -10,6 +10,13 @@
 #define DMIG_CRIU_MIN_MAJOR 4
 #define DMIG_CRIU_MIN_MINOR 2
 
+/* Read the output of `criu --version`: its version ("4.2.1") into version
+ * (cap bytes; may be NULL), its first two numbers into *major and *minor (0
+ * and 0 when they are not numbers). 0, or -1 when out has no "Version: ". */
+int dmig_criu_version_parse (const char *out, char *version, size_t cap, int *major, int *minor);
+/* Is major.minor at least DMIG_CRIU_MIN_MAJOR.DMIG_CRIU_MIN_MINOR? */
+bool dmig_criu_version_ok (int major, int minor);
+
 /* `criu` from PATH must run, be >= 4.2 and pass `criu check`; else a
  * DMIG_EPREFLIGHT error saying what to do. version gets e.g. "4.2.1". */
 int dmig_criu_check (char *version, size_t cap, dmig_error_t *err);

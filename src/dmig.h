@@ -41,6 +41,6 @@ int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *er
 int dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* What getopt_long (with optstring ":") answered for an option the command
  * does not take (c is '?' or ':'): a usage error that names it. */
-int dmig_bad_option (int c, char **argv, const char *synopsis, dmig_error_t *err);
+int dmig_usage_bad_option (int c, char **argv, const char *synopsis, dmig_error_t *err);
 
 #endif

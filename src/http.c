@@ -1,5 +1,6 @@
 /* libcurl over a UNIX socket. The only file that includes curl.h. */
 #include "http.h"
+#include "interrupt.h"
 #include "log.h"
 
 #include <errno.h>

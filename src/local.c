@@ -12,7 +12,7 @@ dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct
 
 	memset (l, 0, sizeof (*l));
 	l->lock = -1;
-	if (dmig_valid_container (name, err) < 0)
+	if (dmig_ref_valid_container (name, err) < 0)
 		return -1;
 	dmig_store_kinds (g->store, name, dmig_engine_kinds (), kinds);
 	if (dmig_engine_find (g->host, name, kinds, &l->e, &l->ctr, err) < 0)

@@ -1,38 +1,9 @@
 #include "log.h"
 
-#include <signal.h>
-
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
 static int level = DMIG_NORMAL;
-volatile int dmig_interrupted;
-static volatile sig_atomic_t held, held_sig;
-
-void
-dmig_interrupt_note (int sig)
-{
-	if (held)
-		held_sig = sig;
-	else
-		dmig_interrupted = sig;
-}
-
-void
-dmig_interrupts_hold (void)
-{
-	held = 1;
-}
-
-void
-dmig_interrupts_release (void)
-{
-	held = 0;
-	if (held_sig && !dmig_interrupted)
-		dmig_interrupted = held_sig;
-	held_sig = 0;
-}
 
 void
 dmig_log_set (int verbosity)
@@ -83,12 +54,4 @@ dmig_debug (const char *fmt, ...)
 	va_start (ap, fmt);
 	vlog (DMIG_VERBOSE, "", fmt, ap);
 	va_end (ap);
-}
-
-long long
-dmig_now_ms (void)
-{
-	struct timespec ts;
-	clock_gettime (CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +16,14 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "child.h"
+#include "clock.h"
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "interrupt.h"
 #include "log.h"
 #include "progress.h"
 #include "pump.h"
-
-extern char **environ;
 
 #define REMOTE_CMD_MS (60 * 1000L)
 #define RECONNECT_MS  (30 * 1000L)
@@ -156,7 +156,7 @@ dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
 static int
 reconnect (struct dmig_move *m, dmig_error_t *err)
 {
-	long long until = dmig_now_ms () + RECONNECT_MS;
+	long long until = dmig_clock_now_ms () + RECONNECT_MS;
 
 	for (;;) {
 		dmig_engine_close (m->dst);
@@ -166,7 +166,7 @@ reconnect (struct dmig_move *m, dmig_error_t *err)
 		dmig_error_release (err);
 		if (dmig_move_connect (m, err) == 0)
 			return 0;
-		if (dmig_now_ms () > until)
+		if (dmig_clock_now_ms () > until)
 			return -1;
 		sleep (2);
 	}
@@ -177,51 +177,39 @@ reconnect (struct dmig_move *m, dmig_error_t *err)
 static int
 run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t *err)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-	char **env;
-	size_t n = 0;
-	pid_t pid;
-	int status = 0, spawn;
-	long long deadline;
+	/* values reach the hook as environment, never pasted into its text */
+	const char *const vars[][2] = {{"DMIG_CONTAINER", m->name},
+	                               {"DMIG_TARGET", m->target->spec},
+	                               {"DMIG_ENGINE", m->src->ops->kind},
+	                               {"DMIG_PHASE", phase}};
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL}, *env[5] = {NULL};
+	struct dmig_child hook = {.argv = argv, .env = env, .timeout_ms = m->o->hook_timeout_s * 1000LL};
+	size_t i;
+	int status = 0, e;
 
 	if (cmd == NULL)
 		return 0;
-	for (n = 0; environ[n]; n++)
-		;
-	env = calloc (n + 5, sizeof (*env));
-	if (env == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	memcpy (env, environ, n * sizeof (*env));
-	/* values reach the hook as environment, never pasted into its text */
-	if (asprintf (&env[n], "DMIG_CONTAINER=%s", m->name) < 0
-	    || asprintf (&env[n + 1], "DMIG_TARGET=%s", m->target->spec) < 0
-	    || asprintf (&env[n + 2], "DMIG_ENGINE=%s", m->src->ops->kind) < 0
-	    || asprintf (&env[n + 3], "DMIG_PHASE=%s", phase) < 0) {
-		free (env);
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	}
-	dmig_debug ("hook %s: %s", phase, cmd);
-	spawn = posix_spawn (&pid, argv[0], NULL, NULL, argv, env);
-	for (size_t i = n; i < n + 4; i++)
-		free (env[i]);
-	free (env);
-	if (spawn != 0)
-		return dmig_error_set (err, DMIG_EFAIL, spawn, "cannot run the %s hook", phase);
-	deadline = dmig_now_ms () + m->o->hook_timeout_s * 1000LL;
-	for (;;) {
-		pid_t w = waitpid (pid, &status, WNOHANG);
-		if (w == pid)
+	for (i = 0; i < 4; i++)
+		if (asprintf (&env[i], "%s=%s", vars[i][0], vars[i][1]) < 0) {
+			env[i] = NULL;
 			break;
-		if (w < 0 && errno != EINTR)
-			return dmig_error_set (err, DMIG_EFAIL, errno, "waiting for the %s hook", phase);
-		if (dmig_now_ms () > deadline) {
-			kill (pid, SIGKILL);
-			waitpid (pid, &status, 0);
-			return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook did not finish in %d s and was killed",
-			                       phase, m->o->hook_timeout_s);
 		}
-		usleep (20000);
+	if (i == 4) {
+		dmig_debug ("hook %s: %s", phase, cmd);
+		status = dmig_child_run (&hook);
 	}
+	e = errno;
+	for (size_t j = 0; j < i; j++)
+		free (env[j]);
+	if (i < 4)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (status == DMIG_CHILD_NOSTART)
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot run the %s hook", phase);
+	if (status == DMIG_CHILD_NOWAIT)
+		return dmig_error_set (err, DMIG_EFAIL, e, "waiting for the %s hook", phase);
+	if (status == DMIG_CHILD_KILLED)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook did not finish in %d s and was killed", phase,
+		                       m->o->hook_timeout_s);
 	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook failed (exit %d)", phase,
 		                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
@@ -235,16 +223,13 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 {
 	char *ver[] = {"criu", "--version", NULL}, *check[] = {"criu", "check", NULL};
 	char out[1024];
-	int major = 0, minor = 0;
-	const char *v;
+	int major, minor;
 
 	if (dmig_ssh_run (m->ssh, ver, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
 		dmig_error_status (err, DMIG_EPREFLIGHT);
 		return dmig_error_wrap (err, "CRIU does not run on %s", dmig_ssh_name (m->ssh));
 	}
-	v = strstr (out, "Version: ");
-	if (v == NULL || sscanf (v + 9, "%d.%d", &major, &minor) != 2 || major < DMIG_CRIU_MIN_MAJOR
-	    || (major == DMIG_CRIU_MIN_MAJOR && minor < DMIG_CRIU_MIN_MINOR)) {
+	if (dmig_criu_version_parse (out, NULL, 0, &major, &minor) < 0 || !dmig_criu_version_ok (major, minor)) {
 		if (m->o->force)
 			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
 			           DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
@@ -387,7 +372,7 @@ static int
 load_image (void *arg, int fd, dmig_error_t *err)
 {
 	struct image_ends *ie = arg;
-	return dmig_engine_image_load (ie->dst, dmig_fd_read, &fd, &ie->loaded, err);
+	return dmig_engine_image_load (ie->dst, dmig_sink_fd_read, &fd, &ie->loaded, err);
 }
 
 static int
@@ -447,7 +432,7 @@ out:
 static void
 phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
 {
-	long long now = dmig_now_ms ();
+	long long now = dmig_clock_now_ms ();
 	m->phase_ms[p] += now - *t;
 	*t = now;
 }
@@ -457,7 +442,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 {
 	const struct dmig_move_ops *ops = m->src->ops->move;
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	long long t0 = dmig_now_ms (), t = t0, frozen_at = 0;
+	long long t0 = dmig_clock_now_ms (), t = t0, frozen_at = 0;
 	dmig_error_t e2 = NULL;
 	char what[700];
 	int ret = -1, r;
@@ -486,9 +471,9 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	frozen_at = t;
 	dmig_progress_phase ("freeze");
 	/* the engine finishes a checkpoint it began: its end is waited for */
-	dmig_interrupts_hold ();
+	dmig_interrupt_hold ();
 	r = ops->freeze (m, err);
-	dmig_interrupts_release ();
+	dmig_interrupt_release ();
 	if (r < 0) {
 		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
@@ -511,7 +496,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || check_interrupt (err) < 0
 	    || ops->restore (m, err) < 0)
 		goto undo;
-	m->downtime_ms = dmig_now_ms () - frozen_at;
+	m->downtime_ms = dmig_clock_now_ms () - frozen_at;
 	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
 		dmig_warn ("%s (the container runs on the target)", e2->msg);
 		dmig_error_release (&e2);
@@ -558,6 +543,6 @@ out:
 	dmig_progress_end ();
 	sigaction (SIGINT, &old_int, NULL);
 	sigaction (SIGTERM, &old_term, NULL);
-	m->total_ms = dmig_now_ms () - t0;
+	m->total_ms = dmig_clock_now_ms () - t0;
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 static struct {
@@ -19,7 +20,7 @@ static struct {
 static void
 draw (bool force)
 {
-	long long now = dmig_now_ms ();
+	long long now = dmig_clock_now_ms ();
 	char bar[24];
 	int pct, fill;
 
@@ -47,7 +48,7 @@ dmig_progress_begin (const char *what, uint64_t total)
 	p.on = isatty (STDERR_FILENO) && dmig_log_level () == DMIG_NORMAL && !(off && strcmp (off, "1") == 0);
 	snprintf (p.what, sizeof (p.what), "%s", what);
 	p.total = total;
-	p.start_ms = dmig_now_ms ();
+	p.start_ms = dmig_clock_now_ms ();
 	draw (true);
 }
 

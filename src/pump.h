@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "archive_io.h"
+#include "sink.h"
 #include "error.h"
 
 /* Write everything into sink (with dmig_sink_put); 0 or -1 and *err. */

@@ -20,7 +20,7 @@ valid_name (const char *s)
 }
 
 int
-dmig_valid_container (const char *s, dmig_error_t *err)
+dmig_ref_valid_container (const char *s, dmig_error_t *err)
 {
 	if (s == NULL || !valid_name (s))
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
@@ -31,7 +31,7 @@ dmig_valid_container (const char *s, dmig_error_t *err)
 }
 
 int
-dmig_valid_snapshot (const char *s, dmig_error_t *err)
+dmig_ref_valid_snapshot (const char *s, dmig_error_t *err)
 {
 	if (s == NULL || !valid_name (s))
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
@@ -59,11 +59,11 @@ dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
 		                       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
 	memcpy (ref->container, s, clen);
-	if (dmig_valid_container (ref->container, err) < 0)
+	if (dmig_ref_valid_container (ref->container, err) < 0)
 		return dmig_error_wrap (err, "bad snapshot ref '%s'", s);
 	if (at == NULL || strcmp (at + 1, "latest") == 0)
 		return 0;
-	if (strchr (at + 1, '@') != NULL || dmig_valid_snapshot (at + 1, err) < 0) {
+	if (strchr (at + 1, '@') != NULL || dmig_ref_valid_snapshot (at + 1, err) < 0) {
 		dmig_error_release (err);
 		return dmig_error_set (err, DMIG_EUSAGE, 0,
 		                       "bad snapshot ref '%s': use <container>@<name> or <container>@latest", s);
@@ -73,7 +73,7 @@ dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err)
 }
 
 int
-dmig_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
+dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
 {
 	long v = 0;
 

@@ -13,12 +13,12 @@ struct dmig_ref {
 
 /* A container name or ID as Docker and Podman accept them:
  * [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most DMIG_NAME_MAX characters. */
-int dmig_valid_container (const char *s, dmig_error_t *err);
+int dmig_ref_valid_container (const char *s, dmig_error_t *err);
 /* A snapshot name: same alphabet, not "latest", no leading dot. */
-int dmig_valid_snapshot (const char *s, dmig_error_t *err);
+int dmig_ref_valid_snapshot (const char *s, dmig_error_t *err);
 /* <container>@<name> | <container>@latest | <container> */
 int dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err);
 /* A non-negative count for --keep: digits only, at most 100000. */
-int dmig_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err);
+int dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err);
 
 #endif

@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "clock.h"
 #include "criu.h"
 #include "dmig.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "log.h"
 #include "store.h"
 
@@ -60,7 +61,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
-	long long t0 = dmig_now_ms (), tf;
+	long long t0 = dmig_clock_now_ms (), tf;
 	uint64_t need = 0, avail = 0;
 	struct stat st;
 	int ret = -1;
@@ -87,7 +88,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		goto out;
 	/* staged and then bundled (so twice), plus some room */
 	need = 2 * dmig_container_footprint (ctr, !o->ignore_volumes) + (64u << 20);
-	if (dmig_free_bytes (dir, &avail, err) < 0)
+	if (dmig_fs_free_bytes (dir, &avail, err) < 0)
 		goto out;
 	if (avail < need) {
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -99,20 +100,20 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		goto out;
 	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
 
-	tf = dmig_now_ms ();
+	tf = dmig_clock_now_ms ();
 	if (e->ops->capture (e, ctr, staging, &co, ms, err) < 0)
 		goto out;
-	res->frozen_ms = dmig_now_ms () - tf;
+	res->frozen_ms = dmig_clock_now_ms () - tf;
 	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
-	res->total_ms = dmig_now_ms () - t0;
+	res->total_ms = dmig_clock_now_ms () - t0;
 	ret = 0;
 out:
 	if (staging) {
 		dmig_error_t e2 = NULL;
-		if (dmig_rm_rf (staging, &e2) < 0) {
+		if (dmig_fs_rm_rf (staging, &e2) < 0) {
 			dmig_warn ("%s", e2->msg);
 			dmig_error_release (&e2);
 		}
@@ -133,7 +134,7 @@ static void
 staged_free (struct staged *st)
 {
 	if (st->dir) {
-		dmig_rm_rf (st->dir, NULL);
+		dmig_fs_rm_rf (st->dir, NULL);
 		free (st->dir);
 	}
 	json_object_put (st->manifest);
@@ -220,8 +221,8 @@ dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *di
 }
 
 int
-dmig_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *bundle,
-               const char *dir, dmig_error_t *err)
+dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *bundle,
+                        const char *dir, dmig_error_t *err)
 {
 	struct dmig_snapshot_opts so = {.leave_running = false};
 	struct dmig_snapshot_result safety = {0};

@@ -29,7 +29,7 @@ int dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr,
  * every checksum matches; a failed restore leaves nothing half-made. */
 int dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err);
 /* Roll the container back to a snapshot (see docs/cli.md). */
-int dmig_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *ctr_name, const char *bundle,
-                   const char *dir, dmig_error_t *err);
+int dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *ctr_name,
+                            const char *bundle, const char *dir, dmig_error_t *err);
 
 #endif

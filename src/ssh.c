@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "clock.h"
+#include "fs.h"
+#include "interrupt.h"
 #include "log.h"
 
 #define BUF               (64 * 1024)
@@ -570,7 +572,7 @@ static void *
 pump (void *arg)
 {
 	struct dmig_ssh *s = arg;
-	long long last_keepalive = dmig_now_ms ();
+	long long last_keepalive = dmig_clock_now_ms ();
 
 	pthread_mutex_lock (&s->mu);
 	while (!s->stop) {
@@ -595,10 +597,10 @@ pump (void *arg)
 					s->chans[i] = NULL;
 				}
 			}
-			if (dmig_now_ms () - last_keepalive > 2000) {
+			if (dmig_clock_now_ms () - last_keepalive > 2000) {
 				/* traffic for the keepalive timers to measure */
 				ssh_send_ignore (s->s, "");
-				last_keepalive = dmig_now_ms ();
+				last_keepalive = dmig_clock_now_ms ();
 				if (!ssh_is_connected (s->s)) {
 					mark_dead (s, ssh_get_error (s->s));
 					pthread_cond_broadcast (&s->cv);
@@ -686,7 +688,7 @@ dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size
 int
 dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err)
 {
-	char *line = dmig_shell_quote (argv);
+	char *line = dmig_target_shell_quote (argv);
 	int r;
 
 	if (line == NULL)
@@ -751,12 +753,12 @@ dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, lon
 {
 	char errtext[1024];
 	int fd, id, status = -1, r;
-	long long deadline = dmig_now_ms () + timeout_ms;
+	long long deadline = dmig_clock_now_ms () + timeout_ms;
 
 	if (dmig_ssh_open_exec (s, argv, &fd, &id, err) < 0)
 		return -1;
 	shutdown (fd, SHUT_WR); /* no input */
-	r = dmig_read_all (fd, out, cap, deadline);
+	r = dmig_fs_read_all (fd, out, cap, deadline);
 	close (fd);
 	if (r < 0) {
 		dmig_error_set (err, DMIG_EFAIL, 0,
@@ -764,8 +766,8 @@ dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, lon
 		                argv[0]);
 		return dmig_error_code (err, dmig_interrupted ? EINTR : ETIMEDOUT);
 	}
-	if (dmig_ssh_wait (s, id, deadline - dmig_now_ms () > 1000 ? deadline - dmig_now_ms () : 1000, &status, errtext,
-	                   sizeof (errtext), err)
+	if (dmig_ssh_wait (s, id, deadline - dmig_clock_now_ms () > 1000 ? deadline - dmig_clock_now_ms () : 1000,
+	                   &status, errtext, sizeof (errtext), err)
 	    < 0)
 		return -1;
 	if (status != 0) {

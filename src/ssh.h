@@ -29,7 +29,7 @@ const char *dmig_ssh_name (const struct dmig_ssh *s);
 /* A local UNIX socket (in a private folder, removed by dmig_ssh_close) whose
  * every connection reaches the remote socket: an engine API for libcurl. */
 int dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err);
-/* Run argv on the target (quoted by dmig_shell_quote); *fd carries its stdin
+/* Run argv on the target (quoted by dmig_target_shell_quote); *fd carries its stdin
  * (shutdown(fd, SHUT_WR) ends it) and stdout. *id is for dmig_ssh_wait. */
 int dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err);
 /* Wait (at most timeout_ms) for a command to end: its exit status, and the

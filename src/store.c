@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "json.h"
 #include "log.h"
 
@@ -40,14 +40,14 @@ dmig_store_dir (const char *root, const char *engine, const char *ctr, int creat
 	char path[PATH_MAX];
 
 	*out = NULL;
-	if (dmig_valid_container (ctr, err) < 0)
+	if (dmig_ref_valid_container (ctr, err) < 0)
 		return -1;
 	if ((size_t)snprintf (path, sizeof (path), "%s/%s/%s", root, engine, ctr) >= sizeof (path))
 		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "store path too long");
 	if (create) {
 		char p[PATH_MAX];
 		struct stat st;
-		if (stat (root, &st) < 0 && dmig_mkdir_p (root, 0700, err) < 0)
+		if (stat (root, &st) < 0 && dmig_fs_mkdir_p (root, 0700, err) < 0)
 			return dmig_error_wrap (err,
 			                        "cannot use the store (choose one with --store DIR or DMIG_STORE)");
 		snprintf (p, sizeof (p), "%s/%s", root, engine);
@@ -204,7 +204,7 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 }
 
 void
-dmig_snaplist_free (struct dmig_snaplist *l)
+dmig_store_list_free (struct dmig_snaplist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free (l->s[i].path);
@@ -215,7 +215,7 @@ dmig_snaplist_free (struct dmig_snaplist *l)
 }
 
 const struct dmig_snapinfo *
-dmig_snaplist_find (const struct dmig_snaplist *l, const char *name)
+dmig_store_list_find (const struct dmig_snaplist *l, const char *name)
 {
 	if (l->n == 0)
 		return NULL;

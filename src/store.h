@@ -33,9 +33,9 @@ void dmig_store_unlock (const char *dir, int fd);
 int dmig_store_staging (const char *dir, char **out, dmig_error_t *err);
 /* Snapshots of a container, oldest first; an absent folder is an empty list. */
 int dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err);
-void dmig_snaplist_free (struct dmig_snaplist *l);
+void dmig_store_list_free (struct dmig_snaplist *l);
 /* The snapshot a ref names (name "" = latest) in the list, or NULL. */
-const struct dmig_snapinfo *dmig_snaplist_find (const struct dmig_snaplist *l, const char *name);
+const struct dmig_snapinfo *dmig_store_list_find (const struct dmig_snaplist *l, const char *name);
 /* Those of the engine kinds all (NULL-terminated, at most
  * DMIG_STORE_KINDS_MAX) with snapshots of this container, NULL-terminated
  * into kinds. */

@@ -108,7 +108,7 @@ dmig_target_parse (const char *spec, struct dmig_target *t, dmig_error_t *err)
 }
 
 char *
-dmig_shell_quote (char *const argv[])
+dmig_target_shell_quote (char *const argv[])
 {
 	size_t len = 0, n = 0;
 	char *out, *p;

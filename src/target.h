@@ -21,6 +21,6 @@ int dmig_target_parse (const char *spec, struct dmig_target *t, dmig_error_t *er
  * the login shell): every element single-quoted, joined by spaces. The only
  * place a remote command line is made. Returns NULL for an empty argv or when
  * an element holds a NUL-free byte the shell cannot take (none can). */
-char *dmig_shell_quote (char *const argv[]);
+char *dmig_target_shell_quote (char *const argv[]);
 
 #endif

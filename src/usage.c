@@ -21,7 +21,7 @@ dmig_usage (dmig_error_t *err, const char *synopsis, const char *fmt, ...)
 }
 
 int
-dmig_bad_option (int c, char **argv, const char *synopsis, dmig_error_t *err)
+dmig_usage_bad_option (int c, char **argv, const char *synopsis, dmig_error_t *err)
 {
 	if (c == ':')
 		return dmig_usage (err, synopsis, "option '%s' needs a value", argv[optind - 1]);

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "http.h"
+#include "sink.h"
 
 int
 main (int argc, char **argv)
@@ -34,7 +35,7 @@ main (int argc, char **argv)
 	} else if (strcmp (argv[2], "load") == 0) {
 		int fd = open (argv[3], O_RDONLY);
 		if (fd >= 0) {
-			r = dmig_engine_image_load (e, dmig_fd_read, &fd, NULL, &err);
+			r = dmig_engine_image_load (e, dmig_sink_fd_read, &fd, NULL, &err);
 			close (fd);
 		}
 	} else if (strcmp (argv[2], "stop") == 0 && argc == 5) {

@@ -24,8 +24,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "archive_io.h"
 #include "bundle.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "json.h"
 
 struct fx {
@@ -54,7 +55,7 @@ static int
 teardown (void **state)
 {
 	struct fx *f = *state;
-	dmig_rm_rf (f->dir, NULL);
+	dmig_fs_rm_rf (f->dir, NULL);
 	free (f);
 	return 0;
 }
@@ -88,11 +89,11 @@ stage (struct dmig_members *ms, const char *staging, const char *name, const cha
 {
 	struct dmig_sink sink;
 	dmig_error_t err = NULL;
-	assert_int_equal (dmig_member_begin (staging, name, &sink, &err), 0);
+	assert_int_equal (dmig_bundle_member_begin (staging, name, &sink, &err), 0);
 	assert_int_equal (write (sink.fd, text, strlen (text)), (ssize_t)strlen (text));
 	dmig_digest_update (sink.digest, text, strlen (text));
 	sink.bytes = strlen (text);
-	assert_int_equal (dmig_member_end (ms, name, &sink, true, &err), 0);
+	assert_int_equal (dmig_bundle_member_end (ms, name, &sink, true, &err), 0);
 }
 
 static json_object *
@@ -115,7 +116,7 @@ make_bundle (struct fx *f)
 	stage (&ms, f->staging, "volumes/data.tar", "volume");
 	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, &err), 0);
 	json_object_put (m);
-	dmig_rm_rf (f->staging, NULL);
+	dmig_fs_rm_rf (f->staging, NULL);
 	mkdir (f->staging, 0700);
 }
 
@@ -525,15 +526,15 @@ static void
 member_names (void **state)
 {
 	(void)state;
-	assert_true (dmig_member_name_ok ("checkpoint.tar"));
-	assert_true (dmig_member_name_ok ("rootfs.tar"));
-	assert_true (dmig_member_name_ok ("volumes/pg-data.tar"));
-	assert_false (dmig_member_name_ok ("volumes/.tar"));
-	assert_false (dmig_member_name_ok ("volumes/../x.tar"));
-	assert_false (dmig_member_name_ok ("volumes/a/b.tar"));
-	assert_false (dmig_member_name_ok ("manifest.json"));
-	assert_false (dmig_member_name_ok ("/checkpoint.tar"));
-	assert_false (dmig_member_name_ok (NULL));
+	assert_true (dmig_bundle_member_name_ok ("checkpoint.tar"));
+	assert_true (dmig_bundle_member_name_ok ("rootfs.tar"));
+	assert_true (dmig_bundle_member_name_ok ("volumes/pg-data.tar"));
+	assert_false (dmig_bundle_member_name_ok ("volumes/.tar"));
+	assert_false (dmig_bundle_member_name_ok ("volumes/../x.tar"));
+	assert_false (dmig_bundle_member_name_ok ("volumes/a/b.tar"));
+	assert_false (dmig_bundle_member_name_ok ("manifest.json"));
+	assert_false (dmig_bundle_member_name_ok ("/checkpoint.tar"));
+	assert_false (dmig_bundle_member_name_ok (NULL));
 }
 
 /* pack_dir keeps whiteouts, opaque markers and symlinks; drops origin xattrs. */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "criu.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "ssh.h"
 
 static char dir[64];
@@ -32,7 +32,7 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	dmig_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (dir, NULL);
 	return 0;
 }
 
@@ -86,6 +86,54 @@ check_refuses (void **state)
 	}
 	setenv ("PATH", saved, 1);
 	free (saved);
+}
+
+/* `criu --version` read once for here and the target. */
+static void
+version_parse (void **state)
+{
+	char v[16], tiny[4];
+	int major = -1, minor = -1;
+
+	(void)state;
+	assert_int_equal (dmig_criu_version_parse ("Version: 4.2.1\nGitID: v4.2.1\n", v, sizeof (v), &major, &minor),
+	                  0);
+	assert_string_equal (v, "4.2.1");
+	assert_int_equal (major, 4);
+	assert_int_equal (minor, 2);
+	assert_int_equal (dmig_criu_version_parse ("criu says\nVersion: 10.0", NULL, 0, &major, &minor), 0);
+	assert_int_equal (major, 10);
+	assert_int_equal (minor, 0);
+	/* only the version text is cut to the buffer, not the numbers read */
+	assert_int_equal (dmig_criu_version_parse ("Version: 4.12.3\n", tiny, sizeof (tiny), &major, &minor), 0);
+	assert_string_equal (tiny, "4.1");
+	assert_int_equal (minor, 12);
+	/* a version that is not numbers: there, but 0.0 */
+	assert_int_equal (dmig_criu_version_parse ("Version: unknown\n", v, sizeof (v), &major, &minor), 0);
+	assert_string_equal (v, "unknown");
+	assert_int_equal (major, 0);
+	assert_int_equal (minor, 0);
+	assert_int_equal (dmig_criu_version_parse ("Version: 4\n.2\n", v, sizeof (v), &major, &minor), 0);
+	assert_int_equal (major, 0);
+	/* no version line at all */
+	major = minor = -1;
+	assert_int_equal (dmig_criu_version_parse ("criu: command not found\n", v, sizeof (v), &major, &minor), -1);
+	assert_int_equal (major, 0);
+	assert_int_equal (minor, 0);
+	assert_int_equal (dmig_criu_version_parse (NULL, NULL, 0, &major, &minor), -1);
+	assert_int_equal (dmig_criu_version_parse ("", NULL, 0, &major, &minor), -1);
+}
+
+static void
+version_ok (void **state)
+{
+	(void)state;
+	assert_true (dmig_criu_version_ok (DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR));
+	assert_true (dmig_criu_version_ok (DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR + 1));
+	assert_true (dmig_criu_version_ok (DMIG_CRIU_MIN_MAJOR + 1, 0));
+	assert_false (dmig_criu_version_ok (DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR - 1));
+	assert_false (dmig_criu_version_ok (DMIG_CRIU_MIN_MAJOR - 1, 99));
+	assert_false (dmig_criu_version_ok (0, 0));
 }
 
 /* An engine's error, as the engine layer makes it: the CRIU log it names
@@ -231,6 +279,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (version_parse),
+	    cmocka_unit_test (version_ok),
 	    cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
 	    cmocka_unit_test (explain_reads_the_target_log),

@@ -21,7 +21,7 @@
 
 #include "bundle.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
@@ -473,7 +473,7 @@ podman_capture_requests (void **state)
 	snprintf (cmd, sizeof (cmd), "tar -xOf %s/checkpoint.tar config.dump | grep -q '{}'", staging);
 	assert_int_equal (system (cmd), 0);
 
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint?export=true&keep=true", 200, NULL);
@@ -487,7 +487,7 @@ podman_capture_requests (void **state)
 	dmig_error_release (&err);
 
 	/* the layer cannot be copied: the container is resumed all the same */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	json_object *gone = json_tokener_parse ("{\"Id\":\"abc123\",\"Name\":\"db\",\"GraphDriver\":{\"Name\":"
@@ -505,7 +505,7 @@ podman_capture_requests (void **state)
 	json_object_put (gone);
 
 	/* a failed checkpoint leaves the container running: a plain failure */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"dump failed\"}");
@@ -516,7 +516,7 @@ podman_capture_requests (void **state)
 	dmig_error_release (&err);
 
 	/* an export that broke off after the dump stopped it: resumed */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	expect ("POST", "/v4.0.0/libpod/containers/abc123/checkpoint", 500, "{\"cause\":\"broken pipe\"}");
 	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
@@ -527,8 +527,8 @@ podman_capture_requests (void **state)
 	assert_int_equal (ms.n, 0);
 	dmig_error_release (&err);
 
-	dmig_rm_rf (staging, NULL);
-	dmig_rm_rf (upper, NULL);
+	dmig_fs_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (upper, NULL);
 	json_object_put (c);
 	dmig_engine_close (e);
 }
@@ -564,7 +564,7 @@ docker_unpauses_after_failed_checkpoint (void **state)
 		fail_msg ("checkpoint body: %s", script[2].seen_body);
 	dmig_error_release (&err);
 	/* and if unpausing fails too, the message says how to recover */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
@@ -574,8 +574,8 @@ docker_unpauses_after_failed_checkpoint (void **state)
 	assert_int_equal (err->status, DMIG_ELOST);
 	assert_non_null (strstr (err->msg, "docker unpause abc"));
 	dmig_error_release (&err);
-	dmig_rm_rf (staging, NULL);
-	dmig_rm_rf (upper, NULL);
+	dmig_fs_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (upper, NULL);
 	json_object_put (c);
 	dmig_engine_close (e);
 }
@@ -623,7 +623,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 
 	/* the checkpoint stops it: stopped it stays, policy "no" (then the
 	 * staged checkpoint is read, which the scripted engine did not write) */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	first = nsteps;
@@ -635,7 +635,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	dmig_error_release (&err);
 
 	/* leave running (a snapshot): the policy is not touched */
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
 	o.leave_running = true;
@@ -645,8 +645,8 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	assert_int_equal (capture (e, c, staging, &o, &ms, &err), -1);
 	dmig_error_release (&err);
 
-	dmig_rm_rf (staging, NULL);
-	dmig_rm_rf (upper, NULL);
+	dmig_fs_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (upper, NULL);
 	json_object_put (c);
 	dmig_engine_close (e);
 }
@@ -703,8 +703,8 @@ docker_restore_names_the_image (void **state)
 		dmig_error_release (&err);
 		json_object_put (m);
 	}
-	dmig_rm_rf (staging, NULL);
-	dmig_rm_rf (upper, NULL);
+	dmig_fs_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (upper, NULL);
 	dmig_engine_close (e);
 }
 

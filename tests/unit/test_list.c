@@ -20,7 +20,7 @@
 #include "bundle.h"
 #include "dmig.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "json.h"
 #include "log.h"
 #include "store.h"
@@ -61,7 +61,7 @@ add_snapshot (const char *kind, const char *ctr, const char *name)
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
 	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	free (staging);
 	free (dir);
 	json_object_put (m);
@@ -85,7 +85,7 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	dmig_rm_rf (root, NULL);
+	dmig_fs_rm_rf (root, NULL);
 	unlink (out_path);
 	return 0;
 }

@@ -21,7 +21,8 @@
 
 #include "criu.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "interrupt.h"
 #include "log.h"
 #include "migrate.h"
 #include "ship.h"
@@ -430,7 +431,7 @@ teardown (void **state)
 	m.ssh = NULL;
 	dmig_move_release (&m);
 	dmig_container_free (ctr);
-	dmig_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (dir, NULL);
 	return 0;
 }
 

@@ -16,12 +16,12 @@ container_names (void **state)
 {
 	dmig_error_t err = NULL;
 	(void)state;
-	assert_int_equal (dmig_valid_container ("web", &err), 0);
-	assert_int_equal (dmig_valid_container ("a.b-c_d9", &err), 0);
-	assert_int_equal (dmig_valid_container ("0123456789ab", &err), 0);
+	assert_int_equal (dmig_ref_valid_container ("web", &err), 0);
+	assert_int_equal (dmig_ref_valid_container ("a.b-c_d9", &err), 0);
+	assert_int_equal (dmig_ref_valid_container ("0123456789ab", &err), 0);
 	const char *bad[] = {"", "-web", ".web", "we b", "web;rm -rf /", "a/b", "$(id)", "web`x`", "..", "w\nx", "w'x"};
 	for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
-		assert_int_equal (dmig_valid_container (bad[i], &err), -1);
+		assert_int_equal (dmig_ref_valid_container (bad[i], &err), -1);
 		assert_non_null (err);
 		assert_int_equal (err->status, DMIG_EUSAGE);
 		assert_non_null (strstr (err->msg, "invalid container name"));
@@ -30,10 +30,10 @@ container_names (void **state)
 	char longname[DMIG_NAME_MAX + 2];
 	memset (longname, 'a', sizeof (longname) - 1);
 	longname[sizeof (longname) - 1] = '\0';
-	assert_int_equal (dmig_valid_container (longname, &err), -1);
+	assert_int_equal (dmig_ref_valid_container (longname, &err), -1);
 	dmig_error_release (&err);
 	longname[DMIG_NAME_MAX] = '\0';
-	assert_int_equal (dmig_valid_container (longname, &err), 0);
+	assert_int_equal (dmig_ref_valid_container (longname, &err), 0);
 }
 
 static void
@@ -65,11 +65,11 @@ snapshot_names (void **state)
 {
 	dmig_error_t err = NULL;
 	(void)state;
-	assert_int_equal (dmig_valid_snapshot ("nightly-1", &err), 0);
-	assert_int_equal (dmig_valid_snapshot ("latest", &err), -1);
+	assert_int_equal (dmig_ref_valid_snapshot ("nightly-1", &err), 0);
+	assert_int_equal (dmig_ref_valid_snapshot ("latest", &err), -1);
 	assert_non_null (strstr (err->msg, "reserved"));
 	dmig_error_release (&err);
-	assert_int_equal (dmig_valid_snapshot (".hidden", &err), -1);
+	assert_int_equal (dmig_ref_valid_snapshot (".hidden", &err), -1);
 	dmig_error_release (&err);
 }
 
@@ -79,14 +79,14 @@ counts (void **state)
 	dmig_error_t err = NULL;
 	long v = -5;
 	(void)state;
-	assert_int_equal (dmig_parse_count ("--keep", "24", &v, &err), 0);
+	assert_int_equal (dmig_ref_parse_count ("--keep", "24", &v, &err), 0);
 	assert_int_equal (v, 24);
-	assert_int_equal (dmig_parse_count ("--keep", "0", &v, &err), 0);
+	assert_int_equal (dmig_ref_parse_count ("--keep", "0", &v, &err), 0);
 	assert_int_equal (v, 0);
 	const char *bad[] = {"-1", "", "1x", " 1", "100001", "99999999999999999999", "+3", "0x10"};
 	for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
 		v = 7;
-		assert_int_equal (dmig_parse_count ("--keep", bad[i], &v, &err), -1);
+		assert_int_equal (dmig_ref_parse_count ("--keep", bad[i], &v, &err), -1);
 		assert_int_equal (err->status, DMIG_EUSAGE);
 		assert_non_null (strstr (err->msg, "--keep"));
 		assert_int_equal (v, 7);

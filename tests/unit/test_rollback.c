@@ -1,4 +1,4 @@
-// WRAP: dmig_criu_check dmig_engine_check_container dmig_free_bytes dmig_bundle_write dmig_bundle_unpack
+// WRAP: dmig_criu_check dmig_engine_check_container dmig_fs_free_bytes dmig_bundle_write dmig_bundle_unpack
 // WRAP: dmig_engine_image_exists dmig_engine_image_format dmig_engine_rename dmig_engine_remove
 /* Rollback's undo: a restore that fails brings the container back, from the
  * safety snapshot when it ran, under its own name when it was stopped. */
@@ -18,7 +18,7 @@
 #include "bundle.h"
 #include "criu.h"
 #include "engine.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "snapshot.h"
 #include "store.h"
 
@@ -107,9 +107,9 @@ __wrap_dmig_engine_check_container (struct dmig_engine *en, const struct dmig_co
 	return 0;
 }
 
-int __wrap_dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
+int __wrap_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
 int
-__wrap_dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+__wrap_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
 {
 	(void)path;
 	(void)err;
@@ -232,7 +232,7 @@ teardown (void **state)
 	(void)state;
 	dmig_container_free (running);
 	dmig_container_free (stopped);
-	dmig_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (dir, NULL);
 	return 0;
 }
 
@@ -240,7 +240,7 @@ static void
 fails (const struct dmig_container *ctr, int status, const char *says)
 {
 	dmig_error_t err = NULL;
-	assert_int_equal (dmig_rollback (&e, ctr, "web", bundle, dir, &err), -1);
+	assert_int_equal (dmig_snapshot_rollback (&e, ctr, "web", bundle, dir, &err), -1);
 	assert_non_null (err);
 	if (strstr (err->msg, says) == NULL)
 		fail_msg ("'%s' does not say '%s'", err->msg, says);
@@ -260,7 +260,7 @@ running_succeeds (void **state)
 {
 	dmig_error_t err = NULL;
 	(void)state;
-	assert_int_equal (dmig_rollback (&e, running, "web", bundle, dir, &err), 0);
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, &err), 0);
 	assert_null (err);
 	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
 	                           "remove:ASIDE");

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "fsutil.h"
+#include "fs.h"
 #include "json.h"
 #include "store.h"
 
@@ -53,7 +53,7 @@ static int
 teardown (void **state)
 {
 	(void)state;
-	dmig_rm_rf (root, NULL);
+	dmig_fs_rm_rf (root, NULL);
 	return 0;
 }
 
@@ -70,7 +70,7 @@ add_snapshot (const char *dir, const char *name, const char *created)
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
 	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
-	dmig_rm_rf (staging, NULL);
+	dmig_fs_rm_rf (staging, NULL);
 	free (staging);
 	json_object_put (m);
 }
@@ -274,7 +274,7 @@ list_find_prune (void **state)
 	/* an absent folder is an empty list */
 	assert_int_equal (dmig_store_list ("/nonexistent/dmig", &l, &err), 0);
 	assert_int_equal (l.n, 0);
-	assert_null (dmig_snaplist_find (&l, ""));
+	assert_null (dmig_store_list_find (&l, ""));
 	add_snapshot (dir, "b-second", "2026-11-22T02:00:00.000Z");
 	add_snapshot (dir, "a-third", "2026-11-22T03:00:00.000Z");
 	add_snapshot (dir, "c-first", "2026-11-22T01:00:00.000Z");
@@ -282,16 +282,16 @@ list_find_prune (void **state)
 	assert_int_equal (l.n, 3);
 	assert_string_equal (l.s[0].name, "c-first");
 	assert_string_equal (l.s[2].name, "a-third");
-	assert_string_equal (dmig_snaplist_find (&l, "")->name, "a-third"); /* latest */
-	assert_string_equal (dmig_snaplist_find (&l, "b-second")->name, "b-second");
-	assert_null (dmig_snaplist_find (&l, "nope"));
+	assert_string_equal (dmig_store_list_find (&l, "")->name, "a-third"); /* latest */
+	assert_string_equal (dmig_store_list_find (&l, "b-second")->name, "b-second");
+	assert_null (dmig_store_list_find (&l, "nope"));
 	assert_int_equal (dmig_store_prune (&l, 1, &removed, &err), 0);
 	assert_int_equal (removed, 2);
-	dmig_snaplist_free (&l);
+	dmig_store_list_free (&l);
 	assert_int_equal (dmig_store_list (dir, &l, &err), 0);
 	assert_int_equal (l.n, 1);
 	assert_string_equal (l.s[0].name, "a-third");
-	dmig_snaplist_free (&l);
+	dmig_store_list_free (&l);
 	free (dir);
 }
 

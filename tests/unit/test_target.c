@@ -88,7 +88,7 @@ bad_targets (void **state)
 static void
 through_shell (char *const argv[])
 {
-	char *q = dmig_shell_quote (argv), *line = NULL, buf[8192];
+	char *q = dmig_target_shell_quote (argv), *line = NULL, buf[8192];
 	size_t got = 0;
 	int pipefd[2], status;
 	pid_t pid;
@@ -143,11 +143,11 @@ quoting_survives_a_shell (void **state)
 	                   NULL};
 	through_shell (hostile);
 	assert_int_equal (access ("/tmp/dmig-pwned", F_OK), -1);
-	char *q = dmig_shell_quote (plain);
+	char *q = dmig_target_shell_quote (plain);
 	assert_string_equal (q, "'tar' '-x' '-C' '/var/lib/docker/overlay2/abc/diff'");
 	free (q);
 	char *none[] = {NULL};
-	assert_null (dmig_shell_quote (none));
+	assert_null (dmig_target_shell_quote (none));
 }
 
 int

@@ -1,4 +1,4 @@
-#include "fsutil.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,22 +6,18 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-
-extern char **environ;
+#include "clock.h"
+#include "interrupt.h"
 
 int
-dmig_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
+dmig_fs_mkdir_p (const char *path, mode_t mode, dmig_error_t *err)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen (path);
@@ -54,7 +50,7 @@ rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 int
-dmig_rm_rf (const char *path, dmig_error_t *err)
+dmig_fs_rm_rf (const char *path, dmig_error_t *err)
 {
 	struct stat st;
 
@@ -68,7 +64,7 @@ dmig_rm_rf (const char *path, dmig_error_t *err)
 }
 
 int
-dmig_empty_dir (const char *dir, dmig_error_t *err)
+dmig_fs_empty_dir (const char *dir, dmig_error_t *err)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
@@ -80,7 +76,7 @@ dmig_empty_dir (const char *dir, dmig_error_t *err)
 		if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
 			continue;
 		snprintf (path, sizeof (path), "%s/%s", dir, d->d_name);
-		if (dmig_rm_rf (path, err) < 0) {
+		if (dmig_fs_rm_rf (path, err) < 0) {
 			closedir (dh);
 			return -1;
 		}
@@ -90,7 +86,7 @@ dmig_empty_dir (const char *dir, dmig_error_t *err)
 }
 
 int
-dmig_fsync_dir (const char *dir)
+dmig_fs_fsync_dir (const char *dir)
 {
 	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
@@ -103,7 +99,7 @@ dmig_fsync_dir (const char *dir)
 }
 
 int
-dmig_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
 {
 	struct statvfs sv;
 
@@ -126,7 +122,7 @@ size_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 uint64_t
-dmig_tree_size (const char *path)
+dmig_fs_tree_size (const char *path)
 {
 	tree_total = 0;
 	nftw (path, size_one, 32, FTW_PHYS | FTW_MOUNT);
@@ -134,14 +130,14 @@ dmig_tree_size (const char *path)
 }
 
 int
-dmig_read_all (int fd, char *out, size_t cap, long long deadline)
+dmig_fs_read_all (int fd, char *out, size_t cap, long long deadline)
 {
 	size_t got = 0;
 	int ret = 0;
 
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long long left = deadline - dmig_now_ms ();
+		long long left = deadline - dmig_clock_now_ms ();
 		char tmp[4096];
 		ssize_t n;
 
@@ -164,64 +160,4 @@ dmig_read_all (int fd, char *out, size_t cap, long long deadline)
 	if (out && cap)
 		out[got] = '\0';
 	return ret;
-}
-
-int
-dmig_run (char *const argv[], char *out, size_t cap, int timeout_s)
-{
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status = -1;
-	pid_t pid;
-	long long deadline = dmig_now_ms () + timeout_s * 1000LL;
-
-	if (pipe2 (pipefd, O_CLOEXEC) < 0)
-		return -1;
-	posix_spawn_file_actions_init (&fa);
-	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
-	if (posix_spawnp (&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy (&fa);
-		close (pipefd[0]);
-		close (pipefd[1]);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy (&fa);
-	close (pipefd[1]);
-	if (dmig_read_all (pipefd[0], out, cap, deadline) < 0)
-		kill (pid, SIGKILL);
-	close (pipefd[0]);
-	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-/* Memory the container's cgroup holds (v1 or v2), or 0 when unknown. */
-uint64_t
-dmig_container_memory (int pid)
-{
-	char path[PATH_MAX + 64], line[PATH_MAX];
-	unsigned long long v = 0;
-	FILE *fp;
-
-	snprintf (path, sizeof (path), "/proc/%d/cgroup", pid);
-	if (pid <= 0 || (fp = fopen (path, "re")) == NULL)
-		return 0;
-	*path = '\0';
-	while (fgets (line, sizeof (line), fp) != NULL) {
-		char *p = strstr (line, ":memory:");
-		line[strcspn (line, "\n")] = '\0';
-		if (p != NULL) {
-			snprintf (path, sizeof (path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", p + 8);
-			break;
-		}
-		if (strncmp (line, "0::", 3) == 0)
-			snprintf (path, sizeof (path), "/sys/fs/cgroup%s/memory.current", line + 3);
-	}
-	fclose (fp);
-	if (*path && (fp = fopen (path, "re")) != NULL) {
-		if (fscanf (fp, "%llu", &v) != 1)
-			v = 0;
-		fclose (fp);
-	}
-	return v;
 }
