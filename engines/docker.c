@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "log.h"
 #include "move.h"
+#include "volume.h"
 
 #define API       "/v1.41"
 #define CKPT_NAME "dmig"
@@ -194,13 +195,13 @@ resume:
 			dmig_error_release (&e2);
 		}
 	}
-	dmig_debug ("container frozen for %lld ms", dmig_clock_now_ms () - t0);
+	dmig_log_debug ("container frozen for %lld ms", dmig_clock_now_ms () - t0);
 policy:
 	/* not stopped: it runs on (or stays paused) with its own policy */
 	if (ret < 0 && hold && set_restart (e, id, ctr, NULL) < 0)
-		dmig_warn ("container %.12s has restart policy \"no\" now, not \"%s\": 'docker update --restart %s "
-		           "%.12s' gives it back",
-		           id, pname, pname, id);
+		dmig_log_warn ("container %.12s has restart policy \"no\" now, not \"%s\": 'docker update --restart %s "
+		               "%.12s' gives it back",
+		               id, pname, pname, id);
 	if (ret < 0)
 		return -1;
 	snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
@@ -366,7 +367,7 @@ fail:
 	{
 		dmig_error_t e2 = NULL;
 		if (dmig_engine_remove (e, *id, &e2) < 0) {
-			dmig_warn ("could not remove the half-made container %.12s: %s", *id, e2->msg);
+			dmig_log_warn ("could not remove the half-made container %.12s: %s", *id, e2->msg);
 			dmig_error_release (&e2);
 		}
 	}
@@ -391,7 +392,7 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 	/* The checkpoint served its purpose; Docker would list it forever. */
 	if (dmig_engine_path (e, false, path, sizeof (path), NULL, "/containers/%s/checkpoints/%s", id, ckpt) < 0
 	    || dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL) < 0)
-		dmig_debug ("could not delete checkpoint %s of %.12s", ckpt, id);
+		dmig_log_debug ("could not delete checkpoint %s of %.12s", ckpt, id);
 	return 0;
 }
 
@@ -409,7 +410,7 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's manifest lacks the container's config");
 	if (dmig_engine_parse (e->ops, dmig_json_get (manifest, "config"), &cfg, err) < 0)
 		return -1;
-	if (docker_root (e, err) < 0 || dmig_engine_restore_volumes (e, manifest, staging, NULL, err) < 0
+	if (docker_root (e, err) < 0 || dmig_volume_restore_all (e, manifest, staging, NULL, err) < 0
 	    || create_clone (e, cfg, image_ref (e, image, dmig_json_str (manifest, "image_name")), name, &id, &upper,
 	                     err)
 	           < 0) {
@@ -429,7 +430,7 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		dmig_error_wrap (err, "cannot carry the log of '%s'", o->log_of);
 		if (!o->log_optional)
 			goto out;
-		dmig_warn ("%s", (*err)->msg);
+		dmig_log_warn ("%s", (*err)->msg);
 		dmig_error_release (err);
 	}
 	ret = start_from (e, id, CKPT_NAME, err);
@@ -437,7 +438,7 @@ out:
 	if (ret < 0) {
 		dmig_error_t e2 = NULL;
 		if (dmig_engine_remove (e, id, &e2) < 0) {
-			dmig_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
+			dmig_log_warn ("could not remove the half-made container %.12s: %s", id, e2->msg);
 			dmig_error_release (&e2);
 		}
 	}
@@ -518,7 +519,7 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !now->running)
 			m->frozen = true;
 		else if (set_restart (m->src, id, m->ctr, NULL) < 0)
-			dmig_warn ("could not give container '%s' its restart policy back", m->name);
+			dmig_log_warn ("could not give container '%s' its restart policy back", m->name);
 		dmig_container_free (now);
 		return -1;
 	}
@@ -569,8 +570,8 @@ move_discard (struct dmig_move *m)
 
 	dmig_docker_log_close (m);
 	if (dm && dm->clone_id && dmig_engine_remove (m->dst, dm->clone_id, &e2) < 0) {
-		dmig_warn ("could not remove the half-made container %.12s on %s: %s", dm->clone_id,
-		           dmig_ssh_name (m->ssh), e2->msg);
+		dmig_log_warn ("could not remove the half-made container %.12s on %s: %s", dm->clone_id,
+		               dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
 	}
 }
@@ -584,7 +585,7 @@ move_resume (struct dmig_move *m, dmig_error_t *err)
 		                        "--checkpoint " MOVE_CKPT " %s' tries again",
 		                        m->name, m->name);
 	if (set_restart (m->src, m->ctr->id, m->ctr, err) < 0)
-		dmig_warn ("container '%s' runs again, without its restart policy", m->name);
+		dmig_log_warn ("container '%s' runs again, without its restart policy", m->name);
 	dmig_error_release (err);
 	return 0;
 }

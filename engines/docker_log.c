@@ -276,7 +276,7 @@ out:
 	if (ret == 0) {
 		free (*lc->sent);
 		*lc->sent = state;
-		dmig_debug ("log: %zu files, %llu bytes", sent, (unsigned long long)sink->bytes);
+		dmig_log_debug ("log: %zu files, %llu bytes", sent, (unsigned long long)sink->bytes);
 	} else
 		free (state);
 	free (v);
@@ -299,7 +299,7 @@ feed_tail (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 	int fd, ret = -1;
 
 	if (log_closed (lc->src, lc->src_id, &e2) < 0) {
-		dmig_warn ("the log may lack its last lines: %s", e2->msg);
+		dmig_log_warn ("the log may lack its last lines: %s", e2->msg);
 		dmig_error_release (&e2);
 	}
 	if (log_list_final (&lc->from, &v, &n, err) < 0 || log_state (v, n, &now, err) < 0)
@@ -340,7 +340,7 @@ feed_tail (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 	}
 	close (fd);
 	if (left == 0) {
-		dmig_debug ("log: %llu bytes after the freeze", v[0].size - size);
+		dmig_log_debug ("log: %llu bytes after the freeze", v[0].size - size);
 		ret = 0;
 	}
 out:
@@ -426,7 +426,7 @@ dmig_docker_log_continue (struct dmig_engine *e, const char *old, const struct d
 	was = prev ? prev->log_driver : NULL;
 	if (prev == NULL || !log_of (e->root, prev, &from) || !log_where (e->root, id, driver, &to) || was == NULL
 	    || strcmp (driver, was) != 0) {
-		dmig_debug ("log driver '%s': no log of '%s' to carry over", driver ? driver : "?", old);
+		dmig_log_debug ("log driver '%s': no log of '%s' to carry over", driver ? driver : "?", old);
 		dmig_container_free (prev);
 		return 0;
 	}
@@ -451,7 +451,7 @@ dmig_docker_log_continue (struct dmig_engine *e, const char *old, const struct d
 		if (log_copy (src, dst, err) < 0)
 			goto out;
 	}
-	dmig_debug ("log of '%s' carried over (%zu files)", old, n);
+	dmig_log_debug ("log of '%s' carried over (%zu files)", old, n);
 	ret = 0;
 out:
 	dmig_container_free (prev);
@@ -488,9 +488,9 @@ dmig_docker_log_prepare (struct dmig_move *m, dmig_error_t *err)
 	char *dd[] = {"dd", of, "oflag=append", "conv=notrunc", "bs=64K", "status=none", NULL};
 
 	if (!move_log (m, &lc)) {
-		dmig_debug ("log driver '%s' keeps no log file dmig can carry: 'docker logs' on %s shows only what "
-		            "comes after the move",
-		            driver ? driver : "?", dmig_ssh_name (m->ssh));
+		dmig_log_debug ("log driver '%s' keeps no log file dmig can carry: 'docker logs' on %s shows only what "
+		                "comes after the move",
+		                driver ? driver : "?", dmig_ssh_name (m->ssh));
 		return 0;
 	}
 	s.dest = lc.to.ctr;
@@ -551,7 +551,7 @@ move_log_whole (struct dmig_move *m, struct logcarry *lc, dmig_error_t *err)
 	struct dmig_send s[2];
 	int r = -1;
 
-	dmig_debug ("the log rotated during the move: sending all of it again");
+	dmig_log_debug ("the log rotated during the move: sending all of it again");
 	if (log_list (&lc->from, &v, &n, err) < 0)
 		return -1;
 	was = strdup (*lc->sent);

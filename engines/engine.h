@@ -114,12 +114,6 @@ int dmig_engine_find (const char *host, const char *name, const char *const *sto
 /* Whether a container runs (when that cannot be told: no). */
 bool dmig_engine_running (struct dmig_engine *e, const char *name);
 
-/* Can dmig carry this container (running, not paused, not --rm, no
- * terminal, the engine's overlay driver, no TCP connection the engine cannot
- * checkpoint and restore)? Fails with DMIG_EPREFLIGHT and why. Move,
- * snapshot and rollback (of a container that runs) all ask it first. */
-int dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
-
 /* Inspect a container: 0 and *out (NULL when there is no such container;
  * free it with dmig_container_free). */
 int dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out, dmig_error_t *err);
@@ -132,47 +126,6 @@ int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *e
 /* Stop a container, killing it after timeout_s seconds. */
 int dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
 int dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
-/* "docker", "oci" or NULL; and back (anything else: unknown). */
-const char *dmig_image_format_name (enum dmig_image_format f);
-enum dmig_image_format dmig_image_format_parse (const char *name);
-/* An image's format (unknown when the engine does not tell). */
-int dmig_engine_image_format (struct dmig_engine *e, const char *image, enum dmig_image_format *fmt, dmig_error_t *err);
-/* Stream an image (by name or ID) as a tar that load takes back with the
- * same ID (in the archive format of the image's own), and load one: *names
- * (may be NULL; put it) gets what the engine says it loaded, an array of
- * names and "sha256:" IDs. */
-int dmig_engine_image_save (struct dmig_engine *e, const char *image, dmig_http_write_fn write, void *arg,
-                            dmig_error_t *err);
-int dmig_engine_image_load (struct dmig_engine *e, dmig_http_read_fn read, void *arg, json_object **names,
-                            dmig_error_t *err);
-/* The engine's images: an array of objects with Id and RepoTags. */
-int dmig_engine_image_list (struct dmig_engine *e, json_object **out, dmig_error_t *err);
-/* Undo a load (names: what it said it loaded) whose image came with another
- * ID than want: remove the images it made (those not in before, the list
- * taken before the load) and give each name it took back to the image that
- * had it. Fails, having done what it could, with what is left there. */
-int dmig_engine_image_unload (struct dmig_engine *e, json_object *before, json_object *names, const char *want,
-                              dmig_error_t *err);
-/* Whether an image with this ID exists. */
-int dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
-
-/* Make volume `name` exist: *mountpoint (free it) is where its files live
- * on the engine's host (which may be another host). */
-int dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
-/* The same for an engine on this host, and empty the volume (it gets a
- * snapshot's content). */
-int dmig_engine_volume_prepare (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
-/* Bring each named volume of a snapshot (its manifest's "volumes") back to
- * the snapshot's content on an engine on this host: made or emptied, then
- * member volumes/<name>.tar of staging extracted into it (with nested: that
- * member of staging's member nested, a tar in a tar). */
-int dmig_engine_restore_volumes (struct dmig_engine *e, json_object *manifest, const char *staging, const char *nested,
-                                 dmig_error_t *err);
-/* Remove a volume (gone already is fine). */
-int dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
-/* Bring up the loopback interface in the network namespace of process pid. */
-int dmig_netns_lo_up (int pid, dmig_error_t *err);
-
 /* A request path: the engine's API prefix (compat: its Docker API's), then
  * fmt, where each %s is escaped for a URL, %r is pasted as it is (the
  * engine's own fragments only) and %d is an int. Fails when it would not

@@ -18,8 +18,10 @@
 #include "interrupt.h"
 #include "log.h"
 #include "move.h"
+#include "netns.h"
 #include "progress.h"
 #include "pump.h"
+#include "volume.h"
 
 #define API "/v4.0.0/libpod"
 /* Established TCP connections are checkpointed and restored, not refused. */
@@ -67,7 +69,7 @@ loopback_up (struct dmig_engine *e, const char *name)
 		dmig_container_free (ctr);
 		return;
 	}
-	dmig_warn ("container '%s' may have its loopback down%s%s", name, err ? ": " : "", err ? err->msg : "");
+	dmig_log_warn ("container '%s' may have its loopback down%s%s", name, err ? ": " : "", err ? err->msg : "");
 	dmig_error_release (&err);
 	dmig_container_free (ctr);
 }
@@ -274,7 +276,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	/* The export carries volumes/<name>.tar; dmig fills the volumes itself
 	 * so that a volume that exists (rollback) gets the snapshot's content
 	 * too. */
-	if (dmig_engine_restore_volumes (e, manifest, staging, "checkpoint.tar", err) < 0
+	if (dmig_volume_restore_all (e, manifest, staging, "checkpoint.tar", err) < 0
 	    || import_path (e, name, path, sizeof (path), err) < 0)
 		return -1;
 	fd = dmig_bundle_member_open (staging, "checkpoint.tar", err);
@@ -287,7 +289,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	if (r < 0) {
 		dmig_error_t e2 = NULL;
 		if (dmig_engine_remove (e, name, &e2) < 0) {
-			dmig_warn ("could not remove the half-made container '%s': %s", name, e2->msg);
+			dmig_log_warn ("could not remove the half-made container '%s': %s", name, e2->msg);
 			dmig_error_release (&e2);
 		}
 		return -1;
@@ -344,8 +346,8 @@ remote_loopback_up (struct dmig_move *m)
 		dmig_container_free (ctr);
 		return;
 	}
-	dmig_warn ("container '%s' may have its loopback down on the target%s%s", m->name, err ? ": " : "",
-	           err ? err->msg : "");
+	dmig_log_warn ("container '%s' may have its loopback down on the target%s%s", m->name, err ? ": " : "",
+	               err ? err->msg : "");
 	dmig_error_release (&err);
 	dmig_container_free (ctr);
 }
@@ -474,8 +476,8 @@ pmove_discard (struct dmig_move *m)
 	dmig_error_t e2 = NULL;
 
 	if (dmig_engine_remove (m->dst, m->name, &e2) < 0) {
-		dmig_warn ("could not remove the half-made container '%s' on %s: %s", m->name, dmig_ssh_name (m->ssh),
-		           e2->msg);
+		dmig_log_warn ("could not remove the half-made container '%s' on %s: %s", m->name,
+		               dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
 	}
 }
@@ -526,8 +528,8 @@ pmove_check (struct dmig_move *m, dmig_error_t *err)
 		                       "source could start again beside the moved copy; move without --keep-source, "
 		                       "or --force to keep it with its policy",
 		                       m->name, policy, m->src->version);
-	dmig_warn ("the kept source '%s' keeps restart policy '%s' (--force): remove it before the host reboots",
-	           m->name, policy);
+	dmig_log_warn ("the kept source '%s' keeps restart policy '%s' (--force): remove it before the host reboots",
+	               m->name, policy);
 	return 0;
 }
 
@@ -550,8 +552,9 @@ pmove_finish (struct dmig_move *m, dmig_error_t *err)
 	    || dmig_engine_must (m->src, "POST", path, body, DMIG_API_TIMEOUT_MS, NULL, &e2) < 0
 	    || dmig_engine_inspect (m->src, id, &ctr, &e2) < 0 || ctr == NULL
 	    || ((now = ctr->restart_policy) != NULL && *now && strcmp (now, "no") != 0))
-		dmig_warn ("the kept source '%s' still has restart policy '%s'%s%s: remove it before the host reboots",
-		           m->name, policy, e2 ? ": " : "", e2 ? e2->msg : "");
+		dmig_log_warn (
+		    "the kept source '%s' still has restart policy '%s'%s%s: remove it before the host reboots",
+		    m->name, policy, e2 ? ": " : "", e2 ? e2->msg : "");
 	dmig_error_release (&e2);
 	dmig_container_free (ctr);
 	json_object_put (body);

@@ -48,7 +48,7 @@ dmig_archive_warned (struct archive *a, int r, const char *what)
 {
 	if (r == ARCHIVE_WARN) {
 		const char *s = archive_error_string (a);
-		dmig_debug ("%s: libarchive: %s", what ? what : "archive", s ? s : "warning");
+		dmig_log_debug ("%s: libarchive: %s", what ? what : "archive", s ? s : "warning");
 	}
 	return r;
 }
@@ -194,7 +194,7 @@ dmig_archive_pack_dir (const char *dir, enum dmig_pack_mode mode, struct dmig_si
 		if (mode != DMIG_PACK_LAYER && archive_entry_filetype (e) == AE_IFCHR && archive_entry_rdev (e) == 0)
 			continue; /* a whiteout */
 		if (archive_entry_filetype (e) == AE_IFSOCK) {
-			dmig_debug ("not carried: socket %s", path);
+			dmig_log_debug ("not carried: socket %s", path);
 			continue;
 		}
 		archive_entry_copy_pathname (e, *path ? path : ".");

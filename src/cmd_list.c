@@ -135,8 +135,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	if (ret == 0 && arr)
 		dmig_json_print (arr);
 	else if (ret == 0 && !header)
-		dmig_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
-		           only ? only : "", g->store);
+		dmig_log_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
+		               only ? only : "", g->store);
 	json_object_put (arr);
 	return ret;
 }

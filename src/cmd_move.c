@@ -34,11 +34,11 @@ report (struct dmig_globals *g, struct dmig_move *m)
 	} else
 		printf ("%s -> %s\n", m->name, m->target->spec);
 	fflush (stdout);
-	dmig_info ("moved %s to %s: down %lld ms, %.1f s in all, %.1f MiB sent (check %lld, prepare %lld, freeze %lld, "
-	           "ship %lld, restore %lld, finish %lld ms)",
-	           m->name, m->target->spec, m->downtime_ms, (double)m->total_ms / 1000,
-	           (double)m->bytes_sent / (1 << 20), m->phase_ms[0], m->phase_ms[1], m->phase_ms[2], m->phase_ms[3],
-	           m->phase_ms[4], m->phase_ms[5]);
+	dmig_log_info (
+	    "moved %s to %s: down %lld ms, %.1f s in all, %.1f MiB sent (check %lld, prepare %lld, freeze %lld, "
+	    "ship %lld, restore %lld, finish %lld ms)",
+	    m->name, m->target->spec, m->downtime_ms, (double)m->total_ms / 1000, (double)m->bytes_sent / (1 << 20),
+	    m->phase_ms[0], m->phase_ms[1], m->phase_ms[2], m->phase_ms[3], m->phase_ms[4], m->phase_ms[5]);
 }
 
 int
@@ -107,11 +107,11 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	m.name = argv[optind];
 	m.target = &target;
 	m.o = &o;
-	if (dmig_move_connect (&m, err) < 0)
+	if (dmig_migrate_connect (&m, err) < 0)
 		goto out;
 	if (dmig_store_staging (l.dir, &m.staging, err) < 0)
 		goto out;
-	if (dmig_move_run (&m, err) < 0) {
+	if (dmig_migrate_run (&m, err) < 0) {
 		if ((*err)->status == DMIG_EPREFLIGHT)
 			dmig_error_wrap (err, "move refused, nothing was changed");
 		goto out;
@@ -120,7 +120,7 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	ret = 0;
 out:
 	/* the target's link and engine, the volumes, the engine's own state */
-	dmig_move_release (&m);
+	dmig_migrate_release (&m);
 	if (m.staging) {
 		dmig_fs_rm_rf (m.staging, NULL);
 		free (m.staging);

@@ -55,7 +55,7 @@ cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			return -1;
 		total += removed;
 	}
-	dmig_info ("pruned %zu snapshot%s of %s, kept the newest %ld", total, total == 1 ? "" : "s", argv[optind],
-	           keep);
+	dmig_log_info ("pruned %zu snapshot%s of %s, kept the newest %ld", total, total == 1 ? "" : "s", argv[optind],
+	               keep);
 	return 0;
 }

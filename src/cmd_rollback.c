@@ -56,8 +56,8 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		json_object_put (o);
 	} else
 		printf ("%s@%s\n", ref.container, s->name);
-	dmig_info ("rolled %s back to %s (taken %s), %.1f s", ref.container, s->name, s->created,
-	           (double)(dmig_clock_now_ms () - t0) / 1000);
+	dmig_log_info ("rolled %s back to %s (taken %s), %.1f s", ref.container, s->name, s->created,
+	               (double)(dmig_clock_now_ms () - t0) / 1000);
 	ret = 0;
 out:
 	dmig_store_list_free (&list);

@@ -85,9 +85,9 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	} else
 		printf ("%s@%s\n", name, res.name);
 	fflush (stdout);
-	dmig_info ("snapshot %s@%s: %.1f MiB, container held %lld ms, %.1f s in all%s", name, res.name,
-	           (double)res.bytes / (1 << 20), res.frozen_ms, (double)res.total_ms / 1000,
-	           pruned ? (pruned == 1 ? ", 1 old snapshot pruned" : ", old snapshots pruned") : "");
+	dmig_log_info ("snapshot %s@%s: %.1f MiB, container held %lld ms, %.1f s in all%s", name, res.name,
+	               (double)res.bytes / (1 << 20), res.frozen_ms, (double)res.total_ms / 1000,
+	               pruned ? (pruned == 1 ? ", 1 old snapshot pruned" : ", old snapshots pruned") : "");
 	ret = 0;
 out:
 	dmig_store_list_free (&list);

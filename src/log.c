@@ -30,7 +30,7 @@ vlog (int min, const char *prefix, const char *fmt, va_list ap)
 }
 
 void
-dmig_info (const char *fmt, ...)
+dmig_log_info (const char *fmt, ...)
 {
 	va_list ap;
 	va_start (ap, fmt);
@@ -39,7 +39,7 @@ dmig_info (const char *fmt, ...)
 }
 
 void
-dmig_warn (const char *fmt, ...)
+dmig_log_warn (const char *fmt, ...)
 {
 	va_list ap;
 	va_start (ap, fmt);
@@ -48,7 +48,7 @@ dmig_warn (const char *fmt, ...)
 }
 
 void
-dmig_debug (const char *fmt, ...)
+dmig_log_debug (const char *fmt, ...)
 {
 	va_list ap;
 	va_start (ap, fmt);

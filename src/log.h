@@ -7,10 +7,10 @@ enum dmig_verbosity { DMIG_QUIET = 0, DMIG_NORMAL = 1, DMIG_VERBOSE = 2 };
 void dmig_log_set (int verbosity);
 int dmig_log_level (void);
 /* The one summary line of an operation (suppressed by -q). */
-void dmig_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void dmig_log_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* A warning that does not fail the operation (suppressed by -q). */
-void dmig_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void dmig_log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Detail for -v. */
-void dmig_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void dmig_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 #endif

@@ -16,14 +16,17 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "check.h"
 #include "child.h"
 #include "clock.h"
 #include "criu.h"
 #include "fs.h"
+#include "image.h"
 #include "interrupt.h"
 #include "log.h"
 #include "progress.h"
 #include "pump.h"
+#include "volume.h"
 
 #define REMOTE_CMD_MS (60 * 1000L)
 #define RECONNECT_MS  (30 * 1000L)
@@ -81,7 +84,7 @@ prepare_volumes (struct dmig_move *m, dmig_error_t *err)
 		if (m->nvolumes >= DMIG_MEMBERS_MAX)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
 		/* the target's: its folder is a path there, never touched here */
-		if (dmig_engine_volume_get (m->dst, mt->name, &dir, err) < 0)
+		if (dmig_volume_get (m->dst, mt->name, &dir, err) < 0)
 			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 		v->name = strdup (mt->name);
 		v->there = dir;
@@ -102,15 +105,15 @@ discard (struct dmig_move *m)
 
 	m->src->ops->move->discard (m);
 	for (size_t i = 0; i < m->nvolumes; i++)
-		if (dmig_engine_volume_remove (m->dst, m->volumes[i].name, &e2) < 0) {
-			dmig_warn ("could not remove volume '%s' on %s%s%s", m->volumes[i].name, dmig_ssh_name (m->ssh),
-			           e2 ? ": " : "", e2 ? e2->msg : "");
+		if (dmig_volume_remove (m->dst, m->volumes[i].name, &e2) < 0) {
+			dmig_log_warn ("could not remove volume '%s' on %s%s%s", m->volumes[i].name,
+			               dmig_ssh_name (m->ssh), e2 ? ": " : "", e2 ? e2->msg : "");
 			dmig_error_release (&e2);
 		}
 }
 
 void
-dmig_move_release (struct dmig_move *m)
+dmig_migrate_release (struct dmig_move *m)
 {
 	if (m->src && m->src->ops->move && m->src->ops->move->release)
 		m->src->ops->move->release (m);
@@ -129,7 +132,7 @@ dmig_move_release (struct dmig_move *m)
 /* ---- the target ---- */
 
 int
-dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
+dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 {
 	/* the engine of the source's kind, where it listens unless told */
 	const char *remote = *m->target->socket ? m->target->socket : m->src->ops->socket;
@@ -164,7 +167,7 @@ reconnect (struct dmig_move *m, dmig_error_t *err)
 		m->dst = NULL;
 		m->ssh = NULL;
 		dmig_error_release (err);
-		if (dmig_move_connect (m, err) == 0)
+		if (dmig_migrate_connect (m, err) == 0)
 			return 0;
 		if (dmig_clock_now_ms () > until)
 			return -1;
@@ -195,7 +198,7 @@ run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t 
 			break;
 		}
 	if (i == 4) {
-		dmig_debug ("hook %s: %s", phase, cmd);
+		dmig_log_debug ("hook %s: %s", phase, cmd);
 		status = dmig_child_run (&hook);
 	}
 	e = errno;
@@ -231,8 +234,8 @@ check_target_criu (struct dmig_move *m, dmig_error_t *err)
 	}
 	if (dmig_criu_version_parse (out, NULL, 0, &major, &minor) < 0 || !dmig_criu_version_ok (major, minor)) {
 		if (m->o->force)
-			dmig_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
-			           DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
+			dmig_log_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
+			               DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
 		else
 			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 			                       "CRIU on %s is older than %d.%d (--force to try anyway)",
@@ -295,7 +298,7 @@ checks (struct dmig_move *m, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: moving is not supported for this engine yet",
 		                       m->src->ops->kind);
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || m->src->ops->check (m->src, err) < 0
-	    || dmig_engine_check_container (m->src, m->ctr, err) < 0)
+	    || dmig_check_container (m->src, m->ctr, err) < 0)
 		return -1;
 	if (m->src->ops->move->check && m->src->ops->move->check (m, err) < 0)
 		return -1;
@@ -323,7 +326,7 @@ checks (struct dmig_move *m, dmig_error_t *err)
 					                       "bind mount source %s does not exist on %s (it is never "
 					                       "copied; make it there, or --force)",
 					                       src, dmig_ssh_name (m->ssh));
-				dmig_warn ("bind mount source %s is missing on the target (--force)", src);
+				dmig_log_warn ("bind mount source %s is missing on the target (--force)", src);
 			}
 			/* CRIU 4 restores a bind from a symlink only as dmig's setup
 			 * makes it (engine.c) */
@@ -365,14 +368,14 @@ static int
 save_image (void *arg, struct dmig_sink *sink, dmig_error_t *err)
 {
 	struct image_ends *ie = arg;
-	return dmig_engine_image_save (ie->src, ie->image, dmig_sink_put, sink, err);
+	return dmig_image_save (ie->src, ie->image, dmig_sink_put, sink, err);
 }
 
 static int
 load_image (void *arg, int fd, dmig_error_t *err)
 {
 	struct image_ends *ie = arg;
-	return dmig_engine_image_load (ie->dst, dmig_sink_fd_read, &fd, &ie->loaded, err);
+	return dmig_image_load (ie->dst, dmig_sink_fd_read, &fd, &ie->loaded, err);
 }
 
 static int
@@ -388,16 +391,16 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 
 	if (id == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the container's image is unknown");
-	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
+	if (dmig_image_exists (m->dst, id, &have, err) < 0)
 		return -1;
 	if (have)
 		return 0;
 	/* by name, so the target gets the tag too; the ID is checked after */
 	ie.image = name && *name ? name : id;
 	/* what the target has, to tell what the load made */
-	if (dmig_engine_image_list (m->dst, &before, err) < 0)
+	if (dmig_image_list (m->dst, &before, err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
-	dmig_debug ("shipping image %s (%s)", id, ie.image);
+	dmig_log_debug ("shipping image %s (%s)", id, ie.image);
 	/* straight from one engine into the other, nothing on disk */
 	r = dmig_pump (save_image, &ie, load_image, &ie, 0, &sent, err);
 	m->bytes_sent += sent;
@@ -405,14 +408,14 @@ ship_image (struct dmig_move *m, dmig_error_t *err)
 		dmig_error_wrap (err, "cannot ship image %s to %s", id, dmig_ssh_name (m->ssh));
 		goto out;
 	}
-	if (dmig_engine_image_exists (m->dst, id, &have, err) < 0)
+	if (dmig_image_exists (m->dst, id, &have, err) < 0)
 		goto out;
 	if (have) {
 		ret = 0;
 		goto out;
 	}
 	/* nothing with a wrong ID may stay there, nor take a name there */
-	if (dmig_engine_image_unload (m->dst, before, ie.loaded, id, &e2) < 0) {
+	if (dmig_image_unload (m->dst, before, ie.loaded, id, &e2) < 0) {
 		dmig_error_set (err, DMIG_EFAIL, 0,
 		                "image '%s' arrived on %s with another ID than %s, and undoing its load failed: %s",
 		                ie.image, dmig_ssh_name (m->ssh), id, e2->msg);
@@ -438,7 +441,7 @@ phase_done (struct dmig_move *m, enum dmig_phase p, long long *t)
 }
 
 int
-dmig_move_run (struct dmig_move *m, dmig_error_t *err)
+dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 {
 	const struct dmig_move_ops *ops = m->src->ops->move;
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
@@ -498,7 +501,7 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 		goto undo;
 	m->downtime_ms = dmig_clock_now_ms () - frozen_at;
 	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
-		dmig_warn ("%s (the container runs on the target)", e2->msg);
+		dmig_log_warn ("%s (the container runs on the target)", e2->msg);
 		dmig_error_release (&e2);
 	}
 	phase_done (m, DMIG_PHASE_RESTORE, &t);
@@ -510,8 +513,8 @@ dmig_move_run (struct dmig_move *m, dmig_error_t *err)
 	/* Only now, with the container running there, the source goes. */
 	dmig_progress_phase ("finish");
 	if (ops->finish (m, &e2) < 0) {
-		dmig_warn ("the container runs on %s, but cleaning up the source failed: %s", dmig_ssh_name (m->ssh),
-		           e2->msg);
+		dmig_log_warn ("the container runs on %s, but cleaning up the source failed: %s",
+		               dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
 	}
 	phase_done (m, DMIG_PHASE_FINISH, &t);
@@ -530,13 +533,13 @@ undo:
 		dmig_error_wrap (err, "the move failed; container '%s' runs again on the source", m->name);
 	/* Then the target's half-made clone, over a new link if need be. */
 	if (!dmig_ssh_alive (m->ssh) && reconnect (m, &e2) < 0) {
-		dmig_warn ("could not reach %s again to remove the half-made container '%s' there: %s", m->target->spec,
-		           m->name, e2->msg);
+		dmig_log_warn ("could not reach %s again to remove the half-made container '%s' there: %s",
+		               m->target->spec, m->name, e2->msg);
 		dmig_error_release (&e2);
 	} else
 		discard (m);
 	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
-		dmig_warn ("%s", e2->msg);
+		dmig_log_warn ("%s", e2->msg);
 		dmig_error_release (&e2);
 	}
 out:

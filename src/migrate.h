@@ -8,12 +8,12 @@
 #include "move.h"
 
 /* Connect to m->target: SSH, then its engine (m->ssh, m->dst). */
-int dmig_move_connect (struct dmig_move *m, dmig_error_t *err);
+int dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err);
 /* The whole move, see docs/move.md. Fills m's times and counts. */
-int dmig_move_run (struct dmig_move *m, dmig_error_t *err);
+int dmig_migrate_run (struct dmig_move *m, dmig_error_t *err);
 /* Free what the move holds (the engine's state, the volumes' names, the
  * target's link and engine; not src, ctr or staging, which the caller
  * gave). */
-void dmig_move_release (struct dmig_move *m);
+void dmig_migrate_release (struct dmig_move *m);
 
 #endif

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "check.h"
 #include "clock.h"
 #include "criu.h"
 #include "dmig.h"
 #include "fs.h"
+#include "image.h"
 #include "log.h"
 #include "store.h"
 
@@ -42,7 +44,7 @@ manifest_new (struct dmig_engine *e, const struct dmig_container *ctr, const cha
 	json_object_object_add (m, "image_name", json_object_new_string (image_name ? image_name : ""));
 	/* what brings the image to a host that lacks it with its ID (only
 	 * where the engine tells) */
-	if (image && dmig_engine_image_format (e, image, &fmt, NULL) == 0 && dmig_image_format_name (fmt))
+	if (image && dmig_image_format_of (e, image, &fmt, NULL) == 0 && dmig_image_format_name (fmt))
 		json_object_object_add (m, "image_format", json_object_new_string (dmig_image_format_name (fmt)));
 	for (size_t i = 0; volumes && (mt = dmig_container_next_volume (ctr, &i)) != NULL;)
 		json_object_array_add (vols, json_object_new_string (mt->name));
@@ -84,7 +86,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		goto out;
 	}
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
-	    || dmig_engine_check_container (e, ctr, err) < 0)
+	    || dmig_check_container (e, ctr, err) < 0)
 		goto out;
 	/* staged and then bundled (so twice), plus some room */
 	need = 2 * dmig_container_footprint (ctr, !o->ignore_volumes) + (64u << 20);
@@ -114,7 +116,7 @@ out:
 	if (staging) {
 		dmig_error_t e2 = NULL;
 		if (dmig_fs_rm_rf (staging, &e2) < 0) {
-			dmig_warn ("%s", e2->msg);
+			dmig_log_warn ("%s", e2->msg);
 			dmig_error_release (&e2);
 		}
 		free (staging);
@@ -174,7 +176,7 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' names no valid image ID: the bundle is damaged", bundle);
 		goto fail;
 	}
-	if (dmig_engine_image_exists (e, image, &have, err) < 0)
+	if (dmig_image_exists (e, image, &have, err) < 0)
 		goto fail;
 	if (!have) {
 		const char *iname = dmig_json_str (st->manifest, "image_name"), *ref = image, *opt;
@@ -242,7 +244,7 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	 * every checksum and the image. */
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0)
 		return -1;
-	if ((running || (ctr && ctr->paused)) && dmig_engine_check_container (e, ctr, err) < 0)
+	if ((running || (ctr && ctr->paused)) && dmig_check_container (e, ctr, err) < 0)
 		return -1;
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
@@ -269,11 +271,11 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	ro.log_of = renamed ? aside : NULL;
 	if (e->ops->restore (e, st.manifest, st.dir, &ro, err) == 0) {
 		if (ctr != NULL && dmig_engine_remove (e, aside, &e2) < 0) {
-			dmig_warn ("could not remove the old container '%s': %s", aside, e2->msg);
+			dmig_log_warn ("could not remove the old container '%s': %s", aside, e2->msg);
 			dmig_error_release (&e2);
 		}
 		if (*safety_path && unlink (safety_path) < 0)
-			dmig_warn ("could not remove the safety snapshot %s: %s", safety_path, strerror (errno));
+			dmig_log_warn ("could not remove the safety snapshot %s: %s", safety_path, strerror (errno));
 		ret = 0;
 		goto out;
 	}
@@ -300,7 +302,7 @@ undo:
 	else
 		r = dmig_engine_remove (e, name, &e2) < 0 ? -1 : restore_bundle (e, safety_path, dir, NULL, &e2);
 	if (renamed && dmig_engine_remove (e, aside, &e3) < 0) {
-		dmig_warn ("could not remove the old container '%s': %s", aside, e3->msg);
+		dmig_log_warn ("could not remove the old container '%s': %s", aside, e3->msg);
 		dmig_error_release (&e3);
 	}
 	if (r < 0) {

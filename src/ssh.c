@@ -269,7 +269,7 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	}
 	if (verify_host (s, err) < 0)
 		goto fail;
-	dmig_debug ("%s: cipher %s", s->name, ssh_get_cipher_out (s->s));
+	dmig_log_debug ("%s: cipher %s", s->name, ssh_get_cipher_out (s->s));
 	rc = ssh_userauth_publickey_auto (s->s, NULL, NULL);
 	if (rc != SSH_AUTH_SUCCESS) {
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -613,7 +613,7 @@ pump (void *arg)
 			while (s->lis[i].fd >= 0
 			       && (fd = accept4 (s->lis[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 				if (new_chan (s, false, s->lis[i].remote, fd, s->last_err, sizeof (s->last_err)) < 0)
-					dmig_debug ("%s", s->last_err);
+					dmig_log_debug ("%s", s->last_err);
 			}
 		}
 		/* sleep until the session, a local end or a request has news */
@@ -659,7 +659,7 @@ request (struct dmig_ssh *s, enum req_type type, const char *arg, int *fd, int *
 	s->req_ret = 1; /* pending */
 	s->req_err[0] = '\0';
 	if (write (s->wake[1], "x", 1) < 0 && errno != EAGAIN)
-		dmig_debug ("wake: %s", strerror (errno));
+		dmig_log_debug ("wake: %s", strerror (errno));
 	while (s->req_ret == 1)
 		pthread_cond_wait (&s->cv, &s->mu);
 	ret = s->req_ret;
@@ -693,7 +693,7 @@ dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dm
 
 	if (line == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "empty remote command");
-	dmig_debug ("%s: %s", s->name, line);
+	dmig_log_debug ("%s: %s", s->name, line);
 	*id = 0;
 	r = request (s, REQ_EXEC, line, fd, id, err);
 	free (line);
@@ -788,7 +788,7 @@ dmig_ssh_close (struct dmig_ssh *s)
 		s->stop = true;
 		pthread_mutex_unlock (&s->mu);
 		if (write (s->wake[1], "x", 1) < 0)
-			dmig_debug ("wake: %s", strerror (errno));
+			dmig_log_debug ("wake: %s", strerror (errno));
 		pthread_join (s->thread, NULL);
 	}
 	for (int i = 0; i < MAX_CHANS; i++)

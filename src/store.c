@@ -175,7 +175,7 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 		if (asprintf (&path, "%s/%s", dir, d->d_name) < 0)
 			continue;
 		if (dmig_bundle_read_manifest (path, &m, &e2) < 0) {
-			dmig_warn ("skipping %s", e2->msg);
+			dmig_log_warn ("skipping %s", e2->msg);
 			dmig_error_release (&e2);
 			free (path);
 			continue;
@@ -251,7 +251,7 @@ dmig_store_prune (const struct dmig_snaplist *l, size_t keep, size_t *removed, d
 	for (size_t i = 0; l->n > keep && i < l->n - keep; i++) {
 		if (unlink (l->s[i].path) < 0 && errno != ENOENT)
 			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot remove '%s'", l->s[i].path);
-		dmig_debug ("removed snapshot %s", l->s[i].name);
+		dmig_log_debug ("removed snapshot %s", l->s[i].name);
 		(*removed)++;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "http.h"
+#include "image.h"
 #include "sink.h"
 
 int
@@ -29,13 +30,13 @@ main (int argc, char **argv)
 	if (strcmp (argv[2], "save") == 0 && argc == 5) {
 		struct dmig_sink sink = {.fd = open (argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600)};
 		if (sink.fd >= 0) {
-			r = dmig_engine_image_save (e, argv[3], dmig_sink_put, &sink, &err);
+			r = dmig_image_save (e, argv[3], dmig_sink_put, &sink, &err);
 			close (sink.fd);
 		}
 	} else if (strcmp (argv[2], "load") == 0) {
 		int fd = open (argv[3], O_RDONLY);
 		if (fd >= 0) {
-			r = dmig_engine_image_load (e, dmig_sink_fd_read, &fd, NULL, &err);
+			r = dmig_image_load (e, dmig_sink_fd_read, &fd, NULL, &err);
 			close (fd);
 		}
 	} else if (strcmp (argv[2], "stop") == 0 && argc == 5) {

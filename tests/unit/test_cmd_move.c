@@ -1,4 +1,4 @@
-// WRAP: dmig_local_open dmig_local_close dmig_move_connect dmig_store_staging dmig_move_run
+// WRAP: dmig_local_open dmig_local_close dmig_migrate_connect dmig_store_staging dmig_migrate_run
 /* dmig move's command line: each option reaches the move as parsed, and a
  * bad one is a usage error before anything is opened. */
 #include <setjmp.h>
@@ -50,9 +50,9 @@ __wrap_dmig_local_close (struct dmig_local *l)
 	assert_ptr_equal (l->e, &src);
 }
 
-int __wrap_dmig_move_connect (struct dmig_move *m, dmig_error_t *err);
+int __wrap_dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err);
 int
-__wrap_dmig_move_connect (struct dmig_move *m, dmig_error_t *err)
+__wrap_dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 {
 	(void)err;
 	assert_ptr_equal (m->src, &src);
@@ -70,9 +70,9 @@ __wrap_dmig_store_staging (const char *dir, char **out, dmig_error_t *err)
 	return 0;
 }
 
-int __wrap_dmig_move_run (struct dmig_move *m, dmig_error_t *err);
+int __wrap_dmig_migrate_run (struct dmig_move *m, dmig_error_t *err);
 int
-__wrap_dmig_move_run (struct dmig_move *m, dmig_error_t *err)
+__wrap_dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 {
 	runs++;
 	assert_string_equal (m->name, opened);

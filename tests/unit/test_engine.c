@@ -20,9 +20,11 @@
 #include <sys/socket.h>
 
 #include "bundle.h"
+#include "check.h"
 #include "engine.h"
 #include "fs.h"
 #include "http.h"
+#include "image.h"
 #include "log.h"
 #include "migrate.h"
 #include "snapshot.h"
@@ -124,7 +126,7 @@ check (struct dmig_engine *e, json_object *j, dmig_error_t *err)
 	int r;
 
 	assert_int_equal (dmig_engine_parse (e->ops, j, &c, NULL), 0);
-	r = dmig_engine_check_container (e, c, err);
+	r = dmig_check_container (e, c, err);
 	dmig_container_free (c);
 	return r;
 }
@@ -892,19 +894,19 @@ image_save_picks_the_format (void **state)
 
 		expect ("GET", "/v4.0.0/libpod/images/localhost%2Fweb%3A1/json", 200, cases[i].inspect);
 		expect_stream ("GET", "/v4.0.0/libpod/images/localhost%2Fweb%3A1/get", "image tar");
-		assert_int_equal (dmig_engine_image_save (e, "localhost/web:1", sink_put, &k, &err), 0);
+		assert_int_equal (dmig_image_save (e, "localhost/web:1", sink_put, &k, &err), 0);
 		snprintf (want, sizeof (want), "/v4.0.0/libpod/images/localhost%%2Fweb%%3A1/get%s", cases[i].query);
 		assert_string_equal (script[nsteps - 1].seen_path, want);
 		assert_int_equal (k.len, 9);
 		assert_memory_equal (k.buf, "image tar", 9);
 		/* the same answer for the manifest */
 		expect ("GET", "/v4.0.0/libpod/images/99d8/json", 200, cases[i].inspect);
-		assert_int_equal (dmig_engine_image_format (e, "99d8", &fmt, &err), 0);
+		assert_int_equal (dmig_image_format_of (e, "99d8", &fmt, &err), 0);
 		assert_int_equal (fmt, cases[i].fmt);
 	}
 	/* the image cannot be inspected: no save asked for */
 	expect ("GET", "/v4.0.0/libpod/images/gone/json", 404, "{\"cause\":\"image not known\"}");
-	assert_int_equal (dmig_engine_image_save (e, "gone", sink_put, &(struct sink){.len = 0}, &err), -1);
+	assert_int_equal (dmig_image_save (e, "gone", sink_put, &(struct sink){.len = 0}, &err), -1);
 	assert_non_null (strstr (err->msg, "cannot inspect image 'gone'"));
 	assert_non_null (strstr (err->msg, "image not known"));
 	dmig_error_release (&err);
@@ -915,9 +917,9 @@ image_save_picks_the_format (void **state)
 	enum dmig_image_format fmt = DMIG_IMAGE_FORMATS;
 	struct sink k = {.len = 0};
 	expect_stream ("GET", "/v1.41/images/get?names=web%3A1", "docker tar");
-	assert_int_equal (dmig_engine_image_save (e, "web:1", sink_put, &k, &err), 0);
+	assert_int_equal (dmig_image_save (e, "web:1", sink_put, &k, &err), 0);
 	assert_string_equal (script[nsteps - 1].seen_path, "/v1.41/images/get?names=web%3A1");
-	assert_int_equal (dmig_engine_image_format (e, "sha256:99d8", &fmt, &err), 0);
+	assert_int_equal (dmig_image_format_of (e, "sha256:99d8", &fmt, &err), 0);
 	assert_int_equal (fmt, DMIG_IMAGE_UNKNOWN);
 	dmig_engine_close (e);
 
@@ -950,7 +952,7 @@ image_load_tells_what_it_loaded (void **state)
 	(void)state;
 
 	expect_stream ("POST", "/v4.0.0/libpod/images/load", "{\"Names\":[\"localhost/web:1\"]}");
-	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), 0);
+	assert_int_equal (dmig_image_load (e, no_body, NULL, &names, &err), 0);
 	assert_string_equal (json_object_to_json_string (names), "[ \"localhost\\/web:1\" ]");
 	json_object_put (names);
 	dmig_engine_close (e);
@@ -958,19 +960,19 @@ image_load_tells_what_it_loaded (void **state)
 	e = open_engine (DOCKER_VERSION);
 	expect_stream ("POST", "/v1.41/images/load?quiet=1",
 	               "{\"stream\":\"Loaded image: web:1\\n\"}\n{\"stream\":\"Loaded image ID: sha256:99d8\\n\"}\n");
-	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), 0);
+	assert_int_equal (dmig_image_load (e, no_body, NULL, &names, &err), 0);
 	assert_int_equal (json_object_array_length (names), 2);
 	assert_string_equal (json_object_get_string (json_object_array_get_idx (names, 0)), "web:1");
 	assert_string_equal (json_object_get_string (json_object_array_get_idx (names, 1)), "sha256:99d8");
 	json_object_put (names);
 	expect_stream ("POST", "/v1.41/images/load?quiet=1",
 	               "{\"errorDetail\":{\"message\":\"no space left\"},\"error\":\"no space left on device\"}\n");
-	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, &names, &err), -1);
+	assert_int_equal (dmig_image_load (e, no_body, NULL, &names, &err), -1);
 	assert_null (names);
 	assert_non_null (strstr (err->msg, "cannot load the image: docker said: no space left on device"));
 	dmig_error_release (&err);
 	expect ("POST", "/v1.41/images/load?quiet=1", 500, "{\"message\":\"unexpected EOF\"}");
-	assert_int_equal (dmig_engine_image_load (e, no_body, NULL, NULL, &err), -1);
+	assert_int_equal (dmig_image_load (e, no_body, NULL, NULL, &err), -1);
 	assert_non_null (strstr (err->msg, "unexpected EOF"));
 	dmig_error_release (&err);
 	dmig_engine_close (e);
@@ -994,7 +996,7 @@ image_unload_undoes_only_the_load (void **state)
 	        "[" IMG ("aaaa", "null") "," IMG ("bbbb", "null") "," IMG ("cccc", "[\"localhost/web:1\"]") "]");
 	expect ("DELETE", "/v4.0.0/libpod/images/cccc", 200, "{}");
 	expect ("POST", "/v4.0.0/libpod/images/aaaa/tag?repo=localhost%2Fweb&tag=1", 201, "");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	assert_int_equal (dmig_image_unload (e, before, names, "99d8", &err), 0);
 	assert_string_equal (script[nsteps - 1].seen_path, "/v4.0.0/libpod/images/aaaa/tag?repo=localhost%2Fweb&tag=1");
 	json_object_put (before);
 
@@ -1003,15 +1005,15 @@ image_unload_undoes_only_the_load (void **state)
 	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200,
 	        "[" IMG ("cccc", "[\"localhost/other:2\",\"localhost/web:1\"]") "]");
 	expect ("POST", "/v4.0.0/libpod/images/cccc/untag?repo=localhost%2Fweb&tag=1", 201, "");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	assert_int_equal (dmig_image_unload (e, before, names, "99d8", &err), 0);
 	/* it had the name already: nothing changed, nothing to do */
 	before = (json_object_put (before), json_tokener_parse ("[" IMG ("cccc", "[\"localhost/web:1\"]") "]"));
 	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("cccc", "[\"localhost/web:1\"]") "]");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), 0);
+	assert_int_equal (dmig_image_unload (e, before, names, "99d8", &err), 0);
 	/* the image with the ID wanted is never touched (IDs with or without
 	 * sha256:) */
 	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("99d8", "[\"localhost/web:1\"]") "]");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), 0);
+	assert_int_equal (dmig_image_unload (e, before, names, "sha256:99d8", &err), 0);
 	json_object_put (before);
 
 	/* a load that reported only an ID; its image will not go: said */
@@ -1020,14 +1022,14 @@ image_unload_undoes_only_the_load (void **state)
 	names = json_tokener_parse ("[\"sha256:dddd\"]");
 	expect ("GET", "/v4.0.0/libpod/images/json?all=true", 200, "[" IMG ("dddd", "null") "]");
 	expect ("DELETE", "/v4.0.0/libpod/images/dddd", 409, "{\"cause\":\"image is in use by a container\"}");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), -1);
+	assert_int_equal (dmig_image_unload (e, before, names, "99d8", &err), -1);
 	assert_non_null (strstr (err->msg, "image dddd stays there"));
 	assert_non_null (strstr (err->msg, "in use by a container"));
 	dmig_error_release (&err);
 	/* a load that said nothing: nothing can be undone, and that is said */
 	json_object_put (names);
 	names = json_object_new_array ();
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "99d8", &err), -1);
+	assert_int_equal (dmig_image_unload (e, before, names, "99d8", &err), -1);
 	assert_non_null (strstr (err->msg, "did not say what it loaded"));
 	dmig_error_release (&err);
 	json_object_put (before);
@@ -1042,10 +1044,10 @@ image_unload_undoes_only_the_load (void **state)
 	expect ("GET", "/v1.41/images/json?all=true", 200,
 	        "[" IMG ("sha256:cccc", "[\"other:2\",\"web:1\"]") "," IMG ("sha256:eeee", "null") "]");
 	expect ("DELETE", "/v1.41/images/web%3A1?noprune=1", 200, "[{\"Untagged\":\"web:1\"}]");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), 0);
+	assert_int_equal (dmig_image_unload (e, before, names, "sha256:99d8", &err), 0);
 	expect ("GET", "/v1.41/images/json?all=true", 200,
 	        "[" IMG ("sha256:cccc", "[\"other:2\"]") "," IMG ("sha256:eeee", "[\"web:1\"]") "]");
-	assert_int_equal (dmig_engine_image_unload (e, before, names, "sha256:99d8", &err), -1);
+	assert_int_equal (dmig_image_unload (e, before, names, "sha256:99d8", &err), -1);
 	assert_non_null (strstr (err->msg, "name 'web:1' stays on image eeee there"));
 	assert_non_null (strstr (err->msg, "docker rmi web:1"));
 	dmig_error_release (&err);

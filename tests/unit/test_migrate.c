@@ -1,6 +1,6 @@
-// WRAP: dmig_criu_check dmig_engine_check_container dmig_engine_inspect dmig_engine_running
-// WRAP: dmig_engine_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
-// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_engine_volume_get dmig_engine_volume_remove
+// WRAP: dmig_criu_check dmig_check_container dmig_engine_inspect dmig_engine_running
+// WRAP: dmig_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
+// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_volume_get dmig_volume_remove
 /* The move's orchestrator: its steps in order, and after a failure the undo
  * that puts the container back (resume the source before discarding the
  * target's half-made clone), with the statuses the CLI promises. */
@@ -201,9 +201,9 @@ __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	return 0;
 }
 
-int __wrap_dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
+int __wrap_dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
 int
-__wrap_dmig_engine_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
+__wrap_dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	(void)e;
 	(void)ctr;
@@ -232,9 +232,9 @@ __wrap_dmig_engine_running (struct dmig_engine *e, const char *name)
 	return source_runs;
 }
 
-int __wrap_dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
+int __wrap_dmig_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
 int
-__wrap_dmig_engine_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err)
+__wrap_dmig_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err)
 {
 	(void)e;
 	(void)err;
@@ -291,9 +291,9 @@ __wrap_dmig_engine_call (struct dmig_engine *e, const char *method, const char *
 	return 404;
 }
 
-int __wrap_dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
+int __wrap_dmig_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
 int
-__wrap_dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
+__wrap_dmig_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err)
 {
 	char what[64];
 	(void)err;
@@ -304,9 +304,9 @@ __wrap_dmig_engine_volume_get (struct dmig_engine *e, const char *name, char **m
 	return 0;
 }
 
-int __wrap_dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
+int __wrap_dmig_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err);
 int
-__wrap_dmig_engine_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
+__wrap_dmig_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 {
 	char what[64];
 	(void)err;
@@ -429,7 +429,7 @@ teardown (void **state)
 	(void)state;
 	m.dst = NULL; /* static here, not made by a connect */
 	m.ssh = NULL;
-	dmig_move_release (&m);
+	dmig_migrate_release (&m);
 	dmig_container_free (ctr);
 	dmig_fs_rm_rf (dir, NULL);
 	return 0;
@@ -441,7 +441,7 @@ run_fails (int status, const char *says)
 {
 	dmig_error_t err = NULL;
 
-	assert_int_equal (dmig_move_run (&m, &err), -1);
+	assert_int_equal (dmig_migrate_run (&m, &err), -1);
 	assert_non_null (err);
 	if (strstr (err->msg, says) == NULL)
 		fail_msg ("'%s' does not say '%s'", err->msg, says);
@@ -455,7 +455,7 @@ succeeds (void **state)
 {
 	dmig_error_t err = NULL;
 	(void)state;
-	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_int_equal (dmig_migrate_run (&m, &err), 0);
 	assert_null (err);
 	/* finish once, nothing undone, no failed-restore hook */
 	assert_string_equal (calls (), "check prepare freeze ship restore finish");
@@ -570,7 +570,7 @@ finish_fails (void **state)
 	dmig_error_t err = NULL;
 	(void)state;
 	fail_at = "finish";
-	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_int_equal (dmig_migrate_run (&m, &err), 0);
 	assert_null (err);
 	assert_string_equal (calls (), "check prepare freeze ship restore finish");
 }
@@ -581,7 +581,7 @@ post_restore_hook_fails (void **state)
 	dmig_error_t err = NULL;
 	(void)state;
 	opts.hook_post = "/bin/false";
-	assert_int_equal (dmig_move_run (&m, &err), 0);
+	assert_int_equal (dmig_migrate_run (&m, &err), 0);
 	assert_null (err);
 	assert_string_equal (calls (), "check prepare freeze ship restore finish");
 }
@@ -634,7 +634,7 @@ interrupted_at_prepare (void **state)
 
 /* A named volume: made on the target before the engine's prepare, and
  * removed there after the engine's discard; the engine's state released
- * once, by dmig_move_release. */
+ * once, by dmig_migrate_release. */
 static void
 volumes_made_and_undone (void **state)
 {
@@ -655,7 +655,7 @@ volumes_made_and_undone (void **state)
 	assert_string_equal (m.volumes[0].here, "/nonexistent/data");
 	m.dst = NULL; /* static here, not made by a connect */
 	m.ssh = NULL;
-	dmig_move_release (&m);
+	dmig_migrate_release (&m);
 	assert_string_equal (calls (),
 	                     "check mkvol:data prepare freeze ship resume discard rmvol:data hook:failed-restore:web "
 	                     "release:clone");

@@ -1,5 +1,5 @@
-// WRAP: dmig_criu_check dmig_engine_check_container dmig_fs_free_bytes dmig_bundle_write dmig_bundle_unpack
-// WRAP: dmig_engine_image_exists dmig_engine_image_format dmig_engine_rename dmig_engine_remove
+// WRAP: dmig_criu_check dmig_check_container dmig_fs_free_bytes dmig_bundle_write dmig_bundle_unpack
+// WRAP: dmig_image_exists dmig_image_format_of dmig_engine_rename dmig_engine_remove
 /* Rollback's undo: a restore that fails brings the container back, from the
  * safety snapshot when it ran, under its own name when it was stopped. */
 #include <setjmp.h>
@@ -97,9 +97,9 @@ __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
 	return 0;
 }
 
-int __wrap_dmig_engine_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err);
+int __wrap_dmig_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err);
 int
-__wrap_dmig_engine_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err)
+__wrap_dmig_check_container (struct dmig_engine *en, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	(void)en;
 	(void)ctr;
@@ -151,9 +151,9 @@ __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **
 	return 0;
 }
 
-int __wrap_dmig_engine_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err);
+int __wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err);
 int
-__wrap_dmig_engine_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err)
+__wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err)
 {
 	(void)en;
 	(void)id;
@@ -162,11 +162,10 @@ __wrap_dmig_engine_image_exists (struct dmig_engine *en, const char *id, bool *e
 	return 0;
 }
 
-int __wrap_dmig_engine_image_format (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt,
-                                     dmig_error_t *err);
+int __wrap_dmig_image_format_of (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt,
+                                 dmig_error_t *err);
 int
-__wrap_dmig_engine_image_format (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt,
-                                 dmig_error_t *err)
+__wrap_dmig_image_format_of (struct dmig_engine *en, const char *image, enum dmig_image_format *fmt, dmig_error_t *err)
 {
 	(void)en;
 	(void)image;
