@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_io.h"
 #include "docker_log.h"
 #include "clock.h"
 #include "log.h"

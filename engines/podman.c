@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_io.h"
 #include "criu.h"
 #include "clock.h"
 #include "engine.h"

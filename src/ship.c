@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "archive_io.h"
+
 #define SHIP_WAIT_MS (10 * 60 * 1000L)
 
 /* At most this many remote tars at once: sshd allows 10 sessions on one

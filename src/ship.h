@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "archive_io.h"
+#include "sink.h"
 #include "ssh.h"
 
 /* One stream to the target: local folder dir (packed as
