@@ -12,6 +12,7 @@ dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct
 
 	memset (l, 0, sizeof (*l));
 	l->lock = -1;
+	l->host.name_fd = l->host.id_fd = -1;
 	if (dmig_ref_valid_container (name, err) < 0)
 		return -1;
 	dmig_store_kinds (g->store, name, dmig_engine_kinds (), kinds);
@@ -22,7 +23,8 @@ dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct
 		                l->e->ops->kind, l->e->socket, l->e->ops->kind);
 		goto fail;
 	}
-	if (dmig_store_dir (g->store, l->e->ops->kind, name, 1, &l->dir, err) < 0
+	if (dmig_hostlock_take (l->e->ops->kind, name, l->ctr ? l->ctr->id : NULL, &l->host, err) < 0
+	    || dmig_store_dir (g->store, l->e->ops->kind, name, 1, &l->dir, err) < 0
 	    || dmig_store_lock (l->dir, name, &l->lock, err) < 0)
 		goto fail;
 	return 0;
@@ -35,9 +37,11 @@ void
 dmig_local_close (struct dmig_local *l)
 {
 	dmig_store_unlock (l->dir, l->lock);
+	dmig_hostlock_release (&l->host);
 	dmig_container_free (l->ctr);
 	dmig_engine_close (l->e);
 	free (l->dir);
 	memset (l, 0, sizeof (*l));
 	l->lock = -1;
+	l->host.name_fd = l->host.id_fd = -1;
 }

@@ -5,15 +5,18 @@
 
 #include "dmig.h"
 #include "engine.h"
+#include "hostlock.h"
 
 struct dmig_local {
 	struct dmig_engine *e;
 	struct dmig_container *ctr; /* NULL when the container does not exist */
 	char *dir;                  /* the container's store folder */
-	int lock;
+	int lock;                   /* the store's lock of it */
+	struct dmig_hostlock host;  /* the host's */
 };
 
-/* Find the engine and container, make the store folder, take the lock.
+/* Find the engine and container, take the host's lock of it (whatever the
+ * store), make the store folder, take the store's lock.
  * need_ctr: fail (exit 1) when the container does not exist. */
 int dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct dmig_local *l, dmig_error_t *err);
 void dmig_local_close (struct dmig_local *l);

@@ -298,6 +298,28 @@ failure_resumes_source() {
 	grep -qx pre "$HOOKLOG" && grep -qx "failed-restore $c hostB $e" "$HOOKLOG" || fail "hooks: $(cat "$HOOKLOG")"
 }
 
+# While a move holds a container (its pre-restore hook runs with the source
+# frozen), another dmig with another store may neither snapshot nor move it:
+# both refused at once, the move goes on, nothing lands in the other store.
+concurrent_refused() {
+	local e=$1 c=$P-$1-conc other=$TMP/other-store hook
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	hook="\"$DMIG\" -H unix://$(sock_of "$e") --store $other snapshot $c >/dev/null 2>$TMP/snap.err; echo \$? >$TMP/snap.rc;
+	      \"$DMIG\" -H unix://$(sock_of "$e") --store $other move $c hostB >/dev/null 2>$TMP/move.err; echo \$? >$TMP/move.rc"
+	move_on "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || fail "the move failed: $(cat "$TMP/stderr")"
+	[ "$(cat "$TMP/snap.rc")" = 1 ] || fail "snapshot during the move: exit $(cat "$TMP/snap.rc"): $(cat "$TMP/snap.err")"
+	[ "$(cat "$TMP/move.rc")" = 1 ] || fail "second move: exit $(cat "$TMP/move.rc"): $(cat "$TMP/move.err")"
+	grep -q "another dmig is working on container '$c'" "$TMP/snap.err" || fail "snapshot said: $(cat "$TMP/snap.err")"
+	grep -q "another dmig is working on container '$c'" "$TMP/move.err" || fail "move said: $(cat "$TMP/move.err")"
+	[ -z "$(find "$other" -name '*.dmig' 2>/dev/null)" ] || fail "a snapshot landed in the other store"
+	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on host B"
+	! "$e" container inspect "$c" >/dev/null 2>&1 || fail "the source is still here"
+	sleep 0.3
+	B "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+		fail "the count has a gap or repeat"
+}
+
 # SIGTERM to dmig after the freeze: the move fails and puts everything back.
 interrupted() {
 	local e=$1 sig=$2 c=$P-$1-int-$2
@@ -712,6 +734,7 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	t "$e move: a paused or --rm container is refused" paused_or_rm_refused "$e"
 	t "$e move and snapshot: an open TCP connection is refused, and lives on" tcp_connection "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
+	t "$e move: a second dmig (another store) can neither snapshot nor move it meanwhile" concurrent_refused "$e"
 	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
 	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
 	t "$e move: SIGTERM mid-stream (no hook) puts everything back" interrupted_mid_stream "$e"
