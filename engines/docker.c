@@ -13,6 +13,7 @@
 #include "criu.h"
 #include "clock.h"
 #include "docker_log.h"
+#include "fault.h"
 #include "engine.h"
 #include "fs.h"
 #include "log.h"
@@ -21,6 +22,8 @@
 
 #define API       "/v1.41"
 #define CKPT_NAME "dmig"
+/* A rollback's safety checkpoint, kept in the container until it is done. */
+#define SAFETY_CKPT "dmig-safety"
 
 static bool
 docker_identify (json_object *version)
@@ -117,6 +120,10 @@ set_restart (struct dmig_engine *e, const char *id, const struct dmig_container 
 	return r < 0 ? dmig_error_wrap (err, "cannot set the restart policy") : 0;
 }
 
+static int move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *path, size_t cap,
+                           dmig_error_t *err);
+static int start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_t *err);
+
 static int
 docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
                 const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
@@ -138,6 +145,14 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	snprintf (ckdir, sizeof (ckdir), "%s/docker-checkpoint", staging);
 	if (mkdir (ckdir, 0700) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", ckdir);
+	/* A checkpoint that stops it (a rollback's safety snapshot) is kept in
+	 * the container's own checkpoints: should this dmig be killed before
+	 * the bundle is whole, a recovery resumes the container from it. */
+	if (!o->leave_running) {
+		if (docker_root (e, err) < 0 || move_ckpt_path (e, id, "/" SAFETY_CKPT, path, sizeof (path), err) < 0)
+			return -1;
+		dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL); /* a stale one */
+	}
 
 	if (hold && set_restart (e, id, NULL, err) < 0)
 		return -1;
@@ -147,10 +162,12 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		dmig_error_wrap (err, "cannot pause the container");
 		goto policy;
 	}
+	dmig_fault ("snapshot:pause");
 	if (pack_member (upper, DMIG_PACK_LAYER, staging, "rootfs.tar", ms, err) < 0) {
 		dmig_error_wrap (err, "cannot copy the writable layer");
 		goto resume;
 	}
+	dmig_fault ("snapshot:layer");
 	for (size_t i = 0; !o->ignore_volumes && (mt = dmig_container_next_volume (ctr, &i)) != NULL;) {
 		char member[DMIG_MEMBER_NAME_MAX];
 
@@ -167,8 +184,10 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		}
 	}
 	body = json_object_new_object ();
-	json_object_object_add (body, "CheckpointID", json_object_new_string (CKPT_NAME));
-	json_object_object_add (body, "CheckpointDir", json_object_new_string (ckdir));
+	json_object_object_add (body, "CheckpointID",
+	                        json_object_new_string (o->leave_running ? CKPT_NAME : SAFETY_CKPT));
+	if (o->leave_running)
+		json_object_object_add (body, "CheckpointDir", json_object_new_string (ckdir));
 	json_object_object_add (body, "Exit", json_object_new_boolean (!o->leave_running));
 	ret = dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/checkpoints", id) < 0
 	          ? -1
@@ -178,6 +197,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err, "checkpoint failed");
 	}
+	dmig_fault ("snapshot:checkpoint");
 resume:
 	/* With Exit a checkpoint that succeeded stopped the container. */
 	if (!was_paused && !(ret == 0 && !o->leave_running)) {
@@ -205,10 +225,57 @@ policy:
 		               id, pname, pname, id);
 	if (ret < 0)
 		return -1;
-	snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
+	if (o->leave_running)
+		snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
+	else
+		snprintf (ckpath, sizeof (ckpath), "%s/containers/%s/checkpoints/" SAFETY_CKPT, e->root, id);
 	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
 	return dmig_fs_rm_rf (ckdir, err);
+}
+
+/* After a capture whose dmig was killed: unpaused, its restart policy back.
+ * A checkpoint that stopped it (Exit) kept nothing to resume from. */
+static int
+docker_settle (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err)
+{
+	struct dmig_container *now = NULL;
+	char ck[PATH_MAX + 128];
+	int ret = -1;
+
+	if (dmig_engine_inspect (e, was->id, &now, err) < 0)
+		return -1;
+	if (now == NULL)
+		return dmig_error_set (err, DMIG_ELOST, 0, "container '%s' is gone", was->name);
+	if (now->paused && !was->paused && pause_call (e, was->id, "unpause", err) < 0)
+		goto out;
+	if ((now->restart_policy == NULL) != (was->restart_policy == NULL)
+	    || (now->restart_policy && strcmp (now->restart_policy, was->restart_policy) != 0))
+		if (set_restart (e, was->id, was, err) < 0)
+			goto out;
+	if (!now->running && was->running && docker_root (e, err) == 0
+	    && snprintf (ck, sizeof (ck), "%s/containers/%s/checkpoints/" SAFETY_CKPT, e->root, was->id) > 0
+	    && access (ck, F_OK) == 0) {
+		/* a rollback's safety checkpoint, kept for this */
+		if (start_from (e, was->id, SAFETY_CKPT, err) < 0)
+			goto out;
+		dmig_log_info ("container '%s' runs again from its checkpoint", was->name);
+		ret = 0;
+		goto out;
+	}
+	if (!now->running && was->running) {
+		dmig_error_set (
+		    err, DMIG_ELOST, 0,
+		    "container '%s' was stopped by a checkpoint whose dmig was killed, which left nothing to "
+		    "resume it from: 'docker start %s' starts it afresh",
+		    was->name, was->name);
+		goto out;
+	}
+	dmig_log_info ("container '%s' runs on as it was", was->name);
+	ret = 0;
+out:
+	dmig_container_free (now);
+	return ret;
 }
 
 /* The body of a create call that makes the same container as the inspected one. */
@@ -567,11 +634,14 @@ static void
 move_discard (struct dmig_move *m)
 {
 	struct dmig_docker_move *dm = m->priv;
+	/* a clone whose ID was not noted yet goes by its name (the checks made
+	 * sure the target had none of that name) */
+	const char *clone = dm && dm->clone_id ? dm->clone_id : m->name;
 	dmig_error_t e2 = NULL;
 
 	dmig_docker_log_close (m);
-	if (dm && dm->clone_id && dmig_engine_remove (m->dst, dm->clone_id, &e2) < 0) {
-		dmig_log_warn ("could not remove the half-made container %.12s on %s: %s", dm->clone_id,
+	if (dmig_engine_remove (m->dst, clone, &e2) < 0) {
+		dmig_log_warn ("could not remove the half-made container %.12s on %s: %s", clone,
 		               dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
 	}
@@ -580,7 +650,9 @@ move_discard (struct dmig_move *m)
 static int
 move_resume (struct dmig_move *m, dmig_error_t *err)
 {
-	if (start_from (m->src, m->ctr->id, MOVE_CKPT, err) < 0)
+	/* running already (a checkpoint that did not stop it, a resume a
+	 * recovery repeats): only its restart policy is given back */
+	if (!dmig_engine_running (m->src, m->ctr->id) && start_from (m->src, m->ctr->id, MOVE_CKPT, err) < 0)
 		return dmig_error_wrap (err,
 		                        "container '%s' is stopped here with its checkpoint kept: 'docker start "
 		                        "--checkpoint " MOVE_CKPT " %s' tries again",
@@ -601,6 +673,39 @@ move_finish (struct dmig_move *m, dmig_error_t *err)
 	/* kept, stopped, its restart policy "no" since the freeze */
 	if (move_ckpt_path (m->src, m->ctr->id, "/" MOVE_CKPT, path, sizeof (path), NULL) == 0)
 		dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+	return 0;
+}
+
+static json_object *
+move_save (const struct dmig_move *m)
+{
+	const struct dmig_docker_move *dm = m->priv;
+	json_object *j;
+
+	if (dm == NULL)
+		return NULL;
+	j = json_object_new_object ();
+	if (dm->clone_id)
+		json_object_object_add (j, "clone_id", json_object_new_string (dm->clone_id));
+	if (dm->clone_upper)
+		json_object_object_add (j, "clone_upper", json_object_new_string (dm->clone_upper));
+	if (dm->clone_ckpt)
+		json_object_object_add (j, "clone_ckpt", json_object_new_string (dm->clone_ckpt));
+	return j;
+}
+
+static int
+move_load (struct dmig_move *m, json_object *state, dmig_error_t *err)
+{
+	struct dmig_docker_move *dm = calloc (1, sizeof (*dm));
+	const char *id = dmig_json_str (state, "clone_id");
+
+	if (dm == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	m->priv = dm;
+	/* it goes into a URL there: an ID only */
+	if (id && *id && strspn (id, "0123456789abcdef") == strlen (id))
+		dm->clone_id = strdup (id);
 	return 0;
 }
 
@@ -629,6 +734,8 @@ const struct dmig_move_ops dmig_docker_move = {
     .resume = move_resume,
     .finish = move_finish,
     .release = move_release,
+    .save = move_save,
+    .load = move_load,
 };
 
 const struct dmig_engine_ops dmig_docker_ops = {
@@ -643,6 +750,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .driver = "overlay2",
     .tcp_established = false,
     .capture = docker_capture,
+    .settle = docker_settle,
     .restore = docker_restore,
     .remove_query = "?force=true&v=false",
     .stop_param = "t",

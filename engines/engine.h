@@ -59,6 +59,10 @@ struct dmig_engine_ops {
 	                const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err);
 	/* Make a running container named as in the manifest from the members in
 	 * staging (o may be NULL). On failure nothing it made is left behind. */
+	/* After a capture whose dmig was killed: the container back as it was
+	 * (was: before the capture): unpaused, its restart policy, running
+	 * from the checkpoint the capture kept. */
+	int (*settle) (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err);
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
 	                const struct dmig_restore_opts *o, dmig_error_t *err);
 	/* What the API wants on a remove, and its stop timeout's name. */

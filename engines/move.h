@@ -81,6 +81,10 @@ struct dmig_move_ops {
 	int (*finish) (struct dmig_move *m, dmig_error_t *err);
 	/* Free m->priv (may be NULL). */
 	void (*release) (struct dmig_move *m);
+	/* m->priv as JSON for the move's journal, and back into m->priv (a
+	 * recovery's move); NULL when the engine keeps no state of its own. */
+	json_object *(*save) (const struct dmig_move *m);
+	int (*load) (struct dmig_move *m, json_object *state, dmig_error_t *err);
 };
 
 #endif

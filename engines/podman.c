@@ -16,6 +16,7 @@
 #include "criu.h"
 #include "clock.h"
 #include "engine.h"
+#include "fault.h"
 #include "interrupt.h"
 #include "log.h"
 #include "move.h"
@@ -224,6 +225,19 @@ resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_e
 	return 0;
 }
 
+/* After a capture whose dmig was killed: running again from the checkpoint
+ * the export kept. */
+static int
+podman_settle (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err)
+{
+	if (!was->running || dmig_engine_running (e, was->id))
+		return 0;
+	if (resume_in_place (e, was, err) < 0)
+		return -1;
+	dmig_log_info ("container '%s' runs again from its checkpoint", was->name);
+	return 0;
+}
+
 static int
 podman_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
                 const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
@@ -231,6 +245,7 @@ podman_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	bool stopped;
 	int r = export_stopped (e, ctr, staging, o->ignore_volumes, &stopped, err);
 
+	dmig_fault ("snapshot:checkpoint");
 	if (!stopped)
 		return -1;
 	if (o->leave_running) {
@@ -584,6 +599,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .driver = "overlay",
     .tcp_established = true,
     .capture = podman_capture,
+    .settle = podman_settle,
     .restore = podman_restore,
     .remove_query = "?force=true&v=false&timeout=0",
     .stop_param = "timeout",

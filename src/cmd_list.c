@@ -8,9 +8,34 @@
 
 #include "dmig.h"
 #include "engine.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
+#include "recover.h"
 #include "store.h"
+
+struct interrupted {
+	const char *kind, *only;
+};
+
+static int
+say_interrupted (const char *kind, const char *name, void *arg)
+{
+	struct interrupted *in = arg;
+	json_object *j = NULL;
+	char what[512];
+
+	if (in->only && strcmp (in->only, name) != 0)
+		return 0;
+	if (dmig_journal_read (kind, name, &j, NULL) == 0 && j != NULL) {
+		dmig_recover_describe (j, what, sizeof (what));
+		dmig_log_warn (
+		    "%s container '%s': %s; 'dmig recover %s' (or any dmig command on it) finishes or undoes it", kind,
+		    name, what, name);
+	}
+	json_object_put (j);
+	return 0;
+}
 
 static void
 size_text (const struct dmig_snapinfo *s, char *out, size_t cap)
@@ -138,5 +163,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		dmig_log_info ("no %s%ssnapshots%s%s in %s", kind ? kind : "", kind ? " " : "", only ? " of " : "",
 		               only ? only : "", g->store);
 	json_object_put (arr);
+	/* operations whose dmig was killed, on stderr: stdout stays the list */
+	struct interrupted in = {.kind = kind, .only = only};
+	dmig_journal_each (kind, say_interrupted, &in);
 	return ret;
 }

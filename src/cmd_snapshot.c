@@ -19,7 +19,7 @@ cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct dmig_snapshot_opts so = {.leave_running = true};
+	struct dmig_snapshot_opts so = {.leave_running = true, .journal = true};
 	struct dmig_snapshot_result res;
 	struct dmig_snaplist list = {0};
 	struct dmig_local l;

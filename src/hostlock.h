@@ -13,6 +13,7 @@
 /* The container's locks held (both, or neither). */
 struct dmig_hostlock {
 	int name_fd, id_fd;
+	char name_path[512], id_path[512];
 };
 
 /* Take the locks of container name (and, when id is not NULL, of its ID)

@@ -13,6 +13,7 @@ struct dmig_local {
 	char *dir;                  /* the container's store folder */
 	int lock;                   /* the store's lock of it */
 	struct dmig_hostlock host;  /* the host's */
+	bool recovered;             /* an operation cut short was recovered first */
 };
 
 /* Find the engine and container, take the host's lock of it (whatever the

@@ -20,12 +20,15 @@
 #include "child.h"
 #include "clock.h"
 #include "criu.h"
+#include "fault.h"
 #include "fs.h"
 #include "image.h"
 #include "interrupt.h"
+#include "journal.h"
 #include "log.h"
 #include "progress.h"
 #include "pump.h"
+#include "ref.h"
 #include "volume.h"
 
 #define REMOTE_CMD_MS (60 * 1000L)
@@ -67,6 +70,49 @@ check_interrupt (dmig_error_t *err)
 	return 0;
 }
 
+/* ---- the journal: what a recovery needs if this dmig is killed ---- */
+
+static json_object *
+str_or_null (const char *s)
+{
+	return s ? json_object_new_string (s) : NULL;
+}
+
+/* Write the move's journal as it stands: phase is where it is (prepare,
+ * freeze, restore, restored, cleanup). Each step is journaled before it
+ * begins, so a recovery undoes at most what a step may have done. */
+static int
+journal (struct dmig_move *m, const char *phase, dmig_error_t *err)
+{
+	const struct dmig_move_ops *ops = m->src->ops->move;
+	json_object *j = json_object_new_object (), *vols = json_object_new_array ();
+	int r;
+
+	json_object_object_add (j, "op", json_object_new_string ("move"));
+	json_object_object_add (j, "phase", json_object_new_string (phase));
+	json_object_object_add (j, "pid", json_object_new_int ((int)getpid ()));
+	json_object_object_add (j, "engine", json_object_new_string (m->src->ops->kind));
+	json_object_object_add (j, "container", json_object_new_string (m->name));
+	json_object_object_add (j, "target", json_object_new_string (m->target->spec));
+	json_object_object_add (j, "keep_source", json_object_new_boolean (m->o->keep_source));
+	json_object_object_add (j, "ignore_volumes", json_object_new_boolean (m->o->ignore_volumes));
+	json_object_object_add (j, "staging", str_or_null (m->staging));
+	/* the container as it was: a resume gives back what the freeze changed */
+	json_object_object_add (j, "inspect", json_object_get (m->ctr->raw));
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		json_object *v = json_object_new_object ();
+		json_object_object_add (v, "name", str_or_null (m->volumes[i].name));
+		json_object_object_add (v, "here", str_or_null (m->volumes[i].here));
+		json_object_object_add (v, "there", str_or_null (m->volumes[i].there));
+		json_object_array_add (vols, v);
+	}
+	json_object_object_add (j, "volumes", vols);
+	json_object_object_add (j, "engine_state", ops->save ? ops->save (m) : NULL);
+	r = dmig_journal_write (m->src->ops->kind, m->name, j, err);
+	json_object_put (j);
+	return r;
+}
+
 /* Before the freeze, the named volumes are made on the target, empty; the
  * ship fills them (their root folder's owner and mode too, which an engine's
  * own import would not carry). */
@@ -83,15 +129,18 @@ prepare_volumes (struct dmig_move *m, dmig_error_t *err)
 			continue;
 		if (m->nvolumes >= DMIG_MEMBERS_MAX)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "too many volumes");
-		/* the target's: its folder is a path there, never touched here */
-		if (dmig_volume_get (m->dst, mt->name, &dir, err) < 0)
-			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
 		v->name = strdup (mt->name);
-		v->there = dir;
 		v->here = strdup (mt->source);
 		m->nvolumes++;
 		if (v->name == NULL || v->here == NULL)
 			return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+		/* journaled before it is made: a recovery removes it there */
+		if (journal (m, "prepare", err) < 0)
+			return -1;
+		/* the target's: its folder is a path there, never touched here */
+		if (dmig_volume_get (m->dst, mt->name, &dir, err) < 0)
+			return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
+		v->there = dir;
 	}
 	return 0;
 }
@@ -452,6 +501,9 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 
 	if (checks (m, err) < 0)
 		return -1;
+	dmig_fault ("move:check");
+	if (journal (m, "prepare", err) < 0)
+		return dmig_error_wrap (err, "move refused, nothing was changed");
 	phase_done (m, DMIG_PHASE_CHECK, &t);
 	snprintf (what, sizeof (what), "move %s to %s", m->name, m->target->spec);
 	/* what shipping will carry: memory, writable layer, volumes */
@@ -461,10 +513,12 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 	sigaction (SIGTERM, &sa, &old_term);
 
 	/* Before the freeze: everything that can be done while it runs. */
-	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || prepare_volumes (m, err) < 0
-	    || (ops->prepare && ops->prepare (m, err) < 0) || check_interrupt (err) < 0) {
+	if (check_interrupt (err) < 0 || ship_image (m, err) < 0 || (dmig_fault ("move:image"), 0)
+	    || prepare_volumes (m, err) < 0 || (ops->prepare && ops->prepare (m, err) < 0)
+	    || (dmig_fault ("move:prepare"), 0) || check_interrupt (err) < 0 || journal (m, "freeze", err) < 0) {
 		settle_interrupt (err);
 		discard (m);
+		dmig_journal_remove (m->src->ops->kind, m->name);
 		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",
 		                 m->name);
 		goto out;
@@ -477,12 +531,14 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 	dmig_interrupt_hold ();
 	r = ops->freeze (m, err);
 	dmig_interrupt_release ();
+	dmig_fault ("move:freeze");
 	if (r < 0) {
 		settle_interrupt (err);
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
 		if (!m->frozen && dmig_engine_running (m->src, m->ctr->id)) {
 			discard (m);
+			dmig_journal_remove (m->src->ops->kind, m->name);
 			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
 			                 m->name);
 			goto out;
@@ -494,16 +550,25 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 	dmig_progress_phase ("ship");
 	if (check_interrupt (err) < 0 || (ops->ship && ops->ship (m, err) < 0) || check_interrupt (err) < 0)
 		goto undo;
+	dmig_fault ("move:ship");
 	phase_done (m, DMIG_PHASE_SHIP, &t);
 	dmig_progress_phase ("restore");
+	/* from here on, the target may run it: a recovery asks there */
 	if (run_hook (m, m->o->hook_pre, "pre-restore", err) < 0 || check_interrupt (err) < 0
-	    || ops->restore (m, err) < 0)
+	    || (dmig_fault ("move:pre-restore"), 0) || journal (m, "restore", err) < 0 || ops->restore (m, err) < 0)
 		goto undo;
+	dmig_fault ("move:restore");
+	if (journal (m, "restored", &e2) < 0) {
+		/* it runs there: the source must not come back, so on */
+		dmig_log_warn ("%s", e2->msg);
+		dmig_error_release (&e2);
+	}
 	m->downtime_ms = dmig_clock_now_ms () - frozen_at;
 	if (run_hook (m, m->o->hook_post, "post-restore", &e2) < 0) {
 		dmig_log_warn ("%s (the container runs on the target)", e2->msg);
 		dmig_error_release (&e2);
 	}
+	dmig_fault ("move:post-restore");
 	phase_done (m, DMIG_PHASE_RESTORE, &t);
 	/* a freeze that streamed into the restore counts as the freeze */
 	if (m->frozen_ms > frozen_at && m->frozen_ms - frozen_at <= m->phase_ms[DMIG_PHASE_RESTORE]) {
@@ -517,7 +582,9 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 		               dmig_ssh_name (m->ssh), e2->msg);
 		dmig_error_release (&e2);
 	}
+	dmig_fault ("move:finish");
 	phase_done (m, DMIG_PHASE_FINISH, &t);
+	dmig_journal_remove (m->src->ops->kind, m->name);
 	ret = 0;
 	goto out;
 undo:
@@ -533,11 +600,20 @@ undo:
 		dmig_error_wrap (err, "the move failed; container '%s' runs again on the source", m->name);
 	/* Then the target's half-made clone, over a new link if need be. */
 	if (!dmig_ssh_alive (m->ssh) && reconnect (m, &e2) < 0) {
-		dmig_log_warn ("could not reach %s again to remove the half-made container '%s' there: %s",
-		               m->target->spec, m->name, e2->msg);
+		dmig_log_warn ("could not reach %s again to remove the half-made container '%s' there: %s; 'dmig "
+		               "recover %s' does once it answers",
+		               m->target->spec, m->name, e2->msg, m->name);
 		dmig_error_release (&e2);
-	} else
-		discard (m);
+		/* the source runs: only the target's clean-up is left */
+		if ((*err)->status != DMIG_ELOST && journal (m, "cleanup", &e2) < 0)
+			dmig_error_release (&e2);
+		goto hook;
+	}
+	discard (m);
+	/* all put back (or resuming failed: the journal stays for a recovery) */
+	if ((*err)->status != DMIG_ELOST)
+		dmig_journal_remove (m->src->ops->kind, m->name);
+hook:
 	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
 		dmig_log_warn ("%s", e2->msg);
 		dmig_error_release (&e2);
@@ -547,5 +623,121 @@ out:
 	sigaction (SIGINT, &old_int, NULL);
 	sigaction (SIGTERM, &old_term, NULL);
 	m->total_ms = dmig_clock_now_ms () - t0;
+	return ret;
+}
+
+/* ---- recovery: a move whose dmig was killed ---- */
+
+/* The move as its journal tells it, ready for the engine's steps. */
+static int
+from_journal (struct dmig_move *m, struct dmig_engine *src, json_object *j, struct dmig_target *target,
+              struct dmig_move_opts *o, dmig_error_t *err)
+{
+	const struct dmig_move_ops *ops = src->ops->move;
+	json_object *vols = dmig_json_get (j, "volumes");
+	struct dmig_container *ctr = NULL;
+	const char *spec = dmig_json_str (j, "target"), *name = dmig_json_str (j, "container");
+
+	if (spec == NULL || name == NULL || dmig_json_get (j, "inspect") == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the move's journal lacks its target or container");
+	if (dmig_target_parse (spec, target, err) < 0
+	    || dmig_engine_parse (src->ops, dmig_json_get (j, "inspect"), &ctr, err) < 0)
+		return dmig_error_wrap (err, "the move's journal");
+	*o = (struct dmig_move_opts){.keep_source = dmig_json_bool (j, "keep_source"),
+	                             .ignore_volumes = dmig_json_bool (j, "ignore_volumes")};
+	*m = (struct dmig_move){.src = src, .ctr = ctr, .name = ctr->name, .target = target, .o = o};
+	for (size_t i = 0; json_object_is_type (vols, json_type_array) && i < json_object_array_length (vols)
+	                   && m->nvolumes < DMIG_MEMBERS_MAX;
+	     i++) {
+		json_object *v = json_object_array_get_idx (vols, i);
+		const char *n = dmig_json_str (v, "name"), *here = dmig_json_str (v, "here"),
+		           *there = dmig_json_str (v, "there");
+		/* a name the journal gives goes into a URL there: a valid one only */
+		if (n == NULL || dmig_ref_valid_container (n, NULL) < 0)
+			continue;
+		m->volumes[m->nvolumes++] = (struct dmig_ship_volume){
+		    .name = strdup (n), .here = here ? strdup (here) : NULL, .there = there ? strdup (there) : NULL};
+	}
+	if (ops->load && dmig_json_get (j, "engine_state") && ops->load (m, dmig_json_get (j, "engine_state"), err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+dmig_migrate_recover (struct dmig_engine *src, json_object *j, dmig_error_t *err)
+{
+	const struct dmig_move_ops *ops = src->ops->move;
+	const char *phase = dmig_json_str (j, "phase"), *staging = dmig_json_str (j, "staging");
+	struct dmig_target target;
+	struct dmig_move_opts o;
+	struct dmig_move m = {0};
+	bool restoring = phase && strcmp (phase, "restore") == 0, done = phase && strcmp (phase, "restored") == 0;
+	bool frozen = phase && (strcmp (phase, "freeze") == 0 || restoring);
+	dmig_error_t e2 = NULL;
+	int ret = -1;
+
+	if (ops == NULL || from_journal (&m, src, j, &target, &o, err) < 0)
+		goto out;
+	dmig_log_info ("recovering the move of '%s' to %s, cut short at its %s step", m.name, target.spec,
+	               phase ? phase : "first");
+	if (staging && dmig_fs_rm_rf (staging, &e2) < 0) {
+		dmig_log_warn ("%s", e2->msg);
+		dmig_error_release (&e2);
+	}
+	/* It ran there already: the move is done but for the source. */
+	if (done) {
+		if (ops->finish (&m, err) < 0)
+			goto out;
+		dmig_log_info ("container '%s' runs on %s: the move is finished", m.name, target.spec);
+		ret = 0;
+		goto out;
+	}
+	if (dmig_migrate_connect (&m, &e2) < 0) {
+		if (restoring) {
+			/* which copy should run only the target can tell */
+			dmig_error_set (
+			    err, DMIG_EPREFLIGHT, 0,
+			    "the move of container '%s' to %s was cut short while it restored there, and %s "
+			    "does not answer (%s): run 'dmig recover %s' once it does",
+			    m.name, target.spec, target.spec, e2->msg, m.name);
+			dmig_error_release (&e2);
+			goto out;
+		}
+		/* the source is the one: it runs again now; the target's clean-up waits */
+		if (frozen && ops->resume (&m, err) < 0)
+			goto out;
+		if (frozen && journal (&m, "cleanup", NULL) < 0)
+			dmig_log_debug ("could not note the clean-up left");
+		dmig_error_set (
+		    err, DMIG_EFAIL, 0,
+		    "container '%s' runs here; what the move made on %s is left there, which does not answer "
+		    "(%s): run 'dmig recover %s' once it does",
+		    m.name, target.spec, e2->msg, m.name);
+		dmig_error_release (&e2);
+		goto out;
+	}
+	if (restoring && dmig_engine_running (m.dst, m.name)) {
+		/* the restore went through: the target's copy is the one */
+		if (ops->finish (&m, err) < 0)
+			goto out;
+		dmig_log_info ("container '%s' runs on %s: the move is finished", m.name, target.spec);
+		ret = 0;
+		goto out;
+	}
+	/* The source first (a frozen one resumed from its checkpoint), then
+	 * what the move made there. */
+	if (frozen && ops->resume (&m, err) < 0) {
+		dmig_error_wrap (err, "resuming container '%s' from the checkpoint of its move failed", m.name);
+		goto out;
+	}
+	discard (&m);
+	dmig_log_info ("container '%s' runs here again; nothing of the move is left on %s", m.name, target.spec);
+	ret = 0;
+out:
+	if (ret == 0)
+		dmig_journal_remove (src->ops->kind, dmig_json_str (j, "container"));
+	m.src = src;
+	dmig_migrate_release (&m);
+	dmig_container_free ((struct dmig_container *)m.ctr);
 	return ret;
 }

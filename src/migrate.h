@@ -16,4 +16,11 @@ int dmig_migrate_run (struct dmig_move *m, dmig_error_t *err);
  * gave). */
 void dmig_migrate_release (struct dmig_move *m);
 
+/* Finish or undo a move whose dmig was killed, from its journal (src is
+ * the container's engine here): exactly one copy runs afterwards, the
+ * target's half-made one removed. When that needs the target and it does
+ * not answer, nothing is done there and the error says to run 'dmig
+ * recover' once it does (the journal stays). */
+int dmig_migrate_recover (struct dmig_engine *src, json_object *journal, dmig_error_t *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* Snapshot, restore and rollback: the engine-independent half. */
 #include "snapshot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,9 +15,12 @@
 #include "clock.h"
 #include "criu.h"
 #include "dmig.h"
+#include "fault.h"
 #include "fs.h"
 #include "image.h"
+#include "journal.h"
 #include "log.h"
+#include "ref.h"
 #include "store.h"
 
 static json_object *
@@ -55,6 +59,33 @@ manifest_new (struct dmig_engine *e, const struct dmig_container *ctr, const cha
 	return m;
 }
 
+/* A journal of op on container ctr in store folder dir, at phase; more (may
+ * be NULL) adds its members. */
+static int
+journal (struct dmig_engine *e, const char *op, const char *phase, const char *name, const struct dmig_container *ctr,
+         const char *dir, json_object *more, dmig_error_t *err)
+{
+	json_object *j = json_object_new_object ();
+	int r;
+
+	json_object_object_add (j, "op", json_object_new_string (op));
+	json_object_object_add (j, "phase", json_object_new_string (phase));
+	json_object_object_add (j, "pid", json_object_new_int ((int)getpid ()));
+	json_object_object_add (j, "engine", json_object_new_string (e->ops->kind));
+	json_object_object_add (j, "container", json_object_new_string (name));
+	json_object_object_add (j, "dir", json_object_new_string (dir));
+	json_object_object_add (j, "inspect", ctr ? json_object_get (ctr->raw) : NULL);
+	if (more) {
+		json_object_object_foreach (more, k, v)
+		{
+			json_object_object_add (j, k, json_object_get (v));
+		}
+	}
+	r = dmig_journal_write (e->ops->kind, name, j, err);
+	json_object_put (j);
+	return r;
+}
+
 int
 dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, const char *dir,
                     const struct dmig_snapshot_opts *o, struct dmig_snapshot_result *res, dmig_error_t *err)
@@ -66,7 +97,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	long long t0 = dmig_clock_now_ms (), tf;
 	uint64_t need = 0, avail = 0;
 	struct stat st;
-	int ret = -1;
+	int ret = -1, r;
 
 	memset (res, 0, sizeof (*res));
 	if (ms == NULL)
@@ -101,9 +132,24 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	if (dmig_store_staging (dir, &staging, err) < 0)
 		goto out;
 	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
+	if (o->journal) {
+		/* a kill from here on leaves it paused or stopped: the journal
+		 * knows how it was, and where the staging is */
+		json_object *more = json_object_new_object ();
+		json_object_object_add (more, "staging", json_object_new_string (staging));
+		r = journal (e, "snapshot", "capture", ctr->name, ctr, dir, more, err);
+		json_object_put (more);
+		if (r < 0)
+			goto out;
+	}
 
 	tf = dmig_clock_now_ms ();
-	if (e->ops->capture (e, ctr, staging, &co, ms, err) < 0)
+	r = e->ops->capture (e, ctr, staging, &co, ms, err);
+	dmig_fault ("snapshot:captured");
+	/* it runs again (or the capture could not bring it back, and said so) */
+	if (o->journal && (r == 0 || (*err)->status != DMIG_ELOST))
+		dmig_journal_remove (e->ops->kind, ctr->name);
+	if (r < 0)
 		goto out;
 	res->frozen_ms = dmig_clock_now_ms () - tf;
 	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
@@ -236,6 +282,7 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	dmig_error_t e2 = NULL, e3 = NULL;
 	bool running = ctr && ctr->running;
 	bool renamed = false;
+	json_object *more = NULL;
 	int ret = -1, r;
 
 	/* Everything that can refuse does so before the container is touched:
@@ -248,34 +295,58 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 		return -1;
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
+	dmig_fault ("rollback:unpack");
 
 	dmig_store_timestamp (compact, iso);
+	snprintf (safety_name, sizeof (safety_name), "pre-rollback-%s", compact);
+	snprintf (aside, sizeof (aside), "%.*s-dmig-old-%.16s", DMIG_NAME_MAX - 26, name, compact);
+	/* what a recovery needs if this dmig is killed: each step is journaled
+	 * before it begins */
+	more = json_object_new_object ();
+	json_object_object_add (more, "aside", json_object_new_string (aside));
+	json_object_object_add (more, "running", json_object_new_boolean (running));
+	json_object_object_add (more, "staging", json_object_new_string (st.dir));
+	if (running) {
+		snprintf (safety_path, sizeof (safety_path), "%s/%s" DMIG_BUNDLE_EXT, dir, safety_name);
+		json_object_object_add (more, "safety", json_object_new_string (safety_path));
+	}
+	if (journal (e, "rollback", running ? "safety" : "rename", name, ctr, dir, more, err) < 0)
+		goto out;
 	if (running) {
 		/* Memory, files and volumes as they are now, in case the rollback
 		 * fails; the checkpoint stops the container. */
-		snprintf (safety_name, sizeof (safety_name), "pre-rollback-%s", compact);
 		so.name = safety_name;
 		if (dmig_snapshot_take (e, ctr, dir, &so, &safety, err) < 0) {
 			dmig_error_wrap (err, "cannot take the safety snapshot");
+			/* it runs on as it was, or the journal's recovery settles
+			 * it (unpaused, its policy, resumed) */
+			if ((*err)->status != DMIG_ELOST && dmig_engine_running (e, ctr->id))
+				*safety_path = '\0';
 			goto out;
 		}
-		snprintf (safety_path, sizeof (safety_path), "%s/%s" DMIG_BUNDLE_EXT, dir, safety_name);
+		dmig_fault ("rollback:safety");
+		if (journal (e, "rollback", "rename", name, ctr, dir, more, err) < 0)
+			goto undo;
 	}
 	/* Keep the old container aside until the new one runs. */
-	snprintf (aside, sizeof (aside), "%.*s-dmig-old-%.16s", DMIG_NAME_MAX - 26, name, compact);
 	if (ctr != NULL && dmig_engine_rename (e, name, aside, err) < 0) {
 		dmig_error_wrap (err, "cannot move the current container aside");
 		goto undo;
 	}
 	renamed = ctr != NULL;
+	dmig_fault ("rollback:rename");
 	ro.log_of = renamed ? aside : NULL;
+	if (journal (e, "rollback", "restore", name, ctr, dir, more, err) < 0)
+		goto undo;
 	if (e->ops->restore (e, st.manifest, st.dir, &ro, err) == 0) {
+		dmig_fault ("rollback:restore");
 		if (ctr != NULL && dmig_engine_remove (e, aside, &e2) < 0) {
 			dmig_log_warn ("could not remove the old container '%s': %s", aside, e2->msg);
 			dmig_error_release (&e2);
 		}
 		if (*safety_path && unlink (safety_path) < 0)
 			dmig_log_warn ("could not remove the safety snapshot %s: %s", safety_path, strerror (errno));
+		dmig_journal_remove (e->ops->kind, name);
 		ret = 0;
 		goto out;
 	}
@@ -291,6 +362,7 @@ undo:
 			goto out;
 		}
 		dmig_error_wrap (err, "rollback failed, container '%s' is as it was", name);
+		dmig_journal_remove (e->ops->kind, name);
 		goto out;
 	}
 	/* Stopped by the safety snapshot, under whichever name it has now; set
@@ -314,8 +386,134 @@ undo:
 		goto out;
 	}
 	unlink (safety_path);
+	dmig_journal_remove (e->ops->kind, name);
 	dmig_error_wrap (err, "rollback failed, container '%s' runs again as it was", name);
 out:
+	/* a failure before the safety snapshot changed nothing: no journal */
+	if (ret < 0 && !*safety_path && !renamed)
+		dmig_journal_remove (e->ops->kind, name);
+	json_object_put (more);
 	staged_free (&st);
 	return ret;
+}
+
+/* ---- recovery of a snapshot or rollback whose dmig was killed ---- */
+
+/* The staging folders a killed dmig left in the container's store folder
+ * (this dmig holds the container's locks: none is another's). */
+static void
+remove_stagings (const char *dir)
+{
+	struct dirent *d;
+	DIR *dh = dir ? opendir (dir) : NULL;
+	char path[PATH_MAX];
+
+	while (dh && (d = readdir (dh)) != NULL)
+		if (strncmp (d->d_name, ".staging-", 9) == 0
+		    && (size_t)snprintf (path, sizeof (path), "%s/%s", dir, d->d_name) < sizeof (path))
+			dmig_fs_rm_rf (path, NULL);
+	if (dh)
+		closedir (dh);
+}
+
+static bool
+exists_file (const char *path)
+{
+	struct stat st;
+	return path && lstat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
+static int
+recover_rollback (struct dmig_engine *e, json_object *j, const struct dmig_container *was, dmig_error_t *err)
+{
+	const char *name = dmig_json_str (j, "container"), *aside = dmig_json_str (j, "aside");
+	const char *safety = dmig_json_str (j, "safety"), *dir = dmig_json_str (j, "dir");
+	const char *phase = dmig_json_str (j, "phase");
+	bool running = dmig_json_bool (j, "running");
+	struct dmig_container *now = NULL, *old = NULL;
+	struct dmig_restore_opts back = {.log_of = aside, .log_optional = true};
+	int ret = -1;
+
+	if (aside == NULL || dir == NULL || dmig_ref_valid_container (aside, err) < 0 || (running && safety == NULL))
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the rollback's journal of '%s' is incomplete", name);
+	if (dmig_engine_inspect (e, name, &now, err) < 0 || dmig_engine_inspect (e, aside, &old, err) < 0)
+		goto out;
+	if (old != NULL) {
+		/* renamed aside: either the restore went through, or the old
+		 * one comes back */
+		if (now && now->running && phase && strcmp (phase, "restore") == 0) {
+			dmig_log_info ("the rollback of '%s' went through: the old container goes", name);
+			if (dmig_engine_remove (e, aside, err) < 0)
+				goto out;
+		} else if (now && dmig_engine_remove (e, name, err) < 0) {
+			goto out;
+		} else if (running) {
+			if (restore_bundle (e, safety, dir, &back, err) < 0) {
+				dmig_error_wrap (err,
+				                 "bringing '%s' back from its safety snapshot failed; try 'dmig "
+				                 "rollback %s@%.*s'",
+				                 name, name, (int)(strlen (strrchr (safety, '/') + 1) - 5),
+				                 strrchr (safety, '/') + 1);
+				dmig_error_status (err, DMIG_ELOST);
+				goto out;
+			}
+			if (dmig_engine_remove (e, aside, err) < 0)
+				goto out;
+			dmig_log_info ("container '%s' runs again as it was before the rollback", name);
+		} else {
+			if (dmig_engine_rename (e, aside, name, err) < 0)
+				goto out;
+			dmig_log_info ("container '%s' is as it was before the rollback", name);
+		}
+	} else if (now && running && exists_file (safety) && !now->running) {
+		/* stopped by the safety snapshot, which is whole: from it */
+		if (dmig_engine_remove (e, name, err) < 0 || restore_bundle (e, safety, dir, NULL, err) < 0) {
+			dmig_error_status (err, DMIG_ELOST);
+			goto out;
+		}
+		dmig_log_info ("container '%s' runs again as it was before the rollback", name);
+	} else if (now && running) {
+		/* cut short inside the safety snapshot */
+		if (e->ops->settle (e, was, err) < 0)
+			goto out;
+	} else if (now && was == NULL && !now->running) {
+		/* a restore of a container that was gone, cut short */
+		if (dmig_engine_remove (e, name, err) < 0)
+			goto out;
+	}
+	if (safety && unlink (safety) < 0 && errno != ENOENT)
+		dmig_log_warn ("could not remove the safety snapshot %s: %s", safety, strerror (errno));
+	ret = 0;
+out:
+	dmig_container_free (now);
+	dmig_container_free (old);
+	return ret;
+}
+
+int
+dmig_snapshot_recover (struct dmig_engine *e, json_object *j, dmig_error_t *err)
+{
+	const char *op = dmig_json_str (j, "op"), *name = dmig_json_str (j, "container");
+	const char *dir = dmig_json_str (j, "dir"), *staging = dmig_json_str (j, "staging");
+	struct dmig_container *was = NULL;
+	int r;
+
+	if (dmig_json_get (j, "inspect") && dmig_engine_parse (e->ops, dmig_json_get (j, "inspect"), &was, err) < 0)
+		return dmig_error_wrap (err, "the journal of '%s'", name);
+	dmig_log_info ("recovering the %s of '%s', cut short at its %s step", op, name,
+	               dmig_json_str (j, "phase") ? dmig_json_str (j, "phase") : "first");
+	/* the staging it left (memory and files), wherever it is */
+	if (staging && strstr (staging, "/.staging-") != NULL)
+		dmig_fs_rm_rf (staging, NULL);
+	remove_stagings (dir);
+	if (strcmp (op, "rollback") == 0)
+		r = recover_rollback (e, j, was, err);
+	else if (was == NULL)
+		r = dmig_error_set (err, DMIG_EFAIL, 0, "the snapshot's journal of '%s' lacks the container", name);
+	else
+		r = e->ops->settle (e, was, err);
+	if (r == 0)
+		dmig_journal_remove (e->ops->kind, name);
+	dmig_container_free (was);
+	return r;
 }

@@ -12,6 +12,7 @@ struct dmig_snapshot_opts {
 	const char *name;    /* snapshot name; NULL = the UTC time */
 	bool leave_running;  /* false: the container is stopped by the checkpoint */
 	bool ignore_volumes; /* leave named volumes out */
+	bool journal;        /* keep a journal (a rollback keeps its own) */
 };
 
 struct dmig_snapshot_result {
@@ -28,6 +29,9 @@ int dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr,
 /* Verify a bundle fully, then restore its container. Nothing is changed unless
  * every checksum matches; a failed restore leaves nothing half-made. */
 int dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *dir, dmig_error_t *err);
+/* Finish or undo a snapshot or rollback whose dmig was killed, from its
+ * journal (src/recover.c). */
+int dmig_snapshot_recover (struct dmig_engine *e, json_object *journal, dmig_error_t *err);
 /* Roll the container back to a snapshot (see docs/cli.md). */
 int dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *ctr_name,
                             const char *bundle, const char *dir, dmig_error_t *err);

@@ -608,7 +608,10 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	          upper);
 	json_object *c = json_tokener_parse (body);
 
-	/* the checkpoint fails: it runs on, its policy given back */
+	/* the checkpoint fails: it runs on, its policy given back; kept in the
+	 * container's own checkpoints (a stale one of that name goes first) */
+	expect ("GET", "/v1.41/info", 200, "{\"DockerRootDir\":\"/nonexistent/docker\"}");
+	expect ("DELETE", "/v1.41/containers/abc/checkpoints/dmig-safety", 404, "{}");
 	first = nsteps;
 	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");
@@ -619,6 +622,8 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	assert_int_equal (err->status, DMIG_EFAIL);
 	assert_string_equal (script[first].seen_body, "{\"RestartPolicy\":{\"Name\":\"no\"}}");
 	assert_non_null (strstr (script[first + 2].seen_body, "\"Exit\":true"));
+	assert_non_null (strstr (script[first + 2].seen_body, "\"CheckpointID\":\"dmig-safety\""));
+	assert_null (strstr (script[first + 2].seen_body, "CheckpointDir"));
 	assert_string_equal (script[first + 4].seen_body,
 	                     "{\"RestartPolicy\":{\"Name\":\"unless-stopped\",\"MaximumRetryCount\":0}}");
 	dmig_error_release (&err);
@@ -628,6 +633,7 @@ docker_exit_checkpoint_holds_restart_policy (void **state)
 	dmig_fs_rm_rf (staging, NULL);
 	assert_non_null (mkdtemp (strcpy (staging, "/tmp/dmig-stage-XXXXXX")));
 	memset (&ms, 0, sizeof (ms));
+	expect ("DELETE", "/v1.41/containers/abc/checkpoints/dmig-safety", 404, "{}");
 	first = nsteps;
 	expect ("POST", "/v1.41/containers/abc/update", 200, "{}");
 	expect ("POST", "/v1.41/containers/abc/pause", 204, "");

@@ -1,6 +1,6 @@
 // WRAP: dmig_criu_check dmig_check_container dmig_engine_inspect dmig_engine_running
 // WRAP: dmig_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
-// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_volume_get dmig_volume_remove
+// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_volume_get dmig_volume_remove dmig_ssh_connect
 /* The move's orchestrator: its steps in order, and after a failure the undo
  * that puts the container back (resume the source before discarding the
  * target's half-made clone), with the statuses the CLI promises. */
@@ -28,7 +28,7 @@
 #include "ship.h"
 #include "ssh.h"
 
-static char dir[64], logpath[128], hook_failed[256];
+static char dir[64], logpath[128], hook_failed[256], jdir[128], jpath[192];
 
 /* What the fake steps do: the one named fails (or raises SIGINT). */
 static const char *fail_at, *interrupt_at;
@@ -64,6 +64,18 @@ calls (void)
 	}
 	fclose (fp);
 	return out;
+}
+
+/* The journal's phase while a step runs: what a recovery would read. */
+static const char *
+journal_phase (void)
+{
+	static char phase[32];
+	json_object *j = json_object_from_file (jpath);
+
+	snprintf (phase, sizeof (phase), "%s", j && dmig_json_str (j, "phase") ? dmig_json_str (j, "phase") : "none");
+	json_object_put (j);
+	return phase;
 }
 
 static int
@@ -105,6 +117,7 @@ fake_release (struct dmig_move *m)
 static int
 fake_freeze (struct dmig_move *m, dmig_error_t *err)
 {
+	assert_string_equal (journal_phase (), "freeze");
 	if (freeze_stops)
 		m->frozen = true; /* as an engine marks it once the container stopped */
 	if (step ("freeze", err) < 0)
@@ -124,6 +137,8 @@ static int
 fake_restore (struct dmig_move *m, dmig_error_t *err)
 {
 	(void)m;
+	/* journaled before it begins: a kill now is recovered by asking the target */
+	assert_string_equal (journal_phase (), "restore");
 	return step ("restore", err);
 }
 
@@ -316,6 +331,17 @@ __wrap_dmig_volume_remove (struct dmig_engine *e, const char *name, dmig_error_t
 	return 0;
 }
 
+/* The target does not answer (a recovery's connect). */
+int __wrap_dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err);
+int
+__wrap_dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err)
+{
+	(void)config;
+	note ("connect");
+	*out = NULL;
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot connect to %s: no route to host", t->host);
+}
+
 /* The remote tars: each gets a stream that ends at once, and exits with
  * tar_status[its index]. */
 static int tar_status[8], opened, waited;
@@ -405,6 +431,9 @@ setup (void **state)
 	snprintf (dir, sizeof (dir), "/tmp/dmig-migrate-XXXXXX");
 	assert_non_null (mkdtemp (dir));
 	snprintf (logpath, sizeof (logpath), "%s/calls", dir);
+	snprintf (jdir, sizeof (jdir), "%s/journal", dir);
+	snprintf (jpath, sizeof (jpath), "%s/docker/web.json", jdir);
+	setenv ("DMIG_JOURNAL_DIR", jdir, 1);
 	snprintf (hook_failed, sizeof (hook_failed), "echo \"hook:$DMIG_PHASE:$DMIG_CONTAINER\" >> %s", logpath);
 	setenv ("DMIG_NO_PROGRESS", "1", 1);
 	fail_at = interrupt_at = NULL;
@@ -459,6 +488,7 @@ succeeds (void **state)
 	assert_null (err);
 	/* finish once, nothing undone, no failed-restore hook */
 	assert_string_equal (calls (), "check prepare freeze ship restore finish");
+	assert_string_equal (journal_phase (), "none"); /* the move ended: its journal went */
 	assert_true (m.downtime_ms >= 0);
 	assert_true (m.total_ms >= 0);
 }
@@ -519,6 +549,7 @@ ship_fails (void **state)
 	(void)state;
 	fail_at = "ship";
 	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: ship broke");
+	assert_string_equal (journal_phase (), "none"); /* all put back */
 	/* the source first, then the target's clone, then the hook */
 	assert_string_equal (calls (), "check prepare freeze ship resume discard hook:failed-restore:web");
 }
@@ -549,6 +580,8 @@ restore_and_resume_fail (void **state)
 	fail_at = "restore";
 	resume_fails = true;
 	run_fails (DMIG_ELOST, "resuming the container on the source failed too (resume broke): restore broke");
+	/* not put back: the journal stays for 'dmig recover' */
+	assert_string_equal (journal_phase (), "restore");
 	assert_string_equal (calls (), "check prepare freeze ship restore resume discard hook:failed-restore:web");
 }
 
@@ -665,6 +698,67 @@ volumes_made_and_undone (void **state)
 	dmig_container_free (vc);
 }
 
+/* A journal as a killed move left it, at phase. */
+static json_object *
+killed_at (const char *phase)
+{
+	json_object *j = json_object_new_object ();
+
+	json_object_object_add (j, "op", json_object_new_string ("move"));
+	json_object_object_add (j, "phase", json_object_new_string (phase));
+	json_object_object_add (j, "engine", json_object_new_string ("docker"));
+	json_object_object_add (j, "container", json_object_new_string ("web"));
+	json_object_object_add (j, "target", json_object_new_string ("root@lab2"));
+	json_object_object_add (j, "inspect", json_object_get (ctr->raw));
+	return j;
+}
+
+/* Killed after the restore went through: the source goes, the target is
+ * not even asked. */
+static void
+recover_after_restore (void **state)
+{
+	json_object *j = killed_at ("restored");
+	dmig_error_t err = NULL;
+	(void)state;
+	assert_int_equal (dmig_migrate_recover (&src, j, &err), 0);
+	assert_null (err);
+	assert_string_equal (calls (), "finish release");
+	json_object_put (j);
+}
+
+/* Killed while it restored there, and there does not answer: which copy
+ * should run cannot be told, so nothing is done (the journal stays). */
+static void
+recover_restoring_needs_the_target (void **state)
+{
+	json_object *j = killed_at ("restore");
+	dmig_error_t err = NULL;
+	(void)state;
+	assert_int_equal (dmig_migrate_recover (&src, j, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "cut short while it restored there"));
+	assert_non_null (strstr (err->msg, "run 'dmig recover web' once it does"));
+	assert_string_equal (calls (), "connect release");
+	dmig_error_release (&err);
+	json_object_put (j);
+}
+
+/* Killed after the freeze, the target away: the source runs again at once;
+ * the target's clean-up is left for later, and said so. */
+static void
+recover_frozen_resumes_first (void **state)
+{
+	json_object *j = killed_at ("freeze");
+	dmig_error_t err = NULL;
+	(void)state;
+	assert_int_equal (dmig_migrate_recover (&src, j, &err), -1);
+	assert_non_null (strstr (err->msg, "container 'web' runs here; what the move made on root@lab2 is left there"));
+	assert_string_equal (calls (), "connect resume release");
+	dmig_error_release (&err);
+	json_object_put (j);
+}
+
 int
 main (void)
 {
@@ -686,6 +780,9 @@ main (void)
 	    cmocka_unit_test_setup_teardown (interrupted_at_ship, setup, teardown),
 	    cmocka_unit_test_setup_teardown (interrupted_at_prepare, setup, teardown),
 	    cmocka_unit_test_setup_teardown (volumes_made_and_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown (recover_after_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown (recover_restoring_needs_the_target, setup, teardown),
+	    cmocka_unit_test_setup_teardown (recover_frozen_resumes_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown (interrupt_cuts_a_step_short, setup, teardown),
 	    cmocka_unit_test (remote_tar_status_counts),
 	};
