@@ -37,7 +37,7 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 {
 	struct dmig_snaplist l;
 
-	if (dmig_store_list (dir, &l, err) < 0)
+	if (dmig_store_check (dir, err) < 0 || dmig_store_list (dir, &l, err) < 0)
 		return -1;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct dmig_snapinfo *s = &l.s[i];
@@ -101,6 +101,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	}
 	if (stat (g->store, &st) < 0 && errno != ENOENT)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store '%s'", g->store);
+	if (dmig_store_check (g->store, err) < 0)
+		return -1;
 	if (g->json)
 		arr = json_object_new_array ();
 	for (size_t k = 0; kinds[k] && ret == 0; k++) {
@@ -110,12 +112,14 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 		if (kind && strcmp (kinds[k], kind) != 0)
 			continue;
+		snprintf (dir, sizeof (dir), "%s/%s", g->store, kinds[k]);
+		if ((ret = dmig_store_check (dir, err)) < 0)
+			break;
 		if (only) {
 			snprintf (dir, sizeof (dir), "%s/%s/%s", g->store, kinds[k], only);
 			ret = list_one (dir, kinds[k], only, arr, &header, err);
 			continue;
 		}
-		snprintf (dir, sizeof (dir), "%s/%s", g->store, kinds[k]);
 		dh = opendir (dir);
 		if (dh == NULL) {
 			if (errno != ENOENT)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -204,6 +205,30 @@ host_not_there (void **state)
 	dmig_error_release (&err);
 }
 
+/* A store others may write to is refused, as every command refuses it:
+ * what is in it may not be what dmig wrote. */
+static void
+unsafe_store_refused (void **state)
+{
+	dmig_error_t err = NULL;
+	char *refs = NULL, p[PATH_MAX];
+	(void)state;
+
+	snprintf (p, sizeof (p), "%s/podman", root);
+	assert_int_equal (chmod (p, 0777), 0);
+	assert_int_equal (list (NULL, NULL, &refs, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_null (strchr (err->msg, '\n'));
+	assert_non_null (strstr (err->msg, p));
+	dmig_error_release (&err);
+	assert_int_equal (chmod (p, 0700), 0);
+	assert_int_equal (chmod (root, 0777), 0);
+	assert_int_equal (list (NULL, "web", &refs, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+	assert_int_equal (chmod (root, 0700), 0);
+}
+
 int
 main (void)
 {
@@ -212,6 +237,7 @@ main (void)
 	    T (without_host_the_store_alone),
 	    T (host_picks_the_engine),
 	    T (host_not_there),
+	    T (unsafe_store_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
