@@ -47,6 +47,46 @@ member_path (const char *staging, const char *name, char *out, size_t cap, dmig_
 	return 0;
 }
 
+static const char *
+type_name (mode_t m)
+{
+	return S_ISDIR (m)    ? "a folder"
+	       : S_ISFIFO (m) ? "a fifo"
+	       : S_ISSOCK (m) ? "a socket"
+	       : S_ISCHR (m)  ? "a character device"
+	       : S_ISBLK (m)  ? "a block device"
+	                      : "of an odd type";
+}
+
+/* A file of the store or of staging opened for reading: a regular file,
+ * never through a symlink, never waiting on a fifo's writer or a device. */
+static int
+open_regular (const char *path, dmig_error_t *err)
+{
+	struct stat st;
+	int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), flags, e;
+
+	if (fd < 0 && errno == ELOOP)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a regular file (a symlink)", path);
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+	if (fstat (fd, &st) < 0) {
+		e = errno;
+		close (fd);
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot open '%s'", path);
+	}
+	if (!S_ISREG (st.st_mode)) {
+		close (fd);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a regular file (%s)", path,
+		                       type_name (st.st_mode));
+	}
+	/* reads of a regular file never wait anyway; as every other fd */
+	flags = fcntl (fd, F_GETFL);
+	if (flags >= 0)
+		fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+}
+
 int
 dmig_bundle_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err)
 {
@@ -107,14 +147,10 @@ int
 dmig_bundle_member_open (const char *staging, const char *name, dmig_error_t *err)
 {
 	char path[PATH_MAX];
-	int fd;
 
 	if (member_path (staging, name, path, sizeof (path), err) < 0)
 		return -1;
-	fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
-	return fd;
+	return open_regular (path, err);
 }
 
 int
@@ -231,11 +267,11 @@ int
 dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err)
 {
 	struct dmig_tar_reader *r = NULL;
-	int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret;
+	int fd = open_regular (path, err), ret;
 
 	*out = NULL;
 	if (fd < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+		return -1;
 	ret = dmig_tar_reader_open (fd, &r, err);
 	if (ret == 0)
 		ret = read_manifest (r, path, out, err);
@@ -268,11 +304,9 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 	*manifest = NULL;
 	if (buf == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+	fd = open_regular (path, err);
+	if (fd < 0)
 		goto out;
-	}
 	if (dmig_tar_reader_open (fd, &r, err) < 0 || read_manifest (r, path, manifest, err) < 0)
 		goto out;
 	list = dmig_json_get (*manifest, "members");

@@ -283,6 +283,8 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 		if (asprintf (&path, "%s/%s", dir, d->d_name) < 0)
 			continue;
 		if (dmig_bundle_read_manifest (path, &m, &e2) < 0) {
+			/* a fifo, a device, a symlink or a damaged bundle:
+			 * said, left alone (prune does not count it either) */
 			dmig_log_warn ("skipping %s", e2->msg);
 			dmig_error_release (&e2);
 			free (path);

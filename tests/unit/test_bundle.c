@@ -522,6 +522,47 @@ outer_duplicate_member (void **state)
 	expect_unpack_fails (f, ""); /* checksum or duplicate: refused either way */
 }
 
+/* A fifo, a folder or a symlink where a bundle should be: refused at
+ * once, never read (a fifo's open would wait for a writer forever). */
+static void
+not_a_regular_file (void **state)
+{
+	struct fx *f = *state;
+	dmig_error_t err = NULL;
+	json_object *m = NULL;
+	char link[PATH_MAX + 16];
+
+	alarm (10); /* a wait on the fifo ends the test, failed */
+	assert_int_equal (mkfifo (f->bundle, 0600), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_null (m);
+	assert_non_null (strstr (err->msg, "is not a regular file (a fifo)"));
+	dmig_error_release (&err);
+	expect_unpack_fails (f, "is not a regular file (a fifo)");
+	assert_int_equal (unlink (f->bundle), 0);
+	assert_int_equal (mkdir (f->bundle, 0700), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_non_null (strstr (err->msg, "is not a regular file (a folder)"));
+	dmig_error_release (&err);
+	assert_int_equal (rmdir (f->bundle), 0);
+	/* a symlink, even to a good bundle */
+	make_bundle (f);
+	snprintf (link, sizeof (link), "%s/link.dmig", f->dir);
+	assert_int_equal (symlink (f->bundle, link), 0);
+	assert_int_equal (dmig_bundle_read_manifest (link, &m, &err), -1);
+	assert_non_null (strstr (err->msg, "is not a regular file (a symlink)"));
+	dmig_error_release (&err);
+	assert_int_equal (dmig_bundle_unpack (link, f->staging, &m, &err), -1);
+	dmig_error_release (&err);
+	/* a staged member too */
+	snprintf (link, sizeof (link), "%s/checkpoint.tar", f->staging);
+	assert_int_equal (mkfifo (link, 0600), 0);
+	assert_int_equal (dmig_bundle_member_open (f->staging, "checkpoint.tar", &err), -1);
+	assert_non_null (strstr (err->msg, "(a fifo)"));
+	dmig_error_release (&err);
+	alarm (0);
+}
+
 static void
 member_names (void **state)
 {
@@ -663,6 +704,7 @@ main (void)
 	    T (outer_hostile_names),
 	    T (outer_no_manifest),
 	    T (outer_duplicate_member),
+	    T (not_a_regular_file),
 	    T (member_names),
 	    T (pack_overlay_layer),
 	    T (pack_tree_root_and_socket),
