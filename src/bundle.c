@@ -292,6 +292,37 @@ find_member (json_object *list, const char *name)
 	return NULL;
 }
 
+/* Room in staging's file system for every member the manifest lists,
+ * before the first is written: a short store is a refusal, not a failure
+ * half-way. */
+static int
+room_for_members (const char *path, const char *staging, json_object *list, dmig_error_t *err)
+{
+	uint64_t need = 0, avail = 0;
+	char dir[PATH_MAX], *slash;
+
+	for (size_t i = 0; i < json_object_array_length (list); i++) {
+		int64_t size = dmig_json_int (json_object_array_get_idx (list, i), "size", -1);
+		if (size < 0)
+			return dmig_error_set (err, DMIG_EFAIL, 0,
+			                       "'%s' is damaged: its manifest gives member %zu no size", path, i + 1);
+		need = need > UINT64_MAX - (uint64_t)size ? UINT64_MAX : need + (uint64_t)size;
+	}
+	if (dmig_fs_free_bytes (staging, &avail, err) < 0)
+		return -1;
+	if (avail >= need)
+		return 0;
+	/* the store's folder: staging goes with the refusal */
+	snprintf (dir, sizeof (dir), "%s", staging);
+	slash = strrchr (dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "not enough free space in %s to unpack '%s': %llu MiB free, at least %llu MiB needed",
+	                       dir, path, (unsigned long long)(avail >> 20),
+	                       (unsigned long long)(need / (1u << 20) + (need % (1u << 20) != 0)));
+}
+
 int
 dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
 {
@@ -314,6 +345,8 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 		dmig_error_set (err, DMIG_EFAIL, 0, "'%s' lists no members", path);
 		goto out;
 	}
+	if (room_for_members (path, staging, list, err) < 0)
+		goto out;
 	for (;;) {
 		struct dmig_tar_entry e;
 		struct dmig_sink sink;
