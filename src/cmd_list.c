@@ -55,14 +55,18 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 			json_object_object_add (o, "path", json_object_new_string (s->path));
 			json_object_array_add (arr, o);
 		} else {
-			char size[32], ref[2 * DMIG_NAME_MAX + 2];
+			char size[32], ref[2 * DMIG_NAME_MAX + 2], qref[4 * sizeof (ref)],
+			    qcreated[4 * sizeof (s->created)];
 			if (!*header) {
 				printf ("%-40s %-7s %-24s %10s\n", "SNAPSHOT", "ENGINE", "CREATED (UTC)", "SIZE");
 				*header = 1;
 			}
 			size_text (s, size, sizeof (size));
+			/* a file's name and a manifest's time, as text for a
+			 * terminal (--json escapes them itself) */
 			snprintf (ref, sizeof (ref), "%s@%s", ctr, s->name);
-			printf ("%-40s %-7s %-24s %10s\n", ref, kind, s->created, size);
+			printf ("%-40s %-7s %-24s %10s\n", dmig_log_quote (ref, qref, sizeof (qref)), kind,
+			        dmig_log_quote (s->created, qcreated, sizeof (qcreated)), size);
 		}
 	}
 	dmig_store_list_free (&l);
