@@ -68,6 +68,13 @@ run (int argc, char **argv)
 			g.host = optarg;
 			break;
 		case 's':
+			/* DMIG_STORE='' is as unset; --store '' is a mistake */
+			if (*optarg == '\0') {
+				fprintf (stderr,
+				         "dmig: option '--store' needs a folder, not an empty string (see 'dmig "
+				         "--help')\n");
+				return DMIG_EUSAGE;
+			}
 			g.store = optarg;
 			break;
 		case 'j':

@@ -85,7 +85,7 @@ dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err)
 }
 
 int
-dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
+dmig_ref_parse_range (const char *opt, const char *s, long min, long max, long *out, dmig_error_t *err)
 {
 	char q[ECHO_MAX];
 	long v = 0;
@@ -97,11 +97,17 @@ dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *e
 			goto bad;
 		v = v * 10 + (*p - '0');
 	}
-	if (v > 100000)
+	if (v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	return dmig_error_set (err, DMIG_EUSAGE, 0, "%s needs a whole number from 0 to 100000, not '%s'", opt,
+	return dmig_error_set (err, DMIG_EUSAGE, 0, "%s needs a whole number from %ld to %ld, not '%s'", opt, min, max,
 	                       dmig_log_quote (s, q, sizeof (q)));
+}
+
+int
+dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err)
+{
+	return dmig_ref_parse_range (opt, s, 0, DMIG_COUNT_MAX, out, err);
 }

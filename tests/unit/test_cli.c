@@ -199,6 +199,19 @@ main_quotes_what_it_echoes (void **state)
 	assert_null (strchr (says, '\x1b'));
 }
 
+/* --store '' is a usage error, not the default store. */
+static void
+empty_store_refused (void **state)
+{
+	const char *says;
+	(void)state;
+
+	assert_int_equal (DMIG (&says, "--store", "", "list"), DMIG_EUSAGE);
+	assert_string_equal (says, "dmig: option '--store' needs a folder, not an empty string (see 'dmig --help')\n");
+	assert_int_equal (DMIG (&says, "--store=", "list", "web"), DMIG_EUSAGE);
+	assert_non_null (strstr (says, "'--store' needs a folder"));
+}
+
 int
 main (void)
 {
@@ -208,6 +221,7 @@ main (void)
 	    cmocka_unit_test (synopses_agree),
 	    cmocka_unit_test (synopses_name_real_options),
 	    cmocka_unit_test (main_quotes_what_it_echoes),
+	    cmocka_unit_test (empty_store_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
