@@ -47,6 +47,46 @@ member_path (const char *staging, const char *name, char *out, size_t cap, dmig_
 	return 0;
 }
 
+static const char *
+type_name (mode_t m)
+{
+	return S_ISDIR (m)    ? "a folder"
+	       : S_ISFIFO (m) ? "a fifo"
+	       : S_ISSOCK (m) ? "a socket"
+	       : S_ISCHR (m)  ? "a character device"
+	       : S_ISBLK (m)  ? "a block device"
+	                      : "of an odd type";
+}
+
+/* A file of the store or of staging opened for reading: a regular file,
+ * never through a symlink, never waiting on a fifo's writer or a device. */
+static int
+open_regular (const char *path, dmig_error_t *err)
+{
+	struct stat st;
+	int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), flags, e;
+
+	if (fd < 0 && errno == ELOOP)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a regular file (a symlink)", path);
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+	if (fstat (fd, &st) < 0) {
+		e = errno;
+		close (fd);
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot open '%s'", path);
+	}
+	if (!S_ISREG (st.st_mode)) {
+		close (fd);
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a regular file (%s)", path,
+		                       type_name (st.st_mode));
+	}
+	/* reads of a regular file never wait anyway; as every other fd */
+	flags = fcntl (fd, F_GETFL);
+	if (flags >= 0)
+		fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+}
+
 int
 dmig_bundle_member_begin (const char *staging, const char *name, struct dmig_sink *sink, dmig_error_t *err)
 {
@@ -107,14 +147,10 @@ int
 dmig_bundle_member_open (const char *staging, const char *name, dmig_error_t *err)
 {
 	char path[PATH_MAX];
-	int fd;
 
 	if (member_path (staging, name, path, sizeof (path), err) < 0)
 		return -1;
-	fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
-	return fd;
+	return open_regular (path, err);
 }
 
 int
@@ -231,11 +267,11 @@ int
 dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err)
 {
 	struct dmig_tar_reader *r = NULL;
-	int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret;
+	int fd = open_regular (path, err), ret;
 
 	*out = NULL;
 	if (fd < 0)
-		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+		return -1;
 	ret = dmig_tar_reader_open (fd, &r, err);
 	if (ret == 0)
 		ret = read_manifest (r, path, out, err);
@@ -256,6 +292,37 @@ find_member (json_object *list, const char *name)
 	return NULL;
 }
 
+/* Room in staging's file system for every member the manifest lists,
+ * before the first is written: a short store is a refusal, not a failure
+ * half-way. */
+static int
+room_for_members (const char *path, const char *staging, json_object *list, dmig_error_t *err)
+{
+	uint64_t need = 0, avail = 0;
+	char dir[PATH_MAX], *slash;
+
+	for (size_t i = 0; i < json_object_array_length (list); i++) {
+		int64_t size = dmig_json_int (json_object_array_get_idx (list, i), "size", -1);
+		if (size < 0)
+			return dmig_error_set (err, DMIG_EFAIL, 0,
+			                       "'%s' is damaged: its manifest gives member %zu no size", path, i + 1);
+		need = need > UINT64_MAX - (uint64_t)size ? UINT64_MAX : need + (uint64_t)size;
+	}
+	if (dmig_fs_free_bytes (staging, &avail, err) < 0)
+		return -1;
+	if (avail >= need)
+		return 0;
+	/* the store's folder: staging goes with the refusal */
+	snprintf (dir, sizeof (dir), "%s", staging);
+	slash = strrchr (dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "not enough free space in %s to unpack '%s': %llu MiB free, at least %llu MiB needed",
+	                       dir, path, (unsigned long long)(avail >> 20),
+	                       (unsigned long long)(need / (1u << 20) + (need % (1u << 20) != 0)));
+}
+
 int
 dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
 {
@@ -268,11 +335,9 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 	*manifest = NULL;
 	if (buf == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		dmig_error_set (err, DMIG_EFAIL, errno, "cannot open '%s'", path);
+	fd = open_regular (path, err);
+	if (fd < 0)
 		goto out;
-	}
 	if (dmig_tar_reader_open (fd, &r, err) < 0 || read_manifest (r, path, manifest, err) < 0)
 		goto out;
 	list = dmig_json_get (*manifest, "members");
@@ -280,6 +345,8 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 		dmig_error_set (err, DMIG_EFAIL, 0, "'%s' lists no members", path);
 		goto out;
 	}
+	if (room_for_members (path, staging, list, err) < 0)
+		goto out;
 	for (;;) {
 		struct dmig_tar_entry e;
 		struct dmig_sink sink;

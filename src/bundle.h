@@ -47,7 +47,9 @@ int dmig_bundle_write (const char *path, json_object *manifest, const char *stag
 /* Read only the manifest (cheap: the first member). */
 int dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err);
 /* Unpack every member into staging, verifying each against the manifest;
- * fails, having changed nothing else, on any mismatch or hostile entry. */
+ * fails, having changed nothing else, on any mismatch or hostile entry.
+ * Refused (exit 3) before any member is written when staging's file
+ * system has less room than the manifest's members need. */
 int dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err);
 
 #endif

@@ -62,7 +62,7 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 {
 	struct dmig_snaplist l;
 
-	if (dmig_store_list (dir, &l, err) < 0)
+	if (dmig_store_check (dir, err) < 0 || dmig_store_list (dir, &l, err) < 0)
 		return -1;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct dmig_snapinfo *s = &l.s[i];
@@ -80,14 +80,18 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 			json_object_object_add (o, "path", json_object_new_string (s->path));
 			json_object_array_add (arr, o);
 		} else {
-			char size[32], ref[2 * DMIG_NAME_MAX + 2];
+			char size[32], ref[2 * DMIG_NAME_MAX + 2], qref[4 * sizeof (ref)],
+			    qcreated[4 * sizeof (s->created)];
 			if (!*header) {
 				printf ("%-40s %-7s %-24s %10s\n", "SNAPSHOT", "ENGINE", "CREATED (UTC)", "SIZE");
 				*header = 1;
 			}
 			size_text (s, size, sizeof (size));
+			/* a file's name and a manifest's time, as text for a
+			 * terminal (--json escapes them itself) */
 			snprintf (ref, sizeof (ref), "%s@%s", ctr, s->name);
-			printf ("%-40s %-7s %-24s %10s\n", ref, kind, s->created, size);
+			printf ("%-40s %-7s %-24s %10s\n", dmig_log_quote (ref, qref, sizeof (qref)), kind,
+			        dmig_log_quote (s->created, qcreated, sizeof (qcreated)), size);
 		}
 	}
 	dmig_store_list_free (&l);
@@ -126,6 +130,8 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	}
 	if (stat (g->store, &st) < 0 && errno != ENOENT)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot read the store '%s'", g->store);
+	if (dmig_store_check (g->store, err) < 0)
+		return -1;
 	if (g->json)
 		arr = json_object_new_array ();
 	for (size_t k = 0; kinds[k] && ret == 0; k++) {
@@ -135,12 +141,14 @@ cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 
 		if (kind && strcmp (kinds[k], kind) != 0)
 			continue;
+		snprintf (dir, sizeof (dir), "%s/%s", g->store, kinds[k]);
+		if ((ret = dmig_store_check (dir, err)) < 0)
+			break;
 		if (only) {
 			snprintf (dir, sizeof (dir), "%s/%s/%s", g->store, kinds[k], only);
 			ret = list_one (dir, kinds[k], only, arr, &header, err);
 			continue;
 		}
-		snprintf (dir, sizeof (dir), "%s/%s", g->store, kinds[k]);
 		dh = opendir (dir);
 		if (dh == NULL) {
 			if (errno != ENOENT)

@@ -83,10 +83,9 @@ cmd_move (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			o.hook_failed = optarg;
 			break;
 		case 't':
-			if (dmig_ref_parse_count ("--hook-timeout", optarg, &timeout, err) < 0)
+			/* seconds: a hook gets at least one */
+			if (dmig_ref_parse_range ("--hook-timeout", optarg, 1, DMIG_COUNT_MAX, &timeout, err) < 0)
 				return -1;
-			if (timeout < 1)
-				return dmig_usage (err, DMIG_SYNOPSIS_MOVE, "--hook-timeout must be at least 1 second");
 			o.hook_timeout_s = (int)timeout;
 			break;
 		case 'j':

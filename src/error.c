@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 static char *vfmt (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
 
 static char *
@@ -121,7 +123,11 @@ dmig_error_report (dmig_error_t *err)
 	for (char *p = (*err)->msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = *(p + 1) ? ';' : ' ';
-	fprintf (stderr, "dmig: %s\n", (*err)->msg);
+	/* and nothing a terminal acts on: names, paths and engines' words
+	 * are echoed, control characters quoted */
+	fputs ("dmig: ", stderr);
+	dmig_log_puts (stderr, (*err)->msg);
+	fputc ('\n', stderr);
 	dmig_error_release (err);
 	return status;
 }

@@ -57,6 +57,7 @@ run (int argc, char **argv)
 	struct dmig_globals g = {0};
 	dmig_error_t err = NULL;
 	const struct command *cmd;
+	char q[256]; /* what the user typed, for a terminal */
 	int c;
 
 	g.store = getenv ("DMIG_STORE");
@@ -68,6 +69,13 @@ run (int argc, char **argv)
 			g.host = optarg;
 			break;
 		case 's':
+			/* DMIG_STORE='' is as unset; --store '' is a mistake */
+			if (*optarg == '\0') {
+				fprintf (stderr,
+				         "dmig: option '--store' needs a folder, not an empty string (see 'dmig "
+				         "--help')\n");
+				return DMIG_EUSAGE;
+			}
 			g.store = optarg;
 			break;
 		case 'j':
@@ -86,10 +94,12 @@ run (int argc, char **argv)
 			return cmd_version (1, (char *[]){"version", NULL}, &g, &err) < 0 ? dmig_error_report (&err)
 			                                                                  : 0;
 		case ':':
-			fprintf (stderr, "dmig: option '%s' needs a value (see 'dmig --help')\n", argv[optind - 1]);
+			fprintf (stderr, "dmig: option '%s' needs a value (see 'dmig --help')\n",
+			         dmig_log_quote (argv[optind - 1], q, sizeof (q)));
 			return DMIG_EUSAGE;
 		default:
-			fprintf (stderr, "dmig: unknown option '%s' (see 'dmig --help')\n", argv[optind - 1]);
+			fprintf (stderr, "dmig: unknown option '%s' (see 'dmig --help')\n",
+			         dmig_log_quote (argv[optind - 1], q, sizeof (q)));
 			return DMIG_EUSAGE;
 		}
 	}
@@ -103,7 +113,8 @@ run (int argc, char **argv)
 	}
 	cmd = find_command (argv[optind]);
 	if (cmd == NULL) {
-		fprintf (stderr, "dmig: '%s' is not a dmig command (see 'dmig --help')\n", argv[optind]);
+		fprintf (stderr, "dmig: '%s' is not a dmig command (see 'dmig --help')\n",
+		         dmig_log_quote (argv[optind], q, sizeof (q)));
 		return DMIG_EUSAGE;
 	}
 	argc -= optind;

@@ -18,7 +18,11 @@ int dmig_ref_valid_container (const char *s, dmig_error_t *err);
 int dmig_ref_valid_snapshot (const char *s, dmig_error_t *err);
 /* <container>@<name> | <container>@latest | <container> */
 int dmig_ref_parse (const char *s, struct dmig_ref *ref, dmig_error_t *err);
-/* A non-negative count for --keep: digits only, at most 100000. */
+#define DMIG_COUNT_MAX 100000
+/* A whole number from min to max (at most DMIG_COUNT_MAX): digits only;
+ * the refusal names the option and the range. */
+int dmig_ref_parse_range (const char *opt, const char *s, long min, long max, long *out, dmig_error_t *err);
+/* A non-negative count for --keep: digits only, at most DMIG_COUNT_MAX. */
 int dmig_ref_parse_count (const char *opt, const char *s, long *out, dmig_error_t *err);
 
 #endif

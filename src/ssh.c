@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,6 +214,28 @@ out:
 
 static void *pump (void *arg);
 
+/* The ssh config a user named (env: by DMIG_SSH_CONFIG) is a file dmig
+ * can read: libssh passes over one it cannot open, silently. */
+static int
+config_readable (const char *path, bool env, dmig_error_t *err)
+{
+	const char *by = env ? " that DMIG_SSH_CONFIG names" : "";
+	struct stat st;
+	int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EUSAGE, errno, "cannot read the ssh config '%s'%s", path, by);
+	if (fstat (fd, &st) < 0)
+		e = errno;
+	close (fd);
+	if (e != 0)
+		return dmig_error_set (err, DMIG_EUSAGE, e, "cannot read the ssh config '%s'%s", path, by);
+	if (!S_ISREG (st.st_mode))
+		return dmig_error_set (err, DMIG_EUSAGE, 0, "cannot read the ssh config '%s'%s: not a regular file",
+		                       path, by);
+	return 0;
+}
+
 int
 dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err)
 {
@@ -221,6 +244,7 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	char *user = NULL;
 	unsigned int port = 22;
 	int strict = 1, rc;
+	bool from_env = false;
 
 	*out = NULL;
 	if (s == NULL || (s->s = ssh_new ()) == NULL) {
@@ -233,8 +257,14 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	pthread_mutex_init (&s->mu, NULL);
 	pthread_cond_init (&s->cv, NULL);
 	snprintf (s->name, sizeof (s->name), "%s", t->host);
-	if (config == NULL)
+	if (config == NULL) {
+		from_env = true;
 		config = getenv ("DMIG_SSH_CONFIG");
+		if (config != NULL && *config == '\0')
+			config = NULL; /* set but empty: as unset */
+	}
+	if (config != NULL && config_readable (config, from_env, err) < 0)
+		goto fail;
 	ssh_options_set (s->s, SSH_OPTIONS_HOST, t->host);
 	/* AES-GCM first: with AES instructions it moves checkpoints about a
 	 * third faster than chacha20-poly1305 (libssh's first choice). A
@@ -243,7 +273,7 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 	ssh_options_set (s->s, SSH_OPTIONS_CIPHERS_S_C, PREFERRED_CIPHERS);
 	/* The alias's HostName, User, Port, IdentityFile, UserKnownHostsFile. */
 	if (ssh_options_parse_config (s->s, config) != 0 && config != NULL) {
-		dmig_error_set (err, DMIG_EUSAGE, 0, "cannot read the ssh config %s", config);
+		dmig_error_set (err, DMIG_EUSAGE, 0, "cannot read the ssh config '%s'", config);
 		goto fail;
 	}
 	if (*t->user)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,102 @@
 #include "json.h"
 #include "log.h"
 
-/* mkdir with 0700, or bring an existing folder of ours to 0700. */
+/* What dmig says to do about a folder it refuses: make it root's (or its
+ * user's) and private, or choose another store. */
+static int
+refuse (dmig_error_t *err, const char *dir, const char *why, bool ancestor)
+{
+	char owner[32] = "root";
+
+	if (geteuid () != 0)
+		snprintf (owner, sizeof (owner), "%u", (unsigned)geteuid ());
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "refusing the store: '%s' %s: run 'chown %s: %s && chmod %s %s' or choose "
+	                       "another store with --store DIR",
+	                       dir, why, owner, dir, ancestor ? "go-w" : "0700", dir);
+}
+
+/* One folder of the store (own: the store's root or a folder in it) or
+ * above it. The store's own are dmig's user's and writable by it alone;
+ * a folder above belongs to root or dmig's user and only they may write
+ * to it, unless it is sticky (like /tmp): others may make entries there
+ * but not rename or remove dmig's. */
+static int
+check_one (const char *dir, const struct stat *st, bool own, dmig_error_t *err)
+{
+	uid_t me = geteuid ();
+	char why[96];
+
+	if (!S_ISDIR (st->st_mode))
+		return 0; /* not a folder: the caller's own error says so */
+	if (own ? st->st_uid != me : st->st_uid != 0 && st->st_uid != me) {
+		snprintf (why, sizeof (why), "belongs to uid %u, not to %s", (unsigned)st->st_uid,
+		          own ? "dmig's user" : "root or dmig's user");
+		return refuse (err, dir, why, !own);
+	}
+	if ((st->st_mode & 022) != 0 && (own || !(st->st_mode & S_ISVTX))) {
+		snprintf (why, sizeof (why), "may be written by others (mode %04o)", (unsigned)(st->st_mode & 07777));
+		return refuse (err, dir, why, !own);
+	}
+	return 0;
+}
+
+/* The folder a path resolves to and every one above it. */
+static int
+check_real (const char *path, bool own, dmig_error_t *err)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (realpath (path, real) == NULL)
+		return errno == ENOENT || errno == ENOTDIR
+		           ? 0
+		           : dmig_error_set (err, DMIG_EFAIL, errno, "cannot use '%s'", path);
+	for (;;) {
+		char *slash = strrchr (real, '/');
+		if (lstat (*real ? real : "/", &st) < 0)
+			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot use '%s'", *real ? real : "/");
+		if (check_one (*real ? real : "/", &st, own, err) < 0)
+			return -1;
+		if (slash == NULL || *real == '\0')
+			return 0;
+		*slash = '\0';
+		own = false;
+	}
+}
+
+int
+dmig_store_check (const char *path, dmig_error_t *err)
+{
+	char abs[PATH_MAX];
+	size_t n;
+
+	/* Each folder on the way as written, through any symlink: one
+	 * in a folder others may change could be pointed elsewhere. */
+	if (*path == '/')
+		n = (size_t)snprintf (abs, sizeof (abs), "%s", path);
+	else {
+		char cwd[PATH_MAX];
+		if (getcwd (cwd, sizeof (cwd)) == NULL)
+			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot use the store '%s'", path);
+		n = (size_t)snprintf (abs, sizeof (abs), "%s/%s", cwd, path);
+	}
+	if (n >= sizeof (abs))
+		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "store path too long");
+	for (size_t i = 1; i <= n; i++) {
+		if (abs[i] != '/' && abs[i] != '\0')
+			continue;
+		abs[i] = '\0';
+		if (check_real (abs, i == n, err) < 0)
+			return -1;
+		if (i < n)
+			abs[i] = '/';
+	}
+	return 0;
+}
+
+/* mkdir with 0700, or bring an existing folder of ours to 0700 (one
+ * others may write to, or someone else's, is refused). */
 static int
 private_dir (const char *path, dmig_error_t *err)
 {
@@ -29,6 +125,8 @@ private_dir (const char *path, dmig_error_t *err)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create the store folder '%s'", path);
 	if (lstat (path, &st) < 0 || !S_ISDIR (st.st_mode))
 		return dmig_error_set (err, DMIG_EFAIL, ENOTDIR, "the store folder '%s' is not a folder", path);
+	if (check_one (path, &st, true, err) < 0)
+		return -1;
 	if ((st.st_mode & 077) != 0 && chmod (path, 0700) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot make '%s' private", path);
 	return 0;
@@ -50,10 +148,20 @@ dmig_store_dir (const char *root, const char *engine, const char *ctr, int creat
 		if (stat (root, &st) < 0 && dmig_fs_mkdir_p (root, 0700, err) < 0)
 			return dmig_error_wrap (err,
 			                        "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+		if (dmig_store_check (root, err) < 0)
+			return -1;
 		snprintf (p, sizeof (p), "%s/%s", root, engine);
 		if (private_dir (p, err) < 0 || private_dir (path, err) < 0)
-			return dmig_error_wrap (err,
-			                        "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+			return (*err)->status == DMIG_EPREFLIGHT
+			           ? -1
+			           : dmig_error_wrap (
+			               err, "cannot use the store (choose one with --store DIR or DMIG_STORE)");
+	} else {
+		char p[PATH_MAX];
+		snprintf (p, sizeof (p), "%s/%s", root, engine);
+		if (dmig_store_check (root, err) < 0 || dmig_store_check (p, err) < 0
+		    || dmig_store_check (path, err) < 0)
+			return -1;
 	}
 	*out = strdup (path);
 	return *out ? 0 : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
@@ -175,6 +283,8 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 		if (asprintf (&path, "%s/%s", dir, d->d_name) < 0)
 			continue;
 		if (dmig_bundle_read_manifest (path, &m, &e2) < 0) {
+			/* a fifo, a device, a symlink or a damaged bundle:
+			 * said, left alone (prune does not count it either) */
 			dmig_log_warn ("skipping %s", e2->msg);
 			dmig_error_release (&e2);
 			free (path);

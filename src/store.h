@@ -23,8 +23,15 @@ struct dmig_snaplist {
 	struct dmig_snapinfo *s; /* oldest first */
 };
 
-/* The container's folder, made (0700 all the way) when create is set. */
+/* The container's folder, made (0700 all the way) when create is set.
+ * Refused (exit 3, see dmig_store_check) unless the store is dmig's own. */
 int dmig_store_dir (const char *root, const char *engine, const char *ctr, int create, char **out, dmig_error_t *err);
+/* Refuse (exit 3) a store folder at path that is not dmig's own: another
+ * user's, or one others may write to; or one below a folder that is not
+ * root's or dmig's user's, or that others may write to unless it is sticky
+ * (like /tmp). Every folder on the way as written and as it resolves
+ * through symlinks. An absent path passes. */
+int dmig_store_check (const char *path, dmig_error_t *err);
 /* Take the container's lock (dir/.lock), failing at once if another dmig
  * holds it. Unlock removes the lock file, and the folder if it is left empty. */
 int dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err);

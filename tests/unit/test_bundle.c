@@ -1,4 +1,4 @@
-// WRAP:
+// WRAP: dmig_fs_free_bytes
 /* Bundles: round trip, and every kind of damaged or hostile input refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +28,19 @@
 #include "bundle.h"
 #include "fs.h"
 #include "json.h"
+
+/* The free space dmig sees, when a test sets it (else the real one). */
+static int64_t fake_free = -1;
+int __real_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
+int __wrap_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err);
+int
+__wrap_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
+{
+	if (fake_free < 0)
+		return __real_dmig_fs_free_bytes (path, out, err);
+	*out = (uint64_t)fake_free;
+	return 0;
+}
 
 struct fx {
 	char dir[64];
@@ -522,6 +535,88 @@ outer_duplicate_member (void **state)
 	expect_unpack_fails (f, ""); /* checksum or duplicate: refused either way */
 }
 
+/* A fifo, a folder or a symlink where a bundle should be: refused at
+ * once, never read (a fifo's open would wait for a writer forever). */
+static void
+not_a_regular_file (void **state)
+{
+	struct fx *f = *state;
+	dmig_error_t err = NULL;
+	json_object *m = NULL;
+	char link[PATH_MAX + 16];
+
+	alarm (10); /* a wait on the fifo ends the test, failed */
+	assert_int_equal (mkfifo (f->bundle, 0600), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_null (m);
+	assert_non_null (strstr (err->msg, "is not a regular file (a fifo)"));
+	dmig_error_release (&err);
+	expect_unpack_fails (f, "is not a regular file (a fifo)");
+	assert_int_equal (unlink (f->bundle), 0);
+	assert_int_equal (mkdir (f->bundle, 0700), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_non_null (strstr (err->msg, "is not a regular file (a folder)"));
+	dmig_error_release (&err);
+	assert_int_equal (rmdir (f->bundle), 0);
+	/* a symlink, even to a good bundle */
+	make_bundle (f);
+	snprintf (link, sizeof (link), "%s/link.dmig", f->dir);
+	assert_int_equal (symlink (f->bundle, link), 0);
+	assert_int_equal (dmig_bundle_read_manifest (link, &m, &err), -1);
+	assert_non_null (strstr (err->msg, "is not a regular file (a symlink)"));
+	dmig_error_release (&err);
+	assert_int_equal (dmig_bundle_unpack (link, f->staging, &m, &err), -1);
+	dmig_error_release (&err);
+	/* a staged member too */
+	snprintf (link, sizeof (link), "%s/checkpoint.tar", f->staging);
+	assert_int_equal (mkfifo (link, 0600), 0);
+	assert_int_equal (dmig_bundle_member_open (f->staging, "checkpoint.tar", &err), -1);
+	assert_non_null (strstr (err->msg, "(a fifo)"));
+	dmig_error_release (&err);
+	alarm (0);
+}
+
+/* A bundle whose members need more room than staging's file system has
+ * is refused (exit 3, MiB figures) before any member is written. */
+static void
+no_room_to_unpack (void **state)
+{
+	struct fx *f = *state;
+	struct dmig_members ms = {0};
+	dmig_error_t err = NULL;
+	json_object *m = manifest ();
+	char *big = malloc (3 << 20);
+
+	assert_non_null (big);
+	memset (big, 'x', (3 << 20) - 64);
+	big[(3 << 20) - 64] = '\0';
+	stage (&ms, f->staging, "checkpoint.tar", "memory pages");
+	stage (&ms, f->staging, "rootfs.tar", big);
+	free (big);
+	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, &err), 0);
+	json_object_put (m);
+	m = NULL;
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	fake_free = 1 << 20;
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), -1);
+	fake_free = -1;
+	assert_null (m);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg, "not enough free space in ") == NULL
+	    || strstr (err->msg, ": 1 MiB free, at least 3 MiB needed") == NULL || strstr (err->msg, f->bundle) == NULL)
+		fail_msg ("'%s'", err->msg);
+	dmig_error_release (&err);
+	/* nothing written */
+	assert_int_equal (rmdir (f->staging), 0);
+	mkdir (f->staging, 0700);
+	/* with room for it, it unpacks */
+	fake_free = 3 << 20;
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), 0);
+	fake_free = -1;
+	json_object_put (m);
+}
+
 static void
 member_names (void **state)
 {
@@ -663,6 +758,8 @@ main (void)
 	    T (outer_hostile_names),
 	    T (outer_no_manifest),
 	    T (outer_duplicate_member),
+	    T (not_a_regular_file),
+	    T (no_room_to_unpack),
 	    T (member_names),
 	    T (pack_overlay_layer),
 	    T (pack_tree_root_and_socket),

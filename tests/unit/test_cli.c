@@ -10,7 +10,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dmig.h"
 
@@ -148,6 +150,68 @@ synopses_name_real_options (void **state)
 	}
 }
 
+/* dmig ARGS... as main runs it (the global options, the command): its
+ * exit status; *says gets what it wrote on stderr. */
+static int
+dmig (const char **says, int argc, char **argv)
+{
+	static char buf[4096];
+	FILE *tmp = tmpfile ();
+	int saved = dup (STDERR_FILENO), rc;
+	size_t n;
+
+	assert_non_null (tmp);
+	fflush (stderr);
+	dup2 (fileno (tmp), STDERR_FILENO);
+	optind = 0;
+	opterr = 0;
+	rc = run (argc, argv);
+	fflush (stderr);
+	dup2 (saved, STDERR_FILENO);
+	close (saved);
+	rewind (tmp);
+	n = fread (buf, 1, sizeof (buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose (tmp);
+	*says = buf;
+	return rc;
+}
+
+#define DMIG(says, ...)                                                                                                \
+	({                                                                                                             \
+		char *av[] = {"dmig", __VA_ARGS__, NULL};                                                              \
+		dmig (says, (int)(sizeof (av) / sizeof (av[0])) - 1, av);                                              \
+	})
+
+/* What main echoes of the command line is quoted for the terminal. */
+static void
+main_quotes_what_it_echoes (void **state)
+{
+	const char *says;
+	(void)state;
+
+	assert_int_equal (DMIG (&says, "fr\x1b[2Job"), DMIG_EUSAGE);
+	assert_string_equal (says, "dmig: 'fr\\x1b[2Job' is not a dmig command (see 'dmig --help')\n");
+	assert_int_equal (DMIG (&says, "--fr\x1bob", "list"), DMIG_EUSAGE);
+	assert_non_null (strstr (says, "'--fr\\x1bob'"));
+	assert_int_equal (DMIG (&says, "list", "w\x1b"), DMIG_EUSAGE);
+	assert_non_null (strstr (says, "'w\\x1b'"));
+	assert_null (strchr (says, '\x1b'));
+}
+
+/* --store '' is a usage error, not the default store. */
+static void
+empty_store_refused (void **state)
+{
+	const char *says;
+	(void)state;
+
+	assert_int_equal (DMIG (&says, "--store", "", "list"), DMIG_EUSAGE);
+	assert_string_equal (says, "dmig: option '--store' needs a folder, not an empty string (see 'dmig --help')\n");
+	assert_int_equal (DMIG (&says, "--store=", "list", "web"), DMIG_EUSAGE);
+	assert_non_null (strstr (says, "'--store' needs a folder"));
+}
+
 int
 main (void)
 {
@@ -156,6 +220,8 @@ main (void)
 	    cmocka_unit_test (other_commands),
 	    cmocka_unit_test (synopses_agree),
 	    cmocka_unit_test (synopses_name_real_options),
+	    cmocka_unit_test (main_quotes_what_it_echoes),
+	    cmocka_unit_test (empty_store_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -173,8 +173,12 @@ bad_args (void **state)
 	RUN (DMIG_EUSAGE, "name a container and a target", "move");
 	RUN (DMIG_EUSAGE, "name a container and a target", "move", "web");
 	RUN (DMIG_EUSAGE, "name a container and a target", "move", "web", "lab2", "lab3");
-	RUN (DMIG_EUSAGE, "--hook-timeout must be at least 1 second", "move", "--hook-timeout=0", "web", "lab2");
-	RUN (DMIG_EUSAGE, "--hook-timeout", "move", "--hook-timeout=soon", "web", "lab2");
+	/* the message says the range the check holds it to */
+	RUN (DMIG_EUSAGE, "--hook-timeout needs a whole number from 1 to 100000, not '0'", "move", "--hook-timeout=0",
+	     "web", "lab2");
+	RUN (DMIG_EUSAGE, "--hook-timeout needs a whole number from 1 to 100000, not 'soon'", "move",
+	     "--hook-timeout=soon", "web", "lab2");
+	RUN (DMIG_EUSAGE, "from 1 to 100000, not '100001'", "move", "--hook-timeout=100001", "web", "lab2");
 	RUN (DMIG_EUSAGE, "unknown option '--frobnicate'", "move", "--frobnicate", "web", "lab2");
 	RUN (DMIG_EUSAGE, "needs a value", "move", "web", "lab2", "--hook-pre-restore");
 	RUN (DMIG_EUSAGE, "invalid container name", "move", "web;reboot", "lab2");

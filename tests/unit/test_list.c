@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -47,8 +48,10 @@ __wrap_dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t
 	return 0;
 }
 
+static void add_snapshot_at (const char *kind, const char *ctr, const char *name, const char *created);
+
 static void
-add_snapshot (const char *kind, const char *ctr, const char *name)
+add_snapshot_at (const char *kind, const char *ctr, const char *name, const char *created)
 {
 	struct dmig_members ms = {0};
 	dmig_error_t err = NULL;
@@ -56,7 +59,7 @@ add_snapshot (const char *kind, const char *ctr, const char *name)
 	json_object *m = json_object_new_object ();
 
 	json_object_object_add (m, "format", json_object_new_int (DMIG_BUNDLE_FORMAT));
-	json_object_object_add (m, "created", json_object_new_string ("2026-11-22T01:00:00.000Z"));
+	json_object_object_add (m, "created", json_object_new_string (created));
 	assert_int_equal (dmig_store_dir (root, kind, ctr, 1, &dir, &err), 0);
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
@@ -65,6 +68,12 @@ add_snapshot (const char *kind, const char *ctr, const char *name)
 	free (staging);
 	free (dir);
 	json_object_put (m);
+}
+
+static void
+add_snapshot (const char *kind, const char *ctr, const char *name)
+{
+	add_snapshot_at (kind, ctr, name, "2026-11-22T01:00:00.000Z");
 }
 
 static int
@@ -204,14 +213,74 @@ host_not_there (void **state)
 	dmig_error_release (&err);
 }
 
+/* The table shows a snapshot's file name and its manifest's time (a
+ * bundle is data) with their control characters quoted. */
+static void
+table_quotes_control_characters (void **state)
+{
+	struct dmig_globals g = {.store = root};
+	char *argv[] = {"list", "web", NULL}, buf[8192];
+	dmig_error_t err = NULL;
+	int saved = dup (STDOUT_FILENO), fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), r;
+	size_t got;
+	FILE *in;
+	(void)state;
+
+	add_snapshot_at ("docker", "web", "x\x1b[2Jy", "2026\x1b]0;owned\x07");
+	assert_true (saved >= 0 && fd >= 0);
+	fflush (stdout);
+	dup2 (fd, STDOUT_FILENO);
+	close (fd);
+	optind = 0;
+	opterr = 0;
+	r = cmd_list (2, argv, &g, &err);
+	fflush (stdout);
+	dup2 (saved, STDOUT_FILENO);
+	close (saved);
+	assert_int_equal (r, 0);
+	in = fopen (out_path, "r");
+	assert_non_null (in);
+	got = fread (buf, 1, sizeof (buf) - 1, in);
+	fclose (in);
+	buf[got] = '\0';
+	assert_non_null (strstr (buf, "web@x\\x1b[2Jy "));
+	assert_non_null (strstr (buf, "2026\\x1b]0;owned\\x07"));
+	assert_non_null (strstr (buf, "web@d1 "));
+	assert_null (strchr (buf, '\x1b'));
+	assert_null (strchr (buf, '\x07'));
+}
+
+/* A store others may write to is refused, as every command refuses it:
+ * what is in it may not be what dmig wrote. */
+static void
+unsafe_store_refused (void **state)
+{
+	dmig_error_t err = NULL;
+	char *refs = NULL, p[PATH_MAX];
+	(void)state;
+
+	snprintf (p, sizeof (p), "%s/podman", root);
+	assert_int_equal (chmod (p, 0777), 0);
+	assert_int_equal (list (NULL, NULL, &refs, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_null (strchr (err->msg, '\n'));
+	assert_non_null (strstr (err->msg, p));
+	dmig_error_release (&err);
+	assert_int_equal (chmod (p, 0700), 0);
+	assert_int_equal (chmod (root, 0777), 0);
+	assert_int_equal (list (NULL, "web", &refs, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+	assert_int_equal (chmod (root, 0700), 0);
+}
+
 int
 main (void)
 {
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T (without_host_the_store_alone),
-	    T (host_picks_the_engine),
-	    T (host_not_there),
+	    T (without_host_the_store_alone), T (host_picks_the_engine),           T (host_not_there),
+	    T (unsafe_store_refused),         T (table_quotes_control_characters),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

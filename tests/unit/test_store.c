@@ -106,6 +106,125 @@ private_folders (void **state)
 	dmig_error_release (&err);
 }
 
+/* dmig_store_dir refuses, exit 3 in one line that names the folder and
+ * says what to do, and makes nothing. */
+static void
+refused (const char *store, int create, const char *names)
+{
+	char *dir = NULL, want[PATH_MAX + 8];
+	dmig_error_t err = NULL;
+
+	assert_int_equal (dmig_store_dir (store, "docker", "web", create, &dir, &err), -1);
+	assert_null (dir);
+	assert_non_null (err);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_null (strchr (err->msg, '\n'));
+	snprintf (want, sizeof (want), "'%s'", names);
+	if (strstr (err->msg, want) == NULL || strstr (err->msg, "chown ") == NULL)
+		fail_msg ("'%s' does not name %s and what to do", err->msg, want);
+	dmig_error_release (&err);
+}
+
+static void
+mode_of (const char *path, mode_t want)
+{
+	struct stat st;
+
+	assert_int_equal (lstat (path, &st), 0);
+	assert_int_equal (st.st_mode & 07777, want);
+}
+
+/* A store others may write to, anywhere on its way from /, is refused
+ * (and left as it is); a sticky folder above it (like /tmp) is not. */
+static void
+store_others_may_write (void **state)
+{
+	char store[256], p[PATH_MAX], *dir = NULL;
+	dmig_error_t err = NULL;
+	(void)state;
+
+	/* the store's root */
+	snprintf (store, sizeof (store), "%s/open", root);
+	assert_int_equal (mkdir (store, 0700), 0);
+	assert_int_equal (chmod (store, 0777), 0);
+	refused (store, 1, store);
+	mode_of (store, 0777);
+	snprintf (p, sizeof (p), "%s/docker", store);
+	assert_int_equal (access (p, F_OK), -1);
+	/* a folder in it, also when dmig only reads (prune) */
+	assert_int_equal (chmod (store, 0700), 0);
+	assert_int_equal (mkdir (p, 0777), 0);
+	assert_int_equal (chmod (p, 0777), 0);
+	refused (store, 1, p);
+	mode_of (p, 0777);
+	refused (store, 0, p);
+	assert_int_equal (chmod (p, 0700), 0);
+	snprintf (p, sizeof (p), "%s/docker/web", store);
+	assert_int_equal (mkdir (p, 0770), 0);
+	assert_int_equal (chmod (p, 0770), 0);
+	refused (store, 1, p);
+	refused (store, 0, p);
+	/* a folder above it */
+	snprintf (p, sizeof (p), "%s/group", root);
+	assert_int_equal (mkdir (p, 0700), 0);
+	assert_int_equal (chmod (p, 0775), 0);
+	snprintf (store, sizeof (store), "%s/group/store", root);
+	refused (store, 1, p);
+	assert_int_equal (dmig_store_check (store, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "chmod go-w"));
+	dmig_error_release (&err);
+	/* a sticky one above it is fine, as /tmp is */
+	snprintf (p, sizeof (p), "%s/sticky", root);
+	assert_int_equal (mkdir (p, 0700), 0);
+	assert_int_equal (chmod (p, 01777), 0);
+	snprintf (store, sizeof (store), "%s/sticky/store", root);
+	assert_int_equal (dmig_store_dir (store, "docker", "web", 1, &dir, &err), 0);
+	mode_of (dir, 0700);
+	free (dir);
+	/* a symlink on the way in a folder others may change, pointing to a
+	 * good store: refused for the folder it is in */
+	snprintf (p, sizeof (p), "%s/open", root);
+	snprintf (store, sizeof (store), "%s/open/link", root);
+	assert_int_equal (chmod (p, 0777), 0);
+	assert_int_equal (symlink ("../sticky/store", store), 0);
+	refused (store, 1, p);
+	/* and an absent store is no reason to refuse a read */
+	assert_int_equal (dmig_store_check ("/nonexistent/dmig", &err), 0);
+}
+
+/* A store, or a folder above it, that belongs to another user. */
+static void
+store_of_another_user (void **state)
+{
+	char store[256], p[PATH_MAX];
+	(void)state;
+
+	if (geteuid () != 0)
+		skip (); /* giving a folder away needs root */
+	/* the nobody of the report: its own 0700 folder */
+	snprintf (store, sizeof (store), "%s/nobodys", root);
+	assert_int_equal (mkdir (store, 0700), 0);
+	assert_int_equal (chown (store, 65534, 65534), 0);
+	refused (store, 1, store);
+	refused (store, 0, store);
+	/* a folder in a store of ours */
+	snprintf (store, sizeof (store), "%s/ours", root);
+	snprintf (p, sizeof (p), "%s/ours/docker", root);
+	assert_int_equal (mkdir (store, 0700), 0);
+	assert_int_equal (mkdir (p, 0700), 0);
+	assert_int_equal (chown (p, 65534, 65534), 0);
+	refused (store, 1, p);
+	/* a folder above the store, even a sticky one */
+	snprintf (p, sizeof (p), "%s/theirs", root);
+	snprintf (store, sizeof (store), "%s/theirs/store", root);
+	assert_int_equal (mkdir (p, 0755), 0);
+	assert_int_equal (chown (p, 65534, 65534), 0);
+	refused (store, 1, p);
+	assert_int_equal (chmod (p, 01777), 0);
+	refused (store, 1, p);
+}
+
 static void
 one_lock_holder (void **state)
 {
@@ -295,6 +414,42 @@ list_find_prune (void **state)
 	free (dir);
 }
 
+/* What is not a regular file in the store (a fifo, a folder, a symlink
+ * named like a snapshot) is skipped with a warning: list and prune neither
+ * wait on it (a fifo's open waits for a writer) nor count or remove it. */
+static void
+list_skips_what_is_not_a_file (void **state)
+{
+	struct dmig_snaplist l;
+	dmig_error_t err = NULL;
+	char *dir = NULL, p[PATH_MAX];
+	size_t removed = 0;
+	(void)state;
+
+	alarm (10); /* a wait on the fifo ends the test, failed */
+	assert_int_equal (dmig_store_dir (root, "docker", "web", 1, &dir, &err), 0);
+	add_snapshot (dir, "old", "2026-11-22T01:00:00.000Z");
+	add_snapshot (dir, "new", "2026-11-22T02:00:00.000Z");
+	snprintf (p, sizeof (p), "%s/fifo" DMIG_BUNDLE_EXT, dir);
+	assert_int_equal (mkfifo (p, 0600), 0);
+	snprintf (p, sizeof (p), "%s/folder" DMIG_BUNDLE_EXT, dir);
+	assert_int_equal (mkdir (p, 0700), 0);
+	snprintf (p, sizeof (p), "%s/link" DMIG_BUNDLE_EXT, dir);
+	assert_int_equal (symlink ("new" DMIG_BUNDLE_EXT, p), 0);
+	assert_int_equal (dmig_store_list (dir, &l, &err), 0);
+	assert_int_equal (l.n, 2);
+	assert_string_equal (l.s[0].name, "old");
+	assert_string_equal (l.s[1].name, "new");
+	assert_int_equal (dmig_store_prune (&l, 1, &removed, &err), 0);
+	assert_int_equal (removed, 1);
+	dmig_store_list_free (&l);
+	assert_true (exists (dir, "fifo" DMIG_BUNDLE_EXT));
+	assert_true (exists (dir, "link" DMIG_BUNDLE_EXT));
+	assert_false (exists (dir, "old" DMIG_BUNDLE_EXT));
+	alarm (0);
+	free (dir);
+}
+
 static void
 kinds_and_timestamps (void **state)
 {
@@ -323,8 +478,12 @@ main (void)
 {
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T (private_folders),   T (one_lock_holder),     T (lock_leaves_nothing), T (lock_file_replaced),
-	    T (lock_file_retaken), T (lock_folder_removed), T (list_find_prune),     T (kinds_and_timestamps),
+	    T (private_folders),       T (store_others_may_write),
+	    T (store_of_another_user), T (one_lock_holder),
+	    T (lock_leaves_nothing),   T (lock_file_replaced),
+	    T (lock_file_retaken),     T (lock_folder_removed),
+	    T (list_find_prune),       T (list_skips_what_is_not_a_file),
+	    T (kinds_and_timestamps),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
