@@ -1,5 +1,6 @@
 /* Docker: checkpoint via the experimental API; the writable layer (overlay2
  * UpperDir) and named volumes are carried by dmig itself. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive_io.h"
@@ -87,6 +89,59 @@ pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, con
 	return 0;
 }
 
+/* Two files with the same bytes (both there). */
+static bool
+same_file (const char *a, const char *b)
+{
+	char ba[8192], bb[8192];
+	FILE *fa = fopen (a, "re"), *fb = fopen (b, "re");
+	bool same = fa && fb;
+	size_t na, nb;
+
+	while (same && (na = fread (ba, 1, sizeof (ba), fa)) > 0) {
+		nb = fread (bb, 1, na, fb);
+		same = na == nb && memcmp (ba, bb, na) == 0;
+	}
+	same = same && fread (bb, 1, 1, fb) == 0;
+	if (fa)
+		fclose (fa);
+	if (fb)
+		fclose (fb);
+	return same;
+}
+
+/* containerd (1.6) leaves its own copy of a checkpoint's images in its
+ * temp folder, /tmp/ctrd-checkpoint*: the container's memory, for good.
+ * After a checkpoint dmig asked for, the copy made since `since` whose
+ * images are those Docker gave dmig (ours) goes; nothing else is touched. */
+static void
+forget_containerd_copy (const char *ours, time_t since)
+{
+	static const char *const marks[] = {"inventory.img", "pstree.img"};
+	struct dirent *d;
+	DIR *dh = opendir ("/tmp");
+
+	while (dh && (d = readdir (dh)) != NULL) {
+		char dir[PATH_MAX], a[PATH_MAX + 32], b[PATH_MAX + 32];
+		struct stat st;
+		bool same = true;
+
+		if (strncmp (d->d_name, "ctrd-checkpoint", 15) != 0
+		    || (size_t)snprintf (dir, sizeof (dir), "/tmp/%s", d->d_name) >= sizeof (dir)
+		    || lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != 0 || st.st_mtime + 2 < since)
+			continue;
+		for (size_t i = 0; same && i < 2; i++) {
+			snprintf (a, sizeof (a), "%s/%s", dir, marks[i]);
+			snprintf (b, sizeof (b), "%s/%s", ours, marks[i]);
+			same = same_file (a, b);
+		}
+		if (same && dmig_fs_rm_rf (dir, NULL) == 0)
+			dmig_log_debug ("removed containerd's copy of the checkpoint, %s", dir);
+	}
+	if (dh)
+		closedir (dh);
+}
+
 static int
 pause_call (struct dmig_engine *e, const char *id, const char *verb, dmig_error_t *err)
 {
@@ -139,6 +194,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	json_object *body;
 	int ret = -1;
 	long long t0;
+	time_t started;
 
 	if (id == NULL || upper == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
@@ -158,6 +214,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		return -1;
 	/* Files and memory from one instant: pause, copy files, checkpoint. */
 	t0 = dmig_clock_now_ms ();
+	started = time (NULL);
 	if (!was_paused && pause_call (e, id, "pause", err) < 0) {
 		dmig_error_wrap (err, "cannot pause the container");
 		goto policy;
@@ -229,6 +286,7 @@ policy:
 		snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
 	else
 		snprintf (ckpath, sizeof (ckpath), "%s/containers/%s/checkpoints/" SAFETY_CKPT, e->root, id);
+	forget_containerd_copy (ckpath, started);
 	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
 	return dmig_fs_rm_rf (ckdir, err);
@@ -563,6 +621,7 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	const char *id = m->ctr->id;
 	json_object *body;
 	char path[1024];
+	time_t started;
 	int r;
 
 	if (set_restart (m->src, id, NULL, err) < 0)
@@ -575,10 +634,16 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	body = json_object_new_object ();
 	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
 	json_object_object_add (body, "Exit", json_object_new_boolean (true));
+	started = time (NULL);
 	r = move_ckpt_path (m->src, id, "", path, sizeof (path), err) < 0
 	        ? -1
 	        : dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
+	if (r == 0) {
+		char ck[PATH_MAX];
+		snprintf (ck, sizeof (ck), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
+		forget_containerd_copy (ck, started);
+	}
 	if (r < 0) {
 		struct dmig_container *now = NULL;
 		dmig_criu_explain (err, m->src->host);

@@ -65,6 +65,8 @@ dmig_local_open (struct dmig_globals *g, const char *name, bool need_ctr, struct
 	if (dmig_store_dir (g->store, l->e->ops->kind, name, 1, &l->dir, err) < 0
 	    || dmig_store_lock (l->dir, name, &l->lock, err) < 0)
 		goto fail;
+	/* holding both locks: a staging folder there is a killed dmig's */
+	dmig_store_sweep (l->dir);
 	l->recovered = recovered;
 	return 0;
 fail:

@@ -399,23 +399,6 @@ out:
 
 /* ---- recovery of a snapshot or rollback whose dmig was killed ---- */
 
-/* The staging folders a killed dmig left in the container's store folder
- * (this dmig holds the container's locks: none is another's). */
-static void
-remove_stagings (const char *dir)
-{
-	struct dirent *d;
-	DIR *dh = dir ? opendir (dir) : NULL;
-	char path[PATH_MAX];
-
-	while (dh && (d = readdir (dh)) != NULL)
-		if (strncmp (d->d_name, ".staging-", 9) == 0
-		    && (size_t)snprintf (path, sizeof (path), "%s/%s", dir, d->d_name) < sizeof (path))
-			dmig_fs_rm_rf (path, NULL);
-	if (dh)
-		closedir (dh);
-}
-
 static bool
 exists_file (const char *path)
 {
@@ -505,7 +488,8 @@ dmig_snapshot_recover (struct dmig_engine *e, json_object *j, dmig_error_t *err)
 	/* the staging it left (memory and files), wherever it is */
 	if (staging && strstr (staging, "/.staging-") != NULL)
 		dmig_fs_rm_rf (staging, NULL);
-	remove_stagings (dir);
+	if (dir)
+		dmig_store_sweep (dir);
 	if (strcmp (op, "rollback") == 0)
 		r = recover_rollback (e, j, was, err);
 	else if (was == NULL)

@@ -382,3 +382,19 @@ dmig_store_timestamp (char compact[32], char iso[32])
 		snprintf (iso + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
 	}
 }
+
+void
+dmig_store_sweep (const char *dir)
+{
+	struct dirent *d;
+	DIR *dh = opendir (dir);
+	char path[PATH_MAX];
+
+	while (dh && (d = readdir (dh)) != NULL)
+		if (strncmp (d->d_name, ".staging-", 9) == 0
+		    && (size_t)snprintf (path, sizeof (path), "%s/%s", dir, d->d_name) < sizeof (path)
+		    && dmig_fs_rm_rf (path, NULL) == 0)
+			dmig_log_debug ("removed %s, left by a dmig that was killed", path);
+	if (dh)
+		closedir (dh);
+}

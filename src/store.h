@@ -36,6 +36,9 @@ int dmig_store_check (const char *path, dmig_error_t *err);
  * holds it. Unlock removes the lock file, and the folder if it is left empty. */
 int dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err);
 void dmig_store_unlock (const char *dir, int fd);
+/* Remove the staging folders a killed dmig left in the container's store
+ * folder dir (call with the container's locks held: none is another's). */
+void dmig_store_sweep (const char *dir);
 /* A fresh 0700 staging folder inside dir. */
 int dmig_store_staging (const char *dir, char **out, dmig_error_t *err);
 /* Snapshots of a container, oldest first; an absent folder is an empty list. */

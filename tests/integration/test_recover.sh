@@ -53,7 +53,7 @@ nothing_left() { # ENGINE NAME
 # A move killed at POINT; WHERE the copy must run afterwards; HOW: which
 # command comes next (recover, or another move, which recovers first).
 move_killed() {
-	local e=$1 point=$2 where=$3 how=$4 c=$P-$1-mk-${2#move:}
+	local e=$1 point=$2 where=$3 how=$4 c=$P-$1-mk-${2#move:}-$4
 	track_vol "$c-data"
 	run_ctr "$e" "$c" -v "$c-data:/vol" --restart on-failure:2 "$IMAGE" counter /data/log 8 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
@@ -111,6 +111,23 @@ rollback_killed() {
 	[ "$("$e" ps -a --format '{{.Names}}' | grep -cx -- "$c")" = 1 ] || fail "not exactly one container '$c'"
 }
 
+# containerd keeps a copy of every checkpoint's images in /tmp
+# (ctrd-checkpoint*): after dmig's snapshot, rollback and move none is left.
+no_containerd_copies() {
+	local c=$P-docker-ctrd before
+	run_ctr docker "$c" "$IMAGE" counter /data/log 8 50
+	wait_until 10 docker exec "$c" test -s /data/log
+	before=$(ls -d /tmp/ctrd-checkpoint* 2>/dev/null | sort)
+	dm docker snapshot --name one "$c" >/dev/null
+	dm docker rollback "$c@one" >/dev/null 2>"$TMP/err" || fail "rollback: $(cat "$TMP/err")"
+	dm docker move "$c" hostB 2>"$TMP/err" || fail "move: $(cat "$TMP/err")"
+	[ "$(ls -d /tmp/ctrd-checkpoint* 2>/dev/null | sort)" = "$before" ] ||
+		fail "containerd's copies left: $(comm -13 <(echo "$before") <(ls -d /tmp/ctrd-checkpoint* | sort) | tr '\n' ' ')"
+	runs_intact B docker "$c"
+}
+
+ensure_image docker
+t "docker: no copy of a checkpoint is left in containerd's temp folder" no_containerd_copies
 for e in docker podman; do
 	ensure_image "$e"
 	for point in move:check move:image move:prepare move:freeze move:ship move:pre-restore; do
