@@ -4,6 +4,9 @@
 # make check       install what is missing, build, fmt-check, run unit + integration tests (root)
 # make demo        install what is missing, build, show dmig at work
 # make sanitize    build and run the unit tests with ASan + UBSan
+# make fuzz        build the libFuzzer targets (clang) and run each over its corpus
+#                  FUZZ_RUNS=1000000 times (bundle, extract: FUZZ_RUNS_EXTRACT=100000);
+#                  FUZZ_FLAGS= more libFuzzer options; make fuzz-merge keeps new finds
 # make install     PREFIX=/usr/local DESTDIR=
 
 CC ?= cc
@@ -37,7 +40,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/asuser.so
 
-.PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
+.PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fuzz fuzz-build fuzz-merge fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
 all: dmig
 
 # Without the libraries the build stops with one line that says what to do,
@@ -120,6 +123,42 @@ valgrind: $(UNIT_BIN)
 	@UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 		tests/run-unit.sh $(UNIT_BIN)
 
+# libFuzzer targets (tests/fuzz/fuzz_<name>.c, docs/testing.md): dmig's
+# objects built again by clang with the fuzzer's coverage and ASan + UBSan,
+# in an object folder of their own (the normal build is untouched), linked
+# into build/fuzz/fuzz_<name>. tests/run-fuzz.sh runs each over its corpus
+# (tests/fuzz/corpus/<name>); what a run finds goes to build/fuzz/corpus/<name>.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 1000000
+FUZZ_RUNS_EXTRACT ?= 100000
+FUZZ_FLAGS ?=
+FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJDIR := $(BUILD)/fuzz-obj
+FUZZ_OBJ := $(SRC:%.c=$(FUZZ_OBJDIR)/%.o) $(FUZZ_OBJDIR)/tests/fuzz/scratch.o
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+$(FUZZ_OBJDIR)/%.o: %.c | libs
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(DMIG_CFLAGS) -Itests/fuzz $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(DMIG_CFLAGS) -Itests/fuzz $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(DMIG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_RUNS_EXTRACT=$(FUZZ_RUNS_EXTRACT) FUZZ_FLAGS="$(FUZZ_FLAGS)" tests/run-fuzz.sh $(FUZZ_BIN)
+
+# What a long run found, minimized into the committed corpora (-merge=1
+# keeps only inputs that add coverage).
+fuzz-merge: $(FUZZ_BIN)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+		$(BUILD)/fuzz/fuzz_$$n -merge=1 tests/fuzz/corpus/$$n $(BUILD)/fuzz/corpus/$$n 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' | sed "s/^/fuzz_$$n: /"; \
+	done
+
 # Targets that build after setup run the build in a make of its own, which
 # reads this file again once setup has installed what it needs.
 demo: setup
@@ -138,10 +177,10 @@ lab-stop:
 	@scripts/lab.sh stop
 
 fmt:
-	clang-format -i src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c
+	clang-format -i src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 fmt-check:
-	clang-format --dry-run --Werror src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c
+	clang-format --dry-run --Werror src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 install: dmig
 	install -d $(DESTDIR)$(BINDIR)
@@ -153,4 +192,4 @@ uninstall:
 clean:
 	rm -rf build build-san dmig
 
--include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -4,7 +4,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-build_pkgs="build-essential pkg-config clang clang-format libcurl4-openssl-dev libjson-c-dev
+# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (make sanitize,
+# make fuzz), only recommended by clang, and apt here installs no recommends
+build_pkgs="build-essential pkg-config clang libclang-rt-dev clang-format libcurl4-openssl-dev libjson-c-dev
 	libarchive-dev libzstd-dev libssh-dev libssl-dev libcmocka-dev valgrind"
 run_pkgs="docker.io containerd runc podman tar zstd iproute2 util-linux procps
 	openssh-server openssh-client busybox-static curl uidmap jq debootstrap catatonit"

@@ -38,11 +38,22 @@ timed unit tests/run-unit.sh "$@" | tee -a "$log"
 timed valgrind env UNIT_LABEL=valgrind UNIT_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	tests/run-unit.sh "$@" | tee -a "$log"
 timed sanitize make --no-print-directory sanitize 2>&1 | grep -E '^(sanitize: |test_.*(not ok|exited))' | tee -a "$log"
+# fuzz: each libFuzzer target a few seconds over its corpus (make fuzz runs them long)
+fuzz_check() {
+	local out
+	if ! out=$(make --no-print-directory fuzz-build 2>&1); then
+		printf '%s\n' "$out" | tail -n 3 | sed 's/^/fuzz: /'
+		echo "fuzz: 0 passed, 1 failed"
+		return 1
+	fi
+	make --no-print-directory fuzz FUZZ_RUNS=20000 FUZZ_RUNS_EXTRACT=2000 FUZZ_FLAGS=-max_total_time=10
+}
+timed fuzz fuzz_check | tee -a "$log"
 tests/run-integration.sh | tee -a "$log"
 pass=0 fail=0
 while read -r _ p _ f _; do
 	pass=$((pass + p)) fail=$((fail + f))
-done < <(grep -E '^(fmt|unit|valgrind|sanitize|integration): [0-9]+ passed, [0-9]+ failed' "$log")
+done < <(grep -E '^(fmt|unit|valgrind|sanitize|fuzz|integration): [0-9]+ passed, [0-9]+ failed' "$log")
 # each suite's time, at the end where it is easy to find
 echo "suite times:"
 {
