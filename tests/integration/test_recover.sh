@@ -35,10 +35,14 @@ runs_intact() {
 	sleep 0.4
 	"${run[@]}" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
 		fail "the count has a gap or repeat ($where)"
-	local before
+	local before n end=$((SECONDS + 10))
 	before=$("${run[@]}" exec "$c" grep -c pattern /data/log || true)
 	"${run[@]}" exec "$c" kill -USR1 1
-	wait_until 10 sh -c "[ \$(${run[*]} exec $c grep -c pattern /data/log) -gt $before ]" || fail "no pattern answer"
+	# (B is a function of this shell: no sh -c around it)
+	until n=$("${run[@]}" exec "$c" grep -c pattern /data/log) && [ "$n" -gt "$before" ]; do
+		[ $SECONDS -lt $end ] || fail "no pattern answer ($where)"
+		sleep 0.2
+	done
 	[ "$("${run[@]}" exec "$c" grep pattern /data/log | tail -n 1)" = "pattern ok" ] || fail "memory pattern lost"
 }
 
@@ -117,12 +121,12 @@ no_containerd_copies() {
 	local c=$P-docker-ctrd before
 	run_ctr docker "$c" "$IMAGE" counter /data/log 8 50
 	wait_until 10 docker exec "$c" test -s /data/log
-	before=$(ls -d /tmp/ctrd-checkpoint* 2>/dev/null | sort)
+	copies() { find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' | sort; }
+	before=$(copies)
 	dm docker snapshot --name one "$c" >/dev/null
 	dm docker rollback "$c@one" >/dev/null 2>"$TMP/err" || fail "rollback: $(cat "$TMP/err")"
 	dm docker move "$c" hostB 2>"$TMP/err" || fail "move: $(cat "$TMP/err")"
-	[ "$(ls -d /tmp/ctrd-checkpoint* 2>/dev/null | sort)" = "$before" ] ||
-		fail "containerd's copies left: $(comm -13 <(echo "$before") <(ls -d /tmp/ctrd-checkpoint* | sort) | tr '\n' ' ')"
+	[ "$(copies)" = "$before" ] || fail "containerd's copies left: $(comm -13 <(echo "$before") <(copies) | tr '\n' ' ')"
 	runs_intact B docker "$c"
 }
 
