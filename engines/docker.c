@@ -110,17 +110,36 @@ same_file (const char *a, const char *b)
 	return same;
 }
 
-/* containerd (1.6) leaves its own copy of a checkpoint's images in its
- * temp folder, /tmp/ctrd-checkpoint*: the container's memory, for good.
- * After a checkpoint dmig asked for, the copy made since `since` whose
- * images are those Docker gave dmig (ours) goes; nothing else is touched. */
+/* containerd (1.6) unpacks the checkpoint a container starts from into its
+ * temp folder, /tmp/ctrd-checkpoint*, and leaves it there: the container's
+ * memory, for good. After a start from checkpoint dir ckdir (on e's host),
+ * the copy whose images are those of ckdir goes; nothing else is touched. */
 static void
-forget_containerd_copy (const char *ours, time_t since)
+forget_containerd_copy (struct dmig_engine *e, const char *ckdir)
 {
 	static const char *const marks[] = {"inventory.img", "pstree.img"};
 	struct dirent *d;
-	DIR *dh = opendir ("/tmp");
+	DIR *dh;
 
+	if (e->remote) {
+		/* there: a fixed script, the folder an argument */
+		char *argv[] = {
+		    "sh",
+		    "-c",
+		    "for d in /tmp/ctrd-checkpoint*; do [ -d \"$d\" ] && cmp -s \"$d/inventory.img\" "
+		    "\"$1/inventory.img\" && cmp -s \"$d/pstree.img\" \"$1/pstree.img\" && rm -rf -- \"$d\"; "
+		    "done; true",
+		    "sh",
+		    (char *)ckdir,
+		    NULL};
+		dmig_error_t e2 = NULL;
+		if (e->host && dmig_ssh_run (e->host, argv, NULL, 0, DMIG_API_TIMEOUT_MS, &e2) < 0) {
+			dmig_log_debug ("containerd's copy of the checkpoint may be left there: %s", e2->msg);
+			dmig_error_release (&e2);
+		}
+		return;
+	}
+	dh = opendir ("/tmp");
 	while (dh && (d = readdir (dh)) != NULL) {
 		char dir[PATH_MAX], a[PATH_MAX + 32], b[PATH_MAX + 32];
 		struct stat st;
@@ -128,11 +147,11 @@ forget_containerd_copy (const char *ours, time_t since)
 
 		if (strncmp (d->d_name, "ctrd-checkpoint", 15) != 0
 		    || (size_t)snprintf (dir, sizeof (dir), "/tmp/%s", d->d_name) >= sizeof (dir)
-		    || lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != 0 || st.st_mtime + 2 < since)
+		    || lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != 0)
 			continue;
 		for (size_t i = 0; same && i < 2; i++) {
 			snprintf (a, sizeof (a), "%s/%s", dir, marks[i]);
-			snprintf (b, sizeof (b), "%s/%s", ours, marks[i]);
+			snprintf (b, sizeof (b), "%s/%s", ckdir, marks[i]);
 			same = same_file (a, b);
 		}
 		if (same && dmig_fs_rm_rf (dir, NULL) == 0)
@@ -194,7 +213,6 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	json_object *body;
 	int ret = -1;
 	long long t0;
-	time_t started;
 
 	if (id == NULL || upper == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
@@ -214,7 +232,6 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		return -1;
 	/* Files and memory from one instant: pause, copy files, checkpoint. */
 	t0 = dmig_clock_now_ms ();
-	started = time (NULL);
 	if (!was_paused && pause_call (e, id, "pause", err) < 0) {
 		dmig_error_wrap (err, "cannot pause the container");
 		goto policy;
@@ -286,7 +303,6 @@ policy:
 		snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
 	else
 		snprintf (ckpath, sizeof (ckpath), "%s/containers/%s/checkpoints/" SAFETY_CKPT, e->root, id);
-	forget_containerd_copy (ckpath, started);
 	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
 	return dmig_fs_rm_rf (ckdir, err);
@@ -509,9 +525,21 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 {
 	char path[1024];
 
-	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/start?checkpoint=%s", id, ckpt) < 0)
+	char ckdir[PATH_MAX];
+	int r;
+
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/start?checkpoint=%s", id, ckpt) < 0
+	    || docker_root (e, err) < 0)
 		return -1;
-	if (dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+	r = dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	/* containerd's copy of what it started from goes, either way; on
+	 * another host after the move (its downtime is over then), with the
+	 * checkpoint kept till then to tell the copy by */
+	snprintf (ckdir, sizeof (ckdir), "%s/containers/%s/checkpoints/%s", e->root, id, ckpt);
+	if (e->remote)
+		return r < 0 ? (dmig_criu_explain (err, e->host), dmig_error_wrap (err, "restore failed")) : 0;
+	forget_containerd_copy (e, ckdir);
+	if (r < 0) {
 		dmig_criu_explain (err, e->host);
 		return dmig_error_wrap (err, "restore failed");
 	}
@@ -621,7 +649,6 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	const char *id = m->ctr->id;
 	json_object *body;
 	char path[1024];
-	time_t started;
 	int r;
 
 	if (set_restart (m->src, id, NULL, err) < 0)
@@ -634,16 +661,11 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	body = json_object_new_object ();
 	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
 	json_object_object_add (body, "Exit", json_object_new_boolean (true));
-	started = time (NULL);
 	r = move_ckpt_path (m->src, id, "", path, sizeof (path), err) < 0
 	        ? -1
 	        : dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
 	json_object_put (body);
-	if (r == 0) {
-		char ck[PATH_MAX];
-		snprintf (ck, sizeof (ck), "%s/containers/%s/checkpoints/" MOVE_CKPT, m->src->root, id);
-		forget_containerd_copy (ck, started);
-	}
+
 	if (r < 0) {
 		struct dmig_container *now = NULL;
 		dmig_criu_explain (err, m->src->host);
@@ -695,6 +717,21 @@ move_restore (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* On the target, once the clone runs (or failed to): containerd's copy of
+ * its checkpoint, then the checkpoint itself. */
+static void
+forget_target_checkpoint (struct dmig_move *m)
+{
+	struct dmig_docker_move *dm = m->priv;
+	char path[1024];
+
+	if (dm == NULL || dm->clone_id == NULL || dm->clone_ckpt == NULL || m->dst == NULL)
+		return;
+	forget_containerd_copy (m->dst, dm->clone_ckpt);
+	if (move_ckpt_path (m->dst, dm->clone_id, "/" MOVE_CKPT, path, sizeof (path), NULL) == 0)
+		dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+}
+
 static void
 move_discard (struct dmig_move *m)
 {
@@ -705,6 +742,7 @@ move_discard (struct dmig_move *m)
 	dmig_error_t e2 = NULL;
 
 	dmig_docker_log_close (m);
+	forget_target_checkpoint (m);
 	if (dmig_engine_remove (m->dst, clone, &e2) < 0) {
 		dmig_log_warn ("could not remove the half-made container %.12s on %s: %s", clone,
 		               dmig_ssh_name (m->ssh), e2->msg);
@@ -733,6 +771,7 @@ move_finish (struct dmig_move *m, dmig_error_t *err)
 {
 	char path[1024];
 
+	forget_target_checkpoint (m);
 	if (!m->o->keep_source)
 		return dmig_engine_remove (m->src, m->ctr->id, err);
 	/* kept, stopped, its restart policy "no" since the freeze */
@@ -763,7 +802,7 @@ static int
 move_load (struct dmig_move *m, json_object *state, dmig_error_t *err)
 {
 	struct dmig_docker_move *dm = calloc (1, sizeof (*dm));
-	const char *id = dmig_json_str (state, "clone_id");
+	const char *id = dmig_json_str (state, "clone_id"), *ck = dmig_json_str (state, "clone_ckpt");
 
 	if (dm == NULL)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
@@ -771,6 +810,10 @@ move_load (struct dmig_move *m, json_object *state, dmig_error_t *err)
 	/* it goes into a URL there: an ID only */
 	if (id && *id && strspn (id, "0123456789abcdef") == strlen (id))
 		dm->clone_id = strdup (id);
+	/* the checkpoint's folder there, where the move put it */
+	if (ck && ck[0] == '/' && strstr (ck, "/..") == NULL && strcspn (ck, "\n") == strlen (ck) && dm->clone_id
+	    && strstr (ck, dm->clone_id) != NULL)
+		dm->clone_ckpt = strdup (ck);
 	return 0;
 }
 
