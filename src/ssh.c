@@ -6,12 +6,14 @@
  * socketpair, whose other end the caller holds. */
 #include "ssh.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libssh/libssh.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -427,6 +429,37 @@ new_chan (struct dmig_ssh *s, bool exec, const char *arg, int fd, char *why, siz
 }
 
 /* A private folder with a socket that the pump accepts connections on. */
+/* The private folders of forwarded sockets a killed dmig left in /tmp
+ * (each is named by its dmig's PID): those whose dmig is gone go. */
+static void
+sweep_listeners (void)
+{
+	struct dirent *d;
+	DIR *dh = opendir ("/tmp");
+
+	while (dh && (d = readdir (dh)) != NULL) {
+		char dir[300], sock[320], *end;
+		struct stat st;
+		long pid;
+
+		if (strncmp (d->d_name, "dmig-ssh-", 9) != 0)
+			continue;
+		pid = strtol (d->d_name + 9, &end, 10);
+		if (end == d->d_name + 9 || *end != '-' || pid <= 0 || pid == (long)getpid ()
+		    || kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf (dir, sizeof (dir), "/tmp/%s", d->d_name);
+		if (lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
+			continue;
+		snprintf (sock, sizeof (sock), "%s/engine.sock", dir);
+		unlink (sock);
+		if (rmdir (dir) == 0)
+			dmig_log_debug ("removed %s, left by a dmig that was killed", dir);
+	}
+	if (dh)
+		closedir (dh);
+}
+
 static int
 new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 {
@@ -440,7 +473,8 @@ new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 		snprintf (why, cap, "too many forwarded sockets");
 		return -1;
 	}
-	snprintf (s->lis[slot].dir, sizeof (s->lis[slot].dir), "/tmp/dmig-ssh-XXXXXX");
+	sweep_listeners ();
+	snprintf (s->lis[slot].dir, sizeof (s->lis[slot].dir), "/tmp/dmig-ssh-%ld-XXXXXX", (long)getpid ());
 	if (mkdtemp (s->lis[slot].dir) == NULL) { /* 0700: only root gets in */
 		snprintf (why, cap, "cannot make a private folder: %s", strerror (errno));
 		return -1;

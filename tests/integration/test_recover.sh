@@ -150,3 +150,21 @@ for e in docker podman; do
 		t "$e rollback killed at ${point#*:}: one copy runs, the next rollback goes through" rollback_killed "$e" "$point"
 	done
 done
+
+# The private folders of forwarded sockets (/tmp/dmig-ssh-<pid>-*) the
+# killed dmig left: the next dmig that connects removes those of dead PIDs.
+no_socket_folders_left() {
+	local c=$P-docker-sockdirs d pid
+	run_ctr docker "$c" "$IMAGE" counter /data/log 8 50
+	wait_until 10 docker exec "$c" test -s /data/log
+	dm docker move "$c" hostB 2>"$TMP/err" || fail "move: $(cat "$TMP/err")"
+	for d in /tmp/dmig-ssh-*; do
+		[ -d "$d" ] || continue
+		pid=${d#/tmp/dmig-ssh-}
+		pid=${pid%%-*}
+		[[ $pid =~ ^[0-9]+$ ]] || continue
+		! kill -0 "$pid" 2>/dev/null || continue
+		fail "left by a killed dmig: $d"
+	done
+}
+t "docker: no socket folder of a killed dmig is left in /tmp" no_socket_folders_left
