@@ -5,7 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log" "$times"' EXIT
+# the fault matrix the integration tests fill (lib.sh's tm)
+DMIG_MATRIX=$(mktemp)
+export DMIG_MATRIX
+trap 'rm -f "$log" "$times" "$DMIG_MATRIX"' EXIT
 # timed NAME CMD...: run a suite, note how long it took
 times=$(mktemp)
 timed() {
@@ -50,6 +53,22 @@ fuzz_check() {
 }
 timed fuzz fuzz_check | tee -a "$log"
 tests/run-integration.sh | tee -a "$log"
+# fault x step x engine -> what happened, from the runs above
+if [ -s "$DMIG_MATRIX" ]; then
+	echo "fault matrix (from the integration runs; each cell a test that asserts it):"
+	awk -F'|' '
+		{ key = $1 "|" $2; if (!(key in seen)) { seen[key] = 1; order[n++] = key }
+		  cell[key "|" $3] = $4; if (length($1) > w1) w1 = length($1); if (length($2) > w2) w2 = length($2) }
+		END {
+			printf "  %-" w1 "s  %-" w2 "s  %-52s  %s\n", "fault", "step", "docker", "podman"
+			for (i = 0; i < n; i++) {
+				split(order[i], k, "|")
+				d = (order[i] "|docker") in cell ? cell[order[i] "|docker"] : "-"
+				p = (order[i] "|podman") in cell ? cell[order[i] "|podman"] : "-"
+				printf "  %-" w1 "s  %-" w2 "s  %-52s  %s\n", k[1], k[2], d, p
+			}
+		}' "$DMIG_MATRIX"
+fi
 pass=0 fail=0
 while read -r _ p _ f _; do
 	pass=$((pass + p)) fail=$((fail + f))

@@ -113,7 +113,21 @@ t() {
 	else
 		echo "not ok $NTEST - $name"
 		sed 's/^/#   /' "$TMP/out" | tail -n 40
+		return 1
 	fi
+}
+
+# tm FAULT PHASE ENGINE OUTCOME NAME FUNC...: a test of a fault, which also
+# fills a cell of make check's fault matrix (DMIG_MATRIX, a file): what the
+# test asserts (OUTCOME) when it passed, FAILED when not.
+tm() {
+	local fault=$1 phase=$2 engine=$3 outcome=$4 r=0
+	shift 4
+	[ -n "${DMIG_T:-}" ] && [[ $1 != *${DMIG_T}* ]] && return 0
+	t "$@" || r=1
+	[ -z "${DMIG_MATRIX:-}" ] || printf '%s|%s|%s|%s\n' "$fault" "$phase" "$engine" \
+		"$([ $r = 0 ] && echo "$outcome" || echo "FAILED: $1")" >>"$DMIG_MATRIX"
+	return $r
 }
 # fail MESSAGE: end the test (each runs in its own subshell) as failed.
 fail() {

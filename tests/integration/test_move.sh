@@ -728,23 +728,33 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 			--log-opt max-size=1k --log-opt max-file=300
 		t "docker move: a log driver without files: nothing to carry, -v says so" log_not_carried
 	fi
-	t "$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
+	tm "pre-restore hook fails" move:pre-restore "$e" "resumed here, state kept, B clean" \
+		"$e move: a failure after the freeze resumes the source, B clean" failure_resumes_source "$e"
 	t "$e move: refusals before anything changes" refusals "$e"
 	t "$e move: Config and HostConfig arrive as they were" config_arrives "$e"
 	t "$e move: a paused or --rm container is refused" paused_or_rm_refused "$e"
 	t "$e move and snapshot: an open TCP connection is refused, and lives on" tcp_connection "$e"
 	t "$e move: --keep-source keeps it stopped, restart policy no (Podman 4: refused, or --force)" keep_source "$e"
-	t "$e move: a second dmig (another store) can neither snapshot nor move it meanwhile" concurrent_refused "$e"
-	t "$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
-	t "$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
-	t "$e move: SIGTERM mid-stream (no hook) puts everything back" interrupted_mid_stream "$e"
-	t "$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
+	tm "concurrent dmig (another store)" move:pre-restore "$e" "refused at once; the move goes on" \
+		"$e move: a second dmig (another store) can neither snapshot nor move it meanwhile" concurrent_refused "$e"
+	tm SIGTERM move:pre-restore "$e" "resumed here, state kept, B clean" \
+		"$e move: SIGTERM after the freeze puts everything back" interrupted "$e" TERM
+	tm SIGINT move:pre-restore "$e" "resumed here, state kept, B clean" \
+		"$e move: SIGINT after the freeze puts everything back" interrupted "$e" INT
+	tm SIGTERM "move:freeze (streaming)" "$e" "resumed here, state kept, B clean" \
+		"$e move: SIGTERM mid-stream (no hook) puts everything back" interrupted_mid_stream "$e"
+	tm "link cut 12 s" move:pre-restore "$e" "resumed here, state kept, B cleaned on reconnect" \
+		"$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a published port answers on the target (B to C)" published_port "$e"
 	t "$e move: a network the target lacks is refused; once there, used (B to C)" network_needed "$e"
-	t "$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
-	t "$e move: the target refuses the restore, the source resumes" target_refuses "$e"
-	t "$e move: a full disk on the target (short write) puts it back" short_write "$e"
+	tm "hook hangs" move:pre-restore "$e" "hook killed; resumed here, B clean" \
+		"$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
+	tm "target CRIU fails" move:restore "$e" "resumed here, state kept, B clean" \
+		"$e move: the target refuses the restore, the source resumes" target_refuses "$e"
+	tm "target disk full" move:ship "$e" "resumed here, state kept, B clean" \
+		"$e move: a full disk on the target (short write) puts it back" short_write "$e"
 	t "$e move: a bind mount uses the target's own folder" bind_mount "$e"
-	t "$e move: restore and resume both fail: exit 4 with the way back" both_fail "$e"
+	tm "restore and resume fail" move:restore "$e" "exit 4, the one command that recovers" \
+		"$e move: restore and resume both fail: exit 4 with the way back" both_fail "$e"
 done

@@ -135,19 +135,24 @@ t "docker: no copy of a checkpoint is left in containerd's temp folder" no_conta
 for e in docker podman; do
 	ensure_image "$e"
 	for point in move:check move:image move:prepare move:freeze move:ship move:pre-restore; do
-		t "$e move killed at ${point#move:}: recover resumes it here, B clean" move_killed "$e" "$point" here recover
+		tm SIGKILL "$point" "$e" "recovered: runs here, state kept, B clean" \
+			"$e move killed at ${point#move:}: recover resumes it here, B clean" move_killed "$e" "$point" here recover
 	done
-	t "$e move killed at freeze: the next dmig command recovers first" move_killed "$e" move:freeze here snapshot
-	t "$e move killed at restore: recover finds it running on B, removes the source" move_killed "$e" move:restore B recover
-	t "$e move killed after the restore: recover finishes the move" move_killed "$e" move:post-restore B recover
-	t "$e move killed at finish: recover finishes the move" move_killed "$e" move:finish B recover
+	tm "SIGKILL, then another command" move:freeze "$e" "recovered first: runs here, state kept" \
+		"$e move killed at freeze: the next dmig command recovers first" move_killed "$e" move:freeze here snapshot
+	for point in move:restore move:post-restore move:finish; do
+		tm SIGKILL "$point" "$e" "recovered: runs on B, state kept, source gone" \
+			"$e move killed at ${point#move:}: recover finishes the move on B" move_killed "$e" "$point" B recover
+	done
 	points="snapshot:checkpoint snapshot:captured"
 	[ "$e" = docker ] && points="snapshot:pause snapshot:layer $points"
 	for point in $points; do
-		t "$e snapshot killed at ${point#snapshot:}: it runs on as it was" snapshot_killed "$e" "$point"
+		tm SIGKILL "$point" "$e" "recovered: runs on, unpaused, state kept" \
+			"$e snapshot killed at ${point#snapshot:}: it runs on as it was" snapshot_killed "$e" "$point"
 	done
 	for point in rollback:unpack snapshot:checkpoint rollback:safety rollback:rename rollback:restore; do
-		t "$e rollback killed at ${point#*:}: one copy runs, the next rollback goes through" rollback_killed "$e" "$point"
+		tm SIGKILL "rollback:${point#*:}" "$e" "recovered: one copy runs, state kept; next rollback ok" \
+			"$e rollback killed at ${point#*:}: one copy runs, the next rollback goes through" rollback_killed "$e" "$point"
 	done
 done
 

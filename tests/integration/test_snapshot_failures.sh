@@ -220,7 +220,8 @@ loopback_server() {
 
 for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
-	t "$e: a damaged bundle is refused, the container untouched" corrupt_bundle "$e"
+	tm "damaged bundle" rollback:unpack "$e" "refused, the container untouched" \
+		"$e: a damaged bundle is refused, the container untouched" corrupt_bundle "$e"
 	t "$e: a restore CRIU refuses falls back to the safety snapshot" restore_refused "$e"
 	[ "$e" != docker ] || t "docker: a failed rollback keeps the log (docker logs)" log_after_failed_rollback
 	t "$e: a missing image is named, nothing made" image_gone "$e"
