@@ -357,6 +357,29 @@ interrupted_mid_stream() {
 
 # The link to B dies after the freeze: noticed in seconds, the source
 # resumes at once, and once B can be reached again its half-made clone goes.
+# A link cut for longer than dmig tries to reconnect (60 s): the source runs
+# again at once; the half-made clone stays on B, the journal says so, list
+# shows it, and once B answers again 'dmig recover' removes it.
+ssh_cut_long() {
+	local e=$1 c=$P-$1-cut60 rc=0
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	move_on "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 60; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
+		"$c" hostB 2>"$TMP/stderr" || rc=$?
+	[ "$rc" = 1 ] || { ip link set dmiglab-a up; fail "exit $rc: $(cat "$TMP/stderr")"; }
+	grep -q "runs again on the source" "$TMP/stderr" || { ip link set dmiglab-a up; fail "$(cat "$TMP/stderr")"; }
+	grep -q "'dmig recover $c' does once it answers" "$TMP/stderr" || { ip link set dmiglab-a up; fail "$(cat "$TMP/stderr")"; }
+	runs_here_intact "$e" "$c"
+	dm "$e" list 2>&1 | grep -q "container '$c': a move to hostB, cut short at its cleanup step" ||
+		{ ip link set dmiglab-a up; fail "list: $(dm "$e" list 2>&1)"; }
+	ip link set dmiglab-a up
+	wait_until 30 B true || fail "B does not answer again"
+	dm "$e" recover "$c" >/dev/null 2>"$TMP/err" || fail "recover: $(cat "$TMP/err")"
+	runs_here_intact "$e" "$c"
+	nothing_on_b "$e" "$c"
+	[ ! -e "/var/lib/dmig/journal/$e/$c.json" ] || fail "the journal is still there"
+}
+
 ssh_cut() {
 	local e=$1 c=$P-$1-cut
 	track_vol "$c-data"
@@ -745,6 +768,8 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 		"$e move: SIGTERM mid-stream (no hook) puts everything back" interrupted_mid_stream "$e"
 	tm "link cut 12 s" move:pre-restore "$e" "resumed here, state kept, B cleaned on reconnect" \
 		"$e move: a link cut after the freeze: source resumes, B cleaned later" ssh_cut "$e"
+	tm "link cut 60 s" move:pre-restore "$e" "resumed here at once; B cleaned by recover later" \
+		"$e move: a link cut for 60 s: source resumes, recover cleans B once it answers" ssh_cut_long "$e"
 	t "$e move: there and back again" round_trip "$e"
 	t "$e move: a published port answers on the target (B to C)" published_port "$e"
 	t "$e move: a network the target lacks is refused; once there, used (B to C)" network_needed "$e"
