@@ -38,7 +38,7 @@ MAIN_OBJ := $(BUILD)/src/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/asuser.so
+HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/hostile $(BUILD)/tests/asuser.so
 
 .PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fuzz fuzz-build fuzz-merge fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
 all: dmig
@@ -77,7 +77,7 @@ $(BUILD)/tests/asuser.so: tests/helpers/asuser.c
 	$(CC) -std=gnu11 -O2 $(WARN) $(WERROR) -shared -fPIC -o $@ $<
 
 # Helpers that drive dmig's own layers against the real engines and sshd.
-$(BUILD)/tests/enginectl $(BUILD)/tests/sshctl: $(BUILD)/tests/%: tests/helpers/%.c $(OBJ)
+$(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/hostile: $(BUILD)/tests/%: tests/helpers/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
 

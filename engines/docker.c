@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "content.h"
 #include "criu.h"
 #include "clock.h"
 #include "docker_log.h"
@@ -420,14 +421,16 @@ create_body (const struct dmig_container *ctr, const char *image)
 	return body;
 }
 
+/* rules: what it may hold (dmig_content_rules; NULL: CRIU's images) */
 static int
-extract_member (const char *staging, const char *member, const char *dest, dmig_error_t *err)
+extract_member (const char *staging, const char *member, const char *dest, const struct dmig_content_rules *rules,
+                dmig_error_t *err)
 {
 	int fd = dmig_bundle_member_open (staging, member, err), r;
 
 	if (fd < 0)
 		return -1;
-	r = dmig_archive_extract (fd, dest, err);
+	r = dmig_archive_extract (fd, dest, rules, err);
 	close (fd);
 	return r;
 }
@@ -557,6 +560,7 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	const char *name = dmig_json_str (manifest, "container");
 	const char *image = dmig_json_str (manifest, "image");
 	struct dmig_container *cfg = NULL;
+	struct dmig_content content;
 	char path[PATH_MAX], *id = NULL, *upper = NULL;
 	int ret = -1;
 
@@ -571,12 +575,13 @@ docker_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		dmig_container_free (cfg);
 		return -1;
 	}
-	if (extract_member (staging, "rootfs.tar", upper, err) < 0) {
+	dmig_content_rules (manifest, &content);
+	if (extract_member (staging, "rootfs.tar", upper, &content.rules, err) < 0) {
 		dmig_error_wrap (err, "cannot restore the writable layer");
 		goto out;
 	}
 	snprintf (path, sizeof (path), "%s/containers/%s/checkpoints/%s", e->root, id, CKPT_NAME);
-	if (dmig_fs_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, err) < 0) {
+	if (dmig_fs_mkdir_p (path, 0700, err) < 0 || extract_member (staging, "checkpoint.tar", path, NULL, err) < 0) {
 		dmig_error_wrap (err, "cannot place the checkpoint");
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "content.h"
 #include "fs.h"
 #include "ref.h"
 
@@ -75,16 +76,19 @@ dmig_volume_restore_all (struct dmig_engine *e, json_object *manifest, const cha
 	for (size_t i = 0; json_object_is_type (vols, json_type_array) && i < json_object_array_length (vols); i++) {
 		const char *vname = json_object_get_string (json_object_array_get_idx (vols, i));
 		char member[DMIG_MEMBER_NAME_MAX], *mp = NULL;
+		struct dmig_content c;
 		bool found = true;
 		int fd, r;
 
 		snprintf (member, sizeof (member), "volumes/%s.tar", vname ? vname : "");
 		if (dmig_volume_prepare (e, vname ? vname : "", &mp, err) < 0)
 			return -1;
+		/* what it may hold, as dmig_content_verify checked */
+		dmig_content_rules (manifest, &c);
 		fd = dmig_bundle_member_open (staging, nested ? nested : member, err);
 		r = fd < 0           ? -1
-		    : nested != NULL ? dmig_archive_extract_nested (fd, member, mp, &found, err)
-		                     : dmig_archive_extract (fd, mp, err);
+		    : nested != NULL ? dmig_archive_extract_nested (fd, member, mp, &c.rules, &found, err)
+		                     : dmig_archive_extract (fd, mp, &c.rules, err);
 		if (fd >= 0)
 			close (fd);
 		free (mp);

@@ -8,8 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Every extraction uses these flags. */
@@ -249,9 +253,50 @@ name_escapes (const char *name)
 	return 0;
 }
 
+/* Does entry e hold more than rules allow? Then why, in why. A layer or a
+ * volume needs none of it: the image's own setuid programs and devices are
+ * in its layers, never in what the container changed. */
+static const char *
+content_refused (struct archive_entry *e, const struct dmig_content_rules *rules, char *why, size_t cap)
+{
+	static const struct dmig_content_rules none = {0};
+	const struct dmig_content_rules *r = rules ? rules : &none;
+	mode_t type = archive_entry_filetype (e);
+	const char *name;
+	const void *val;
+	size_t len;
+
+	if (type == AE_IFCHR || type == AE_IFBLK) {
+		unsigned maj = major (archive_entry_rdev (e)), min = minor (archive_entry_rdev (e));
+		bool ok = r->devices || (type == AE_IFCHR && archive_entry_rdev (e) == 0); /* a whiteout */
+		for (size_t i = 0; !ok && i < r->ndevs; i++)
+			ok = r->devs[i].block == (type == AE_IFBLK) && r->devs[i].major == maj
+			     && r->devs[i].minor == min;
+		if (!ok) {
+			snprintf (why, cap, "a %s device %u:%u the container was not given",
+			          type == AE_IFBLK ? "block" : "character", maj, min);
+			return why;
+		}
+	}
+	if (type != AE_IFDIR && (archive_entry_perm (e) & (S_ISUID | S_ISGID)) && !r->setid) {
+		snprintf (why, cap, "a %s file (mode %04o) in an unprivileged container's changes",
+		          archive_entry_perm (e) & S_ISUID ? "setuid" : "setgid", (unsigned)archive_entry_perm (e));
+		return why;
+	}
+	if (!r->fcaps && archive_entry_xattr_reset (e) > 0)
+		while (archive_entry_xattr_next (e, &name, &val, &len) == ARCHIVE_OK)
+			if (name && strcmp (name, "security.capability") == 0) {
+				snprintf (why, cap,
+				          "a file with capabilities (security.capability) in an unprivileged "
+				          "container's changes");
+				return why;
+			}
+	return NULL;
+}
+
 /* Extract every entry of an opened archive into dest. */
 static int
-extract_all (struct archive *in, const char *dest, dmig_error_t *err)
+extract_all (struct archive *in, const char *dest, const struct dmig_content_rules *rules, dmig_error_t *err)
 {
 	struct archive *disk = archive_write_disk_new ();
 	struct archive_entry *e;
@@ -270,6 +315,7 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 	}
 	while ((r = archive_read_next_header (in, &e)) != ARCHIVE_EOF) {
 		const char *name, *link;
+		char why[160];
 		const void *blk;
 		size_t len;
 		la_int64_t off;
@@ -284,6 +330,10 @@ extract_all (struct archive *in, const char *dest, dmig_error_t *err)
 		if (name_escapes (name) || (link != NULL && name_escapes (link))) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "refusing archive member '%s%s%s': it points outside %s",
 			                name ? name : "", link ? "' linked to '" : "", link ? link : "", dest);
+			goto back;
+		}
+		if (content_refused (e, rules, why, sizeof (why)) != NULL) {
+			dmig_error_set (err, DMIG_EPREFLIGHT, 0, "refusing archive member '%s': %s", name, why);
 			goto back;
 		}
 		if (dmig_archive_warned (disk, archive_write_header (disk, e), name) < ARCHIVE_WARN) {
@@ -324,7 +374,7 @@ out:
 }
 
 int
-dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
+dmig_archive_extract (int fd, const char *dest, const struct dmig_content_rules *rules, dmig_error_t *err)
 {
 	struct archive *in = dmig_archive_tar_reader ();
 	int ret = -1;
@@ -334,7 +384,7 @@ dmig_archive_extract (int fd, const char *dest, dmig_error_t *err)
 	if (archive_read_open_fd (in, fd, DMIG_ARCHIVE_BUFSZ) != ARCHIVE_OK)
 		dmig_archive_fail (err, in, "cannot read the archive");
 	else
-		ret = extract_all (in, dest, err);
+		ret = extract_all (in, dest, rules, err);
 	archive_read_free (in);
 	return ret;
 }
@@ -360,7 +410,8 @@ nested_read (struct archive *a, void *arg, const void **buf)
 }
 
 int
-dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool *found, dmig_error_t *err)
+dmig_archive_extract_nested (int fd, const char *member, const char *dest, const struct dmig_content_rules *rules,
+                             bool *found, dmig_error_t *err)
 {
 	struct archive *outer = dmig_archive_tar_reader (), *inner = NULL;
 	struct archive_entry *e;
@@ -384,7 +435,7 @@ dmig_archive_extract_nested (int fd, const char *member, const char *dest, bool 
 			dmig_archive_fail (err, inner ? inner : outer, member);
 			goto out;
 		}
-		ret = extract_all (inner, dest, err);
+		ret = extract_all (inner, dest, rules, err);
 		goto out;
 	}
 	if (r != ARCHIVE_EOF)
@@ -472,5 +523,295 @@ out:
 	free (buf);
 	archive_read_free (in);
 	archive_write_free (out);
+	return ret;
+}
+
+/* ---- verification: an archive walked without writing ---- */
+
+/* The names seen so far, and what each was: a set by hash (open
+ * addressing), as an archive may hold a million entries. */
+enum seen_kind { SEEN_DIR = 1, SEEN_SYMLINK, SEEN_OTHER };
+struct seen {
+	struct {
+		char *name;
+		enum seen_kind kind;
+	} * slot;
+	size_t n, cap;
+};
+
+static size_t
+seen_hash (const char *s, size_t len)
+{
+	size_t h = 1469598103934665603u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+/* The kind of the first len bytes of name as seen, or 0. */
+static enum seen_kind
+seen_get (const struct seen *s, const char *name, size_t len)
+{
+	if (s->cap == 0)
+		return 0;
+	for (size_t i = seen_hash (name, len) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->slot[i].name == NULL)
+			return 0;
+		if (strncmp (s->slot[i].name, name, len) == 0 && s->slot[i].name[len] == '\0')
+			return s->slot[i].kind;
+	}
+}
+
+static int
+seen_add (struct seen *s, const char *name, enum seen_kind kind)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct seen bigger = {.cap = s->cap ? 2 * s->cap : 1024};
+		bigger.slot = calloc (bigger.cap, sizeof (*bigger.slot));
+		if (bigger.slot == NULL)
+			return -1;
+		for (size_t j = 0; j < s->cap; j++)
+			if (s->slot[j].name) {
+				for (i = seen_hash (s->slot[j].name, strlen (s->slot[j].name)) & (bigger.cap - 1);
+				     bigger.slot[i].name; i = (i + 1) & (bigger.cap - 1))
+					;
+				bigger.slot[i] = s->slot[j];
+			}
+		free (s->slot);
+		s->slot = bigger.slot;
+		s->cap = bigger.cap;
+	}
+	for (i = seen_hash (name, strlen (name)) & (s->cap - 1); s->slot[i].name; i = (i + 1) & (s->cap - 1))
+		if (strcmp (s->slot[i].name, name) == 0) {
+			s->slot[i].kind = kind;
+			return 0;
+		}
+	if ((s->slot[i].name = strdup (name)) == NULL)
+		return -1;
+	s->slot[i].kind = kind;
+	s->n++;
+	return 0;
+}
+
+static void
+seen_free (struct seen *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free (s->slot[i].name);
+	free (s->slot);
+}
+
+/* name as an extractor resolves it: no "./", "//", "." or trailing "/";
+ * "" for the archive's root. NULL when it is absolute or has "..", with
+ * why said. */
+static char *
+clean_name (const char *name, const char **why)
+{
+	char *out, *o;
+	const char *p = name;
+
+	if (*name == '/') {
+		*why = "an absolute name";
+		return NULL;
+	}
+	if ((out = o = malloc (strlen (name) + 1)) == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	while (*p) {
+		const char *slash = strchr (p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen (p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			free (out);
+			*why = "a '..' component";
+			return NULL;
+		}
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (o != out)
+				*o++ = '/';
+			memcpy (o, p, n);
+			o += n;
+		}
+		p += n + (slash != NULL);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The earlier symlink that a path in clean lies under, or NULL. */
+static const char *
+under_symlink (const struct seen *s, const char *clean, size_t *len)
+{
+	for (const char *p = strchr (clean, '/'); p; p = strchr (p + 1, '/'))
+		if (seen_get (s, clean, (size_t)(p - clean)) == SEEN_SYMLINK) {
+			*len = (size_t)(p - clean);
+			return clean;
+		}
+	return NULL;
+}
+
+static bool
+listed (const char *const *names, const char *name, bool pattern)
+{
+	for (; names && *names; names++)
+		if (pattern ? fnmatch (*names, name, FNM_PATHNAME) == 0 : strcmp (*names, name) == 0)
+			return true;
+	return false;
+}
+
+static int verify_all (struct archive *in, const struct dmig_archive_check *chk, bool top, dmig_error_t *err);
+
+/* A member that is a tar, checked as the outer one is. */
+static int
+verify_nested (struct archive *outer, const char *member, const struct dmig_archive_check *chk, dmig_error_t *err)
+{
+	struct archive *inner = dmig_archive_tar_reader ();
+	int r;
+
+	if (inner == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (archive_read_open (inner, outer, NULL, nested_read, NULL) != ARCHIVE_OK) {
+		r = dmig_error_set (err, DMIG_EPREFLIGHT, 0, "member '%s' is not a tar: %s", member,
+		                    archive_error_string (inner) ? archive_error_string (inner) : "unreadable");
+		archive_read_free (inner);
+		return r;
+	}
+	r = verify_all (inner, chk, false, err);
+	archive_read_free (inner);
+	return r < 0 ? dmig_error_wrap (err, "in '%s'", member) : 0;
+}
+
+/* A member handed whole to chk->fn. */
+static int
+verify_read (struct archive *in, const char *name, int64_t size, const struct dmig_archive_check *chk,
+             dmig_error_t *err)
+{
+	char *buf;
+	size_t got = 0;
+	int r;
+
+	if (size < 0 || (uint64_t)size > DMIG_ARCHIVE_READ_MAX)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "member '%s' is larger than %u MiB", name,
+		                       DMIG_ARCHIVE_READ_MAX >> 20);
+	if ((buf = malloc ((size_t)size + 1)) == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	while (got < (size_t)size) {
+		la_ssize_t n = archive_read_data (in, buf + got, (size_t)size - got);
+		if (n <= 0) {
+			free (buf);
+			return n < 0 ? dmig_archive_fail (err, in, name)
+			             : dmig_error_set (err, DMIG_EPREFLIGHT, 0, "member '%s' ends early", name);
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	r = chk->fn (chk->arg, name, buf, got, err);
+	free (buf);
+	return r;
+}
+
+static int
+verify_all (struct archive *in, const struct dmig_archive_check *chk, bool top, dmig_error_t *err)
+{
+	struct seen seen = {0};
+	struct archive_entry *e;
+	char *clean = NULL, *target = NULL, why_buf[160];
+	int ret = -1, r;
+
+	while ((r = archive_read_next_header (in, &e)) != ARCHIVE_EOF) {
+		const char *name = archive_entry_pathname (e), *link = archive_entry_hardlink (e), *why = NULL, *sl;
+		mode_t type = archive_entry_filetype (e);
+		enum seen_kind was;
+		size_t slen = 0;
+
+		free (clean);
+		free (target);
+		clean = target = NULL;
+		if (r < ARCHIVE_WARN) {
+			dmig_error_set (err, DMIG_EPREFLIGHT, 0, "corrupt archive: %s",
+			                archive_error_string (in) ? archive_error_string (in) : "unreadable");
+			goto out;
+		}
+		dmig_archive_warned (in, r, name);
+		if (name == NULL || *name == '\0') {
+			dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a member without a name");
+			goto out;
+		}
+		if ((clean = clean_name (name, &why)) == NULL)
+			goto refuse;
+		if ((sl = under_symlink (&seen, clean, &slen)) != NULL) {
+			snprintf (why_buf, sizeof (why_buf), "it lies under the symlink '%.*s'", (int)slen, sl);
+			why = why_buf;
+			goto refuse;
+		}
+		was = seen_get (&seen, clean, strlen (clean));
+		if (*clean && was && !(was == SEEN_DIR && type == AE_IFDIR && link == NULL)) {
+			why = was == SEEN_SYMLINK ? "it replaces an earlier symlink" : "it appears twice";
+			goto refuse;
+		}
+		if (link != NULL) {
+			if ((target = clean_name (link, &why)) == NULL) {
+				snprintf (why_buf, sizeof (why_buf), "a hard link with %s", why);
+				why = why_buf;
+				goto refuse;
+			}
+			if (*target == '\0' || under_symlink (&seen, target, &slen) != NULL
+			    || seen_get (&seen, target, strlen (target)) == 0
+			    || seen_get (&seen, target, strlen (target)) == SEEN_DIR) {
+				why = "a hard link to no earlier file of the archive";
+				goto refuse;
+			}
+		}
+		if ((why = content_refused (e, chk->rules, why_buf, sizeof (why_buf))) != NULL)
+			goto refuse;
+		if (*clean
+		    && seen_add (&seen, clean,
+		                 link == NULL && type == AE_IFDIR   ? SEEN_DIR
+		                 : link == NULL && type == AE_IFLNK ? SEEN_SYMLINK
+		                                                    : SEEN_OTHER)
+		           < 0) {
+			dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+			goto out;
+		}
+		if (link == NULL && type == AE_IFREG && top && listed (chk->nested, clean, true)) {
+			if (verify_nested (in, clean, chk, err) < 0)
+				goto out;
+		} else if (link == NULL && type == AE_IFREG && top && listed (chk->read, clean, false) && chk->fn) {
+			if (verify_read (in, clean, archive_entry_size (e), chk, err) < 0)
+				goto out;
+		} else if (archive_read_data_skip (in) < ARCHIVE_WARN) {
+			dmig_error_set (err, DMIG_EPREFLIGHT, 0, "corrupt archive at member '%s': %s", name,
+			                archive_error_string (in) ? archive_error_string (in) : "unreadable");
+			goto out;
+		}
+		continue;
+	refuse:
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "member '%s': %s", name, why);
+		goto out;
+	}
+	ret = 0;
+out:
+	free (clean);
+	free (target);
+	seen_free (&seen);
+	return ret;
+}
+
+int
+dmig_archive_verify (int fd, const struct dmig_archive_check *chk, dmig_error_t *err)
+{
+	struct archive *in = dmig_archive_tar_reader ();
+	int ret = -1;
+
+	if (in == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	if (archive_read_open_fd (in, fd, DMIG_ARCHIVE_BUFSZ) != ARCHIVE_OK)
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "not a tar: %s",
+		                archive_error_string (in) ? archive_error_string (in) : "unreadable");
+	else
+		ret = verify_all (in, chk, true, err);
+	archive_read_free (in);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "check.h"
 #include "clock.h"
+#include "content.h"
 #include "criu.h"
 #include "dmig.h"
 #include "fault.h"
@@ -208,6 +209,8 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 	if (dmig_store_staging (dir, &st->dir, err) < 0)
 		return -1;
 	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, err) < 0)
+		goto fail;
+	if (dmig_content_verify (st->manifest, st->dir, err) < 0)
 		goto fail;
 	kind = dmig_json_str (st->manifest, "engine");
 	if (kind == NULL || strcmp (kind, e->ops->kind) != 0) {

@@ -67,14 +67,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	if (fd < 0 || mkdir (dest, 0700) < 0 || mkdir (nested, 0700) < 0 || mkdir ("sentinel", 0700) < 0)
 		fuzz_fail ("cannot make the run's folders");
 
-	if (dmig_archive_extract (fd, dest, &err) < 0 && err == NULL)
+	if (dmig_archive_extract (fd, dest, NULL, &err) < 0 && err == NULL)
 		fuzz_fail ("an extraction failed without an error");
 	dmig_error_release (&err);
 	nothing_outside ("dmig_archive_extract");
 
 	if (lseek (fd, 0, SEEK_SET) < 0)
 		fuzz_fail ("cannot rewind the input");
-	if (dmig_archive_extract_nested (fd, NESTED, nested, &found, &err) < 0 && err == NULL)
+	if (dmig_archive_extract_nested (fd, NESTED, nested, NULL, &found, &err) < 0 && err == NULL)
 		fuzz_fail ("a nested extraction failed without an error");
 	dmig_error_release (&err);
 	nothing_outside ("dmig_archive_extract_nested");

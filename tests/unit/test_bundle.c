@@ -304,7 +304,7 @@ extract (struct fx *f, const struct ent *ents, size_t n, dmig_error_t *err)
 	write_tar (tar, ents, n);
 	fd = open (tar, O_RDONLY);
 	assert_true (fd >= 0);
-	r = dmig_archive_extract (fd, f->out, err);
+	r = dmig_archive_extract (fd, f->out, NULL, err);
 	close (fd);
 	return r;
 }
@@ -433,7 +433,7 @@ full_disk_fails_the_extraction (void **state)
 		    || mount ("tmpfs", f->out, "tmpfs", 0, "size=64k") < 0)
 			_exit (77);
 		fd = open (tar, O_RDONLY);
-		r = fd < 0 ? 0 : dmig_archive_extract (fd, f->out, &err);
+		r = fd < 0 ? 0 : dmig_archive_extract (fd, f->out, NULL, &err);
 		ok = r < 0 && err != NULL && strstr (err->msg, "No space left on device") != NULL;
 		if (!ok)
 			fprintf (stderr, "extract returned %d: %s\n", r, err ? err->msg : "(no error)");
@@ -665,7 +665,7 @@ pack_overlay_layer (void **state)
 	assert_true (sink.bytes > 0);
 
 	fd = open (tar, O_RDONLY);
-	assert_int_equal (dmig_archive_extract (fd, f->out, &err), 0);
+	assert_int_equal (dmig_archive_extract (fd, f->out, NULL, &err), 0);
 	close (fd);
 	snprintf (p, sizeof (p), "%s/gone", f->out);
 	assert_int_equal (lstat (p, &st), 0);
@@ -720,7 +720,7 @@ pack_tree_root_and_socket (void **state)
 		assert_int_equal (mkdir (out, 0755), 0);
 		assert_int_equal (chmod (out, 0755), 0);
 		fd = open (tar, O_RDONLY);
-		assert_int_equal (dmig_archive_extract (fd, out, &err), 0);
+		assert_int_equal (dmig_archive_extract (fd, out, NULL, &err), 0);
 		close (fd);
 		snprintf (p, sizeof (p), "%s/data", out);
 		assert_string_equal (read_file (p), "rows");

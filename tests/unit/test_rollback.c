@@ -1,5 +1,5 @@
 // WRAP: dmig_criu_check dmig_check_container dmig_fs_free_bytes dmig_bundle_write dmig_bundle_unpack
-// WRAP: dmig_image_exists dmig_image_format_of dmig_engine_rename dmig_engine_remove
+// WRAP: dmig_image_exists dmig_image_format_of dmig_engine_rename dmig_engine_remove dmig_content_verify
 /* Rollback's undo: a restore that fails brings the container back, from the
  * safety snapshot when it ran, under its own name when it was stopped. */
 #include <setjmp.h>
@@ -26,6 +26,7 @@ static char dir[64], bundle[128], safety[256], log_[1024];
 static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
+static bool hostile; /* the bundle holds what its content may not */
 
 static void note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static void
@@ -151,6 +152,19 @@ __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **
 	return 0;
 }
 
+int __real_dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err);
+int __wrap_dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err);
+int
+__wrap_dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	if (!hostile)
+		return __real_dmig_content_verify (manifest, staging, err);
+	note ("verify:refused");
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "refusing snapshot member 'rootfs.tar': member 'bin/sh': a setuid file (mode 4755) in "
+	                       "an unprivileged container's changes");
+}
+
 int __wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err);
 int
 __wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err)
@@ -218,6 +232,7 @@ setup (void **state)
 	restore_fail_mask = 0;
 	restores = 0;
 	rename_fails = false;
+	hostile = false;
 	running = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
 	                 "\"State\":{\"Running\":true,\"Pid\":0}}");
 	stopped = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
@@ -264,6 +279,17 @@ running_succeeds (void **state)
 	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
 	                           "remove:ASIDE");
 	assert_false (exists (safety)); /* no longer needed */
+}
+
+/* A bundle whose content is refused is refused before the container is
+ * touched: no safety snapshot (no checkpoint), no rename, no restore. */
+static void
+hostile_content_refused_first (void **state)
+{
+	(void)state;
+	hostile = true;
+	fails (running, DMIG_EPREFLIGHT, "refusing snapshot member 'rootfs.tar': member 'bin/sh': a setuid file");
+	assert_string_equal (log_, "unpack:snap1.dmig verify:refused");
 }
 
 /* The failed restore brings the safety snapshot back, with the old log. */
@@ -321,6 +347,7 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (running_succeeds, setup, teardown),
+	    cmocka_unit_test_setup_teardown (hostile_content_refused_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown (restore_fails_safety_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown (restore_and_safety_fail, setup, teardown),
 	    cmocka_unit_test_setup_teardown (rename_fails_safety_back, setup, teardown),

@@ -1,0 +1,30 @@
+/* What a snapshot's archives may hold (docs/bundle.md, "What a layer may
+ * hold"): the rules taken from the container's config in the manifest, and
+ * every staged member checked against them before anything is touched. */
+#ifndef DMIG_CONTENT_H
+#define DMIG_CONTENT_H
+
+#include <json-c/json.h>
+
+#include "archive_io.h"
+#include "error.h"
+
+#define DMIG_CONTENT_DEVS_MAX 32
+
+/* The rules and the device numbers they point at. */
+struct dmig_content {
+	struct dmig_content_rules rules;
+	struct dmig_archive_dev devs[DMIG_CONTENT_DEVS_MAX];
+};
+
+/* What the container the manifest describes could have made: devices,
+ * setuid/setgid files, file capabilities. */
+void dmig_content_rules (json_object *manifest, struct dmig_content *c);
+
+/* Check every member staged from a bundle (Docker's rootfs.tar and
+ * volumes, checkpoint.tar; Podman's export, with its rootfs-diff.tar,
+ * volumes, deleted.files and spec.dump) without writing: < 0 with
+ * DMIG_EPREFLIGHT and the member on a refusal. */
+int dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err);
+
+#endif
