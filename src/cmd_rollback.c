@@ -13,7 +13,9 @@
 int
 cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"trust-config", no_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	struct dmig_rollback_opts ro = {.trust_config = false};
 	struct dmig_snaplist list = {0};
 	const struct dmig_snapinfo *s;
 	struct dmig_ref ref;
@@ -22,9 +24,12 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 	int c, ret = -1;
 
 	while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
+		if (c == 'j')
+			g->json = true;
+		else if (c == 't')
+			ro.trust_config = true;
+		else
 			return dmig_usage_bad_option (c, argv, DMIG_SYNOPSIS_ROLLBACK, err);
-		g->json = true;
 	}
 	if (argc - optind != 1)
 		return dmig_usage (err, DMIG_SYNOPSIS_ROLLBACK, "name one snapshot");
@@ -44,7 +49,7 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 			                ref.container, l.dir);
 		goto out;
 	}
-	if (dmig_snapshot_rollback (l.e, l.ctr, ref.container, s->path, l.dir, err) < 0)
+	if (dmig_snapshot_rollback (l.e, l.ctr, ref.container, s->path, l.dir, &ro, err) < 0)
 		goto out;
 	if (g->json) {
 		json_object *o = json_object_new_object ();

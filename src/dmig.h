@@ -34,7 +34,7 @@ int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *er
 	"[--hook-failed-restore=<cmd>] [--hook-timeout=<s>] [--json] <container> <target>"
 #define DMIG_SYNOPSIS_SNAPSHOT "snapshot [--name <name>] [--keep <n>] [--ignore-volumes] [--json] <container>"
 #define DMIG_SYNOPSIS_LIST     "list [--json] [<container>]"
-#define DMIG_SYNOPSIS_ROLLBACK "rollback [--json] <container>[@<name>|@latest]"
+#define DMIG_SYNOPSIS_ROLLBACK "rollback [--trust-config] [--json] <container>[@<name>|@latest]"
 #define DMIG_SYNOPSIS_PRUNE    "prune --keep <n> <container>"
 #define DMIG_SYNOPSIS_RECOVER  "recover [<container>]"
 #define DMIG_SYNOPSIS_VERSION  "version"

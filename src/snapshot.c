@@ -21,6 +21,7 @@
 #include "image.h"
 #include "journal.h"
 #include "log.h"
+#include "policy.h"
 #include "ref.h"
 #include "store.h"
 
@@ -271,9 +272,55 @@ dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char *di
 	return restore_bundle (e, bundle, dir, NULL, err);
 }
 
+/* The bundle is the one its place in the store and the ref name: container
+ * name (or ctr, when the ref named it by its ID) of engine e, in dir
+ * (<store>/<engine>/<container>) as <snapshot>.dmig, calling itself
+ * <snapshot>. A manifest names the container a restore makes. */
+static int
+check_identity (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, json_object *m,
+                const char *bundle, const char *dir, dmig_error_t *err)
+{
+	const char *base = strrchr (bundle, '/') ? strrchr (bundle, '/') + 1 : bundle;
+	const char *mc = dmig_json_str (m, "container"), *mn = dmig_json_str (m, "name");
+	const char *cn = dmig_json_str (m, "config.Name");
+	size_t n = strlen (base), el = strlen (DMIG_BUNDLE_EXT), dl = strlen (dir);
+	char tail[2 * DMIG_NAME_MAX + 8];
+	int sn;
+	bool by_id;
+
+	sn = snprintf (tail, sizeof (tail), "/%s/%s", e->ops->kind, name);
+	if (n <= el || strcmp (base + n - el, DMIG_BUNDLE_EXT) != 0 || (size_t)(base - bundle) != dl + 1
+	    || strncmp (bundle, dir, dl) != 0 || sn < 0 || dl < (size_t)sn || strcmp (dir + dl - (size_t)sn, tail) != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' is not in the store folder of %s container '%s'",
+		                       bundle, e->ops->kind, name);
+	sn = (int)(n - el);
+	/* named by its ID: the snapshots of that ID's folder are of its name */
+	by_id = ctr && ctr->id && ctr->name && strncmp (ctr->id, name, strlen (name)) == 0;
+	if (mc == NULL || (strcmp (mc, name) != 0 && !(by_id && strcmp (mc, ctr->name) == 0)))
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "snapshot '%s@%.*s' is one of container '%s', not '%s'",
+		                       name, sn, base, mc ? mc : "", name);
+	if (cn && strcmp (cn + (*cn == '/'), mc) != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "snapshot '%s@%.*s' is one of container '%s', but its config is of '%s'", name,
+		                       sn, base, mc, cn + (*cn == '/'));
+	if (mn == NULL || strlen (mn) != (size_t)sn || strncmp (mn, base, (size_t)sn) != 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "snapshot '%s@%.*s' calls itself '%s'", name, sn, base,
+		                       mn ? mn : "");
+	return 0;
+}
+
+static int
+check_policy (const struct dmig_container *ctr, const char *name, json_object *m, dmig_error_t *err)
+{
+	char what[2 * DMIG_NAME_MAX + 2];
+
+	snprintf (what, sizeof (what), "%s@%s", name, dmig_json_str (m, "name"));
+	return dmig_policy_check (ctr, m, what, err);
+}
+
 int
 dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *bundle,
-                        const char *dir, dmig_error_t *err)
+                        const char *dir, const struct dmig_rollback_opts *o, dmig_error_t *err)
 {
 	struct dmig_snapshot_opts so = {.leave_running = false};
 	struct dmig_snapshot_result safety = {0};
@@ -298,6 +345,13 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 		return -1;
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
+	/* a bundle is data, never authority: it restores this container, with
+	 * no more power than it has (or, gone, than the engine gives) */
+	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
+	    || (!(o && o->trust_config) && check_policy (ctr, name, st.manifest, err) < 0)) {
+		staged_free (&st);
+		return -1;
+	}
 	dmig_fault ("rollback:unpack");
 
 	dmig_store_timestamp (compact, iso);

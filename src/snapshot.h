@@ -32,8 +32,15 @@ int dmig_snapshot_restore (struct dmig_engine *e, const char *bundle, const char
 /* Finish or undo a snapshot or rollback whose dmig was killed, from its
  * journal (src/recover.c). */
 int dmig_snapshot_recover (struct dmig_engine *e, json_object *journal, dmig_error_t *err);
-/* Roll the container back to a snapshot (see docs/cli.md). */
+struct dmig_rollback_opts {
+	/* --trust-config: the snapshot's volumes and config are taken as they
+	 * are, even where they give the container more power (engines/policy.h) */
+	bool trust_config;
+};
+
+/* Roll the container back to a snapshot (see docs/cli.md): bundle, of ctr
+ * (NULL: gone) named ctr_name, in its store folder dir. o may be NULL. */
 int dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *ctr_name,
-                            const char *bundle, const char *dir, dmig_error_t *err);
+                            const char *bundle, const char *dir, const struct dmig_rollback_opts *o, dmig_error_t *err);
 
 #endif

@@ -22,7 +22,9 @@
 #include "snapshot.h"
 #include "store.h"
 
-static char dir[64], bundle[128], safety[256], log_[1024];
+static char top[64], dir[96], bundle[128], safety[256], log_[1024];
+/* what the next unpacked manifest says (NULL: the snapshot of web as it is) */
+static const char *m_container, *m_name, *m_config, *m_volumes;
 static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
@@ -148,7 +150,13 @@ __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **
 	json_object_object_add (*manifest, "engine", json_object_new_string ("docker"));
 	json_object_object_add (*manifest, "image", json_object_new_string ("sha256:abcd"));
 	json_object_object_add (*manifest, "name",
-	                        json_object_new_string (strncmp (base, "pre-rollback-", 13) == 0 ? "safety" : "snap1"));
+	                        json_object_new_string (strncmp (base, "pre-rollback-", 13) == 0 ? "safety"
+	                                                : m_name                                 ? m_name
+	                                                                                         : "snap1"));
+	json_object_object_add (*manifest, "container", json_object_new_string (m_container ? m_container : "web"));
+	json_object_object_add (*manifest, "config",
+	                        json_tokener_parse (m_config ? m_config : "{\"Name\":\"/web\",\"HostConfig\":{}}"));
+	json_object_object_add (*manifest, "volumes", json_tokener_parse (m_volumes ? m_volumes : "[]"));
 	return 0;
 }
 
@@ -225,8 +233,12 @@ static int
 setup (void **state)
 {
 	(void)state;
-	snprintf (dir, sizeof (dir), "/tmp/dmig-rollback-XXXXXX");
-	assert_non_null (mkdtemp (dir));
+	snprintf (top, sizeof (top), "/tmp/dmig-rollback-XXXXXX");
+	assert_non_null (mkdtemp (top));
+	/* the store's layout: <store>/<engine>/<container> */
+	snprintf (dir, sizeof (dir), "%s/docker/web", top);
+	assert_int_equal (dmig_fs_mkdir_p (dir, 0700, NULL), 0);
+	m_container = m_name = m_config = m_volumes = NULL;
 	snprintf (bundle, sizeof (bundle), "%s/snap1" DMIG_BUNDLE_EXT, dir);
 	*safety = *log_ = '\0';
 	restore_fail_mask = 0;
@@ -246,7 +258,7 @@ teardown (void **state)
 	(void)state;
 	dmig_container_free (running);
 	dmig_container_free (stopped);
-	dmig_fs_rm_rf (dir, NULL);
+	dmig_fs_rm_rf (top, NULL);
 	return 0;
 }
 
@@ -254,7 +266,7 @@ static void
 fails (const struct dmig_container *ctr, int status, const char *says)
 {
 	dmig_error_t err = NULL;
-	assert_int_equal (dmig_snapshot_rollback (&e, ctr, "web", bundle, dir, &err), -1);
+	assert_int_equal (dmig_snapshot_rollback (&e, ctr, "web", bundle, dir, NULL, &err), -1);
 	assert_non_null (err);
 	if (strstr (err->msg, says) == NULL)
 		fail_msg ("'%s' does not say '%s'", err->msg, says);
@@ -274,7 +286,7 @@ running_succeeds (void **state)
 {
 	dmig_error_t err = NULL;
 	(void)state;
-	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, &err), 0);
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
 	assert_null (err);
 	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
 	                           "remove:ASIDE");
@@ -342,6 +354,78 @@ stopped_restore_fails (void **state)
 	assert_false (exists (safety));
 }
 
+/* A bundle is data: one that names another container, or another name than
+ * its file's, changes nothing (not even a safety snapshot). */
+static void
+other_container_refused (void **state)
+{
+	(void)state;
+	m_container = "other";
+	fails (running, DMIG_EPREFLIGHT, "snapshot 'web@snap1' is one of container 'other', not 'web'");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+	m_container = NULL;
+	m_config = "{\"Name\":\"/other\"}";
+	fails (running, DMIG_EPREFLIGHT, "its config is of 'other'");
+	fails (NULL, DMIG_EPREFLIGHT, "its config is of 'other'");
+}
+
+static void
+other_name_refused (void **state)
+{
+	(void)state;
+	m_name = "evil";
+	fails (running, DMIG_EPREFLIGHT, "snapshot 'web@snap1' calls itself 'evil'");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+}
+
+/* Not where the store keeps web's snapshots. */
+static void
+other_folder_refused (void **state)
+{
+	dmig_error_t err = NULL;
+	char other[128];
+	(void)state;
+	snprintf (other, sizeof (other), "%s/docker", top);
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, other, NULL, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "is not in the store folder of docker container 'web'"));
+	dmig_error_release (&err);
+	assert_string_equal (log_, "unpack:snap1.dmig");
+}
+
+/* More power than the container has: refused before the safety snapshot;
+ * --trust-config takes it as it is. */
+static void
+widening_refused_then_trusted (void **state)
+{
+	struct dmig_rollback_opts trust = {.trust_config = true};
+	dmig_error_t err = NULL;
+	(void)state;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"Privileged\":true}}";
+	fails (running, DMIG_EPREFLIGHT,
+	       "snapshot 'web@snap1' gives the container more power: HostConfig.Privileged is true; --trust-config "
+	       "accepts it");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+	*log_ = '\0';
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, &trust, &err), 0);
+	assert_null (err);
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "remove:ASIDE");
+}
+
+/* A volume the container does not mount (or any, when it is gone). */
+static void
+foreign_volume_refused (void **state)
+{
+	(void)state;
+	m_volumes = "[\"other-data\"]";
+	fails (running, DMIG_EPREFLIGHT,
+	       "snapshot 'web@snap1' names volume 'other-data', which the container does not mount; --trust-config "
+	       "accepts it");
+	fails (NULL, DMIG_EPREFLIGHT, "names volume 'other-data', and the container is gone");
+	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig");
+}
+
 int
 main (void)
 {
@@ -352,6 +436,11 @@ main (void)
 	    cmocka_unit_test_setup_teardown (restore_and_safety_fail, setup, teardown),
 	    cmocka_unit_test_setup_teardown (rename_fails_safety_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown (stopped_restore_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown (other_container_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown (other_name_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown (other_folder_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown (widening_refused_then_trusted, setup, teardown),
+	    cmocka_unit_test_setup_teardown (foreign_volume_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

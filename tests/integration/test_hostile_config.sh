@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# A bundle is data, never authority: a snapshot whose manifest was rewritten
+# (another container, a volume it does not mount, a config with more power
+# than the container has) is refused with exit 3 and one line naming what,
+# before anything changes: the container runs on with the same ID, no
+# safety snapshot, no bind source made on the host. --trust-config takes it.
+. "$(dirname "$0")/lib.sh"
+
+REWRITE=$TOP/tests/helpers/rewrite-bundle.sh
+
+# base ENGINE CTR: a running counter container and its snapshot "base".
+base() {
+	local e=$1 c=$2
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	dm "$e" snapshot --name base "$c" >/dev/null
+}
+
+# hostile ENGINE CTR NAME FILTER [JQ-ARGS...]: snapshot NAME of CTR, a copy
+# of "base" whose manifest is jq's FILTER of base's (and calls itself NAME).
+hostile() {
+	local e=$1 c=$2 n=$3 f=$4
+	shift 4
+	"$REWRITE" "$STORE/$e/$c/base.dmig" "$STORE/$e/$c/$n.dmig" ".name = \$name | $f" --arg name "$n" "$@"
+}
+
+# refused ENGINE CTR NAME SAYS: rollback to NAME exits 3 with one line that
+# says SAYS and names --trust-config (unless NOTRUST=1), and CTR is as it was.
+refused() {
+	local e=$1 c=$2 n=$3 says=$4 was
+	was=$("$e" inspect -f '{{.Id}} {{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")
+	expect_exit 3 dm "$e" rollback "$c@$n"
+	grep -qF -- "$says" "$TMP/stderr" || fail "stderr does not say '$says': $(cat "$TMP/stderr")"
+	[ "${NOTRUST:-0}" = 1 ] || grep -qF -- "--trust-config accepts it" "$TMP/stderr" ||
+		fail "stderr does not name --trust-config: $(cat "$TMP/stderr")"
+	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "$was" ] ||
+		fail "container changed: $was, now $("$e" inspect -f '{{.Id}} {{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")"
+	! "$e" ps -a --format '{{.Names}}' | grep -q -- "$c-dmig-old" || fail "the container was set aside"
+	! ls "$STORE/$e/$c" | grep -q pre-rollback || fail "a safety snapshot was taken: $(ls "$STORE/$e/$c")"
+	"$e" exec "$c" test ! -e /data/owned || fail "the hostile command ran"
+}
+
+other_container() {
+	local e=$1 c=$P-$1-oc o=$P-$1-oc-other
+	track_ctr "$o"
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.container = $o | .config.Name = ("/" + $o)' --arg o "$o"
+	NOTRUST=1 refused "$e" "$c" evil "is one of container '$o', not '$c'"
+	! "$e" inspect "$o" >/dev/null 2>&1 || fail "container '$o' was made"
+}
+
+other_name() {
+	local e=$1 c=$P-$1-on
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.'
+	"$REWRITE" "$STORE/$e/$c/evil.dmig" "$STORE/$e/$c/evil2.dmig" '.name = "base"'
+	NOTRUST=1 refused "$e" "$c" evil2 "snapshot '$c@evil2' calls itself 'base'"
+}
+
+foreign_volume() {
+	local e=$1 c=$P-$1-fv v=$P-$1-victim
+	track_vol "$v"
+	"$e" run --rm -v "$v:/v" "$IMAGE" sh -c 'echo precious > /v/keep'
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.volumes = [$v]' --arg v "$v"
+	refused "$e" "$c" evil "names volume '$v', which the container does not mount"
+	[ "$("$e" run --rm -v "$v:/v" "$IMAGE" cat /v/keep)" = precious ] || fail "volume '$v' was emptied"
+}
+
+# Docker makes a missing bind source; a rollback wrote into the host's /tmp.
+bind_tmp() {
+	local e=$1 c=$P-$1-bt m=/tmp/$P-$1-bind-source
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.Binds = [$m + ":/x", "/tmp:/y"]' --arg m "$m"
+	refused "$e" "$c" evil "HostConfig.Binds adds '$m:/x'"
+	[ ! -e "$m" ] || {
+		rm -rf "$m"
+		fail "bind source $m was made"
+	}
+	hostile "$e" "$c" evil2 '.config.HostConfig.Binds = ["/tmp:/x"]'
+	refused "$e" "$c" evil2 "HostConfig.Binds adds '/tmp:/x'"
+}
+
+bind_mount() {
+	local e=$1 c=$P-$1-bm
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.Mounts = [{"Type": "bind", "Source": "/", "Target": "/host"}]'
+	refused "$e" "$c" evil "HostConfig.Mounts adds"
+}
+
+restart_always() {
+	local e=$1 c=$P-$1-ra
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.RestartPolicy = {"Name": "always", "MaximumRetryCount": 0}'
+	refused "$e" "$c" evil "HostConfig.RestartPolicy.Name is 'always'"
+}
+
+new_cmd() {
+	local e=$1 c=$P-$1-nc
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.Config.Cmd = ["sh", "-c", "touch /data/owned"]'
+	refused "$e" "$c" evil "Config.Cmd is changed"
+}
+
+privileged() {
+	local e=$1 c=$P-$1-pr
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.Privileged = true'
+	refused "$e" "$c" evil "HostConfig.Privileged is true"
+}
+
+pid_host() {
+	local e=$1 c=$P-$1-ph
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.PidMode = "host"'
+	refused "$e" "$c" evil "HostConfig.PidMode is 'host'"
+}
+
+cap_add_all() {
+	local e=$1 c=$P-$1-ca
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.CapAdd = ["ALL"]'
+	refused "$e" "$c" evil "HostConfig.CapAdd adds 'ALL'"
+}
+
+seccomp_unconfined() {
+	local e=$1 c=$P-$1-su
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.SecurityOpt = ((.config.HostConfig.SecurityOpt // []) + ["seccomp=unconfined"])'
+	refused "$e" "$c" evil "HostConfig.SecurityOpt adds 'seccomp=unconfined'"
+}
+
+# Gone: the engine's defaults are the reference; nothing is made.
+gone_strict() {
+	local e=$1 c=$P-$1-gs m=/tmp/$P-$1-gone-source
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.HostConfig.Binds = [$m + ":/x"]' --arg m "$m"
+	rm_ctr "$e" "$c"
+	expect_exit 3 dm "$e" rollback "$c@evil"
+	grep -qF "HostConfig.Binds adds '$m:/x'" "$TMP/stderr" || fail "stderr: $(cat "$TMP/stderr")"
+	grep -qF "the container is gone" "$TMP/stderr" || fail "stderr: $(cat "$TMP/stderr")"
+	! "$e" inspect "$c" >/dev/null 2>&1 || fail "container '$c' was made"
+	[ ! -e "$m" ] || {
+		rm -rf "$m"
+		fail "bind source $m was made"
+	}
+}
+
+# Its own data (env, labels) is restored as the snapshot has it.
+own_data_passes() {
+	local e=$1 c=$P-$1-od
+	base "$e" "$c"
+	hostile "$e" "$c" older '.config.Config.Env += ["DMIG_TEST_OLD=1"] | .config.Config.Labels.dmigtest = "old"'
+	dm "$e" rollback "$c@older" >/dev/null
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running after the rollback"
+}
+
+trust_config() {
+	local e=$1 c=$P-$1-tc id
+	base "$e" "$c"
+	hostile "$e" "$c" evil '.config.Config.Cmd = ["counter", "/data/other", "4", "50"]'
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	expect_exit 3 dm "$e" rollback "$c@evil"
+	dm "$e" rollback --trust-config "$c@evil" >/dev/null
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running after the trusted rollback"
+	[ "$("$e" inspect -f '{{.Id}}' "$c")" != "$id" ] || fail "not rolled back"
+}
+
+for e in ${DMIG_ENGINES:-docker podman}; do
+	ensure_image "$e"
+	t "$e: hostile bundle: another container is refused" other_container "$e"
+	t "$e: hostile bundle: another snapshot name is refused" other_name "$e"
+	t "$e: hostile bundle: a volume the container does not mount is refused" foreign_volume "$e"
+	t "$e: hostile config: Binds /tmp and a missing source are refused, none made" bind_tmp "$e"
+	t "$e: hostile config: a bind in HostConfig.Mounts is refused" bind_mount "$e"
+	t "$e: hostile config: restart policy always is refused" restart_always "$e"
+	t "$e: hostile config: a new Cmd is refused" new_cmd "$e"
+	t "$e: hostile config: Privileged is refused" privileged "$e"
+	t "$e: hostile config: PidMode host is refused" pid_host "$e"
+	t "$e: hostile config: CapAdd ALL is refused" cap_add_all "$e"
+	t "$e: hostile config: seccomp=unconfined is refused" seccomp_unconfined "$e"
+	t "$e: hostile config: a gone container's Binds are refused, nothing made" gone_strict "$e"
+	t "$e: a snapshot's own env and labels are restored" own_data_passes "$e"
+	t "$e: --trust-config accepts a changed config" trust_config "$e"
+done
