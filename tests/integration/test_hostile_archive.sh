@@ -49,17 +49,20 @@ extra_bind() {
 
 for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
-	t "$e: a symlink then a file through it in the layer is refused" symlink_escape "$e"
-	t "$e: a block device in the layer is refused" hostile_refused "$e" device-block \
+	tm "hostile bundle" "layer: symlink escape" "$e" "refused (exit 3), nothing changed" \
+		"$e: a symlink then a file through it in the layer is refused" symlink_escape "$e"
+	tm "hostile bundle" "layer: block device" "$e" "refused (exit 3), nothing changed" "$e: a block device in the layer is refused" hostile_refused "$e" device-block \
 		"member 'dmig-disk': a block device 8:0 the container was not given"
-	t "$e: a character device in the layer is refused" hostile_refused "$e" device-char \
+	tm "hostile bundle" "layer: char device" "$e" "refused (exit 3), nothing changed" "$e: a character device in the layer is refused" hostile_refused "$e" device-char \
 		"member 'dmig-mem': a character device 1:1 the container was not given"
-	t "$e: a setuid-root file in the layer is refused" hostile_refused "$e" setuid \
+	tm "hostile bundle" "layer: setuid root" "$e" "refused (exit 3), nothing changed" "$e: a setuid-root file in the layer is refused" hostile_refused "$e" setuid \
 		"member 'dmig-rootsh': a setuid file"
-	t "$e: a file capability in the layer is refused" hostile_refused "$e" fcaps \
+	tm "hostile bundle" "layer: file capability" "$e" "refused (exit 3), nothing changed" "$e: a file capability in the layer is refused" hostile_refused "$e" fcaps \
 		"member 'dmig-capsh': a file with capabilities (security.capability)"
 	if [ "$e" = podman ]; then
-		t "podman: a deleted.files entry with '..' is refused" deleted_dotdot
-		t "podman: a bind mount spec.dump adds is refused" extra_bind
+		tm "hostile bundle" "deleted.files: .." podman "refused (exit 3), nothing changed" \
+			"podman: a deleted.files entry with '..' is refused" deleted_dotdot
+		tm "hostile bundle" "spec.dump: extra bind" podman "refused (exit 3), nothing changed" \
+			"podman: a bind mount spec.dump adds is refused" extra_bind
 	fi
 done

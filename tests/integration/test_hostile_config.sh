@@ -168,18 +168,30 @@ trust_config() {
 
 for e in ${DMIG_ENGINES:-docker podman}; do
 	ensure_image "$e"
-	t "$e: hostile bundle: another container is refused" other_container "$e"
-	t "$e: hostile bundle: another snapshot name is refused" other_name "$e"
-	t "$e: hostile bundle: a volume the container does not mount is refused" foreign_volume "$e"
-	t "$e: hostile config: Binds /tmp and a missing source are refused, none made" bind_tmp "$e"
-	t "$e: hostile config: a bind in HostConfig.Mounts is refused" bind_mount "$e"
-	t "$e: hostile config: restart policy always is refused" restart_always "$e"
-	t "$e: hostile config: a new Cmd is refused" new_cmd "$e"
-	t "$e: hostile config: Privileged is refused" privileged "$e"
-	t "$e: hostile config: PidMode host is refused" pid_host "$e"
-	t "$e: hostile config: CapAdd ALL is refused" cap_add_all "$e"
-	t "$e: hostile config: seccomp=unconfined is refused" seccomp_unconfined "$e"
-	t "$e: hostile config: a gone container's Binds are refused, nothing made" gone_strict "$e"
+	tm "hostile bundle" "other container" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile bundle: another container is refused" other_container "$e"
+	tm "hostile bundle" "other name" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile bundle: another snapshot name is refused" other_name "$e"
+	tm "hostile bundle" "foreign volume" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile bundle: a volume the container does not mount is refused" foreign_volume "$e"
+	tm "hostile bundle" "bind tmp" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: Binds /tmp and a missing source are refused, none made" bind_tmp "$e"
+	tm "hostile bundle" "bind mount" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: a bind in HostConfig.Mounts is refused" bind_mount "$e"
+	tm "hostile bundle" "restart always" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: restart policy always is refused" restart_always "$e"
+	tm "hostile bundle" "new cmd" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: a new Cmd is refused" new_cmd "$e"
+	tm "hostile bundle" "privileged" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: Privileged is refused" privileged "$e"
+	tm "hostile bundle" "pid host" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: PidMode host is refused" pid_host "$e"
+	tm "hostile bundle" "cap add all" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: CapAdd ALL is refused" cap_add_all "$e"
+	tm "hostile bundle" "seccomp unconfined" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: seccomp=unconfined is refused" seccomp_unconfined "$e"
+	tm "hostile bundle" "gone strict" "$e" "refused (exit 3), nothing changed" \
+		"$e: hostile config: a gone container's Binds are refused, nothing made" gone_strict "$e"
 	t "$e: a snapshot's own env and labels are restored" own_data_passes "$e"
 	t "$e: --trust-config accepts a changed config" trust_config "$e"
 done
