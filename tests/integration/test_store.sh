@@ -42,7 +42,7 @@ fifo_in_store() {
 	timeout 60 "$DMIG" --store "$STORE" list "$c" >"$TMP/list" 2>"$TMP/stderr" || fail "list: $(cat "$TMP/stderr")"
 	grep -qF "fifo.dmig' is not a regular file (a fifo)" "$TMP/stderr" || fail "no warning: $(cat "$TMP/stderr")"
 	grep -q "^$c@first " "$TMP/list" || fail "first not listed: $(cat "$TMP/list")"
-	timeout 120 dm "$e" snapshot --keep 1 "$c" >/dev/null 2>"$TMP/stderr" || fail "snapshot --keep 1: $(cat "$TMP/stderr")"
+	timeout 120 "$DMIG" -H "unix://$(sock_of "$e")" --store "$STORE" snapshot --keep 1 "$c" >/dev/null 2>"$TMP/stderr" || fail "snapshot --keep 1: $(cat "$TMP/stderr")"
 	[ -p "$STORE/$e/$c/fifo.dmig" ] || fail "the fifo is gone"
 	[ ! -e "$STORE/$e/$c/first.dmig" ] || fail "first was not pruned"
 	[ ! -e "$STORE/$e/$c/.lock" ] || fail "the lock was left"
