@@ -281,11 +281,11 @@ check_identity (struct dmig_engine *e, const struct dmig_container *ctr, const c
                 const char *bundle, const char *dir, dmig_error_t *err)
 {
 	const char *base = strrchr (bundle, '/') ? strrchr (bundle, '/') + 1 : bundle;
-	const char *mc = dmig_json_str (m, "container"), *mn = dmig_json_str (m, "name");
-	const char *cn = dmig_json_str (m, "config.Name");
+	const char *mc = dmig_json_str (m, "container"), *mn = dmig_json_str (m, "name"), *cn = NULL;
 	size_t n = strlen (base), el = strlen (DMIG_BUNDLE_EXT), dl = strlen (dir);
 	char tail[2 * DMIG_NAME_MAX + 8];
-	int sn;
+	struct dmig_container *cfg = NULL;
+	int sn, r = -1;
 	bool by_id;
 
 	sn = snprintf (tail, sizeof (tail), "/%s/%s", e->ops->kind, name);
@@ -299,14 +299,21 @@ check_identity (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	if (mc == NULL || (strcmp (mc, name) != 0 && !(by_id && strcmp (mc, ctr->name) == 0)))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "snapshot '%s@%.*s' is one of container '%s', not '%s'",
 		                       name, sn, base, mc ? mc : "", name);
-	if (cn && strcmp (cn + (*cn == '/'), mc) != 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "snapshot '%s@%.*s' is one of container '%s', but its config is of '%s'", name,
-		                       sn, base, mc, cn + (*cn == '/'));
-	if (mn == NULL || strlen (mn) != (size_t)sn || strncmp (mn, base, (size_t)sn) != 0)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "snapshot '%s@%.*s' calls itself '%s'", name, sn, base,
-		                       mn ? mn : "");
-	return 0;
+	/* the config as the engine reads it: the name it gives the container */
+	if (dmig_json_get (m, "config") != NULL
+	    && dmig_engine_parse (e->ops, dmig_json_get (m, "config"), &cfg, NULL) == 0)
+		cn = cfg->name;
+	if (cn && strcmp (cn, mc) != 0)
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "snapshot '%s@%.*s' is one of container '%s', but its config is of '%s'", name, sn,
+		                base, mc, cn);
+	else if (mn == NULL || strlen (mn) != (size_t)sn || strncmp (mn, base, (size_t)sn) != 0)
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "snapshot '%s@%.*s' calls itself '%s'", name, sn, base,
+		                mn ? mn : "");
+	else
+		r = 0;
+	dmig_container_free (cfg);
+	return r;
 }
 
 static int
