@@ -239,7 +239,7 @@ image_rollback_elsewhere() { # HOW
 	bdir=$TMP/old-$how
 	mkdir -p "$bdir"
 	zstd -dc "$STORE/podman/$c/s.dmig" | tar -x -C "$bdir"
-	jq 'del(.image_format)' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
+	jq 'del(.image_format) | .name = "old"' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
 	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest.json$') |
 		zstd -q >"$STORE/podman/$c/old.dmig"
 	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
