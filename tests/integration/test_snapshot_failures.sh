@@ -56,7 +56,8 @@ broken_bundle() {
 	(cd "$w/ck" && tar -cf "$w/checkpoint.tar" .)
 	sum=$(sha256sum "$w/checkpoint.tar" | cut -d' ' -f1)
 	sz=$(stat -c %s "$w/checkpoint.tar")
-	jq --arg s "$sum" --argjson z "$sz" '(.members[] | select(.name == "checkpoint.tar")) |= (.sha256 = $s | .size = $z)' \
+	jq --arg s "$sum" --argjson z "$sz" --arg n "$4" \
+		'(.members[] | select(.name == "checkpoint.tar")) |= (.sha256 = $s | .size = $z) | .name = $n' \
 		"$w/manifest.json" >"$w/m2" && mv "$w/m2" "$w/manifest.json"
 	members=$(jq -r '.members[].name' "$w/manifest.json")
 	(cd "$w" && tar -cf - manifest.json $members) | zstd -q -c >"$STORE/$e/$c/$4.dmig"
