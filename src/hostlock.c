@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "lockfile.h"
 
 /* A folder of dmig's own: made 0700, and refused when it is not a folder
  * owned by us that only we can write (a planted one could hold locks open). */
@@ -29,10 +30,7 @@ own_dir (const char *path, dmig_error_t *err)
 	return 0;
 }
 
-/* The lock is a file its holder removes when done (nothing is left once no
- * dmig works on the container): whoever opened it before it was removed
- * may still get the flock of the removed file, so the path must still name
- * the file locked, else the lock is taken anew. */
+/* One of the container's locks: a lock file its holder removes (lockfile.h). */
 static int
 take_one (const char *kind, const char *key, const char *name, int *fd, char *path, size_t pcap, dmig_error_t *err)
 {
@@ -49,32 +47,7 @@ take_one (const char *kind, const char *key, const char *name, int *fd, char *pa
 		return -1;
 	if ((size_t)snprintf (path, pcap, "%s/%s.lock", dir, key) >= pcap)
 		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "lock path too long");
-	for (int tries = 0; tries < 100; tries++) {
-		struct stat held, named;
-
-		*fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-		if (*fd < 0)
-			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open the lock '%s'", path);
-		if (flock (*fd, LOCK_EX | LOCK_NB) < 0) {
-			int e = errno;
-			close (*fd);
-			*fd = -1;
-			if (e == EWOULDBLOCK)
-				return dmig_error_set (
-				    err, DMIG_EFAIL, 0,
-				    "another dmig is working on container '%s' (it holds %s): try again "
-				    "when it is done",
-				    name, path);
-			return dmig_error_set (err, DMIG_EFAIL, e, "cannot lock '%s'", path);
-		}
-		if (fstat (*fd, &held) == 0 && stat (path, &named) == 0 && held.st_dev == named.st_dev
-		    && held.st_ino == named.st_ino)
-			return 0;
-		close (*fd); /* removed by its last holder meanwhile: the one there now */
-		*fd = -1;
-	}
-	return dmig_error_set (err, DMIG_EFAIL, 0, "cannot lock '%s': other dmig runs keep replacing it; try again",
-	                       path);
+	return dmig_lockfile_take (path, name, NULL, fd, err);
 }
 
 static void
@@ -82,8 +55,7 @@ release_one (int *fd, char *path)
 {
 	if (*fd < 0)
 		return;
-	unlink (path); /* still locked: a dmig that opened it meanwhile retries */
-	close (*fd);
+	dmig_lockfile_release (path, *fd);
 	*fd = -1;
 	*path = '\0';
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "bundle.h"
 #include "fs.h"
 #include "json.h"
+#include "lockfile.h"
 #include "log.h"
 
 /* What dmig says to do about a folder it refuses: make it root's (or its
@@ -167,10 +167,19 @@ dmig_store_dir (const char *root, const char *engine, const char *ctr, int creat
 	return *out ? 0 : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 }
 
-/* The lock is a file the last holder removes, so nothing is left once no
- * dmig works on the container. Whoever opened the file before it was
- * removed may still get the flock on the removed file: the path must
- * still name the inode that was locked, else the lock is taken anew. */
+/* The container's store folder again, for the lock at path in it. */
+static int
+remake_dir (const char *path, dmig_error_t *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr (path, '/');
+
+	snprintf (dir, sizeof (dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+	return private_dir (dir, err);
+}
+
+/* <dir>/.lock, a lock file its last holder removes (lockfile.h), and the
+ * folder with it when that leaves it empty. */
 int
 dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err)
 {
@@ -179,56 +188,23 @@ dmig_store_lock (const char *dir, const char *ctr, int *fd, dmig_error_t *err)
 	*fd = -1;
 	if ((size_t)snprintf (path, sizeof (path), "%s/.lock", dir) >= sizeof (path))
 		return dmig_error_set (err, DMIG_EUSAGE, ENAMETOOLONG, "store path too long");
-	for (int tries = 0; tries < 100; tries++) {
-		struct stat held, named;
-
-		*fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (*fd < 0 && errno == ENOENT) {
-			/* the folder, left empty, was removed by the last holder */
-			if (private_dir (dir, err) < 0)
-				return -1;
-			continue;
-		}
-		if (*fd < 0)
-			return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open the lock '%s'", path);
-		if (flock (*fd, LOCK_EX | LOCK_NB) < 0) {
-			int e = errno;
-			close (*fd);
-			*fd = -1;
-			if (e == EWOULDBLOCK)
-				return dmig_error_set (
-				    err, DMIG_EFAIL, 0,
-				    "another dmig is working on container '%s' (it holds %s): try again when it "
-				    "is done",
-				    ctr, path);
-			return dmig_error_set (err, DMIG_EFAIL, e, "cannot lock '%s'", path);
-		}
-		if (fstat (*fd, &held) == 0 && stat (path, &named) == 0 && held.st_dev == named.st_dev
-		    && held.st_ino == named.st_ino)
-			return 0;
-		close (*fd); /* a removed lock file: take the one there now */
-		*fd = -1;
-	}
-	return dmig_error_set (err, DMIG_EFAIL, 0, "cannot lock '%s': other dmig runs keep replacing it; try again",
-	                       path);
+	return dmig_lockfile_take (path, ctr, remake_dir, fd, err);
 }
 
 void
 dmig_store_unlock (const char *dir, int fd)
 {
 	char path[PATH_MAX];
-	struct stat held, named;
 
 	if (fd < 0)
 		return;
-	/* Remove the file while it is still locked (a dmig that opened it
-	 * meanwhile sees it gone and retries), and the folder if that leaves
-	 * it empty (rmdir removes only an empty one). */
-	if (dir && (size_t)snprintf (path, sizeof (path), "%s/.lock", dir) < sizeof (path) && fstat (fd, &held) == 0
-	    && stat (path, &named) == 0 && held.st_dev == named.st_dev && held.st_ino == named.st_ino
-	    && unlink (path) == 0)
-		rmdir (dir);
-	close (fd); /* releases the flock */
+	/* the lock file goes, and the folder if that leaves it empty (rmdir
+	 * removes only an empty one) */
+	if (dir && (size_t)snprintf (path, sizeof (path), "%s/.lock", dir) < sizeof (path)) {
+		if (dmig_lockfile_release (path, fd) == 0)
+			rmdir (dir);
+	} else
+		close (fd);
 }
 
 int
