@@ -58,7 +58,9 @@ struct dmig_engine_ops {
 	int (*capture) (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
 	                const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err);
 	/* Make a running container named as in the manifest from the members in
-	 * staging (o may be NULL). On failure nothing it made is left behind. */
+	 * staging (o may be NULL), which src/snapshot.c's stage_bundle has
+	 * verified (checksums, identity, config, content). On failure nothing
+	 * it made is left behind. */
 	/* After a capture whose dmig was killed: the container back as it was
 	 * (was: before the capture): unpaused, its restart policy, running
 	 * from the checkpoint the capture kept. */
