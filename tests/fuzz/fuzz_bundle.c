@@ -2,7 +2,6 @@
  * file, unpacked into a fresh staging folder. Whatever it holds, nothing
  * may appear beside staging (a sentinel folder there stays empty), and an
  * accepted bundle must have put exactly its listed members in staging. */
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,22 +16,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	return 0;
-}
-
-/* Entries of a folder, "." and ".." aside. */
-static size_t
-entries (const char *dir)
-{
-	DIR *d = opendir (dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	if (d == NULL)
-		fuzz_fail ("cannot open %s", dir);
-	while ((de = readdir (d)) != NULL)
-		n += strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
-	closedir (d);
-	return n;
 }
 
 int
@@ -63,7 +46,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	json_object_put (m);
 	dmig_error_release (&err);
 	/* the run's folder holds the bundle, staging and the sentinel only */
-	if (entries ("sentinel") != 0 || entries (".") != 3)
+	if (fuzz_entries ("sentinel") != 0 || fuzz_entries (".") != 3)
 		fuzz_fail ("an unpack wrote outside staging");
 	fuzz_leave ();
 	return 0;

@@ -2,6 +2,8 @@
  * fresh run folder inside it for every input, removed after it. */
 #include "scratch.h"
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -110,4 +112,19 @@ fuzz_str (const uint8_t *data, size_t size)
 	memcpy (s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+size_t
+fuzz_entries (const char *dir)
+{
+	DIR *d = opendir (dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (d == NULL)
+		fuzz_fail ("cannot open %s", dir);
+	while ((de = readdir (d)) != NULL)
+		n += strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
+	closedir (d);
+	return n;
 }

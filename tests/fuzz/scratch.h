@@ -23,6 +23,9 @@ void fuzz_leave (void);
  * (until the next call). */
 const char *fuzz_file (const char *name, const uint8_t *data, size_t size);
 
+/* How many entries a folder holds, "." and ".." aside. */
+size_t fuzz_entries (const char *dir);
+
 /* The input as a C string (a copy, NUL-terminated; free it). */
 char *fuzz_str (const uint8_t *data, size_t size);
 
