@@ -198,6 +198,44 @@ static int move_ckpt_path (struct dmig_engine *e, const char *id, const char *ta
                            dmig_error_t *err);
 static int start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_t *err);
 
+/* containerd keeps a checkpoint's blob in its content store for a moment
+ * after it was used: a checkpoint or a restore asked for within about 2 s
+ * of the last one fails with "content sha256:...: already exists". */
+#define CONTENT_RETRIES 5
+
+static bool
+content_race (dmig_error_t *err)
+{
+	return err && *err && strstr ((*err)->msg, "content sha256:") && strstr ((*err)->msg, "already exists");
+}
+
+/* POST path (a checkpoint or a start from one) for container id, again
+ * after a bounded backoff while it meets the content race, but only while
+ * the container is as it was before the call (running: a checkpoint did
+ * not stop it; stopped: a restore did not start it), so a retry never
+ * repeats what happened. */
+static int
+ckpt_post (struct dmig_engine *e, const char *id, const char *path, json_object *body, bool was_running,
+           dmig_error_t *err)
+{
+	for (int i = 1;; i++) {
+		dmig_error_t e2 = NULL;
+
+		if (dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, &e2) == 0)
+			return 0;
+		if (i == CONTENT_RETRIES || !content_race (&e2) || dmig_engine_running (e, id) != was_running) {
+			if (err && *err == NULL)
+				*err = e2;
+			else
+				dmig_error_release (&e2);
+			return -1;
+		}
+		dmig_log_debug ("%s (try %d of %d, again in %d ms)", e2->msg, i, CONTENT_RETRIES, 500 * i);
+		dmig_error_release (&e2);
+		usleep ((useconds_t)(500 * 1000 * i));
+	}
+}
+
 static int
 docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const char *staging,
                 const struct dmig_capture_opts *o, struct dmig_members *ms, dmig_error_t *err)
@@ -265,7 +303,7 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	json_object_object_add (body, "Exit", json_object_new_boolean (!o->leave_running));
 	ret = dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/checkpoints", id) < 0
 	          ? -1
-	          : dmig_engine_must (e, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	          : ckpt_post (e, id, path, body, true, err);
 	json_object_put (body);
 	if (ret < 0) {
 		dmig_criu_explain (err, e->host);
@@ -533,7 +571,7 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/start?checkpoint=%s", id, ckpt) < 0
 	    || docker_root (e, err) < 0)
 		return -1;
-	r = dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	r = ckpt_post (e, id, path, NULL, false, err);
 	/* containerd's copy of what it started from goes, either way; on
 	 * another host after the move (its downtime is over then), with the
 	 * checkpoint kept till then to tell the copy by */
@@ -667,7 +705,7 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	json_object_object_add (body, "Exit", json_object_new_boolean (true));
 	r = move_ckpt_path (m->src, id, "", path, sizeof (path), err) < 0
 	        ? -1
-	        : dmig_engine_must (m->src, "POST", path, body, DMIG_CRIU_TIMEOUT_MS, NULL, err);
+	        : ckpt_post (m->src, id, path, body, true, err);
 	json_object_put (body);
 
 	if (r < 0) {

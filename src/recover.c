@@ -7,7 +7,41 @@
 #include "journal.h"
 #include "log.h"
 #include "migrate.h"
+#include "runtime.h"
 #include "snapshot.h"
+
+/* The engine may still be at the checkpoint or restore the killed dmig
+ * asked for: it finishes it or gives up on its own, and copies what the
+ * runtime wrote into the checkpoint folder or dmig's staging. Judging
+ * what is there before that ends would resume from half a checkpoint. */
+#define RUNTIME_QUIET_MS 2000
+
+static int
+wait_runtime (struct dmig_engine *e, json_object *j, const char *name, dmig_error_t *err)
+{
+	struct dmig_container *now = NULL;
+	struct dmig_runtime_watch w = {
+	    .ids = {dmig_json_str (dmig_json_get (j, "inspect"), "Id"), NULL},
+	    .dirs = {dmig_json_str (j, "staging"), NULL},
+	};
+	bool waited = false;
+	int r;
+
+	if (dmig_engine_inspect (e, name, &now, err) < 0)
+		return -1;
+	if (now)
+		w.ids[1] = now->id;
+	if (dmig_runtime_busy (&w))
+		dmig_log_info ("the engine is still checkpointing or restoring container '%s': waiting for it", name);
+	r = dmig_runtime_wait (&w, DMIG_CRIU_TIMEOUT_MS, RUNTIME_QUIET_MS, &waited);
+	dmig_container_free (now);
+	if (r < 0)
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       "the engine is still checkpointing or restoring container '%s' after %ld min: "
+		                       "run 'dmig recover %s' when it has ended",
+		                       name, DMIG_CRIU_TIMEOUT_MS / 60000, name);
+	return 0;
+}
 
 int
 dmig_recover (struct dmig_engine *e, const char *name, bool *did, dmig_error_t *err)
@@ -30,6 +64,8 @@ dmig_recover (struct dmig_engine *e, const char *name, bool *did, dmig_error_t *
 		r = dmig_error_set (err, DMIG_EFAIL, 0,
 		                    "the journal of container '%s' does not describe it: look at it, then remove it",
 		                    name);
+	else if (wait_runtime (e, j, name, err) < 0)
+		r = -1;
 	else if (strcmp (op, "move") == 0)
 		r = dmig_migrate_recover (e, j, err);
 	else if (strcmp (op, "snapshot") == 0 || strcmp (op, "rollback") == 0)

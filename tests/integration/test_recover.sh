@@ -156,6 +156,60 @@ for e in docker podman; do
 	done
 done
 
+# killed_in_runtime ENGINE ID ARGS...: dmig (ARGS) killed while the
+# runtime's own checkpoint of container ID runs (the engine was asked and
+# has not answered yet: it may finish the dump or give it up).
+killed_in_runtime() {
+	local e=$1 id=$2 rc=0 pid end=$((SECONDS + 60))
+	shift 2
+	"$DMIG" -H "unix://$(sock_of "$e")" --store "$STORE" "$@" >/dev/null 2>"$TMP/killed" &
+	pid=$!
+	until pgrep -f "checkpoint .*$id" >/dev/null; do
+		kill -0 "$pid" 2>/dev/null || fail "dmig ended before the runtime's checkpoint was seen: $(cat "$TMP/killed")"
+		[ $SECONDS -lt $end ] || {
+			kill -9 "$pid"
+			fail "no checkpoint by the runtime seen in 60 s"
+		}
+		sleep 0.02
+	done
+	kill -9 "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 137 ] || fail "dmig was to be killed inside the checkpoint call, exit $rc: $(cat "$TMP/killed")"
+}
+
+# A move or snapshot killed inside the engine's checkpoint call: the next
+# dmig command (recover, or the same command again) leaves one copy
+# running with its state, wherever the engine's dump got to.
+killed_in_call() {
+	local e=$1 op=$2 how=$3 c=$P-$1-kc-$2-$3 id
+	run_ctr "$e" "$c" --restart on-failure:2 "$IMAGE" counter /data/log 96 50
+	wait_until 20 "$e" exec "$c" test -s /data/log
+	id=$("$e" inspect -f '{{.Id}}' "$c")
+	case $op in
+	move) killed_in_runtime "$e" "$id" move "$c" hostB ;;
+	snapshot) killed_in_runtime "$e" "$id" snapshot "$c" ;;
+	esac
+	case $how in
+	recover) dm "$e" recover "$c" >/dev/null 2>"$TMP/err" || fail "recover: $(cat "$TMP/err")" ;;
+	again) dm "$e" "$op" "$c" $([ "$op" = move ] && echo hostB) >/dev/null 2>"$TMP/err" || fail "the next $op: $(cat "$TMP/err")" ;;
+	esac
+	if [ "$op" = move ] && [ "$how" = again ]; then
+		runs_intact B "$e" "$c"
+	else
+		runs_intact here "$e" "$c"
+		[ "$("$e" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$c")" = on-failure ] || fail "restart policy not given back"
+	fi
+	nothing_left "$e" "$c"
+}
+for e in docker podman; do
+	for op in snapshot move; do
+		for how in recover again; do
+			tm "SIGKILL in the engine's call" "$op:checkpoint-call" "$e" "recovered: one copy runs, state kept" \
+				"$e $op killed inside the engine's checkpoint call, then $how: one copy runs with its state" killed_in_call "$e" "$op" "$how"
+		done
+	done
+done
+
 # The private folders of forwarded sockets (/tmp/dmig-ssh-<pid>-*) the
 # killed dmig left: the next dmig that connects removes those of dead PIDs.
 no_socket_folders_left() {
