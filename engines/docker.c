@@ -774,22 +774,20 @@ forget_target_checkpoint (struct dmig_move *m)
 		dmig_engine_call (m->dst, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
 }
 
-static void
-move_discard (struct dmig_move *m)
+static int
+move_discard (struct dmig_move *m, dmig_error_t *err)
 {
 	struct dmig_docker_move *dm = m->priv;
 	/* a clone whose ID was not noted yet goes by its name (the checks made
 	 * sure the target had none of that name) */
 	const char *clone = dm && dm->clone_id ? dm->clone_id : m->name;
-	dmig_error_t e2 = NULL;
 
 	dmig_docker_log_close (m);
 	forget_target_checkpoint (m);
-	if (dmig_engine_remove (m->dst, clone, &e2) < 0) {
-		dmig_log_warn ("could not remove the half-made container %.12s on %s: %s", clone,
-		               dmig_ssh_name (m->ssh), e2->msg);
-		dmig_error_release (&e2);
-	}
+	if (dmig_engine_remove (m->dst, clone, err) < 0)
+		return dmig_error_wrap (err, "could not remove the half-made container %.12s on %s", clone,
+		                        dmig_ssh_name (m->ssh));
+	return 0;
 }
 
 static int

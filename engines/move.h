@@ -72,9 +72,11 @@ struct dmig_move_ops {
 	int (*ship) (struct dmig_move *m, dmig_error_t *err);
 	/* Start the container on the target from what was shipped. */
 	int (*restore) (struct dmig_move *m, dmig_error_t *err);
-	/* Remove what the engine's steps made on the target (best effort,
-	 * says what it could not). */
-	void (*discard) (struct dmig_move *m);
+	/* Remove what the engine's steps made on the target, and what its
+	 * engine left there for them (an upload it took in). Fails when
+	 * something could not be removed (the target's engine does not
+	 * answer): the journal then keeps the clean-up for 'dmig recover'. */
+	int (*discard) (struct dmig_move *m, dmig_error_t *err);
 	/* Start the source again from its own checkpoint. */
 	int (*resume) (struct dmig_move *m, dmig_error_t *err);
 	/* The move succeeded: remove the source, or keep it stopped. */

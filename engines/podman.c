@@ -489,16 +489,38 @@ pmove_restore (struct dmig_move *m, dmig_error_t *err)
 	return 0;
 }
 
+/* Podman takes a restore's upload into a temp file (/var/tmp/restoreNNN)
+ * that it holds open while it restores and removes when it is done; when
+ * Podman dies meanwhile the file (the whole checkpoint: process memory)
+ * stays. Those no process holds open are such leftovers. A fixed script:
+ * nothing in it comes from the move. */
 static void
-pmove_discard (struct dmig_move *m)
+forget_uploads (struct dmig_move *m)
 {
+	char *argv[] = {"sh", "-c",
+	                "for f in /var/tmp/restore[0-9]*; do [ -f \"$f\" ] && [ ! -L \"$f\" ] || continue; "
+	                "[ -n \"$(find /proc/[0-9]*/fd -maxdepth 1 -lname \"$f\" -print -quit 2>/dev/null)\" ] "
+	                "|| rm -f -- \"$f\"; done; true",
+	                NULL};
 	dmig_error_t e2 = NULL;
 
-	if (dmig_engine_remove (m->dst, m->name, &e2) < 0) {
-		dmig_log_warn ("could not remove the half-made container '%s' on %s: %s", m->name,
-		               dmig_ssh_name (m->ssh), e2->msg);
+	if (m->ssh && dmig_ssh_run (m->ssh, argv, NULL, 0, DMIG_API_TIMEOUT_MS, &e2) < 0) {
+		dmig_log_debug ("Podman's upload of the checkpoint may be left on %s: %s", dmig_ssh_name (m->ssh),
+		                e2->msg);
 		dmig_error_release (&e2);
 	}
+}
+
+static int
+pmove_discard (struct dmig_move *m, dmig_error_t *err)
+{
+	int r = dmig_engine_remove (m->dst, m->name, err);
+
+	forget_uploads (m);
+	if (r < 0)
+		return dmig_error_wrap (err, "could not remove the half-made container '%s' on %s", m->name,
+		                        dmig_ssh_name (m->ssh));
+	return 0;
 }
 
 static int

@@ -146,19 +146,54 @@ prepare_volumes (struct dmig_move *m, dmig_error_t *err)
 }
 
 /* What the move made on the target goes: the engine's clone, then the
- * volumes made before it (the checks made sure none was there before). */
-static void
-discard (struct dmig_move *m)
+ * volumes made before it (the checks made sure none was there before).
+ * Fails (with the first error) when something is left there. */
+static int
+discard (struct dmig_move *m, dmig_error_t *err)
 {
 	dmig_error_t e2 = NULL;
+	int r = m->src->ops->move->discard (m, err);
 
-	m->src->ops->move->discard (m);
 	for (size_t i = 0; i < m->nvolumes; i++)
 		if (dmig_volume_remove (m->dst, m->volumes[i].name, &e2) < 0) {
 			dmig_log_warn ("could not remove volume '%s' on %s%s%s", m->volumes[i].name,
 			               dmig_ssh_name (m->ssh), e2 ? ": " : "", e2 ? e2->msg : "");
+			if (r == 0 && err && *err == NULL) {
+				*err = e2;
+				e2 = NULL;
+			}
 			dmig_error_release (&e2);
+			r = -1;
 		}
+	return r;
+}
+
+/* The source runs: the target's clean-up, which failed (why), is left to
+ * 'dmig recover' (its journal says so). */
+static void
+cleanup_later (struct dmig_move *m, dmig_error_t *why)
+{
+	dmig_error_t e2 = NULL;
+
+	dmig_log_warn ("what the move made on %s is left there (%s): 'dmig recover %s' removes it once %s answers",
+	               m->target->spec, *why ? (*why)->msg : "it does not answer", m->name, m->target->spec);
+	dmig_error_release (why);
+	if (journal (m, "cleanup", &e2) < 0) {
+		dmig_log_warn ("%s", e2->msg);
+		dmig_error_release (&e2);
+	}
+}
+
+/* Discard, then drop the journal, or keep its clean-up for later. */
+static void
+discard_or_later (struct dmig_move *m)
+{
+	dmig_error_t e2 = NULL;
+
+	if (discard (m, &e2) < 0)
+		cleanup_later (m, &e2);
+	else
+		dmig_journal_remove (m->src->ops->kind, m->name);
 }
 
 void
@@ -517,8 +552,7 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 	    || prepare_volumes (m, err) < 0 || (ops->prepare && ops->prepare (m, err) < 0)
 	    || (dmig_fault ("move:prepare"), 0) || check_interrupt (err) < 0 || journal (m, "freeze", err) < 0) {
 		settle_interrupt (err);
-		discard (m);
-		dmig_journal_remove (m->src->ops->kind, m->name);
+		discard_or_later (m);
 		dmig_error_wrap (err, "the move failed before the freeze; container '%s' runs on here, unchanged",
 		                 m->name);
 		goto out;
@@ -537,8 +571,7 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 		/* a failed checkpoint leaves the source running; if it stopped
 		 * it anyway, resuming below puts it back */
 		if (!m->frozen && dmig_engine_running (m->src, m->ctr->id)) {
-			discard (m);
-			dmig_journal_remove (m->src->ops->kind, m->name);
+			discard_or_later (m);
 			dmig_error_wrap (err, "the move failed at the freeze; container '%s' runs on here, unchanged",
 			                 m->name);
 			goto out;
@@ -609,10 +642,13 @@ undo:
 			dmig_error_release (&e2);
 		goto hook;
 	}
-	discard (m);
 	/* all put back (or resuming failed: the journal stays for a recovery) */
 	if ((*err)->status != DMIG_ELOST)
-		dmig_journal_remove (m->src->ops->kind, m->name);
+		discard_or_later (m);
+	else if (discard (m, &e2) < 0) {
+		dmig_log_warn ("%s", e2->msg);
+		dmig_error_release (&e2);
+	}
 hook:
 	if (run_hook (m, m->o->hook_failed, "failed-restore", &e2) < 0) {
 		dmig_log_warn ("%s", e2->msg);
@@ -730,7 +766,16 @@ dmig_migrate_recover (struct dmig_engine *src, json_object *j, dmig_error_t *err
 		dmig_error_wrap (err, "resuming container '%s' from the checkpoint of its move failed", m.name);
 		goto out;
 	}
-	discard (&m);
+	if (discard (&m, &e2) < 0) {
+		if (journal (&m, "cleanup", NULL) < 0)
+			dmig_log_debug ("could not note the clean-up left");
+		dmig_error_set (err, DMIG_EFAIL, 0,
+		                "container '%s' runs here; what the move made on %s is left there (%s): run 'dmig "
+		                "recover %s' once %s answers",
+		                m.name, target.spec, e2->msg, m.name, target.spec);
+		dmig_error_release (&e2);
+		goto out;
+	}
 	dmig_log_info ("container '%s' runs here again; nothing of the move is left on %s", m.name, target.spec);
 	ret = 0;
 out:

@@ -440,6 +440,49 @@ target_refuses() {
 	nothing_on_b "$e" "$c"
 }
 
+# The target's engine dies in the middle of the restore (SIGKILL, as the
+# OOM killer would): Docker while its runtime restores, Podman while it
+# takes in the upload (its temp file /var/tmp/restore*). The source
+# resumes; once the engine is back, nothing of the move is left on B (the
+# clone, Podman's upload, containerd's copy of the checkpoint), after a
+# 'dmig recover' where the move said B needs one.
+target_engine_dies() {
+	local e=$1 c=$P-$1-tdie rc=0 before_tmp left
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 64 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	temps() { find /tmp /var/tmp -maxdepth 1 \( -name 'ctrd-checkpoint*' -o -name 'restore*' \) 2>/dev/null | sort; }
+	before_tmp=$(temps)
+	# the hook starts a watcher that kills B's engine once the restore is under way
+	if [ "$e" = docker ]; then
+		cat >"$TMP/watch" <<-EOF
+			until pgrep -f 'runc.* restore ' >/dev/null; do sleep 0.02; done
+			kill -9 \$(cat $DMIG_LAB_DIR/pids/dockerd)
+		EOF
+	else
+		cat >"$TMP/watch" <<-EOF
+			touch $TMP/mark
+			until [ -n "\$(find /var/tmp -maxdepth 1 -name 'restore*' -newer $TMP/mark)" ]; do sleep 0.02; done
+			sleep 0.3
+			kill -9 \$(cat $DMIG_LAB_DIR/pids/podman)
+		EOF
+	fi
+	move_on "$e" --hook-pre-restore "setsid timeout 90 sh $TMP/watch >/dev/null 2>&1 </dev/null &" \
+		"$c" hostB 2>"$TMP/stderr" || rc=$?
+	cat "$TMP/stderr"
+	"$LABSH" start >/dev/null 2>&1 || fail "the lab's engines do not start again"
+	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	runs_here_intact "$e" "$c"
+	if grep -q "'dmig recover $c'" "$TMP/stderr"; then
+		dm "$e" recover "$c" >/dev/null 2>"$TMP/err" || fail "recover: $(cat "$TMP/err")"
+		runs_here_intact "$e" "$c"
+	fi
+	[ ! -e "/var/lib/dmig/journal/$e/$c.json" ] || fail "the journal is still there: $(cat "/var/lib/dmig/journal/$e/$c.json")"
+	nothing_on_b "$e" "$c"
+	left=$(comm -13 <(echo "$before_tmp") <(temps) | tr '\n' ' ')
+	[ -z "$left" ] || fail "temp files left: $left"
+}
+
 # The target's disk is full: its writer fails (a short write), the move
 # fails and puts everything back. Host B gets a 1 MiB file system where the
 # volume will be.
@@ -777,6 +820,8 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 		"$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
 	tm "target CRIU fails" move:restore "$e" "resumed here, state kept, B clean" \
 		"$e move: the target refuses the restore, the source resumes" target_refuses "$e"
+	tm "target engine killed" move:restore "$e" "resumed here, state kept, B clean" \
+		"$e move: the target's engine dies mid-restore: the source resumes, nothing left on B" target_engine_dies "$e"
 	tm "target disk full" move:ship "$e" "resumed here, state kept, B clean" \
 		"$e move: a full disk on the target (short write) puts it back" short_write "$e"
 	t "$e move: a bind mount uses the target's own folder" bind_mount "$e"

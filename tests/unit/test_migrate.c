@@ -32,7 +32,7 @@ static char dir[64], logpath[128], hook_failed[256], jdir[128], jpath[192];
 
 /* What the fake steps do: the one named fails (or raises SIGINT). */
 static const char *fail_at, *interrupt_at;
-static bool resume_fails, source_runs, freeze_stops;
+static bool resume_fails, source_runs, freeze_stops, discard_fails;
 static int fail_code; /* the failing step's error code (EINTR: the signal cut it short) */
 
 /* Steps and hooks write one line each into the same file, in order. */
@@ -142,11 +142,14 @@ fake_restore (struct dmig_move *m, dmig_error_t *err)
 	return step ("restore", err);
 }
 
-static void
-fake_discard (struct dmig_move *m)
+static int
+fake_discard (struct dmig_move *m, dmig_error_t *err)
 {
 	(void)m;
 	note ("discard");
+	if (discard_fails)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "the target's engine does not answer");
+	return 0;
 }
 
 static int
@@ -437,7 +440,7 @@ setup (void **state)
 	snprintf (hook_failed, sizeof (hook_failed), "echo \"hook:$DMIG_PHASE:$DMIG_CONTAINER\" >> %s", logpath);
 	setenv ("DMIG_NO_PROGRESS", "1", 1);
 	fail_at = interrupt_at = NULL;
-	resume_fails = there_already = freeze_stops = false;
+	resume_fails = there_already = freeze_stops = discard_fails = false;
 	fail_code = 0;
 	source_runs = true;
 	dmig_interrupted = 0;
@@ -570,6 +573,30 @@ restore_fails (void **state)
 	fail_at = "restore";
 	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: restore broke");
 	assert_string_equal (calls (), "check prepare freeze ship restore resume discard hook:failed-restore:web");
+}
+
+/* The target's engine died in the restore: the source runs again, and
+ * what is left there is the journal's clean-up for 'dmig recover'. */
+static void
+restore_and_discard_fail (void **state)
+{
+	(void)state;
+	fail_at = "restore";
+	discard_fails = true;
+	run_fails (DMIG_EFAIL, "the move failed; container 'web' runs again on the source: restore broke");
+	assert_string_equal (journal_phase (), "cleanup");
+	assert_string_equal (calls (), "check prepare freeze ship restore resume discard hook:failed-restore:web");
+}
+
+/* Before the freeze likewise: it runs on, the clean-up is journaled. */
+static void
+prepare_and_discard_fail (void **state)
+{
+	(void)state;
+	fail_at = "prepare";
+	discard_fails = true;
+	run_fails (DMIG_EFAIL, "runs on here, unchanged");
+	assert_string_equal (journal_phase (), "cleanup");
 }
 
 /* Putting it back failed too: exit 4, and the target is cleaned all the same. */
@@ -773,6 +800,8 @@ main (void)
 	    cmocka_unit_test_setup_teardown (pre_restore_hook_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown (restore_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown (restore_and_resume_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown (restore_and_discard_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown (prepare_and_discard_fail, setup, teardown),
 	    cmocka_unit_test_setup_teardown (ship_and_resume_fail, setup, teardown),
 	    cmocka_unit_test_setup_teardown (finish_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown (post_restore_hook_fails, setup, teardown),
