@@ -86,10 +86,14 @@ dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, j
 	if (out && resp.len > 0) {
 		dmig_error_t perr = NULL;
 		if (dmig_json_parse (resp.body, resp.len, out, &perr) < 0) {
-			/* Errors may come as plain text: keep it as the message. */
+			/* Errors may come as plain text: keep it as the message
+			 * (without the line's end). */
+			size_t n = resp.len;
+			while (n > 0 && strchr (" \t\r\n", resp.body[n - 1]))
+				n--;
 			dmig_error_release (&perr);
 			*out = json_object_new_object ();
-			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int)resp.len));
+			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int)n));
 		}
 	}
 	dmig_http_resp_free (&resp);
