@@ -22,7 +22,6 @@
 #include "move.h"
 #include "volume.h"
 
-#define API       "/v1.41"
 #define CKPT_NAME "dmig"
 /* A rollback's safety checkpoint, kept in the container until it is done. */
 #define SAFETY_CKPT "dmig-safety"
@@ -45,10 +44,12 @@ docker_root (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
 	const char *root;
+	char path[64];
 
 	if (e->root)
 		return 0;
-	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return -1;
 	root = dmig_json_str (info, "DockerRootDir");
 	e->root = strdup (root ? root : "/var/lib/docker");
@@ -60,9 +61,11 @@ static int
 docker_check (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
+	char path[64];
 	int ret = 0;
 
-	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (!dmig_json_bool (info, "ExperimentalBuild"))
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -855,8 +858,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .title = "Docker",
     .socket = "/var/run/docker.sock",
     .identify = docker_identify,
-    .api = API,
-    .compat = API,
+    .api = NULL, /* Docker's, at the version negotiated */
     .parse = docker_parse,
     .check = docker_check,
     .driver = "overlay2",

@@ -1,0 +1,417 @@
+// WRAP: dmig_http_request dmig_ssh_connect dmig_ssh_forward_unix dmig_ssh_name dmig_ssh_last_error
+/* The Docker API version each engine connection speaks, against scripted
+ * daemons that serve only the versions they say (as dockerd's version
+ * middleware does): Docker 29, 28.5, Debian 12's 20.10, Podman 5, one too
+ * new for dmig, one too old, and engines whose /version is no use. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "ssh.h"
+
+/* The daemon: its /version answer and the API versions it serves. */
+static struct {
+	int version_status; /* < 0: no answer at all */
+	const char *version;
+	int min, max; /* DMIG_API; min 0: any */
+	bool libpod;  /* serves /v4.0.0/libpod too (Podman) */
+} d;
+static char seen[16][256]; /* the paths asked for */
+static size_t nseen;
+static char create_body[4096]; /* what the last create sent */
+
+static int
+answer (struct dmig_http_resp *resp, long status, const char *body)
+{
+	resp->status = status;
+	resp->body = strdup (body);
+	resp->len = strlen (body);
+	return 0;
+}
+
+int __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
+                              dmig_error_t *err);
+int
+__wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct dmig_http_resp *resp,
+                          dmig_error_t *err)
+{
+	const char *p = req->path, *rest;
+	char msg[256];
+	int major, minor, n = 0, v;
+
+	(void)h;
+	memset (resp, 0, sizeof (*resp));
+	assert_true (nseen < sizeof (seen) / sizeof (seen[0]));
+	snprintf (seen[nseen++], sizeof (seen[0]), "%s %s", req->method, p);
+	if (strcmp (p, "/version") == 0) {
+		if (d.version_status < 0)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "cannot connect to the engine");
+		return answer (resp, d.version_status, d.version);
+	}
+	if (d.libpod && strncmp (p, "/v4.0.0/libpod/", 15) == 0) {
+		rest = p + 14;
+		goto route;
+	}
+	/* every other path names a version */
+	if (sscanf (p, "/v%d.%d%n", &major, &minor, &n) != 2 || n == 0)
+		fail_msg ("unversioned request %s", p);
+	v = DMIG_API (major, minor);
+	rest = p + n;
+	if (v < d.min) {
+		snprintf (
+		    msg, sizeof (msg),
+		    "{\"message\":\"client version %d.%d is too old. Minimum supported API version is %d.%d, please "
+		    "upgrade your client to a newer version\"}",
+		    major, minor, d.min / 1000, d.min % 1000);
+		return answer (resp, 400, msg);
+	}
+	if (v > d.max) {
+		snprintf (msg, sizeof (msg),
+		          "{\"message\":\"client version %d.%d is too new. Maximum supported API version is %d.%d\"}",
+		          major, minor, d.max / 1000, d.max % 1000);
+		return answer (resp, 400, msg);
+	}
+route:
+	if (strcmp (rest, "/info") == 0)
+		return answer (resp, 200, "{\"ExperimentalBuild\":true,\"DockerRootDir\":\"/nonexistent/docker\"}");
+	if (strcmp (rest, "/containers/web/json") == 0)
+		return answer (resp, 200, "{\"Id\":\"abc\",\"Name\":\"/web\",\"State\":{\"Running\":true}}");
+	if (strncmp (rest, "/containers/create?", 19) == 0) {
+		snprintf (create_body, sizeof (create_body), "%.*s", (int)req->body_len, req->body ? req->body : "");
+		return answer (resp, 201, "{\"Id\":\"new1\"}");
+	}
+	if (strcmp (rest, "/containers/new1/json") == 0)
+		return answer (resp, 200,
+		               "{\"Id\":\"new1\",\"GraphDriver\":{\"Data\":{\"UpperDir\":\"/nonexistent/u\"}}}");
+	if (strncmp (rest, "/containers/new1?", 17) == 0)
+		return answer (resp, 204, "");
+	return answer (resp, 404, "{\"message\":\"page not found\"}");
+}
+
+/* What a move's connect needs of SSH: a link, and a local socket for the
+ * target's engine (the test's socket file). */
+static char sock[64];
+static int dummy_ssh;
+
+int __wrap_dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err);
+int
+__wrap_dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_ssh **out, dmig_error_t *err)
+{
+	(void)t;
+	(void)config;
+	(void)err;
+	*out = (struct dmig_ssh *)&dummy_ssh;
+	return 0;
+}
+
+int __wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err);
+int
+__wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err)
+{
+	(void)s;
+	(void)err;
+	assert_string_equal (remote, "/var/run/docker.sock");
+	snprintf (local, cap, "%s", sock);
+	return 0;
+}
+
+const char *__wrap_dmig_ssh_name (const struct dmig_ssh *s);
+const char *
+__wrap_dmig_ssh_name (const struct dmig_ssh *s)
+{
+	(void)s;
+	return "root@lab2:22";
+}
+
+void __wrap_dmig_ssh_last_error (struct dmig_ssh *s, char *out, size_t cap);
+void
+__wrap_dmig_ssh_last_error (struct dmig_ssh *s, char *out, size_t cap)
+{
+	(void)s;
+	snprintf (out, cap, "%s", "");
+}
+
+static int
+setup (void **state)
+{
+	int fd;
+	(void)state;
+	memset (&d, 0, sizeof (d));
+	d.version_status = 200;
+	nseen = 0;
+	create_body[0] = '\0';
+	snprintf (sock, sizeof (sock), "/tmp/dmig-sock-XXXXXX");
+	fd = mkstemp (sock);
+	assert_true (fd >= 0);
+	close (fd);
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	(void)state;
+	unlink (sock);
+	return 0;
+}
+
+static int
+open_engine (struct dmig_engine **e, dmig_error_t *err)
+{
+	char url[128];
+	snprintf (url, sizeof (url), "unix://%s", sock);
+	*e = NULL;
+	return dmig_engine_open (url, e, err);
+}
+
+#define DOCKER(version, api, min)                                                                                      \
+	"{\"Version\":\"" version "\",\"ApiVersion\":\"" api "\",\"MinAPIVersion\":\"" min                             \
+	"\",\"Components\":[{\"Name\":\"Engine\"}]}"
+
+/* The daemon as configured, opened: it speaks want, and every call dmig
+ * makes then (Docker's check, an inspect) is answered. */
+static struct dmig_engine *
+speaks (const char *version, int min, int max, int want, const char *prefix)
+{
+	struct dmig_engine *e = NULL;
+	struct dmig_container *c = NULL;
+	dmig_error_t err = NULL;
+
+	d.version = version;
+	d.min = min;
+	d.max = max;
+	if (open_engine (&e, &err) < 0)
+		fail_msg ("open: %s", err->msg);
+	assert_int_equal (e->api, want);
+	assert_string_equal (e->docker_api, prefix);
+	if (strcmp (e->ops->kind, "docker") == 0 && e->ops->check (e, &err) < 0)
+		fail_msg ("check: %s", err->msg);
+	if (dmig_engine_inspect (e, "web", &c, &err) < 0 || c == NULL)
+		fail_msg ("inspect: %s", err ? err->msg : "no container");
+	assert_string_equal (c->id, "abc");
+	dmig_container_free (c);
+	return e;
+}
+
+/* Docker 29: 1.44 and newer only. dmig speaks its own newest, and what a
+ * dmig pinned to 1.41 got is what the scripted daemon answers too. */
+static void
+docker_29_is_spoken_to_at_1_51 (void **state)
+{
+	struct dmig_engine *e =
+	    speaks (DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), DMIG_API_NEWEST, "/v1.51");
+	json_object *ans = NULL;
+	dmig_error_t err = NULL;
+	(void)state;
+
+	assert_string_equal (seen[1], "GET /v1.51/info");
+	assert_string_equal (seen[2], "GET /v1.51/containers/web/json");
+	assert_int_equal (dmig_engine_call (e, "GET", "/v1.41/containers/web/json", NULL, 1000, &ans, &err), 400);
+	assert_string_equal (dmig_json_api_message (ans),
+	                     "client version 1.41 is too old. Minimum supported API version is 1.44, please upgrade "
+	                     "your client to a newer version");
+	json_object_put (ans);
+	dmig_engine_close (e);
+}
+
+/* Docker 28.5 (1.51, from 1.24) and Debian 12's 20.10 (1.41, from 1.12),
+ * which refuses anything newer than 1.41. */
+static void
+older_dockers_are_spoken_to_at_theirs (void **state)
+{
+	struct dmig_engine *e;
+	(void)state;
+
+	e = speaks (DOCKER ("28.5.1", "1.51", "1.24"), DMIG_API (1, 24), DMIG_API (1, 51), DMIG_API (1, 51), "/v1.51");
+	dmig_engine_close (e);
+	nseen = 0;
+	e = speaks (DOCKER ("20.10.24+dfsg1", "1.41", "1.12"), DMIG_API (1, 12), DMIG_API (1, 41), DMIG_API (1, 41),
+	            "/v1.41");
+	assert_string_equal (seen[1], "GET /v1.41/info");
+	dmig_engine_close (e);
+	/* an engine that names no minimum takes any version up to its own */
+	nseen = 0;
+	e = speaks ("{\"Version\":\"20.10.5\",\"ApiVersion\":\"1.41\"}", 0, DMIG_API (1, 41), DMIG_API (1, 41),
+	            "/v1.41");
+	dmig_engine_close (e);
+}
+
+/* Podman: libpod calls keep libpod's prefix; the Docker API it serves
+ * (volumes, networks) is spoken at the version it says. */
+static void
+podman_compat_is_negotiated (void **state)
+{
+	struct dmig_engine *e;
+	char path[128];
+	(void)state;
+
+	d.libpod = true;
+	e = speaks (
+	    "{\"Version\":\"5.8.0\",\"ApiVersion\":\"1.44\",\"MinAPIVersion\":\"1.24\",\"Components\":[{\"Name\":"
+	    "\"Podman Engine\"}]}",
+	    DMIG_API (1, 24), DMIG_API (1, 44), DMIG_API (1, 44), "/v1.44");
+	assert_string_equal (e->ops->kind, "podman");
+	assert_string_equal (seen[1], "GET /v4.0.0/libpod/containers/web/json");
+	assert_int_equal (dmig_engine_path (e, true, path, sizeof (path), NULL, "/volumes/%s", "data"), 0);
+	assert_string_equal (path, "/v1.44/volumes/data");
+	assert_int_equal (dmig_engine_path (e, false, path, sizeof (path), NULL, "/containers/%s/json", "web"), 0);
+	assert_string_equal (path, "/v4.0.0/libpod/containers/web/json");
+	dmig_engine_close (e);
+}
+
+/* No version in common: refused before any other call, naming both sides'
+ * versions, as a pre-flight refusal. */
+static void
+no_version_in_common_is_refused (void **state)
+{
+	struct {
+		const char *version, *says[3];
+	} cases[] = {
+	    {DOCKER ("31.0.0", "1.60", "1.55"),
+	     {"Docker 31.0.0 at", "speaks Docker API 1.55 to 1.60, dmig 1.41 to 1.51", "needs a newer dmig"}},
+	    {DOCKER ("19.03.15", "1.40", "1.12"),
+	     {"Docker 19.03.15 at", "speaks Docker API 1.12 to 1.40, dmig 1.41 to 1.51", "needs a newer engine"}},
+	    {"{\"Version\":\"1.13.1\",\"ApiVersion\":\"1.26\"}",
+	     {"Docker 1.13.1", "speaks Docker API up to 1.26", "needs a newer engine"}},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = NULL;
+		dmig_error_t err = NULL;
+
+		nseen = 0;
+		d.version = cases[i].version;
+		assert_int_equal (open_engine (&e, &err), -1);
+		assert_null (e);
+		assert_int_equal (err->status, DMIG_EPREFLIGHT);
+		assert_int_equal (err->code, ENOTSUP);
+		for (size_t j = 0; j < 3; j++)
+			if (strstr (err->msg, cases[i].says[j]) == NULL)
+				fail_msg ("case %zu: '%s' does not say '%s'", i, err->msg, cases[i].says[j]);
+		assert_null (strchr (err->msg, '\n'));
+		assert_int_equal (nseen, 1);
+		dmig_error_release (&err);
+	}
+}
+
+/* /version that fails or says nothing usable: one line, pre-flight, and
+ * nothing else asked. */
+static void
+version_failures_are_clear (void **state)
+{
+	struct {
+		int status;
+		const char *body, *says;
+		int code;
+	} cases[] = {
+	    {-1, NULL, "cannot connect to the engine", 0},
+	    {500, "{\"message\":\"daemon on fire\"}", "does not answer /version: it said 500: daemon on fire", EPROTO},
+	    {404, "404 page not found\n", "does not answer /version: it said 404: 404 page not found", EPROTO},
+	    {200, "{\"Version\":\"29.0.0\"}", "does not say which API versions it speaks", EPROTO},
+	    {200, "{\"Version\":\"29.0.0\",\"ApiVersion\":\"1.x\"}", "ApiVersion '1.x'", EPROTO},
+	    {200, "{\"Version\":\"29.0.0\",\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"new\"}", "MinAPIVersion 'new'",
+	     EPROTO},
+	    {200, "{\"Version\":\"29.0.0\",\"ApiVersion\":\"1.44.\"}", "ApiVersion '1.44.'", EPROTO},
+	    {200, "{\"Version\":\"29.0.0\",\"ApiVersion\":1.52}", "does not say which API versions", EPROTO},
+	    {200, "[]", "does not answer /version: it said 200", EPROTO},
+	    {200, "not json", "does not say which API versions", EPROTO},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = NULL;
+		dmig_error_t err = NULL;
+
+		nseen = 0;
+		d.version_status = cases[i].status;
+		d.version = cases[i].body;
+		assert_int_equal (open_engine (&e, &err), -1);
+		assert_null (e);
+		assert_int_equal (err->status, DMIG_EPREFLIGHT);
+		if (strstr (err->msg, cases[i].says) == NULL || err->code != cases[i].code)
+			fail_msg ("case %zu: '%s' (code %d)", i, err->msg, err->code);
+		assert_null (strchr (err->msg, '\n'));
+		assert_int_equal (nseen, 1);
+		dmig_error_release (&err);
+	}
+}
+
+/* A move's target is negotiated with on its own: a Docker 29 target of a
+ * 20.10 source speaks 1.51, one too new for dmig is refused naming it. */
+static void
+move_target_is_negotiated (void **state)
+{
+	struct dmig_engine src = {.ops = &dmig_docker_ops, .api = DMIG_API (1, 41), .docker_api = "/v1.41"};
+	struct dmig_target target = {.spec = "lab2", .host = "lab2"};
+	struct dmig_move m = {.src = &src, .target = &target};
+	dmig_error_t err = NULL;
+	(void)state;
+
+	d.version = DOCKER ("29.0.0", "1.52", "1.44");
+	d.min = DMIG_API (1, 44);
+	d.max = DMIG_API (1, 52);
+	if (dmig_migrate_connect (&m, &err) < 0)
+		fail_msg ("connect: %s", err->msg);
+	assert_true (m.dst->remote);
+	assert_int_equal (m.dst->api, DMIG_API_NEWEST);
+	assert_int_equal (src.api, DMIG_API (1, 41));
+	dmig_engine_close (m.dst);
+
+	m.dst = NULL;
+	d.version = DOCKER ("31.0.0", "1.60", "1.55");
+	assert_int_equal (dmig_migrate_connect (&m, &err), -1);
+	assert_null (m.dst);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg, "the engine at /var/run/docker.sock on root@lab2:22: Docker 31.0.0 at ") == NULL
+	    || strstr (err->msg, "1.55 to 1.60, dmig 1.41 to 1.51") == NULL)
+		fail_msg ("'%s'", err->msg);
+	dmig_error_release (&err);
+}
+
+/* libcurl's global state, as dmig's main sets it up: once for the group. */
+static int
+group_setup (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	if (dmig_http_global_init (&err) < 0) {
+		dmig_error_release (&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_teardown (void **state)
+{
+	(void)state;
+	dmig_http_global_cleanup ();
+	return 0;
+}
+
+int
+main (void)
+{
+	dmig_log_set (DMIG_QUIET);
+#define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T (docker_29_is_spoken_to_at_1_51), T (older_dockers_are_spoken_to_at_theirs),
+	    T (podman_compat_is_negotiated),    T (no_version_in_common_is_refused),
+	    T (version_failures_are_clear),     T (move_target_is_negotiated),
+	};
+	return cmocka_run_group_tests (tests, group_setup, group_teardown);
+}
