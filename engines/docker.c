@@ -355,11 +355,70 @@ out:
 	return ret;
 }
 
-/* The body of a create call that makes the same container as the inspected one. */
+/* What a create or a connect says of the container's endpoint on network
+ * net, from its inspect: the aliases and addresses it was given. Up to API
+ * 1.44 an inspect lists the container's short ID among the aliases (from
+ * 1.45 only those given, the ID being in DNSNames): that ID is the old
+ * container's and goes. NULL when it was not on net. */
 static json_object *
-create_body (const struct dmig_container *ctr, const char *image)
+endpoint_config (const struct dmig_container *ctr, const char *net)
 {
-	json_object *cfg = NULL, *host = NULL, *body, *nets, *nm, *hmounts;
+	json_object *nets = dmig_json_get (ctr->raw, "NetworkSettings.Networks"), *ep = NULL, *one, *v;
+	size_t idlen = ctr->id ? strlen (ctr->id) : 0;
+
+	/* a network's name may hold dots: one key, not a path */
+	if (!json_object_is_type (nets, json_type_object) || !json_object_object_get_ex (nets, net, &ep)
+	    || !json_object_is_type (ep, json_type_object))
+		return NULL;
+	one = json_object_new_object ();
+	if (json_object_object_get_ex (ep, "Aliases", &v) && json_object_is_type (v, json_type_array)) {
+		json_object *aliases = json_object_new_array ();
+		for (size_t i = 0; i < json_object_array_length (v); i++) {
+			json_object *a = json_object_array_get_idx (v, i);
+			const char *s = json_object_get_string (a);
+			if (s && idlen >= 12 && strlen (s) == 12 && strncmp (s, ctr->id, 12) == 0)
+				continue;
+			json_object_array_add (aliases, json_object_get (a));
+		}
+		json_object_object_add (one, "Aliases", aliases);
+	}
+	if (json_object_object_get_ex (ep, "IPAMConfig", &v) && v != NULL)
+		json_object_object_add (one, "IPAMConfig", json_object_get (v));
+	return one;
+}
+
+/* Up to API 1.43 a chosen MAC address is the container's (Config.MacAddress,
+ * which inspects show up to 1.51); from 1.44 it is the endpoint's on its
+ * first network, and 1.52 refuses the container's. Moved there from body's
+ * Config when the engine speaks 1.44 or newer. */
+static void
+move_mac_address (json_object *body, const char *mode, json_object *endpoints, int api)
+{
+	json_object *mac = NULL, *ep = NULL;
+	const char *addr;
+
+	if (api < DMIG_API (1, 44) || !json_object_object_get_ex (body, "MacAddress", &mac))
+		return;
+	addr = json_object_get_string (mac);
+	/* only a bridge or a network of the user's has one (an engine of
+	 * 1.43 or older refused it beside another mode) */
+	if (addr && *addr && mode && *mode && strcmp (mode, "host") != 0 && strcmp (mode, "none") != 0
+	    && strncmp (mode, "container:", 10) != 0) {
+		if (!json_object_object_get_ex (endpoints, mode, &ep)) {
+			ep = json_object_new_object ();
+			json_object_object_add (endpoints, mode, ep);
+		}
+		json_object_object_add (ep, "MacAddress", json_object_new_string (addr));
+	}
+	json_object_object_del (body, "MacAddress");
+}
+
+/* The body of a create call that makes the same container as the inspected
+ * one, for an engine that speaks Docker API version api. */
+static json_object *
+create_body (const struct dmig_container *ctr, const char *image, int api)
+{
+	json_object *cfg = NULL, *host = NULL, *body, *ec, *nm, *hmounts;
 	const struct dmig_mount *m;
 	const char *mode = ctr->network_mode;
 
@@ -403,23 +462,20 @@ create_body (const struct dmig_container *ctr, const char *image)
 	}
 	json_object_object_add (body, "HostConfig", host);
 	/* The network the container was created on; others are connected later. */
-	nets = dmig_json_get (ctr->raw, "NetworkSettings.Networks");
-	if (mode && nets && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
+	ec = json_object_new_object ();
+	if (mode && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
 	    && strcmp (mode, "default") && strncmp (mode, "container:", 10)) {
-		json_object *ep = dmig_json_get (nets, mode), *ec = json_object_new_object (), *nc, *one;
-		if (ep) {
-			one = json_object_new_object ();
-			json_object *v;
-			if ((v = dmig_json_get (ep, "Aliases")) != NULL)
-				json_object_object_add (one, "Aliases", json_object_get (v));
-			if ((v = dmig_json_get (ep, "IPAMConfig")) != NULL)
-				json_object_object_add (one, "IPAMConfig", json_object_get (v));
+		json_object *one = endpoint_config (ctr, mode);
+		if (one)
 			json_object_object_add (ec, mode, one);
-		}
-		nc = json_object_new_object ();
+	}
+	move_mac_address (body, mode, ec, api);
+	if (json_object_object_length (ec) > 0) {
+		json_object *nc = json_object_new_object ();
 		json_object_object_add (nc, "EndpointsConfig", ec);
 		json_object_object_add (body, "NetworkingConfig", nc);
-	}
+	} else
+		json_object_put (ec);
 	return body;
 }
 
@@ -471,7 +527,7 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	*id = *upper = NULL;
 	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/create?name=%s", name) < 0)
 		return -1;
-	body = create_body (cfg, image);
+	body = create_body (cfg, image, e->api);
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &ans, err);
 	json_object_put (body);
 	if (ret < 0)
@@ -489,7 +545,7 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	mode = cfg->network_mode;
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
 		const char *net = cfg->networks[i];
-		json_object *c;
+		json_object *c, *ep;
 		int r;
 
 		if (mode
@@ -498,6 +554,8 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 			continue;
 		c = json_object_new_object ();
 		json_object_object_add (c, "Container", json_object_new_string (*id));
+		if ((ep = endpoint_config (cfg, net)) != NULL)
+			json_object_object_add (c, "EndpointConfig", ep);
 		r = dmig_engine_path (e, false, path, sizeof (path), err, "/networks/%s/connect", net) < 0
 		        ? -1
 		        : dmig_engine_must (e, "POST", path, c, DMIG_API_TIMEOUT_MS, NULL, err);

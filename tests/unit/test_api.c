@@ -31,7 +31,8 @@ static struct {
 } d;
 static char seen[16][256]; /* the paths asked for */
 static size_t nseen;
-static char create_body[4096]; /* what the last create sent */
+static char create_body[4096];  /* what the last create sent */
+static char connect_body[1024]; /* and the last network connect */
 
 static int
 answer (struct dmig_http_resp *resp, long status, const char *body)
@@ -92,6 +93,10 @@ route:
 	if (strncmp (rest, "/containers/create?", 19) == 0) {
 		snprintf (create_body, sizeof (create_body), "%.*s", (int)req->body_len, req->body ? req->body : "");
 		return answer (resp, 201, "{\"Id\":\"new1\"}");
+	}
+	if (strcmp (rest, "/networks/extra/connect") == 0) {
+		snprintf (connect_body, sizeof (connect_body), "%.*s", (int)req->body_len, req->body ? req->body : "");
+		return answer (resp, 200, "");
 	}
 	if (strcmp (rest, "/containers/new1/json") == 0)
 		return answer (resp, 200,
@@ -382,6 +387,86 @@ move_target_is_negotiated (void **state)
 	dmig_error_release (&err);
 }
 
+/* A create made from an inspect: at 1.44 and newer a chosen MAC address
+ * goes to the first network's endpoint (1.52 refuses Config.MacAddress);
+ * up to 1.43 it stays the container's. The old container's short ID,
+ * which inspects up to 1.44 list among its aliases, is not asked for, on
+ * the first network nor on those connected after the create. */
+static void
+create_adapts_to_the_version (void **state)
+{
+	static const char manifest[] =
+	    "{\"container\":\"web\",\"image\":\"sha256:abc\",\"image_name\":\"\",\"config\":{\"Id\":"
+	    "\"0123456789abcdef\",\"Name\":\"/"
+	    "web\",\"Config\":{\"Image\":\"web:1\",\"MacAddress\":\"02:42:ac:11:00:09\"},"
+	    "\"HostConfig\":{\"NetworkMode\":\"%s\"},\"NetworkSettings\":{\"Networks\":{\"%s\":{\"Aliases\":[\"db\","
+	    "\"0123456789ab\"],\"IPAMConfig\":{\"IPv4Address\":\"10.9.0.9\"}},\"extra\":{\"Aliases\":[\"0123456789ab\","
+	    "\"x\"]}}}}}";
+	struct {
+		const char *version;
+		int min, max;
+		const char *mode;
+		bool mac_stays; /* Config.MacAddress */
+		const char *has, *lacks;
+	} cases[] = {
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "net.one", false,
+	     "\"NetworkingConfig\":{\"EndpointsConfig\":{\"net.one\":{\"Aliases\":[\"db\"],\"IPAMConfig\":{"
+	     "\"IPv4Address\":\"10.9.0.9\"},\"MacAddress\":\"02:42:ac:11:00:09\"}}}",
+	     "0123456789ab\""},
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "bridge", false,
+	     "\"NetworkingConfig\":{\"EndpointsConfig\":{\"bridge\":{\"MacAddress\":\"02:42:ac:11:00:09\"}}}",
+	     "Aliases"},
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "host", false,
+	     "\"NetworkMode\":\"host\"", "MacAddress"},
+	    {DOCKER ("20.10.24", "1.41", "1.12"), DMIG_API (1, 12), DMIG_API (1, 41), "net.one", true,
+	     "\"NetworkingConfig\":{\"EndpointsConfig\":{\"net.one\":{\"Aliases\":[\"db\"],\"IPAMConfig\":{"
+	     "\"IPv4Address\":\"10.9.0.9\"}}}}",
+	     "0123456789ab\""},
+	    {DOCKER ("20.10.24", "1.41", "1.12"), DMIG_API (1, 12), DMIG_API (1, 41), "bridge", true,
+	     "\"NetworkMode\":\"bridge\"", "NetworkingConfig"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = NULL;
+		dmig_error_t err = NULL;
+		char staging[64], text[1024];
+		json_object *m, *body;
+
+		nseen = 0;
+		d.version = cases[i].version;
+		d.min = cases[i].min;
+		d.max = cases[i].max;
+		if (open_engine (&e, &err) < 0)
+			fail_msg ("open: %s", err->msg);
+		snprintf (text, sizeof (text), manifest, cases[i].mode, cases[i].mode);
+		m = json_tokener_parse (text);
+		assert_non_null (m);
+		snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+		assert_non_null (mkdtemp (staging));
+		create_body[0] = connect_body[0] = '\0';
+		/* the staging folder holds no layer: the restore stops after the
+		 * create and removes what it made */
+		assert_int_equal (e->ops->restore (e, m, staging, NULL, &err), -1);
+		assert_non_null (strstr (err->msg, "writable layer"));
+		if (strstr (create_body, cases[i].has) == NULL || strstr (create_body, cases[i].lacks) != NULL)
+			fail_msg ("case %zu: '%s' lacks '%s' or has '%s'", i, create_body, cases[i].has,
+			          cases[i].lacks);
+		/* a network beyond the first: connected with its endpoint's settings */
+		if (strcmp (cases[i].mode, "host") != 0
+		    && strcmp (connect_body, "{\"Container\":\"new1\",\"EndpointConfig\":{\"Aliases\":[\"x\"]}}") != 0)
+			fail_msg ("case %zu: connected with '%s'", i, connect_body);
+		body = json_tokener_parse (create_body);
+		assert_non_null (body);
+		assert_int_equal (json_object_object_get_ex (body, "MacAddress", NULL), cases[i].mac_stays);
+		json_object_put (body);
+		dmig_error_release (&err);
+		json_object_put (m);
+		rmdir (staging);
+		dmig_engine_close (e);
+	}
+}
+
 /* libcurl's global state, as dmig's main sets it up: once for the group. */
 static int
 group_setup (void **state)
@@ -412,6 +497,7 @@ main (void)
 	    T (docker_29_is_spoken_to_at_1_51), T (older_dockers_are_spoken_to_at_theirs),
 	    T (podman_compat_is_negotiated),    T (no_version_in_common_is_refused),
 	    T (version_failures_are_clear),     T (move_target_is_negotiated),
+	    T (create_adapts_to_the_version),
 	};
 	return cmocka_run_group_tests (tests, group_setup, group_teardown);
 }
