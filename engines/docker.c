@@ -384,7 +384,86 @@ endpoint_config (const struct dmig_container *ctr, const char *net)
 	}
 	if (json_object_object_get_ex (ep, "IPAMConfig", &v) && v != NULL)
 		json_object_object_add (one, "IPAMConfig", json_object_get (v));
+	/* its driver's options (1.46: an interface's sysctls) and, from 1.48,
+	 * its claim on the default gateway */
+	if (json_object_object_get_ex (ep, "DriverOpts", &v) && json_object_is_type (v, json_type_object))
+		json_object_object_add (one, "DriverOpts", json_object_get (v));
+	if (json_object_object_get_ex (ep, "GwPriority", &v) && json_object_get_int64 (v) != 0)
+		json_object_object_add (one, "GwPriority", json_object_get (v));
 	return one;
+}
+
+/* The create's endpoint on network net, added when it has none yet. */
+static json_object *
+endpoint_of (json_object *endpoints, const char *net)
+{
+	json_object *ep = NULL;
+
+	if (!json_object_object_get_ex (endpoints, net, &ep) || !json_object_is_type (ep, json_type_object)) {
+		ep = json_object_new_object ();
+		json_object_object_add (endpoints, net, ep);
+	}
+	return ep;
+}
+
+#define ENDPOINT_SYSCTLS "com.docker.network.endpoint.sysctls"
+
+/* From API 1.48 an interface's sysctl in HostConfig.Sysctls
+ * (net.ipv4.conf.eth0.forwarding) is refused: it is the endpoint's, as
+ * net.ipv4.conf.IFNAME.forwarding in its driver options (1.46 and 1.47
+ * moved eth0's there themselves, older engines apply them as they are).
+ * eth0's go to the first network's endpoint there, before what it had;
+ * another interface's stay (no engine could tell which endpoint it is). */
+static void
+move_sysctls (json_object *host, const char *mode, json_object *endpoints, int api)
+{
+	json_object *sysctls = NULL, *ep, *opts, *old;
+	const char *keys[64];
+	size_t nkeys = 0, len = 0;
+	char *list = NULL;
+	FILE *f;
+
+	if (api < DMIG_API (1, 48) || mode == NULL || *mode == '\0' || strcmp (mode, "host") == 0
+	    || strncmp (mode, "container:", 10) == 0 || !json_object_object_get_ex (host, "Sysctls", &sysctls)
+	    || !json_object_is_type (sysctls, json_type_object) || (f = open_memstream (&list, &len)) == NULL)
+		return;
+	json_object_object_foreach (sysctls, key, val)
+	{
+		/* net.<family>.<kind>.eth0.<name> */
+		const char *p = key;
+		int dots = 0;
+
+		for (const char *q = key; *q && dots < 3; q++)
+			if (*q == '.' && ++dots == 3)
+				p = q + 1;
+		if (strncmp (key, "net.", 4) != 0 || dots < 3 || strncmp (p, "eth0.", 5) != 0 || p[5] == '\0'
+		    || nkeys == sizeof (keys) / sizeof (keys[0]))
+			continue;
+		fprintf (f, "%s%.*sIFNAME.%s=%s", nkeys ? "," : "", (int)(p - key), key, p + 5,
+		         json_object_get_string (val));
+		keys[nkeys++] = key;
+	}
+	if (fclose (f) != 0 || nkeys == 0) {
+		free (list);
+		return;
+	}
+	ep = endpoint_of (endpoints, mode);
+	if (!json_object_object_get_ex (ep, "DriverOpts", &opts) || !json_object_is_type (opts, json_type_object)) {
+		opts = json_object_new_object ();
+		json_object_object_add (ep, "DriverOpts", opts);
+	}
+	if (json_object_object_get_ex (opts, ENDPOINT_SYSCTLS, &old) && json_object_get_string (old)
+	    && *json_object_get_string (old)) {
+		char *both = NULL;
+		if (asprintf (&both, "%s,%s", list, json_object_get_string (old)) >= 0) {
+			free (list);
+			list = both;
+		}
+	}
+	json_object_object_add (opts, ENDPOINT_SYSCTLS, json_object_new_string (list));
+	free (list);
+	for (size_t i = 0; i < nkeys; i++)
+		json_object_object_del (sysctls, keys[i]);
 }
 
 /* Up to API 1.43 a chosen MAC address is the container's (Config.MacAddress,
@@ -394,7 +473,7 @@ endpoint_config (const struct dmig_container *ctr, const char *net)
 static void
 move_mac_address (json_object *body, const char *mode, json_object *endpoints, int api)
 {
-	json_object *mac = NULL, *ep = NULL;
+	json_object *mac = NULL;
 	const char *addr;
 
 	if (api < DMIG_API (1, 44) || !json_object_object_get_ex (body, "MacAddress", &mac))
@@ -403,13 +482,8 @@ move_mac_address (json_object *body, const char *mode, json_object *endpoints, i
 	/* only a bridge or a network of the user's has one (an engine of
 	 * 1.43 or older refused it beside another mode) */
 	if (addr && *addr && mode && *mode && strcmp (mode, "host") != 0 && strcmp (mode, "none") != 0
-	    && strncmp (mode, "container:", 10) != 0) {
-		if (!json_object_object_get_ex (endpoints, mode, &ep)) {
-			ep = json_object_new_object ();
-			json_object_object_add (endpoints, mode, ep);
-		}
-		json_object_object_add (ep, "MacAddress", json_object_new_string (addr));
-	}
+	    && strncmp (mode, "container:", 10) != 0)
+		json_object_object_add (endpoint_of (endpoints, mode), "MacAddress", json_object_new_string (addr));
 	json_object_object_del (body, "MacAddress");
 }
 
@@ -470,6 +544,7 @@ create_body (const struct dmig_container *ctr, const char *image, int api)
 			json_object_object_add (ec, mode, one);
 	}
 	move_mac_address (body, mode, ec, api);
+	move_sysctls (host, mode, ec, api);
 	if (json_object_object_length (ec) > 0) {
 		json_object *nc = json_object_new_object ();
 		json_object_object_add (nc, "EndpointsConfig", ec);

@@ -22,6 +22,8 @@
 #include "migrate.h"
 #include "ssh.h"
 
+#define ENDPOINT_SYSCTLS "com.docker.network.endpoint.sysctls"
+
 /* The daemon: its /version answer and the API versions it serves. */
 static struct {
 	int version_status; /* < 0: no answer at all */
@@ -467,6 +469,89 @@ create_adapts_to_the_version (void **state)
 	}
 }
 
+/* From API 1.48 an interface's sysctl is refused in HostConfig.Sysctls:
+ * eth0's go to the first network's endpoint as IFNAME (before what it had
+ * there); an endpoint's driver options and gateway priority are carried. */
+static void
+create_moves_interface_sysctls (void **state)
+{
+	static const char manifest[] =
+	    "{\"container\":\"web\",\"image\":\"sha256:abc\",\"image_name\":\"\",\"config\":{\"Id\":"
+	    "\"0123456789abcdef\","
+	    "\"Name\":\"/web\",\"Config\":{\"Image\":\"web:1\"},\"HostConfig\":{\"NetworkMode\":\"%s\",\"Sysctls\":{"
+	    "\"net.ipv4.conf.eth0.log_martians\":\"1\",\"net.core.somaxconn\":\"1024\",\"net.ipv6.conf.eth1.x\":\"1\"}}"
+	    ","
+	    "\"NetworkSettings\":{\"Networks\":{\"net-one\":{\"DriverOpts\":{\"com.docker.network.endpoint.sysctls\":"
+	    "\"net.ipv6.conf.IFNAME.forwarding=1\",\"other\":\"y\"},\"GwPriority\":5}}}}}";
+	struct {
+		const char *version;
+		int min, max;
+		const char *mode;
+		size_t nsysctls;  /* left in HostConfig.Sysctls */
+		const char *opts; /* the endpoint's sysctls (NULL: no endpoint) */
+	} cases[] = {
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "net-one", 2,
+	     "net.ipv4.conf.IFNAME.log_martians=1,net.ipv6.conf.IFNAME.forwarding=1"},
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "bridge", 2,
+	     "net.ipv4.conf.IFNAME.log_martians=1"},
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), "host", 3, NULL},
+	    /* 1.47 moves eth0's itself; 1.41 applies them as they are */
+	    {DOCKER ("27.5.1", "1.47", "1.24"), DMIG_API (1, 24), DMIG_API (1, 47), "net-one", 3,
+	     "net.ipv6.conf.IFNAME.forwarding=1"},
+	    {DOCKER ("20.10.24", "1.41", "1.12"), DMIG_API (1, 12), DMIG_API (1, 41), "net-one", 3,
+	     "net.ipv6.conf.IFNAME.forwarding=1"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = NULL;
+		dmig_error_t err = NULL;
+		char staging[64], text[1024];
+		json_object *m, *body, *ep = NULL, *opts = NULL;
+
+		nseen = 0;
+		d.version = cases[i].version;
+		d.min = cases[i].min;
+		d.max = cases[i].max;
+		if (open_engine (&e, &err) < 0)
+			fail_msg ("open: %s", err->msg);
+		snprintf (text, sizeof (text), manifest, cases[i].mode);
+		assert_non_null (m = json_tokener_parse (text));
+		snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+		assert_non_null (mkdtemp (staging));
+		create_body[0] = '\0';
+		assert_int_equal (e->ops->restore (e, m, staging, NULL, &err), -1);
+		assert_non_null (body = json_tokener_parse (create_body));
+		assert_int_equal (json_object_object_length (dmig_json_get (body, "HostConfig.Sysctls")),
+		                  cases[i].nsysctls);
+		ep = dmig_json_get (dmig_json_get (body, "NetworkingConfig.EndpointsConfig"), cases[i].mode);
+		if (cases[i].opts == NULL)
+			assert_null (ep);
+		else {
+			assert_true (
+			    json_object_object_get_ex (dmig_json_get (ep, "DriverOpts"), ENDPOINT_SYSCTLS, &opts));
+			if (strcmp (json_object_get_string (opts), cases[i].opts) != 0)
+				fail_msg ("case %zu: sysctls '%s'", i, json_object_get_string (opts));
+			if (strcmp (cases[i].mode, "net-one") == 0) {
+				assert_string_equal (dmig_json_str (ep, "DriverOpts.other"), "y");
+				assert_int_equal (dmig_json_int (ep, "GwPriority", 0), 5);
+			}
+		}
+		/* what stays is never an interface's eth0 */
+		json_object_object_foreach (dmig_json_get (body, "HostConfig.Sysctls"), key, val)
+		{
+			(void)val;
+			if (cases[i].nsysctls == 2 && strstr (key, "eth0"))
+				fail_msg ("case %zu: %s stays", i, key);
+		}
+		dmig_error_release (&err);
+		json_object_put (body);
+		json_object_put (m);
+		rmdir (staging);
+		dmig_engine_close (e);
+	}
+}
+
 /* libcurl's global state, as dmig's main sets it up: once for the group. */
 static int
 group_setup (void **state)
@@ -497,7 +582,7 @@ main (void)
 	    T (docker_29_is_spoken_to_at_1_51), T (older_dockers_are_spoken_to_at_theirs),
 	    T (podman_compat_is_negotiated),    T (no_version_in_common_is_refused),
 	    T (version_failures_are_clear),     T (move_target_is_negotiated),
-	    T (create_adapts_to_the_version),
+	    T (create_adapts_to_the_version),   T (create_moves_interface_sysctls),
 	};
 	return cmocka_run_group_tests (tests, group_setup, group_teardown);
 }
