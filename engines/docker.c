@@ -487,6 +487,29 @@ move_mac_address (json_object *body, const char *mode, json_object *endpoints, i
 	json_object_object_del (body, "MacAddress");
 }
 
+/* Up to API 1.41 an engine took a mount's options of another type (a bind
+ * with VolumeOptions) and dropped them; from 1.42 it refuses the create.
+ * They go, as they went. */
+static void
+drop_foreign_mount_options (json_object *host, int api)
+{
+	static const char *const own[][2] = {
+	    {"VolumeOptions", "volume"}, {"BindOptions", "bind"}, {"TmpfsOptions", "tmpfs"}};
+	json_object *mounts = dmig_json_get (host, "Mounts");
+
+	if (api < DMIG_API (1, 42) || !json_object_is_type (mounts, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type");
+
+		for (size_t j = 0; j < sizeof (own) / sizeof (own[0]); j++)
+			if (json_object_is_type (mt, json_type_object)
+			    && (type == NULL || strcmp (type, own[j][1]) != 0))
+				json_object_object_del (mt, own[j][0]);
+	}
+}
+
 /* The body of a create call that makes the same container as the inspected
  * one, for an engine that speaks Docker API version api. */
 static json_object *
@@ -545,6 +568,7 @@ create_body (const struct dmig_container *ctr, const char *image, int api)
 	}
 	move_mac_address (body, mode, ec, api);
 	move_sysctls (host, mode, ec, api);
+	drop_foreign_mount_options (host, api);
 	if (json_object_object_length (ec) > 0) {
 		json_object *nc = json_object_new_object ();
 		json_object_object_add (nc, "EndpointsConfig", ec);

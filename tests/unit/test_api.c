@@ -552,6 +552,60 @@ create_moves_interface_sysctls (void **state)
 	}
 }
 
+/* A mount's options of another type, which engines up to 1.41 dropped,
+ * are refused from 1.42: they go, its own stay. */
+static void
+create_drops_foreign_mount_options (void **state)
+{
+	static const char manifest[] =
+	    "{\"container\":\"web\",\"image\":\"sha256:abc\",\"image_name\":\"\",\"config\":{\"Id\":"
+	    "\"0123456789abcdef\","
+	    "\"Config\":{\"Image\":\"web:1\"},\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/srv\","
+	    "\"Target\":\"/srv\",\"VolumeOptions\":{\"NoCopy\":true},\"BindOptions\":{\"Propagation\":\"rslave\"}},{"
+	    "\"Type\":\"volume\",\"Source\":\"data\",\"Target\":\"/data\",\"VolumeOptions\":{\"NoCopy\":true},"
+	    "\"TmpfsOptions\":{\"SizeBytes\":1}}]}}}";
+	struct {
+		const char *version;
+		int min, max;
+		bool kept;
+	} cases[] = {
+	    {DOCKER ("29.0.0", "1.52", "1.44"), DMIG_API (1, 44), DMIG_API (1, 52), false},
+	    {DOCKER ("20.10.24", "1.41", "1.12"), DMIG_API (1, 12), DMIG_API (1, 41), true},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine *e = NULL;
+		dmig_error_t err = NULL;
+		char staging[64];
+		json_object *m, *body, *bind, *vol;
+
+		nseen = 0;
+		d.version = cases[i].version;
+		d.min = cases[i].min;
+		d.max = cases[i].max;
+		if (open_engine (&e, &err) < 0)
+			fail_msg ("open: %s", err->msg);
+		assert_non_null (m = json_tokener_parse (manifest));
+		snprintf (staging, sizeof (staging), "/tmp/dmig-stage-XXXXXX");
+		assert_non_null (mkdtemp (staging));
+		create_body[0] = '\0';
+		assert_int_equal (e->ops->restore (e, m, staging, NULL, &err), -1);
+		assert_non_null (body = json_tokener_parse (create_body));
+		bind = json_object_array_get_idx (dmig_json_get (body, "HostConfig.Mounts"), 0);
+		vol = json_object_array_get_idx (dmig_json_get (body, "HostConfig.Mounts"), 1);
+		assert_string_equal (dmig_json_str (bind, "BindOptions.Propagation"), "rslave");
+		assert_true (dmig_json_bool (vol, "VolumeOptions.NoCopy"));
+		assert_int_equal (dmig_json_get (bind, "VolumeOptions") != NULL, cases[i].kept);
+		assert_int_equal (dmig_json_get (vol, "TmpfsOptions") != NULL, cases[i].kept);
+		dmig_error_release (&err);
+		json_object_put (body);
+		json_object_put (m);
+		rmdir (staging);
+		dmig_engine_close (e);
+	}
+}
+
 /* libcurl's global state, as dmig's main sets it up: once for the group. */
 static int
 group_setup (void **state)
@@ -579,10 +633,11 @@ main (void)
 	dmig_log_set (DMIG_QUIET);
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T (docker_29_is_spoken_to_at_1_51), T (older_dockers_are_spoken_to_at_theirs),
-	    T (podman_compat_is_negotiated),    T (no_version_in_common_is_refused),
-	    T (version_failures_are_clear),     T (move_target_is_negotiated),
-	    T (create_adapts_to_the_version),   T (create_moves_interface_sysctls),
+	    T (docker_29_is_spoken_to_at_1_51),     T (older_dockers_are_spoken_to_at_theirs),
+	    T (podman_compat_is_negotiated),        T (no_version_in_common_is_refused),
+	    T (version_failures_are_clear),         T (move_target_is_negotiated),
+	    T (create_adapts_to_the_version),       T (create_moves_interface_sysctls),
+	    T (create_drops_foreign_mount_options),
 	};
 	return cmocka_run_group_tests (tests, group_setup, group_teardown);
 }
