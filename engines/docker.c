@@ -386,8 +386,12 @@ endpoint_config (const struct dmig_container *ctr, const char *net)
 		json_object_object_add (one, "IPAMConfig", json_object_get (v));
 	/* its driver's options (1.46: an interface's sysctls) and, from 1.48,
 	 * its claim on the default gateway */
-	if (json_object_object_get_ex (ep, "DriverOpts", &v) && json_object_is_type (v, json_type_object))
-		json_object_object_add (one, "DriverOpts", json_object_get (v));
+	if (json_object_object_get_ex (ep, "DriverOpts", &v) && json_object_is_type (v, json_type_object)) {
+		json_object *opts = NULL;
+		/* a copy: the create's may gain sysctls (move_sysctls) */
+		if (json_object_deep_copy (v, &opts, NULL) == 0)
+			json_object_object_add (one, "DriverOpts", opts);
+	}
 	if (json_object_object_get_ex (ep, "GwPriority", &v) && json_object_get_int64 (v) != 0)
 		json_object_object_add (one, "GwPriority", json_object_get (v));
 	return one;

@@ -339,7 +339,7 @@ static int
 negotiate (struct dmig_engine *e, json_object *ver, dmig_error_t *err)
 {
 	const char *max_s = dmig_json_str (ver, "ApiVersion"), *min_s = dmig_json_str (ver, "MinAPIVersion");
-	int max = api_parse (max_s), min = min_s ? api_parse (min_s) : 0, use;
+	int max = api_parse (max_s), min = min_s && *min_s ? api_parse (min_s) : 0, use;
 
 	if (max < 0 || min < 0) {
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0,

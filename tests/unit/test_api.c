@@ -254,6 +254,10 @@ older_dockers_are_spoken_to_at_theirs (void **state)
 	e = speaks ("{\"Version\":\"20.10.5\",\"ApiVersion\":\"1.41\"}", 0, DMIG_API (1, 41), DMIG_API (1, 41),
 	            "/v1.41");
 	dmig_engine_close (e);
+	nseen = 0;
+	e = speaks ("{\"Version\":\"20.10.5\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"\"}", 0, DMIG_API (1, 41),
+	            DMIG_API (1, 41), "/v1.41");
+	dmig_engine_close (e);
 }
 
 /* Podman: libpod calls keep libpod's prefix; the Docker API it serves
@@ -537,6 +541,11 @@ create_moves_interface_sysctls (void **state)
 				assert_int_equal (dmig_json_int (ep, "GwPriority", 0), 5);
 			}
 		}
+		/* the inspect it was made from is as it was */
+		assert_true (json_object_object_get_ex (
+		    dmig_json_get (m, "config.NetworkSettings.Networks.net-one.DriverOpts"), ENDPOINT_SYSCTLS, &opts));
+		assert_string_equal (json_object_get_string (opts), "net.ipv6.conf.IFNAME.forwarding=1");
+		assert_int_equal (json_object_object_length (dmig_json_get (m, "config.HostConfig.Sysctls")), 3);
 		/* what stays is never an interface's eth0 */
 		json_object_object_foreach (dmig_json_get (body, "HostConfig.Sysctls"), key, val)
 		{
