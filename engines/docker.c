@@ -22,7 +22,6 @@
 #include "move.h"
 #include "volume.h"
 
-#define API       "/v1.41"
 #define CKPT_NAME "dmig"
 /* A rollback's safety checkpoint, kept in the container until it is done. */
 #define SAFETY_CKPT "dmig-safety"
@@ -45,10 +44,12 @@ docker_root (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
 	const char *root;
+	char path[64];
 
 	if (e->root)
 		return 0;
-	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return -1;
 	root = dmig_json_str (info, "DockerRootDir");
 	e->root = strdup (root ? root : "/var/lib/docker");
@@ -60,9 +61,11 @@ static int
 docker_check (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
+	char path[64];
 	int ret = 0;
 
-	if (dmig_engine_must (e, "GET", API "/info", NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	if (!dmig_json_bool (info, "ExperimentalBuild"))
 		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
@@ -390,11 +393,171 @@ out:
 	return ret;
 }
 
-/* The body of a create call that makes the same container as the inspected one. */
+/* What a create or a connect says of the container's endpoint on network
+ * net, from its inspect: the aliases and addresses it was given. Up to API
+ * 1.44 an inspect lists the container's short ID among the aliases (from
+ * 1.45 only those given, the ID being in DNSNames): that ID is the old
+ * container's and goes. NULL when it was not on net. */
 static json_object *
-create_body (const struct dmig_container *ctr, const char *image)
+endpoint_config (const struct dmig_container *ctr, const char *net)
 {
-	json_object *cfg = NULL, *host = NULL, *body, *nets, *nm, *hmounts;
+	json_object *nets = dmig_json_get (ctr->raw, "NetworkSettings.Networks"), *ep = NULL, *one, *v;
+	size_t idlen = ctr->id ? strlen (ctr->id) : 0;
+
+	/* a network's name may hold dots: one key, not a path */
+	if (!json_object_is_type (nets, json_type_object) || !json_object_object_get_ex (nets, net, &ep)
+	    || !json_object_is_type (ep, json_type_object))
+		return NULL;
+	one = json_object_new_object ();
+	if (json_object_object_get_ex (ep, "Aliases", &v) && json_object_is_type (v, json_type_array)) {
+		json_object *aliases = json_object_new_array ();
+		for (size_t i = 0; i < json_object_array_length (v); i++) {
+			json_object *a = json_object_array_get_idx (v, i);
+			const char *s = json_object_get_string (a);
+			if (s && idlen >= 12 && strlen (s) == 12 && strncmp (s, ctr->id, 12) == 0)
+				continue;
+			json_object_array_add (aliases, json_object_get (a));
+		}
+		json_object_object_add (one, "Aliases", aliases);
+	}
+	if (json_object_object_get_ex (ep, "IPAMConfig", &v) && v != NULL)
+		json_object_object_add (one, "IPAMConfig", json_object_get (v));
+	/* its driver's options (1.46: an interface's sysctls) and, from 1.48,
+	 * its claim on the default gateway */
+	if (json_object_object_get_ex (ep, "DriverOpts", &v) && json_object_is_type (v, json_type_object)) {
+		json_object *opts = NULL;
+		/* a copy: the create's may gain sysctls (move_sysctls) */
+		if (json_object_deep_copy (v, &opts, NULL) == 0)
+			json_object_object_add (one, "DriverOpts", opts);
+	}
+	if (json_object_object_get_ex (ep, "GwPriority", &v) && json_object_get_int64 (v) != 0)
+		json_object_object_add (one, "GwPriority", json_object_get (v));
+	return one;
+}
+
+/* The create's endpoint on network net, added when it has none yet. */
+static json_object *
+endpoint_of (json_object *endpoints, const char *net)
+{
+	json_object *ep = NULL;
+
+	if (!json_object_object_get_ex (endpoints, net, &ep) || !json_object_is_type (ep, json_type_object)) {
+		ep = json_object_new_object ();
+		json_object_object_add (endpoints, net, ep);
+	}
+	return ep;
+}
+
+#define ENDPOINT_SYSCTLS "com.docker.network.endpoint.sysctls"
+
+/* From API 1.48 an interface's sysctl in HostConfig.Sysctls
+ * (net.ipv4.conf.eth0.forwarding) is refused: it is the endpoint's, as
+ * net.ipv4.conf.IFNAME.forwarding in its driver options (1.46 and 1.47
+ * moved eth0's there themselves, older engines apply them as they are).
+ * eth0's go to the first network's endpoint there, before what it had;
+ * another interface's stay (no engine could tell which endpoint it is). */
+static void
+move_sysctls (json_object *host, const char *mode, json_object *endpoints, int api)
+{
+	json_object *sysctls = NULL, *ep, *opts, *old;
+	const char *keys[64];
+	size_t nkeys = 0, len = 0;
+	char *list = NULL;
+	FILE *f;
+
+	if (api < DMIG_API (1, 48) || mode == NULL || *mode == '\0' || strcmp (mode, "host") == 0
+	    || strncmp (mode, "container:", 10) == 0 || !json_object_object_get_ex (host, "Sysctls", &sysctls)
+	    || !json_object_is_type (sysctls, json_type_object) || (f = open_memstream (&list, &len)) == NULL)
+		return;
+	json_object_object_foreach (sysctls, key, val)
+	{
+		/* net.<family>.<kind>.eth0.<name> */
+		const char *p = key;
+		int dots = 0;
+
+		for (const char *q = key; *q && dots < 3; q++)
+			if (*q == '.' && ++dots == 3)
+				p = q + 1;
+		if (strncmp (key, "net.", 4) != 0 || dots < 3 || strncmp (p, "eth0.", 5) != 0 || p[5] == '\0'
+		    || nkeys == sizeof (keys) / sizeof (keys[0]))
+			continue;
+		fprintf (f, "%s%.*sIFNAME.%s=%s", nkeys ? "," : "", (int)(p - key), key, p + 5,
+		         json_object_get_string (val));
+		keys[nkeys++] = key;
+	}
+	if (fclose (f) != 0 || nkeys == 0) {
+		free (list);
+		return;
+	}
+	ep = endpoint_of (endpoints, mode);
+	if (!json_object_object_get_ex (ep, "DriverOpts", &opts) || !json_object_is_type (opts, json_type_object)) {
+		opts = json_object_new_object ();
+		json_object_object_add (ep, "DriverOpts", opts);
+	}
+	if (json_object_object_get_ex (opts, ENDPOINT_SYSCTLS, &old) && json_object_get_string (old)
+	    && *json_object_get_string (old)) {
+		char *both = NULL;
+		if (asprintf (&both, "%s,%s", list, json_object_get_string (old)) >= 0) {
+			free (list);
+			list = both;
+		}
+	}
+	json_object_object_add (opts, ENDPOINT_SYSCTLS, json_object_new_string (list));
+	free (list);
+	for (size_t i = 0; i < nkeys; i++)
+		json_object_object_del (sysctls, keys[i]);
+}
+
+/* Up to API 1.43 a chosen MAC address is the container's (Config.MacAddress,
+ * which inspects show up to 1.51); from 1.44 it is the endpoint's on its
+ * first network, and 1.52 refuses the container's. Moved there from body's
+ * Config when the engine speaks 1.44 or newer. */
+static void
+move_mac_address (json_object *body, const char *mode, json_object *endpoints, int api)
+{
+	json_object *mac = NULL;
+	const char *addr;
+
+	if (api < DMIG_API (1, 44) || !json_object_object_get_ex (body, "MacAddress", &mac))
+		return;
+	addr = json_object_get_string (mac);
+	/* only a bridge or a network of the user's has one (an engine of
+	 * 1.43 or older refused it beside another mode) */
+	if (addr && *addr && mode && *mode && strcmp (mode, "host") != 0 && strcmp (mode, "none") != 0
+	    && strncmp (mode, "container:", 10) != 0)
+		json_object_object_add (endpoint_of (endpoints, mode), "MacAddress", json_object_new_string (addr));
+	json_object_object_del (body, "MacAddress");
+}
+
+/* Up to API 1.41 an engine took a mount's options of another type (a bind
+ * with VolumeOptions) and dropped them; from 1.42 it refuses the create.
+ * They go, as they went. */
+static void
+drop_foreign_mount_options (json_object *host, int api)
+{
+	static const char *const own[][2] = {
+	    {"VolumeOptions", "volume"}, {"BindOptions", "bind"}, {"TmpfsOptions", "tmpfs"}};
+	json_object *mounts = dmig_json_get (host, "Mounts");
+
+	if (api < DMIG_API (1, 42) || !json_object_is_type (mounts, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length (mounts); i++) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		const char *type = dmig_json_str (mt, "Type");
+
+		for (size_t j = 0; j < sizeof (own) / sizeof (own[0]); j++)
+			if (json_object_is_type (mt, json_type_object)
+			    && (type == NULL || strcmp (type, own[j][1]) != 0))
+				json_object_object_del (mt, own[j][0]);
+	}
+}
+
+/* The body of a create call that makes the same container as the inspected
+ * one, for an engine that speaks Docker API version api. */
+static json_object *
+create_body (const struct dmig_container *ctr, const char *image, int api)
+{
+	json_object *cfg = NULL, *host = NULL, *body, *ec, *nm, *hmounts;
 	const struct dmig_mount *m;
 	const char *mode = ctr->network_mode;
 
@@ -438,23 +601,22 @@ create_body (const struct dmig_container *ctr, const char *image)
 	}
 	json_object_object_add (body, "HostConfig", host);
 	/* The network the container was created on; others are connected later. */
-	nets = dmig_json_get (ctr->raw, "NetworkSettings.Networks");
-	if (mode && nets && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
+	ec = json_object_new_object ();
+	if (mode && strcmp (mode, "none") && strcmp (mode, "host") && strcmp (mode, "bridge")
 	    && strcmp (mode, "default") && strncmp (mode, "container:", 10)) {
-		json_object *ep = dmig_json_get (nets, mode), *ec = json_object_new_object (), *nc, *one;
-		if (ep) {
-			one = json_object_new_object ();
-			json_object *v;
-			if ((v = dmig_json_get (ep, "Aliases")) != NULL)
-				json_object_object_add (one, "Aliases", json_object_get (v));
-			if ((v = dmig_json_get (ep, "IPAMConfig")) != NULL)
-				json_object_object_add (one, "IPAMConfig", json_object_get (v));
+		json_object *one = endpoint_config (ctr, mode);
+		if (one)
 			json_object_object_add (ec, mode, one);
-		}
-		nc = json_object_new_object ();
+	}
+	move_mac_address (body, mode, ec, api);
+	move_sysctls (host, mode, ec, api);
+	drop_foreign_mount_options (host, api);
+	if (json_object_object_length (ec) > 0) {
+		json_object *nc = json_object_new_object ();
 		json_object_object_add (nc, "EndpointsConfig", ec);
 		json_object_object_add (body, "NetworkingConfig", nc);
-	}
+	} else
+		json_object_put (ec);
 	return body;
 }
 
@@ -506,7 +668,7 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	*id = *upper = NULL;
 	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/create?name=%s", name) < 0)
 		return -1;
-	body = create_body (cfg, image);
+	body = create_body (cfg, image, e->api);
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &ans, err);
 	json_object_put (body);
 	if (ret < 0)
@@ -524,7 +686,7 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	mode = cfg->network_mode;
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
 		const char *net = cfg->networks[i];
-		json_object *c;
+		json_object *c, *ep;
 		int r;
 
 		if (mode
@@ -533,6 +695,8 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 			continue;
 		c = json_object_new_object ();
 		json_object_object_add (c, "Container", json_object_new_string (*id));
+		if ((ep = endpoint_config (cfg, net)) != NULL)
+			json_object_object_add (c, "EndpointConfig", ep);
 		r = dmig_engine_path (e, false, path, sizeof (path), err, "/networks/%s/connect", net) < 0
 		        ? -1
 		        : dmig_engine_must (e, "POST", path, c, DMIG_API_TIMEOUT_MS, NULL, err);
@@ -891,8 +1055,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .title = "Docker",
     .socket = "/var/run/docker.sock",
     .identify = docker_identify,
-    .api = API,
-    .compat = API,
+    .api = NULL, /* Docker's, at the version negotiated */
     .parse = docker_parse,
     .check = docker_check,
     .driver = "overlay2",

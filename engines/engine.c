@@ -27,10 +27,18 @@ socket_of (const char *url)
 int
 dmig_engine_path (struct dmig_engine *e, bool compat, char *buf, size_t cap, dmig_error_t *err, const char *fmt, ...)
 {
-	const char *prefix = compat ? e->ops->compat : e->ops->api;
+	const char *prefix = compat || e->ops->api == NULL ? e->docker_api : e->ops->api;
 	size_t len = strlen (prefix);
 	bool fits = len < cap;
 	va_list ap;
+
+	/* an unversioned path would be answered at whatever version the
+	 * engine likes */
+	if (*prefix == '\0') {
+		if (cap > 0)
+			buf[0] = '\0';
+		return dmig_error_set (err, DMIG_EFAIL, 0, "no Docker API version agreed with %s", e->ops->kind);
+	}
 
 	if (fits)
 		memcpy (buf, prefix, len + 1);
@@ -86,10 +94,14 @@ dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, j
 	if (out && resp.len > 0) {
 		dmig_error_t perr = NULL;
 		if (dmig_json_parse (resp.body, resp.len, out, &perr) < 0) {
-			/* Errors may come as plain text: keep it as the message. */
+			/* Errors may come as plain text: keep it as the message
+			 * (without the line's end). */
+			size_t n = resp.len;
+			while (n > 0 && strchr (" \t\r\n", resp.body[n - 1]))
+				n--;
 			dmig_error_release (&perr);
 			*out = json_object_new_object ();
-			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int)resp.len));
+			json_object_object_add (*out, "message", json_object_new_string_len (resp.body, (int)n));
 		}
 	}
 	dmig_http_resp_free (&resp);
@@ -296,23 +308,89 @@ dmig_engine_kinds (void)
 	return kinds;
 }
 
-/* Ask the engine behind e->http what it is: each known engine in turn. */
+/* "1.44" (or "v1.44", as Docker's own client takes it) as DMIG_API (1, 44);
+ * -1 when it is not a version. */
+static int
+api_parse (const char *s)
+{
+	char *end;
+	long major, minor;
+
+	if (s == NULL)
+		return -1;
+	s += *s == 'v';
+	if (*s < '0' || *s > '9')
+		return -1;
+	major = strtol (s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -1;
+	minor = strtol (end + 1, &end, 10);
+	if (*end != '\0' || major > 99 || minor > 999)
+		return -1;
+	return (int)DMIG_API (major, minor);
+}
+
+#define API_TEXT(v) (v) / 1000, (v) % 1000
+
+/* The Docker API version to speak with the engine whose /version said ver:
+ * the newest both know. Docker 29 refuses anything below 1.44 with a 400;
+ * Debian 12's Docker 20.10 anything above 1.41. */
+static int
+negotiate (struct dmig_engine *e, json_object *ver, dmig_error_t *err)
+{
+	const char *max_s = dmig_json_str (ver, "ApiVersion"), *min_s = dmig_json_str (ver, "MinAPIVersion");
+	int max = api_parse (max_s), min = min_s && *min_s ? api_parse (min_s) : 0, use;
+
+	if (max < 0 || min < 0) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "%s at %s does not say which API versions it speaks (its /version gave ApiVersion "
+		                "'%s', MinAPIVersion '%s')",
+		                e->ops->title, e->socket, max_s ? max_s : "", min_s ? min_s : "");
+		return dmig_error_code (err, EPROTO);
+	}
+	use = max < DMIG_API_NEWEST ? max : DMIG_API_NEWEST;
+	if (use < min || use < DMIG_API_OLDEST) {
+		char range[48];
+
+		if (min > 0)
+			snprintf (range, sizeof (range), "%d.%d to %d.%d", API_TEXT (min), API_TEXT (max));
+		else
+			snprintf (range, sizeof (range), "up to %d.%d", API_TEXT (max));
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "%s %s at %s speaks Docker API %s, dmig %d.%d to %d.%d: no version in common (%s)",
+		                e->ops->title, e->version, e->socket, range, API_TEXT (DMIG_API_OLDEST),
+		                API_TEXT (DMIG_API_NEWEST),
+		                use < min ? "this engine needs a newer dmig" : "dmig needs a newer engine");
+		return dmig_error_code (err, ENOTSUP);
+	}
+	e->api = use;
+	snprintf (e->docker_api, sizeof (e->docker_api), "/v%d.%d", API_TEXT (use));
+	dmig_log_debug ("%s %s at %s: Docker API %s to %s, speaking %d.%d", e->ops->kind, e->version, e->socket,
+	                min_s ? min_s : "?", max_s, API_TEXT (use));
+	return 0;
+}
+
+/* Ask the engine behind e->http what it is (each known engine in turn) and
+ * which Docker API version to speak with it. */
 static int
 identify (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *ver = NULL;
-	int status;
+	int status, r;
 
 	/* the call's messages name an engine: the first one's until it is known */
 	e->ops = dmig_engines[0];
-	/* Both engines answer Docker's /version. */
+	/* Both engines answer Docker's /version, unversioned: at any API
+	 * version they speak. */
 	status = dmig_engine_call (e, "GET", "/version", NULL, 10000L, &ver, err);
 	if (status < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
-	if (status != 200) {
-		dmig_engine_fail (e, status, ver, err, "engine at %s", e->socket);
+	if (status != 200 || !json_object_is_type (ver, json_type_object)) {
+		const char *msg = dmig_json_api_message (ver);
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "the engine at %s does not answer /version: it said %d%s%s",
+		                e->socket, status, msg ? ": " : "", msg ? msg : "");
 		json_object_put (ver);
-		return -1;
+		return dmig_error_code (err, EPROTO);
 	}
 	for (size_t i = 0; dmig_engines[i]; i++)
 		if (dmig_engines[i]->identify (ver)) {
@@ -320,8 +398,9 @@ identify (struct dmig_engine *e, dmig_error_t *err)
 			break;
 		}
 	e->version = strdup (dmig_json_str (ver, "Version") ? dmig_json_str (ver, "Version") : "unknown");
+	r = e->version ? negotiate (e, ver, err) : dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	json_object_put (ver);
-	return 0;
+	return r;
 }
 
 bool

@@ -15,6 +15,14 @@
 #define DMIG_API_TIMEOUT_MS  (60 * 1000L)
 #define DMIG_CRIU_TIMEOUT_MS (30 * 60 * 1000L)
 
+/* A Docker API version as a number (1.44: 1044), and the versions dmig
+ * speaks: from Debian 12's Docker 20.10 up to the newest whose changes it
+ * is adapted to (docs/architecture.md, "Docker API versions"). Each engine
+ * connection speaks the newest both sides know (dmig_engine_open). */
+#define DMIG_API(major, minor) ((major)*1000 + (minor))
+#define DMIG_API_OLDEST        DMIG_API (1, 41)
+#define DMIG_API_NEWEST        DMIG_API (1, 51)
+
 struct dmig_engine;
 struct dmig_move_ops;
 struct dmig_ssh;
@@ -43,8 +51,10 @@ struct dmig_engine_ops {
 	/* Is the engine whose /version answered this one of this kind? (The
 	 * registry asks each in turn.) */
 	bool (*identify) (json_object *version);
-	const char *api;    /* path prefix of the API version dmig speaks */
-	const char *compat; /* and of the Docker API it serves (volumes, networks) */
+	/* Path prefix of the engine's own API (NULL: it speaks Docker's only).
+	 * Volumes and networks go through the Docker API every engine serves,
+	 * at the version negotiated (dmig_engine_path's compat). */
+	const char *api;
 	/* Its inspect answer as dmig's model (container.h) into *c. */
 	int (*parse) (json_object *raw, struct dmig_container *c, dmig_error_t *err);
 	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
@@ -91,6 +101,8 @@ struct dmig_engine {
 	struct dmig_http *http;
 	char *socket;
 	char *version;         /* the engine's own version string */
+	int api;               /* the Docker API version spoken (DMIG_API) */
+	char docker_api[16];   /* and its path prefix, "/v1.44" */
 	char *root;            /* Docker: DockerRootDir */
 	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */
@@ -106,7 +118,11 @@ const char *const *dmig_engine_kinds (void);
 /* Does a /version answer name a component with word in its name? */
 bool dmig_engine_version_names (json_object *version, const char *word);
 
-/* Connect to the engine at a unix:// URL or socket path and tell its kind. */
+/* Connect to the engine at a unix:// URL or socket path, tell its kind and
+ * agree on the Docker API version to speak, from its unversioned /version:
+ * the newest both know, never below its MinAPIVersion nor above
+ * DMIG_API_NEWEST. No version in common, or no answer that says which
+ * (code EPROTO), fails with DMIG_EPREFLIGHT; the first with code ENOTSUP. */
 int dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t *err);
 void dmig_engine_close (struct dmig_engine *e);
 
@@ -132,7 +148,8 @@ int dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *e
 /* Stop a container, killing it after timeout_s seconds. */
 int dmig_engine_stop (struct dmig_engine *e, const char *name, int timeout_s, dmig_error_t *err);
 int dmig_engine_rename (struct dmig_engine *e, const char *from, const char *to, dmig_error_t *err);
-/* A request path: the engine's API prefix (compat: its Docker API's), then
+/* A request path: the engine's API prefix (compat, or an engine without an
+ * API of its own: the Docker API's at the version negotiated), then
  * fmt, where each %s is escaped for a URL, %r is pasted as it is (the
  * engine's own fragments only) and %d is an int. Fails when it would not
  * fit cap. */

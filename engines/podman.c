@@ -618,7 +618,6 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .socket = "/run/podman/podman.sock",
     .identify = podman_identify,
     .api = API,
-    .compat = "/v1.41",
     .parse = podman_parse,
     .check = podman_check,
     .driver = "overlay",

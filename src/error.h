@@ -17,7 +17,9 @@ struct dmig_error {
 	int status; /* enum dmig_status */
 	int errnum; /* errno, or 0 (its text is in msg) */
 	/* What happened, errno-like, for callers to tell (not in msg): EINTR
-	 * when a signal cut the work short; 0 otherwise. */
+	 * when a signal cut the work short; an engine that answered but cannot
+	 * be spoken to: ENOTSUP (no API version in common), EPROTO (no usable
+	 * /version); 0 otherwise. */
 	int code;
 	/* A failure the engine put down to CRIU: the log it named, and its own
 	 * summary before it named it (with the context added since). */

@@ -14,6 +14,14 @@ dmig_json_parse (const char *buf, size_t len, json_object **out, dmig_error_t *e
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	o = json_tokener_parse_ex (tok, buf, (int)len);
 	jerr = json_tokener_get_error (tok);
+	/* a value followed by more than white space ("404 page not found")
+	 * is text, not JSON */
+	if (o != NULL && jerr == json_tokener_success)
+		for (size_t i = json_tokener_get_parse_end (tok); i < len; i++)
+			if (!strchr (" \t\r\n", buf[i]) || buf[i] == '\0') {
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
 	json_tokener_free (tok);
 	if (o == NULL || jerr != json_tokener_success) {
 		json_object_put (o);

@@ -233,6 +233,10 @@ dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 		m->dst->host = m->ssh;
 		return 0;
 	}
+	/* it answered, and what it said is the reason (no API version in
+	 * common, no engine) */
+	if (err && *err && ((*err)->code == ENOTSUP || (*err)->code == EPROTO))
+		return dmig_error_wrap (err, "the engine at %s on %s", remote, dmig_ssh_name (m->ssh));
 	dmig_ssh_last_error (m->ssh, why, sizeof (why));
 	dmig_error_release (err);
 	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote,

@@ -363,10 +363,15 @@ chan_free (struct chan *c)
 static void
 mark_dead (struct dmig_ssh *s, const char *why)
 {
+	char msg[sizeof (s->dead_msg)];
+
 	if (s->dead)
 		return;
 	s->dead = true;
-	snprintf (s->dead_msg, sizeof (s->dead_msg), "the SSH connection to %s failed: %s", s->name, why);
+	/* formatted aside: a member of *s as both a source and the
+	 * destination is an overlap to gcc's -Wrestrict (gcc 16) */
+	snprintf (msg, sizeof (msg), "the SSH connection to %s failed: %s", s->name, why);
+	memcpy (s->dead_msg, msg, sizeof (msg));
 	/* Local ends see an error/EOF at once. */
 	for (int i = 0; i < MAX_CHANS; i++)
 		if (s->chans[i]) {
@@ -499,6 +504,8 @@ new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 static void
 serve_request (struct dmig_ssh *s)
 {
+	/* why it failed, written aside (see mark_dead) */
+	char why[sizeof (s->req_err)] = "";
 	int sp[2] = {-1, -1}, id;
 
 	s->req_ret = -1;
@@ -512,16 +519,18 @@ serve_request (struct dmig_ssh *s)
 		return;
 	}
 	if (s->req == REQ_LISTEN) {
-		s->req_id = new_listener (s, s->arg, s->req_err, sizeof (s->req_err));
+		s->req_id = new_listener (s, s->arg, why, sizeof (why));
 		s->req_ret = s->req_id < 0 ? -1 : 0;
+		memcpy (s->req_err, why, sizeof (why));
 		return;
 	}
 	if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 		snprintf (s->req_err, sizeof (s->req_err), "socketpair: %s", strerror (errno));
 		return;
 	}
-	id = new_chan (s, s->req == REQ_EXEC, s->arg, sp[0], s->req_err, sizeof (s->req_err));
+	id = new_chan (s, s->req == REQ_EXEC, s->arg, sp[0], why, sizeof (why));
 	if (id < 0) {
+		memcpy (s->req_err, why, sizeof (why));
 		close (sp[1]);
 		return;
 	}
@@ -673,11 +682,15 @@ pump (void *arg)
 		}
 		/* new local connections to forward */
 		for (int i = 0; i < MAX_LISTEN && !s->dead; i++) {
+			char why[sizeof (s->last_err)];
 			int fd;
 			while (s->lis[i].fd >= 0
 			       && (fd = accept4 (s->lis[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-				if (new_chan (s, false, s->lis[i].remote, fd, s->last_err, sizeof (s->last_err)) < 0)
+				why[0] = '\0';
+				if (new_chan (s, false, s->lis[i].remote, fd, why, sizeof (why)) < 0) {
+					memcpy (s->last_err, why, sizeof (why));
 					dmig_log_debug ("%s", s->last_err);
+				}
 			}
 		}
 		/* sleep until the session, a local end or a request has news */

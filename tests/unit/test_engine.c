@@ -144,8 +144,13 @@ capture (struct dmig_engine *e, json_object *j, const char *staging, const struc
 	return r;
 }
 
-#define DOCKER_VERSION "{\"Version\":\"20.10.24\",\"Components\":[{\"Name\":\"Engine\"}]}"
-#define PODMAN_VERSION "{\"Version\":\"4.3.1\",\"Components\":[{\"Name\":\"Podman Engine\"}]}"
+/* As Debian 12's engines answer (ApiVersion, MinAPIVersion measured). */
+#define DOCKER_VERSION                                                                                                 \
+	"{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\",\"Components\":[{\"Name\":"      \
+	"\"Engine\"}]}"
+#define PODMAN_VERSION                                                                                                 \
+	"{\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.24\",\"Components\":[{\"Name\":"         \
+	"\"Podman Engine\"}]}"
 
 static void
 tells_engines_apart (void **state)
@@ -749,7 +754,8 @@ podman_keep_source_policy (void **state)
 	assert_int_equal (pm->check (&m, &err), 0);
 	dmig_engine_close (e);
 
-	e = open_engine ("{\"Version\":\"5.1.0\",\"Components\":[{\"Name\":\"Podman Engine\"}]}");
+	e = open_engine ("{\"Version\":\"5.1.0\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.24\",\"Components\":[{"
+	                 "\"Name\":\"Podman Engine\"}]}");
 	m.src = e;
 	o.keep_source = true;
 	assert_int_equal (pm->check (&m, &err), 0);

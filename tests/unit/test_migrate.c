@@ -197,8 +197,7 @@ fake_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
 
 static const struct dmig_engine_ops fake_ops = {
     .kind = "docker",
-    .api = "/v1.41",
-    .compat = "/v1.41",
+    .api = "/v4.0.0/libpod",
     .parse = fake_parse,
     .check = fake_engine_check,
     .move = &fake_move,
@@ -421,7 +420,8 @@ remote_tar_status_counts (void **state)
 
 /* ---- one move, as cmd_move fills it ---- */
 
-static struct dmig_engine src = {.ops = &fake_ops}, dst = {.ops = &fake_ops, .remote = true, .host = FAKE_SSH};
+static struct dmig_engine src = {.ops = &fake_ops, .docker_api = "/v1.44"},
+                          dst = {.ops = &fake_ops, .docker_api = "/v1.41", .remote = true, .host = FAKE_SSH};
 static struct dmig_target target = {.spec = "root@lab2", .host = "lab2"};
 static struct dmig_move_opts opts;
 static struct dmig_move m;
