@@ -94,6 +94,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 {
 	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
+	struct dmig_sign_key *key = NULL;
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
 	long long t0 = dmig_clock_now_ms (), tf;
@@ -131,7 +132,9 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		                      (unsigned long long)(avail >> 20), (unsigned long long)(need >> 20));
 		goto out;
 	}
-	if (dmig_store_staging (dir, &staging, err) < 0)
+	/* every snapshot is signed by this host (made on first need; one it
+	 * may not use is refused before the container is touched) */
+	if (dmig_auth_host_key (&key, err) < 0 || dmig_store_staging (dir, &staging, err) < 0)
 		goto out;
 	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
 	if (o->journal) {
@@ -154,7 +157,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	if (r < 0)
 		goto out;
 	res->frozen_ms = dmig_clock_now_ms () - tf;
-	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
+	if (dmig_bundle_write (path, manifest, staging, ms, key, err) < 0)
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
@@ -170,6 +173,7 @@ out:
 		free (staging);
 	}
 	json_object_put (manifest);
+	dmig_sign_key_free (key);
 	free (ms);
 	return ret;
 }
@@ -178,6 +182,7 @@ out:
 struct staged {
 	char *dir;
 	json_object *manifest;
+	struct dmig_auth auth; /* who signed it */
 };
 
 static void
@@ -209,7 +214,7 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 	memset (st, 0, sizeof (*st));
 	if (dmig_store_staging (dir, &st->dir, err) < 0)
 		return -1;
-	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, err) < 0)
+	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, &st->auth, err) < 0)
 		goto fail;
 	if (dmig_content_verify (st->manifest, st->dir, err) < 0)
 		goto fail;

@@ -63,7 +63,7 @@ add_snapshot_at (const char *kind, const char *ctr, const char *name, const char
 	assert_int_equal (dmig_store_dir (root, kind, ctr, 1, &dir, &err), 0);
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
-	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
+	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, NULL, &err), 0);
 	dmig_fs_rm_rf (staging, NULL);
 	free (staging);
 	free (dir);
