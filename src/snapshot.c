@@ -321,13 +321,30 @@ check_identity (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	return r;
 }
 
+/* The bundle's config against the container's power (policy.h), unless
+ * --trust-config takes it or a host this one trusts signed it: then it is
+ * the reference for what the container was, here or gone. */
 static int
-check_policy (const struct dmig_container *ctr, const char *name, json_object *m, dmig_error_t *err)
+check_policy (const struct dmig_container *ctr, const char *name, const struct staged *st,
+              const struct dmig_rollback_opts *o, dmig_error_t *err)
 {
 	char what[2 * DMIG_NAME_MAX + 2];
 
-	snprintf (what, sizeof (what), "%s@%s", name, dmig_json_str (m, "name"));
-	return dmig_policy_check (ctr, m, what, err);
+	snprintf (what, sizeof (what), "%s@%s", name, dmig_json_str (st->manifest, "name"));
+	if (o && o->trust_config)
+		return 0;
+	if (st->auth.state == DMIG_AUTH_TRUSTED) {
+		dmig_log_debug ("snapshot '%s' is signed by %s: its config and volumes are taken as they are", what,
+		                st->auth.signer);
+		return 0;
+	}
+	if (dmig_policy_check (ctr, st->manifest, what, err) == 0)
+		return 0;
+	/* said why a snapshot of another host's is held to this policy */
+	if (st->auth.state == DMIG_AUTH_UNKNOWN && *st->auth.key)
+		dmig_error_wrap (err, "signed by key %.12s, which this host does not trust (%s/trusted/)", st->auth.key,
+		                 dmig_auth_dir ());
+	return -1;
 }
 
 int
@@ -358,9 +375,10 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
 	/* a bundle is data, never authority: it restores this container, with
-	 * no more power than it has (or, gone, than the engine gives) */
+	 * no more power than it has (or, gone, than the engine gives), unless
+	 * a host this one trusts signed it */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || (!(o && o->trust_config) && check_policy (ctr, name, st.manifest, err) < 0)) {
+	    || check_policy (ctr, name, &st, o, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}
