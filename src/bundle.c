@@ -1,4 +1,5 @@
-/* Snapshot bundles: manifest first, then members, every one verified. */
+/* Snapshot bundles: manifest first, its signature, then members, every one
+ * verified. */
 #include "bundle.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dmig.h"
 #include "fs.h"
 #include "tarstream.h"
 #include "json.h"
@@ -155,14 +157,14 @@ dmig_bundle_member_open (const char *staging, const char *name, dmig_error_t *er
 
 int
 dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
-                   dmig_error_t *err)
+                   const struct dmig_sign_key *key, dmig_error_t *err)
 {
 	struct dmig_tar_writer *w = NULL;
 	json_object *list = json_object_new_array ();
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *text;
+	char *slash, *sig = NULL;
 	int fd = -1, ret = -1;
-	char *slash;
 
 	for (size_t i = 0; i < ms->n; i++) {
 		json_object *m = json_object_new_object ();
@@ -173,19 +175,27 @@ dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
 	}
 	json_object_object_add (manifest, "members", list);
 	text = json_object_to_json_string_ext (manifest, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* over the manifest's exact bytes, which list every member's sha256 */
+	if (key && dmig_auth_sign (key, text, strlen (text), &sig, err) < 0)
+		return -1;
 
 	snprintf (dir, sizeof (dir), "%s", path);
 	slash = strrchr (dir, '/');
 	if (slash)
 		*slash = '\0';
-	if ((size_t)snprintf (tmp, sizeof (tmp), "%s.tmp.%d", path, (int)getpid ()) >= sizeof (tmp))
+	if ((size_t)snprintf (tmp, sizeof (tmp), "%s.tmp.%d", path, (int)getpid ()) >= sizeof (tmp)) {
+		free (sig);
 		return dmig_error_set (err, DMIG_EFAIL, ENAMETOOLONG, "bundle path too long");
+	}
 	fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		free (sig);
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", tmp);
+	}
 	if (dmig_tar_writer_open (fd, true, &w, err) < 0)
 		goto out;
-	if (dmig_tar_writer_add_buf (w, "manifest.json", text, strlen (text), err) < 0)
+	if (dmig_tar_writer_add_buf (w, "manifest.json", text, strlen (text), err) < 0
+	    || (sig && dmig_tar_writer_add_buf (w, "manifest.sig", sig, strlen (sig), err) < 0))
 		goto out;
 	for (size_t i = 0; i < ms->n; i++) {
 		int mfd = dmig_bundle_member_open (staging, ms->m[i].name, err), r;
@@ -220,51 +230,111 @@ out:
 	if (fd >= 0)
 		close (fd);
 	unlink (tmp);
+	free (sig);
 	return ret;
 }
 
-/* Read the first member, which must be the manifest. */
-static int
-read_manifest (struct dmig_tar_reader *r, const char *path, json_object **out, dmig_error_t *err)
+/* Member name's whole data into a new buffer (NUL-ended), or NULL and *err. */
+static char *
+read_member (struct dmig_tar_reader *r, const char *path, const char *name, size_t size, dmig_error_t *err)
 {
-	struct dmig_tar_entry e;
-	char *buf;
+	char *buf = malloc (size + 1);
 	size_t got = 0;
+
+	if (buf == NULL) {
+		dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+		return NULL;
+	}
+	while (got < size) {
+		ssize_t n = dmig_tar_reader_read (r, buf + got, size - got, err);
+		if (n <= 0) {
+			free (buf);
+			if (n == 0)
+				dmig_error_set (err, DMIG_EFAIL, 0, "truncated %s", name);
+			dmig_error_wrap (err, "'%s'", path);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	buf[size] = '\0';
+	return buf;
+}
+
+/* Read the bundle's head: the first member, which must be the manifest,
+ * and its signature when manifest.sig follows, judged on the manifest's
+ * bytes before they are parsed (*auth, which may be NULL). With peeked, an
+ * entry after the manifest that is not its signature is left in *next: 1,
+ * or -1 when the bundle ends after the manifest, 0 when nothing is left. */
+static int
+read_head (struct dmig_tar_reader *r, const char *path, json_object **out, struct dmig_auth *auth,
+           struct dmig_tar_entry *next, int *peeked, dmig_error_t *err)
+{
+	struct dmig_auth none;
+	struct dmig_tar_entry e;
+	char *buf, *sig = NULL;
+	size_t len, siglen = 0;
+	int64_t format;
 	int rc;
 
+	*out = NULL;
+	if (peeked)
+		*peeked = 0;
 	rc = dmig_tar_reader_next (r, &e, err);
 	if (rc < 0)
 		return dmig_error_wrap (err, "'%s'", path);
 	if (rc == 0 || !e.regular || e.name == NULL || strcmp (e.name, "manifest.json") != 0 || e.size < 0
 	    || (uint64_t)e.size > DMIG_MANIFEST_MAX)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is not a dmig snapshot: no manifest first", path);
-	buf = malloc ((size_t)e.size + 1);
+	len = (size_t)e.size;
+	buf = read_member (r, path, "manifest", len, err);
 	if (buf == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
-	while (got < (size_t)e.size) {
-		ssize_t n = dmig_tar_reader_read (r, buf + got, (size_t)e.size - got, err);
-		if (n <= 0) {
-			free (buf);
-			if (n == 0)
-				dmig_error_set (err, DMIG_EFAIL, 0, "truncated manifest");
-			return dmig_error_wrap (err, "'%s'", path);
-		}
-		got += (size_t)n;
+		return -1;
+	rc = dmig_tar_reader_next (r, &e, err);
+	if (rc < 0) {
+		free (buf);
+		return dmig_error_wrap (err, "'%s'", path);
 	}
-	rc = dmig_json_parse (buf, got, out, err);
+	if (rc == 1 && e.name && strcmp (e.name, "manifest.sig") == 0) {
+		if (!e.regular || e.size < 0 || (uint64_t)e.size > DMIG_AUTH_SIG_MAX) {
+			free (buf);
+			return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' is damaged: its manifest.sig is no signature",
+			                       path);
+		}
+		siglen = (size_t)e.size;
+		sig = read_member (r, path, "signature", siglen, err);
+		if (sig == NULL) {
+			free (buf);
+			return -1;
+		}
+	} else if (peeked) {
+		if (rc == 1)
+			*next = e;
+		*peeked = rc == 1 ? 1 : -1;
+	}
+	/* older bundles have none: as one whose signature was taken out */
+	rc = dmig_auth_verify (path, buf, len, sig, siglen, auth ? auth : &none, err);
+	free (sig);
+	if (rc == 0 && dmig_json_parse (buf, len, out, err) < 0)
+		rc = dmig_error_wrap (err, "'%s' has a broken manifest", path);
 	free (buf);
 	if (rc < 0)
-		return dmig_error_wrap (err, "'%s' has a broken manifest", path);
-	if (!json_object_is_type (*out, json_type_object) || dmig_json_int (*out, "format", 0) != DMIG_BUNDLE_FORMAT) {
+		return -1;
+	format = json_object_is_type (*out, json_type_object) ? dmig_json_int (*out, "format", 0) : 0;
+	if (format < 1 || format > DMIG_BUNDLE_FORMAT) {
 		json_object_put (*out);
 		*out = NULL;
+		if (format > DMIG_BUNDLE_FORMAT)
+			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+			                       "'%s' is of bundle format %lld, which dmig %s does not read (it reads "
+			                       "formats 1 to %d): a newer dmig does",
+			                       path, (long long)format, DMIG_VERSION, DMIG_BUNDLE_FORMAT);
 		return dmig_error_set (err, DMIG_EFAIL, 0, "'%s' has a manifest of an unknown format", path);
 	}
 	return 0;
 }
 
 int
-dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *err)
+dmig_bundle_read_manifest (const char *path, json_object **out, struct dmig_auth *auth, dmig_error_t *err)
 {
 	struct dmig_tar_reader *r = NULL;
 	int fd = open_regular (path, err), ret;
@@ -274,7 +344,7 @@ dmig_bundle_read_manifest (const char *path, json_object **out, dmig_error_t *er
 		return -1;
 	ret = dmig_tar_reader_open (fd, &r, err);
 	if (ret == 0)
-		ret = read_manifest (r, path, out, err);
+		ret = read_head (r, path, out, auth, NULL, NULL, err);
 	dmig_tar_reader_close (r);
 	close (fd);
 	return ret;
@@ -324,13 +394,15 @@ room_for_members (const char *path, const char *staging, json_object *list, dmig
 }
 
 int
-dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
+dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, struct dmig_auth *auth,
+                    dmig_error_t *err)
 {
 	struct dmig_tar_reader *r = NULL;
 	struct dmig_members seen = {0};
+	struct dmig_tar_entry e;
 	json_object *list;
 	char *buf = malloc (BUFSZ);
-	int fd = -1, ret = -1, rc;
+	int fd = -1, ret = -1, rc, peeked = 0;
 
 	*manifest = NULL;
 	if (buf == NULL)
@@ -338,7 +410,7 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 	fd = open_regular (path, err);
 	if (fd < 0)
 		goto out;
-	if (dmig_tar_reader_open (fd, &r, err) < 0 || read_manifest (r, path, manifest, err) < 0)
+	if (dmig_tar_reader_open (fd, &r, err) < 0 || read_head (r, path, manifest, auth, &e, &peeked, err) < 0)
 		goto out;
 	list = dmig_json_get (*manifest, "members");
 	if (list == NULL || !json_object_is_type (list, json_type_array)) {
@@ -348,13 +420,14 @@ dmig_bundle_unpack (const char *path, const char *staging, json_object **manifes
 	if (room_for_members (path, staging, list, err) < 0)
 		goto out;
 	for (;;) {
-		struct dmig_tar_entry e;
 		struct dmig_sink sink;
 		json_object *want;
 		const char *sha;
 		ssize_t n;
 
-		rc = dmig_tar_reader_next (r, &e, err);
+		/* the entry after an unsigned manifest was read with it */
+		rc = peeked ? (peeked > 0) : dmig_tar_reader_next (r, &e, err);
+		peeked = 0;
 		if (rc < 0) {
 			dmig_error_wrap (err, "'%s'", path);
 			goto out;

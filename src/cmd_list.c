@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth.h"
 #include "dmig.h"
 #include "engine.h"
 #include "journal.h"
@@ -78,20 +79,30 @@ list_one (const char *dir, const char *kind, const char *ctr, json_object *arr, 
 			json_object_object_add (
 			    o, "bytes", json_object_new_int64 (stat (s->path, &st) == 0 ? (int64_t)st.st_size : 0));
 			json_object_object_add (o, "path", json_object_new_string (s->path));
+			/* who signed it: "trusted" (signer: "this host" or its
+			 * trusted/ key's name), "unknown" or "none"; key: its ID */
+			json_object_object_add (o, "signature",
+			                        json_object_new_string (dmig_auth_state_name (s->auth.state)));
+			if (s->auth.state == DMIG_AUTH_TRUSTED)
+				json_object_object_add (o, "signer", json_object_new_string (s->auth.signer));
+			if (*s->auth.key)
+				json_object_object_add (o, "key", json_object_new_string (s->auth.key));
 			json_object_array_add (arr, o);
 		} else {
 			char size[32], ref[2 * DMIG_NAME_MAX + 2], qref[4 * sizeof (ref)],
-			    qcreated[4 * sizeof (s->created)];
+			    qcreated[4 * sizeof (s->created)], by[DMIG_SIGNER_MAX + 16], qby[4 * sizeof (by)];
 			if (!*header) {
-				printf ("%-40s %-7s %-24s %10s\n", "SNAPSHOT", "ENGINE", "CREATED (UTC)", "SIZE");
+				printf ("%-40s %-7s %-24s %10s  %s\n", "SNAPSHOT", "ENGINE", "CREATED (UTC)", "SIZE",
+				        "SIGNED BY");
 				*header = 1;
 			}
 			size_text (s, size, sizeof (size));
 			/* a file's name and a manifest's time, as text for a
 			 * terminal (--json escapes them itself) */
 			snprintf (ref, sizeof (ref), "%s@%s", ctr, s->name);
-			printf ("%-40s %-7s %-24s %10s\n", dmig_log_quote (ref, qref, sizeof (qref)), kind,
-			        dmig_log_quote (s->created, qcreated, sizeof (qcreated)), size);
+			printf ("%-40s %-7s %-24s %10s  %s\n", dmig_log_quote (ref, qref, sizeof (qref)), kind,
+			        dmig_log_quote (s->created, qcreated, sizeof (qcreated)), size,
+			        dmig_log_quote (dmig_auth_describe (&s->auth, by, sizeof (by)), qby, sizeof (qby)));
 		}
 	}
 	dmig_store_list_free (&l);

@@ -1,7 +1,10 @@
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "dmig.h"
 #include "clock.h"
 #include "json.h"
@@ -41,6 +44,15 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		goto out;
 	s = dmig_store_list_find (&list, ref.name);
 	if (s == NULL) {
+		char path[PATH_MAX];
+		json_object *m = NULL;
+		/* there, but not listed: why (damaged, changed after it was
+		 * signed) is the error */
+		if (*ref.name
+		    && (size_t)snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, l.dir, ref.name) < sizeof (path)
+		    && dmig_bundle_read_manifest (path, &m, NULL, err) < 0 && (*err)->errnum != ENOENT)
+			goto out;
+		json_object_put (m);
 		if (*ref.name)
 			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')",
 			                ref.container, ref.name, l.dir, ref.container);

@@ -1,4 +1,5 @@
-/* sha256 through OpenSSL's EVP interface. The only file that includes openssl. */
+/* sha256 through OpenSSL's EVP interface. With sign.c, the only files that
+ * include openssl. */
 #include "digest.h"
 
 #include <openssl/evp.h>

@@ -94,6 +94,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 {
 	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
+	struct dmig_sign_key *key = NULL;
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
 	json_object *manifest = NULL;
 	long long t0 = dmig_clock_now_ms (), tf;
@@ -131,7 +132,9 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		                      (unsigned long long)(avail >> 20), (unsigned long long)(need >> 20));
 		goto out;
 	}
-	if (dmig_store_staging (dir, &staging, err) < 0)
+	/* every snapshot is signed by this host (made on first need; one it
+	 * may not use is refused before the container is touched) */
+	if (dmig_auth_host_key (&key, err) < 0 || dmig_store_staging (dir, &staging, err) < 0)
 		goto out;
 	manifest = manifest_new (e, ctr, res->name, iso, !o->ignore_volumes);
 	if (o->journal) {
@@ -154,7 +157,7 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	if (r < 0)
 		goto out;
 	res->frozen_ms = dmig_clock_now_ms () - tf;
-	if (dmig_bundle_write (path, manifest, staging, ms, err) < 0)
+	if (dmig_bundle_write (path, manifest, staging, ms, key, err) < 0)
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
@@ -170,6 +173,7 @@ out:
 		free (staging);
 	}
 	json_object_put (manifest);
+	dmig_sign_key_free (key);
 	free (ms);
 	return ret;
 }
@@ -178,6 +182,7 @@ out:
 struct staged {
 	char *dir;
 	json_object *manifest;
+	struct dmig_auth auth; /* who signed it */
 };
 
 static void
@@ -209,7 +214,7 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 	memset (st, 0, sizeof (*st));
 	if (dmig_store_staging (dir, &st->dir, err) < 0)
 		return -1;
-	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, err) < 0)
+	if (dmig_bundle_unpack (bundle, st->dir, &st->manifest, &st->auth, err) < 0)
 		goto fail;
 	if (dmig_content_verify (st->manifest, st->dir, err) < 0)
 		goto fail;
@@ -316,13 +321,30 @@ check_identity (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	return r;
 }
 
+/* The bundle's config against the container's power (policy.h), unless
+ * --trust-config takes it or a host this one trusts signed it: then it is
+ * the reference for what the container was, here or gone. */
 static int
-check_policy (const struct dmig_container *ctr, const char *name, json_object *m, dmig_error_t *err)
+check_policy (const struct dmig_container *ctr, const char *name, const struct staged *st,
+              const struct dmig_rollback_opts *o, dmig_error_t *err)
 {
 	char what[2 * DMIG_NAME_MAX + 2];
 
-	snprintf (what, sizeof (what), "%s@%s", name, dmig_json_str (m, "name"));
-	return dmig_policy_check (ctr, m, what, err);
+	snprintf (what, sizeof (what), "%s@%s", name, dmig_json_str (st->manifest, "name"));
+	if (o && o->trust_config)
+		return 0;
+	if (st->auth.state == DMIG_AUTH_TRUSTED) {
+		dmig_log_debug ("snapshot '%s' is signed by %s: its config and volumes are taken as they are", what,
+		                st->auth.signer);
+		return 0;
+	}
+	if (dmig_policy_check (ctr, st->manifest, what, err) == 0)
+		return 0;
+	/* said why a snapshot of another host's is held to this policy */
+	if (st->auth.state == DMIG_AUTH_UNKNOWN && *st->auth.key)
+		dmig_error_wrap (err, "signed by key %.12s, which this host does not trust (%s/trusted/)", st->auth.key,
+		                 dmig_auth_dir ());
+	return -1;
 }
 
 int
@@ -353,9 +375,10 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
 	/* a bundle is data, never authority: it restores this container, with
-	 * no more power than it has (or, gone, than the engine gives) */
+	 * no more power than it has (or, gone, than the engine gives), unless
+	 * a host this one trusts signed it */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || (!(o && o->trust_config) && check_policy (ctr, name, st.manifest, err) < 0)) {
+	    || check_policy (ctr, name, &st, o, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}

@@ -248,6 +248,7 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 	while ((d = readdir (dh)) != NULL) {
 		size_t n = strlen (d->d_name), el = strlen (DMIG_BUNDLE_EXT);
 		struct dmig_snapinfo *s;
+		struct dmig_auth auth;
 		dmig_error_t e2 = NULL;
 		json_object *m = NULL;
 		char *path = NULL;
@@ -258,8 +259,9 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 			continue;
 		if (asprintf (&path, "%s/%s", dir, d->d_name) < 0)
 			continue;
-		if (dmig_bundle_read_manifest (path, &m, &e2) < 0) {
-			/* a fifo, a device, a symlink or a damaged bundle:
+		if (dmig_bundle_read_manifest (path, &m, &auth, &e2) < 0) {
+			/* a fifo, a device, a symlink, a damaged bundle or one
+			 * changed after it was signed:
 			 * said, left alone (prune does not count it either) */
 			dmig_log_warn ("skipping %s", e2->msg);
 			dmig_error_release (&e2);
@@ -282,6 +284,7 @@ dmig_store_list (const char *dir, struct dmig_snaplist *out, dmig_error_t *err)
 		snprintf (s->created, sizeof (s->created), "%s", created ? created : "");
 		s->path = path;
 		s->manifest = m;
+		s->auth = auth;
 	}
 	closedir (dh);
 	if (out->n > 1)

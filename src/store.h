@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "error.h"
 #include "ref.h"
 
@@ -16,6 +17,7 @@ struct dmig_snapinfo {
 	char created[32]; /* UTC, ISO 8601 */
 	char *path;
 	json_object *manifest;
+	struct dmig_auth auth; /* who signed it */
 };
 
 struct dmig_snaplist {

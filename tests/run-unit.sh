@@ -4,10 +4,10 @@
 set -uo pipefail
 label=${UNIT_LABEL:-unit}
 pass=0 fail=0
-# dmig's host-wide folders (locks, journals) are the tests' own, never the host's
+# dmig's host-wide folders (locks, journals, keys) are the tests' own, never the host's
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-export DMIG_RUN_DIR=$scratch/run DMIG_JOURNAL_DIR=$scratch/journal
+export DMIG_RUN_DIR=$scratch/run DMIG_JOURNAL_DIR=$scratch/journal DMIG_KEY_DIR=$scratch/keys
 for t in "$@"; do
 	out=$(CMOCKA_MESSAGE_OUTPUT=TAP ${UNIT_WRAP:-} "$t" 2>&1)
 	rc=$?

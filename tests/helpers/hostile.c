@@ -4,7 +4,9 @@
  *   hostile <bundle> <out> device-block|device-char|setuid|fcaps   layer: such a file
  *   hostile <bundle> <out> deleted <path>         Podman: deleted.files names path
  *   hostile <bundle> <out> bind <source> <dest>   Podman: spec.dump binds source at dest
- * The layer is rootfs.tar (Docker) or the export's rootfs-diff.tar (Podman). */
+ * The layer is rootfs.tar (Docker) or the export's rootfs-diff.tar (Podman).
+ * The bundle is written unsigned, as by one who can write to the store but
+ * lacks the host's key. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -188,7 +190,7 @@ main (int argc, char **argv)
 	snprintf (again, sizeof (again), "%s/again", tmp);
 	if (mkdir (in, 0700) < 0 || mkdir (again, 0700) < 0)
 		die ("cannot make a scratch folder", NULL);
-	if (dmig_bundle_unpack (argv[1], in, &manifest, &err) < 0)
+	if (dmig_bundle_unpack (argv[1], in, &manifest, NULL, &err) < 0)
 		die ("cannot unpack the bundle", &err);
 	podman = strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;
 	list = dmig_json_get (manifest, "members");
@@ -240,7 +242,7 @@ main (int argc, char **argv)
 		                                                                                : strlen (base);
 		json_object_object_add (manifest, "name", json_object_new_string_len (base, (int)n));
 	}
-	if (dmig_bundle_write (argv[2], manifest, again, &ms, &err) < 0)
+	if (dmig_bundle_write (argv[2], manifest, again, &ms, NULL, &err) < 0)
 		die ("cannot write the bundle", &err);
 	json_object_put (manifest);
 	dmig_fs_rm_rf (tmp, NULL);

@@ -9,6 +9,8 @@ IMAGE=dmig-test-counter:2
 P=dmigt$$ # unique prefix for this run
 STORE=$(mktemp -d /tmp/dmig-test-store.XXXXXX)
 TMP=$(mktemp -d /tmp/dmig-test.XXXXXX)
+# the run's own signing key (made by its first snapshot), never the host's
+export DMIG_KEY_DIR=$TMP/keys
 # What the tests made, one name a line: files, since each test runs in a
 # subshell and the cleanup runs in this shell.
 MADE_CTRS=$TMP/made-containers MADE_VOLS=$TMP/made-volumes MADE_IMGS=$TMP/made-images

@@ -235,12 +235,13 @@ image_rollback_elsewhere() { # HOW
 	if [ "$how" = oci ]; then fmt=oci; else fmt=docker; fi
 	[ "$(zstd -dc "$STORE/podman/$c/s.dmig" | tar -xO manifest.json | jq -r .image_format)" = "$fmt" ] ||
 		fail "manifest: $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -xO manifest.json | jq -c '{image, image_name, image_format}')"
-	# the same bundle as an older dmig wrote it: no image_format
+	# the same bundle as an older dmig wrote it: format 1, no image_format,
+	# no signature
 	bdir=$TMP/old-$how
 	mkdir -p "$bdir"
 	zstd -dc "$STORE/podman/$c/s.dmig" | tar -x -C "$bdir"
-	jq 'del(.image_format) | .name = "old"' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
-	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest.json$') |
+	jq 'del(.image_format) | .name = "old" | .format = 1' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
+	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest\.\(json\|sig\)$') |
 		zstd -q >"$STORE/podman/$c/old.dmig"
 	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"

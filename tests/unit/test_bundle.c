@@ -127,7 +127,7 @@ make_bundle (struct fx *f)
 	stage (&ms, f->staging, "checkpoint.tar", "memory pages");
 	stage (&ms, f->staging, "rootfs.tar", "files");
 	stage (&ms, f->staging, "volumes/data.tar", "volume");
-	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, &err), 0);
+	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, NULL, &err), 0);
 	json_object_put (m);
 	dmig_fs_rm_rf (f->staging, NULL);
 	mkdir (f->staging, 0700);
@@ -145,11 +145,11 @@ round_trip (void **state)
 	make_bundle (f);
 	assert_int_equal (stat (f->bundle, &st), 0);
 	assert_int_equal (st.st_mode & 0777, 0600);
-	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, NULL, &err), 0);
 	assert_string_equal (dmig_json_str (m, "container"), "web");
 	assert_int_equal (json_object_array_length (dmig_json_get (m, "members")), 3);
 	json_object_put (m);
-	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), 0);
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, NULL, &err), 0);
 	json_object_put (m);
 	snprintf (p, sizeof (p), "%s/volumes/data.tar", f->staging);
 	assert_string_equal (read_file (p), "volume");
@@ -169,11 +169,11 @@ never_overwrites (void **state)
 
 	make_bundle (f);
 	stage (&ms, f->staging, "checkpoint.tar", "other");
-	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, &err), -1);
+	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, NULL, &err), -1);
 	assert_non_null (strstr (err->msg, "exists"));
 	dmig_error_release (&err);
 	json_object_put (m);
-	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), 0);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, NULL, &err), 0);
 	assert_int_equal (json_object_array_length (dmig_json_get (m, "members")), 3);
 	json_object_put (m);
 }
@@ -221,7 +221,7 @@ expect_unpack_fails (struct fx *f, const char *why)
 {
 	dmig_error_t err = NULL;
 	json_object *m = NULL;
-	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), -1);
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, NULL, &err), -1);
 	assert_null (m);
 	assert_non_null (err);
 	if (strstr (err->msg, why) == NULL)
@@ -547,14 +547,14 @@ not_a_regular_file (void **state)
 
 	alarm (10); /* a wait on the fifo ends the test, failed */
 	assert_int_equal (mkfifo (f->bundle, 0600), 0);
-	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, NULL, &err), -1);
 	assert_null (m);
 	assert_non_null (strstr (err->msg, "is not a regular file (a fifo)"));
 	dmig_error_release (&err);
 	expect_unpack_fails (f, "is not a regular file (a fifo)");
 	assert_int_equal (unlink (f->bundle), 0);
 	assert_int_equal (mkdir (f->bundle, 0700), 0);
-	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, &err), -1);
+	assert_int_equal (dmig_bundle_read_manifest (f->bundle, &m, NULL, &err), -1);
 	assert_non_null (strstr (err->msg, "is not a regular file (a folder)"));
 	dmig_error_release (&err);
 	assert_int_equal (rmdir (f->bundle), 0);
@@ -562,10 +562,10 @@ not_a_regular_file (void **state)
 	make_bundle (f);
 	snprintf (link, sizeof (link), "%s/link.dmig", f->dir);
 	assert_int_equal (symlink (f->bundle, link), 0);
-	assert_int_equal (dmig_bundle_read_manifest (link, &m, &err), -1);
+	assert_int_equal (dmig_bundle_read_manifest (link, &m, NULL, &err), -1);
 	assert_non_null (strstr (err->msg, "is not a regular file (a symlink)"));
 	dmig_error_release (&err);
-	assert_int_equal (dmig_bundle_unpack (link, f->staging, &m, &err), -1);
+	assert_int_equal (dmig_bundle_unpack (link, f->staging, &m, NULL, &err), -1);
 	dmig_error_release (&err);
 	/* a staged member too */
 	snprintf (link, sizeof (link), "%s/checkpoint.tar", f->staging);
@@ -593,13 +593,13 @@ no_room_to_unpack (void **state)
 	stage (&ms, f->staging, "checkpoint.tar", "memory pages");
 	stage (&ms, f->staging, "rootfs.tar", big);
 	free (big);
-	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, &err), 0);
+	assert_int_equal (dmig_bundle_write (f->bundle, m, f->staging, &ms, NULL, &err), 0);
 	json_object_put (m);
 	m = NULL;
 	dmig_fs_rm_rf (f->staging, NULL);
 	mkdir (f->staging, 0700);
 	fake_free = 1 << 20;
-	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), -1);
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, NULL, &err), -1);
 	fake_free = -1;
 	assert_null (m);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
@@ -612,7 +612,7 @@ no_room_to_unpack (void **state)
 	mkdir (f->staging, 0700);
 	/* with room for it, it unpacks */
 	fake_free = 3 << 20;
-	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, &err), 0);
+	assert_int_equal (dmig_bundle_unpack (f->bundle, f->staging, &m, NULL, &err), 0);
 	fake_free = -1;
 	json_object_put (m);
 }

@@ -1107,7 +1107,7 @@ missing_image_names_the_command (void **state)
 		if (cases[i].format)
 			json_object_object_add (m, "image_format", json_object_new_string (cases[i].format));
 		snprintf (path, sizeof (path), "%s/s%zu.dmig", dir, i);
-		assert_int_equal (dmig_bundle_write (path, m, dir, &none, &err), 0);
+		assert_int_equal (dmig_bundle_write (path, m, dir, &none, NULL, &err), 0);
 		json_object_put (m);
 		expect ("GET", cases[i].inspect, 404, "{\"message\":\"no such image\"}");
 		assert_int_equal (dmig_snapshot_restore (e, path, dir, &err), -1);
@@ -1130,7 +1130,7 @@ missing_image_names_the_command (void **state)
 		json_object_object_add (m, "engine", json_object_new_string ("podman"));
 		json_object_object_add (m, "image", json_object_new_string ("../../containers/x"));
 		snprintf (path, sizeof (path), "%s/bad.dmig", dir);
-		assert_int_equal (dmig_bundle_write (path, m, dir, &none, &err), 0);
+		assert_int_equal (dmig_bundle_write (path, m, dir, &none, NULL, &err), 0);
 		json_object_put (m);
 		assert_int_equal (dmig_snapshot_restore (e, path, dir, &err), -1);
 		assert_non_null (strstr (err->msg, "names no valid image ID"));

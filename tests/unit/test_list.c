@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "bundle.h"
 #include "dmig.h"
 #include "engine.h"
@@ -49,6 +50,7 @@ __wrap_dmig_engine_open (const char *url, struct dmig_engine **out, dmig_error_t
 }
 
 static void add_snapshot_at (const char *kind, const char *ctr, const char *name, const char *created);
+static struct dmig_sign_key *signing; /* what the next add_snapshot signs with (NULL: none) */
 
 static void
 add_snapshot_at (const char *kind, const char *ctr, const char *name, const char *created)
@@ -63,7 +65,7 @@ add_snapshot_at (const char *kind, const char *ctr, const char *name, const char
 	assert_int_equal (dmig_store_dir (root, kind, ctr, 1, &dir, &err), 0);
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
-	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
+	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, signing, &err), 0);
 	dmig_fs_rm_rf (staging, NULL);
 	free (staging);
 	free (dir);
@@ -250,6 +252,95 @@ table_quotes_control_characters (void **state)
 	assert_null (strchr (buf, '\x07'));
 }
 
+/* What cmd_list printed for argv (table or --json). */
+static const char *
+output_of (int argc, char **argv)
+{
+	static char buf[8192];
+	struct dmig_globals g = {.store = root};
+	dmig_error_t err = NULL;
+	int saved = dup (STDOUT_FILENO), fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), r;
+	size_t got;
+	FILE *in;
+
+	assert_true (saved >= 0 && fd >= 0);
+	fflush (stdout);
+	dup2 (fd, STDOUT_FILENO);
+	close (fd);
+	optind = 0;
+	opterr = 0;
+	r = cmd_list (argc, argv, &g, &err);
+	fflush (stdout);
+	dup2 (saved, STDOUT_FILENO);
+	close (saved);
+	assert_int_equal (r, 0);
+	in = fopen (out_path, "r");
+	assert_non_null (in);
+	got = fread (buf, 1, sizeof (buf) - 1, in);
+	fclose (in);
+	buf[got] = '\0';
+	return buf;
+}
+
+/* Who signed each snapshot: this host, a key it does not trust, none; in
+ * the table and in --json (signature, signer, key). */
+static void
+shows_who_signed (void **state)
+{
+	char keys[96], *argv[] = {"list", "web", NULL}, *jargv[] = {"list", "--json", "web", NULL}, id[DMIG_KEY_ID_HEX],
+	               want[128];
+	unsigned char pub[DMIG_SIGN_PUB_LEN];
+	struct dmig_sign_key *other = NULL;
+	dmig_error_t err = NULL;
+	json_object *arr = NULL;
+	const char *out;
+	(void)state;
+
+	snprintf (keys, sizeof (keys), "%s.keys", root);
+	setenv ("DMIG_KEY_DIR", keys, 1);
+	assert_int_equal (dmig_auth_host_key (&signing, &err), 0);
+	add_snapshot_at ("docker", "web", "mine", "2026-11-22T02:00:00.000Z");
+	dmig_sign_key_free (signing);
+	assert_int_equal (dmig_sign_generate (&other, &err), 0);
+	signing = other;
+	add_snapshot_at ("docker", "web", "theirs", "2026-11-22T03:00:00.000Z");
+	signing = NULL;
+	dmig_sign_key_public (other, pub);
+	dmig_auth_key_id (pub, id);
+	dmig_sign_key_free (other);
+
+	out = output_of (2, argv);
+	if (strstr (out, "  SIGNED BY\n") == NULL || strstr (out, "  no\n") == NULL
+	    || strstr (out, "  this host\n") == NULL)
+		fail_msg ("%s", out);
+	snprintf (want, sizeof (want), "  unknown key %.12s\n", id);
+	assert_non_null (strstr (out, want));
+
+	out = output_of (3, jargv);
+	assert_int_equal (dmig_json_parse (out, strlen (out), &arr, NULL), 0);
+	assert_int_equal (json_object_array_length (arr), 4); /* and podman's web@p1 */
+	for (size_t i = 0; i < 4; i++) {
+		json_object *o = json_object_array_get_idx (arr, i);
+		const char *name = dmig_json_str (o, "name"), *sig = dmig_json_str (o, "signature");
+		if (strcmp (name, "d1") == 0 || strcmp (name, "p1") == 0) {
+			assert_string_equal (sig, "none");
+			assert_null (dmig_json_get (o, "signer"));
+			assert_null (dmig_json_get (o, "key"));
+		} else if (strcmp (name, "mine") == 0) {
+			assert_string_equal (sig, "trusted");
+			assert_string_equal (dmig_json_str (o, "signer"), "this host");
+			assert_int_equal (strlen (dmig_json_str (o, "key")), 64);
+		} else {
+			assert_string_equal (sig, "unknown");
+			assert_null (dmig_json_get (o, "signer"));
+			assert_string_equal (dmig_json_str (o, "key"), id);
+		}
+	}
+	json_object_put (arr);
+	dmig_fs_rm_rf (keys, NULL);
+	unsetenv ("DMIG_KEY_DIR");
+}
+
 /* A store others may write to is refused, as every command refuses it:
  * what is in it may not be what dmig wrote. */
 static void
@@ -280,7 +371,7 @@ main (void)
 #define T(x) cmocka_unit_test_setup_teardown (x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T (without_host_the_store_alone), T (host_picks_the_engine),           T (host_not_there),
-	    T (unsafe_store_refused),         T (table_quotes_control_characters),
+	    T (unsafe_store_refused),         T (table_quotes_control_characters), T (shows_who_signed),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

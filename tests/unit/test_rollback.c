@@ -22,13 +22,14 @@
 #include "snapshot.h"
 #include "store.h"
 
-static char top[64], dir[96], bundle[128], safety[256], log_[1024];
+static char top[64], dir[96], bundle[128], safety[256], log_[1024], keys[96];
 /* what the next unpacked manifest says (NULL: the snapshot of web as it is) */
 static const char *m_container, *m_name, *m_config, *m_volumes;
 static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
-static bool hostile; /* the bundle holds what its content may not */
+static bool hostile;                /* the bundle holds what its content may not */
+static enum dmig_auth_state m_auth; /* who signed the next unpacked bundle */
 
 static void note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static void
@@ -121,15 +122,16 @@ __wrap_dmig_fs_free_bytes (const char *path, uint64_t *out, dmig_error_t *err)
 }
 
 int __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging,
-                              const struct dmig_members *ms, dmig_error_t *err);
+                              const struct dmig_members *ms, const struct dmig_sign_key *key, dmig_error_t *err);
 int
 __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
-                          dmig_error_t *err)
+                          const struct dmig_sign_key *key, dmig_error_t *err)
 {
 	FILE *fp = fopen (path, "w");
 	(void)staging;
 	(void)ms;
 	(void)err;
+	assert_non_null (key); /* a snapshot is always signed */
 	assert_non_null (fp);
 	fclose (fp);
 	snprintf (safety, sizeof (safety), "%s", path);
@@ -138,13 +140,21 @@ __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *s
 	return 0;
 }
 
-int __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err);
+int __wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, struct dmig_auth *auth,
+                               dmig_error_t *err);
 int
-__wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, dmig_error_t *err)
+__wrap_dmig_bundle_unpack (const char *path, const char *staging, json_object **manifest, struct dmig_auth *auth,
+                           dmig_error_t *err)
 {
 	const char *base = strrchr (path, '/') + 1;
 	(void)staging;
 	(void)err;
+	memset (auth, 0, sizeof (*auth));
+	auth->state = m_auth;
+	if (m_auth != DMIG_AUTH_NONE)
+		snprintf (auth->key, sizeof (auth->key), "1a2b3c4d5e6f%052d", 0);
+	if (m_auth == DMIG_AUTH_TRUSTED)
+		snprintf (auth->signer, sizeof (auth->signer), "hostb");
 	note ("unpack:%s%s", strncmp (base, "pre-rollback-", 13) == 0 ? "safety" : base, "");
 	*manifest = json_object_new_object ();
 	json_object_object_add (*manifest, "engine", json_object_new_string ("docker"));
@@ -245,6 +255,10 @@ setup (void **state)
 	restores = 0;
 	rename_fails = false;
 	hostile = false;
+	m_auth = DMIG_AUTH_NONE;
+	/* the safety snapshot's signing key: the test's own */
+	snprintf (keys, sizeof (keys), "%s/keys", top);
+	setenv ("DMIG_KEY_DIR", keys, 1);
 	running = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
 	                 "\"State\":{\"Running\":true,\"Pid\":0}}");
 	stopped = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
@@ -426,6 +440,68 @@ foreign_volume_refused (void **state)
 	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig");
 }
 
+/* Signed by a host this one trusts: the bundle's config and volumes are the
+ * reference for what the container was, here and when it is gone. */
+static void
+signed_config_is_the_reference (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	m_auth = DMIG_AUTH_TRUSTED;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"Privileged\":true}}";
+	m_volumes = "[\"other-data\"]";
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
+	assert_null (err);
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "remove:ASIDE");
+	*log_ = '\0';
+	assert_int_equal (dmig_snapshot_rollback (&e, NULL, "web", bundle, dir, NULL, &err), 0);
+	assert_null (err);
+	assert_string_equal (log_, "unpack:snap1.dmig restore:snap1:log=-");
+}
+
+/* Signed or not, a bundle is of its container and its name. */
+static void
+signed_identity_still_checked (void **state)
+{
+	(void)state;
+	m_auth = DMIG_AUTH_TRUSTED;
+	m_container = "other";
+	fails (running, DMIG_EPREFLIGHT, "snapshot 'web@snap1' is one of container 'other', not 'web'");
+	fails (NULL, DMIG_EPREFLIGHT, "snapshot 'web@snap1' is one of container 'other', not 'web'");
+	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig");
+}
+
+/* Signed by a key this host does not trust: as unsigned, and said so. */
+static void
+unknown_signer_held_to_the_policy (void **state)
+{
+	(void)state;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"Privileged\":true}}";
+	fails (NULL, DMIG_EPREFLIGHT, "snapshot 'web@snap1' gives the container more power: HostConfig.Privileged");
+	m_auth = DMIG_AUTH_UNKNOWN;
+	fails (NULL, DMIG_EPREFLIGHT, "signed by key 1a2b3c4d5e6f, which this host does not trust (");
+	fails (running, DMIG_EPREFLIGHT, "/keys/trusted/): snapshot 'web@snap1' gives the container more power");
+	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig unpack:snap1.dmig");
+}
+
+/* The safety snapshot is signed by this host's key, made on first need,
+ * private. */
+static void
+safety_snapshot_key_made (void **state)
+{
+	dmig_error_t err = NULL;
+	char p[160];
+	struct stat st;
+	(void)state;
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
+	snprintf (p, sizeof (p), "%s/host.key", keys);
+	assert_int_equal (stat (p, &st), 0);
+	assert_int_equal (st.st_mode & 0777, 0600);
+	assert_int_equal (stat (keys, &st), 0);
+	assert_int_equal (st.st_mode & 0777, 0700);
+}
+
 int
 main (void)
 {
@@ -441,6 +517,10 @@ main (void)
 	    cmocka_unit_test_setup_teardown (other_folder_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown (widening_refused_then_trusted, setup, teardown),
 	    cmocka_unit_test_setup_teardown (foreign_volume_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown (signed_config_is_the_reference, setup, teardown),
+	    cmocka_unit_test_setup_teardown (signed_identity_still_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown (unknown_signer_held_to_the_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

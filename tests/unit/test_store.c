@@ -69,7 +69,7 @@ add_snapshot (const char *dir, const char *name, const char *created)
 	json_object_object_add (m, "created", json_object_new_string (created));
 	assert_int_equal (dmig_store_staging (dir, &staging, &err), 0);
 	snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, dir, name);
-	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, &err), 0);
+	assert_int_equal (dmig_bundle_write (path, m, staging, &ms, NULL, &err), 0);
 	dmig_fs_rm_rf (staging, NULL);
 	free (staging);
 	json_object_put (m);
