@@ -40,19 +40,21 @@ cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err)
 		return -1;
 	if (dmig_local_open (g, ref.container, false, &l, err) < 0)
 		return -1;
+	if (*ref.name) {
+		char path[PATH_MAX];
+		json_object *m = NULL;
+		/* the named one first: why it cannot be used (damaged, changed
+		 * after it was signed) is the error, on its own line */
+		if ((size_t)snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, l.dir, ref.name) < sizeof (path)
+		    && dmig_bundle_read_manifest (path, &m, NULL, err) < 0 && (*err)->errnum != ENOENT)
+			goto out;
+		json_object_put (m);
+		dmig_error_release (err);
+	}
 	if (dmig_store_list (l.dir, &list, err) < 0)
 		goto out;
 	s = dmig_store_list_find (&list, ref.name);
 	if (s == NULL) {
-		char path[PATH_MAX];
-		json_object *m = NULL;
-		/* there, but not listed: why (damaged, changed after it was
-		 * signed) is the error */
-		if (*ref.name
-		    && (size_t)snprintf (path, sizeof (path), "%s/%s" DMIG_BUNDLE_EXT, l.dir, ref.name) < sizeof (path)
-		    && dmig_bundle_read_manifest (path, &m, NULL, err) < 0 && (*err)->errnum != ENOENT)
-			goto out;
-		json_object_put (m);
 		if (*ref.name)
 			dmig_error_set (err, DMIG_EFAIL, 0, "no snapshot '%s@%s' in %s (see 'dmig list %s')",
 			                ref.container, ref.name, l.dir, ref.container);

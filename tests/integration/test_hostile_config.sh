@@ -146,6 +146,44 @@ gone_strict() {
 	}
 }
 
+# A signed bundle whose manifest was changed on disk (its signature kept):
+# refused as changed after it was signed, before anything changes, and
+# --trust-config does not take it.
+signed_changed() {
+	local e=$1 c=$P-$1-sc
+	base "$e" "$c"
+	KEEP_SIG=1 hostile "$e" "$c" evil '.config.Config.Env += ["DMIG_TEST_OLD=1"]'
+	NOTRUST=1 refused "$e" "$c" evil "changed after it was signed"
+	expect_exit 3 dm "$e" rollback --trust-config "$c@evil"
+	grep -qF "changed after it was signed" "$TMP/stderr" || fail "--trust-config took it: $(cat "$TMP/stderr")"
+	dm "$e" list "$c" 2>/dev/null | grep -q "evil" && fail "list shows the changed bundle as a snapshot"
+	true
+}
+
+# A snapshot signed by another host (its own key folder here): with the
+# container gone, unknown key = the strict policy (a cap it added is
+# refused); once that host's key is trusted it is the reference and rolls
+# back, and list names the signer.
+other_host() {
+	local e=$1 c=$P-$1-oh other=$TMP/keys-$1-other
+	run_ctr "$e" "$c" --cap-add SYS_PTRACE "$IMAGE" counter /data/log 4 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	DMIG_KEY_DIR=$other dm "$e" snapshot --name there "$c" >/dev/null
+	rm_ctr "$e" "$c"
+	dm "$e" list "$c" >"$TMP/list" 2>&1
+	grep -q "there" "$TMP/list" || fail "list: $(cat "$TMP/list")"
+	expect_exit 3 dm "$e" rollback "$c@there"
+	grep -qF "SYS_PTRACE" "$TMP/stderr" || fail "stderr: $(cat "$TMP/stderr")"
+	! "$e" inspect "$c" >/dev/null 2>&1 || fail "container '$c' was made"
+	mkdir -p -m 0700 "$DMIG_KEY_DIR/trusted"
+	install -m 0600 "$other/host.pub" "$DMIG_KEY_DIR/trusted/hostother.pub"
+	dm "$e" rollback "$c@there" >/dev/null 2>"$TMP/err" || fail "trusted: $(cat "$TMP/err")"
+	[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running after the rollback"
+	"$e" inspect -f '{{.HostConfig.CapAdd}}' "$c" | grep -q SYS_PTRACE || fail "CapAdd not restored"
+	dm "$e" list "$c" 2>&1 | grep "there" | grep -q hostother || fail "list does not name the signer: $(dm "$e" list "$c" 2>&1)"
+	rm -f "$DMIG_KEY_DIR/trusted/hostother.pub"
+}
+
 # Its own data (env, labels) is restored as the snapshot has it.
 own_data_passes() {
 	local e=$1 c=$P-$1-od
@@ -193,5 +231,8 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	tm "hostile bundle" "gone strict" "$e" "refused (exit 3), nothing changed" \
 		"$e: hostile config: a gone container's Binds are refused, nothing made" gone_strict "$e"
 	t "$e: a snapshot's own env and labels are restored" own_data_passes "$e"
+	tm "hostile bundle" "signed, then changed" "$e" "refused (exit 3), nothing changed" \
+		"$e: a signed manifest changed on disk is refused, --trust-config too" signed_changed "$e"
+	t "$e: another host's snapshot: strict until its key is trusted, then the reference" other_host "$e"
 	t "$e: --trust-config accepts a changed config" trust_config "$e"
 done
