@@ -119,7 +119,11 @@ mv "$tmp" "$root"
 trap - EXIT
 say "made $root in $((SECONDS - start)) s (log: $log)"
 # older recipes' root filesystems, unless a running D still uses one
+in_use=
+if [ -s "$LAB/d/pids/init" ] && kill -0 "$(cut -d' ' -f1 "$LAB/d/pids/init")" 2>/dev/null; then
+	in_use=$(cat "$LAB/d/root-in-use" 2>/dev/null || true)
+fi
 for old in "$cache"/d-root-*; do
-	[ "$old" = "$root" ] || [ ! -d "$old" ] || [ "$old" = "$(cat "$LAB/d/root-in-use" 2>/dev/null)" ] || rm -rf "$old"
+	[ "$old" = "$root" ] || [ ! -d "$old" ] || [ "$old" = "$in_use" ] || rm -rf "$old"
 done
 echo "$root"

@@ -6,8 +6,8 @@
 # root filesystem is scripts/lab-d-root.sh's (cached in the lab's folder)
 # with D's own changes laid over it (an overlay whose upper layer is
 # $LAB/d/upper); /var/lib/docker, /var/lib/containerd, /var/lib/containers
-# and /var/lib/dmig are folders of $LAB/d/data; /run and /dev/shm are its
-# own. Its init (scripts/lab-d-init.sh under tini) runs containerd, dockerd,
+# and /var/lib/dmig are folders of $LAB/d/data; /run, /tmp and /dev/shm are
+# its own tmpfs. Its init (scripts/lab-d-init.sh under tini) runs containerd, dockerd,
 # the Podman API service and sshd at their default paths. Link: this host
 # (A, dmiglab-ad, 10.254.213.9) <-> D (dmiglab-da, 10.254.213.10); alias
 # hostD in $LAB/home/.ssh/config. Docker runs in one of two storage modes,
@@ -114,6 +114,9 @@ d_boot() {
 	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$m/dev/pts"
 	mount --bind "$m/dev/pts/ptmx" "$m/dev/ptmx"
 	mount -t tmpfs -o mode=755,nosuid,nodev run "$m/run"
+	# /tmp a tmpfs, as Debian 13 and later have it (and not overlayfs, which
+	# keeps trusted.overlay.* xattrs to itself)
+	mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$m/tmp"
 	mkdir -p "$m/run/dmig-lab" "$m/etc/dmig-lab" "$m/var/log/dmig-lab"
 	mount --bind "$DDIR/etc" "$m/etc/dmig-lab"
 	mount -o remount,ro,bind "$m/etc/dmig-lab"

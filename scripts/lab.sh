@@ -334,6 +334,7 @@ stop-d) stop_d ;;
 exec-d)
 	shift
 	d_alive init || die "host D is not running (scripts/lab.sh start-d)"
+	[ $# -gt 0 ] || set -- bash -l
 	in_d "$@"
 	;;
 d-mode) cmd_d_mode "${2:-}" ;;
