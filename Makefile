@@ -181,7 +181,7 @@ lab-stop:
 
 # Debian testing's compilers and libraries, on lab host D (as root; starts D)
 unit-d:
-	@scripts/lab-d-unit.sh
+	@scripts/lab-d-unit.sh WERROR="$(WERROR)"
 
 fmt:
 	clang-format -i src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h

@@ -9,12 +9,17 @@
 # The test image is made on D the way the lab makes it (scripts/test-image.sh
 # and the counter built there). After each restore the count must go on
 # with no gap or repeat and the memory pattern must verify. Containers are
-# named dmigd-smoke-* and removed at the end. Starts D if it is not running.
+# named dmigd-smoke-* and removed at the end. Starts D if it is not
+# running (and stops it again at the end).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
+# D is stopped at the end when this started it
+if ! "$lab" env | grep -q '^DMIG_LAB_D_PID='; then
+	trap '"$lab" stop-d' EXIT
+fi
 "$lab" start-d
 eval "$("$lab" env)"
 ssh_d=(ssh -F "$DMIG_SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=5 "$DMIG_LAB_D_ALIAS")

@@ -5,8 +5,9 @@
 #
 #   lab-d-unit.sh [VAR=value...]     e.g. WERROR= to see every warning
 #
-# Starts D if it is not running, copies this checkout's files (tracked and
-# untracked, not ignored) to a fresh /root/dmig there, and runs
+# Starts D if it is not running (and stops it again at the end), copies
+# this checkout's files (tracked and untracked, not ignored) to a fresh
+# /root/dmig there, and runs
 # `make -k CC=<cc> BUILD=build-<cc> dmig helpers test` for each compiler.
 # Prints each compiler's diagnostics (file:line: message) and its unit
 # tally; fails when a build or a test fails.
@@ -15,6 +16,10 @@ set -euo pipefail
 need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
+# D is stopped at the end when this started it
+if ! "$lab" env | grep -q '^DMIG_LAB_D_PID='; then
+	trap '"$lab" stop-d' EXIT
+fi
 "$lab" start-d
 
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -180,7 +180,7 @@ d_record_daemons() {
 d_ready() { [ -e "/proc/$(d_pid init)/root/run/dmig-lab/ready" ]; }
 
 start_d() {
-	local root pid init i
+	local root pid init i p
 	need_root
 	mkdir -p -m 0700 "$LAB"
 	mkdir -p "$DPIDS"
@@ -188,6 +188,9 @@ start_d() {
 	flock 8
 	if d_alive init; then
 		write_client_a
+		for p in $D_DAEMONS; do
+			d_alive "$p" || die "host D runs but its $p does not (see $DDIR/log/$p.log): scripts/lab.sh stop-d, then start-d"
+		done
 		say "lab: host D runs (pid $(d_pid init)), nothing to start"
 		return 0
 	fi
@@ -218,6 +221,8 @@ start_d() {
 	[ -n "$init" ] || die "host D did not start: $(tail -n3 "$DDIR/log/boot.log")"
 	d_record unshare "$pid"
 	d_record init "$init"
+	# a D that does not come up all the way is stopped again
+	trap 'say "lab: host D did not come up; stopping it"; stop_d' EXIT
 	# the link, into D's network namespace
 	ip link add "$VETH_AD" type veth peer name dmiglab-da netns "$init"
 	ip addr add "$ADDR_AD/30" dev "$VETH_AD"
@@ -233,6 +238,7 @@ start_d() {
 	d_record_daemons
 	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostD true ||
 		die "cannot log in to host D over SSH; see $DDIR/log/sshd.log"
+	trap - EXIT
 	say "lab: host D runs (pid $(d_pid init), docker storage $(d_mode), $root)"
 }
 
@@ -273,6 +279,11 @@ status_d() {
 	for p in unshare init $D_DAEMONS; do
 		if d_alive "$p"; then echo "d-$p: running (pid $(d_pid "$p"))"; else echo "d-$p: stopped" && ok=1; fi
 	done
+	# what D runs, as its root filesystem was made
+	if d_alive init && [ -s "$(cat "$DDIR/root-in-use")/etc/dmig-lab-root" ]; then
+		echo "d-root: $(cat "$DDIR/root-in-use"), docker storage $(d_mode)"
+		echo "d-versions: $(grep -v '^key \|^suite ' "$(cat "$DDIR/root-in-use")/etc/dmig-lab-root" | paste -sd, | sed 's/,/, /g')"
+	fi
 	return $ok
 }
 
