@@ -13,8 +13,8 @@ mkdir -p "$PIDS" /run/sshd /run/podman /run/lock "$LOG"
 
 # wait_for CMD...: every 0.2 s, at most 120 s
 wait_for() {
-	local i
-	for i in $(seq 1 600); do
+	local _
+	for _ in $(seq 1 600); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done

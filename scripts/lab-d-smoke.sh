@@ -17,9 +17,10 @@ need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
 # D is stopped at the end when this started it
-if ! "$lab" env | grep -q '^DMIG_LAB_D_PID='; then
-	trap '"$lab" stop-d' EXIT
-fi
+case $("$lab" env) in
+*DMIG_LAB_D_PID=*) ;;
+*) trap '"$lab" stop-d' EXIT ;;
+esac
 "$lab" start-d
 eval "$("$lab" env)"
 ssh_d=(ssh -F "$DMIG_SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=5 "$DMIG_LAB_D_ALIAS")

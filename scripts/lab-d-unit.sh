@@ -17,9 +17,10 @@ need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
 # D is stopped at the end when this started it
-if ! "$lab" env | grep -q '^DMIG_LAB_D_PID='; then
-	trap '"$lab" stop-d' EXIT
-fi
+case $("$lab" env) in
+*DMIG_LAB_D_PID=*) ;;
+*) trap '"$lab" stop-d' EXIT ;;
+esac
 "$lab" start-d
 
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then

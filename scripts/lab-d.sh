@@ -7,8 +7,9 @@
 # with D's own changes laid over it (an overlay whose upper layer is
 # $LAB/d/upper); /var/lib/docker, /var/lib/containerd, /var/lib/containers
 # and /var/lib/dmig are folders of $LAB/d/data; /run, /tmp and /dev/shm are
-# its own tmpfs. Its init (scripts/lab-d-init.sh under tini) runs containerd, dockerd,
-# the Podman API service and sshd at their default paths. Link: this host
+# its own tmpfs. Its init (scripts/lab-d-init.sh under tini) runs
+# containerd, dockerd, the Podman API service and sshd at their default
+# paths. Link: this host
 # (A, dmiglab-ad, 10.254.213.9) <-> D (dmiglab-da, 10.254.213.10); alias
 # hostD in $LAB/home/.ssh/config. Docker runs in one of two storage modes,
 # each with its own data (docker-<mode>, containerd-<mode>): overlay2, the
@@ -48,7 +49,7 @@ d_mode() { cat "$DDIR/mode" 2>/dev/null || echo overlay2; }
 
 # D's keys and sshd, Docker's configuration for the current mode, the init
 make_keys_d() {
-	local root=$1 init= p
+	local root=$1 init="" p
 	mkdir -p "$DDIR/etc" "$DDIR/log" "$LAB/home/.ssh"
 	chmod 700 "$LAB/home" "$LAB/home/.ssh"
 	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
@@ -131,7 +132,7 @@ d_boot() {
 	done
 	chmod 700 "$m/var/lib/dmig"
 	echo dmiglab-d >"$m/etc/hostname"
-	cd "$m"
+	cd "$m" || exit 1
 	mkdir -p .dmiglab-oldroot
 	pivot_root . .dmiglab-oldroot
 	cd /
@@ -259,7 +260,7 @@ stop_d() {
 		if d_alive "$name"; then
 			pid=$(d_pid "$name")
 			kill "$pid" 2>/dev/null || true
-			for i in $(seq 1 50); do d_alive "$name" || break; sleep 0.2; done
+			for _ in $(seq 1 50); do d_alive "$name" || break; sleep 0.2; done
 			d_alive "$name" && kill -9 "$pid"
 		fi
 		rm -f "$DPIDS/$name"
