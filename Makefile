@@ -3,6 +3,7 @@
 # make test        build and run the unit tests (installs nothing)
 # make check       install what is missing, build, fmt-check, run unit + integration tests (root)
 # make demo        install what is missing, build, show dmig at work
+# make unit-d      build dmig and run the unit tests on lab host D (Debian testing), gcc and clang
 # make sanitize    build and run the unit tests with ASan + UBSan
 # make fuzz        build the libFuzzer targets (clang) and run each over its corpus
 #                  FUZZ_RUNS=1000000 times (bundle, extract: FUZZ_RUNS_EXTRACT=100000);
@@ -40,7 +41,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS := $(BUILD)/tests/counter $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/hostile $(BUILD)/tests/asuser.so
 
-.PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fuzz fuzz-build fuzz-merge fmt fmt-check demo bench lab-start lab-stop libs print-pkgs
+.PHONY: all deps setup install uninstall clean check test unit integration sanitize valgrind fuzz fuzz-build fuzz-merge fmt fmt-check demo bench lab-start lab-stop libs print-pkgs helpers unit-d
 all: dmig
 
 # Without the libraries the build stops with one line that says what to do,
@@ -80,6 +81,8 @@ $(BUILD)/tests/asuser.so: tests/helpers/asuser.c
 $(BUILD)/tests/enginectl $(BUILD)/tests/sshctl $(BUILD)/tests/hostile: $(BUILD)/tests/%: tests/helpers/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(DMIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(DMIG_LIBS)
+
+helpers: $(HELPERS)
 
 test: $(UNIT_BIN)
 	@UNIT_LABEL=$(or $(UNIT_LABEL),unit) tests/run-unit.sh $(UNIT_BIN)
@@ -175,6 +178,10 @@ lab-start:
 
 lab-stop:
 	@scripts/lab.sh stop
+
+# Debian testing's compilers and libraries, on lab host D (as root; starts D)
+unit-d:
+	@scripts/lab-d-unit.sh WERROR="$(WERROR)"
 
 fmt:
 	clang-format -i src/*.c src/*.h engines/*.c engines/*.h tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h

@@ -2,6 +2,7 @@
 # Real second and third hosts on this machine, for dmig move's tests and demo.
 #
 #   scripts/lab.sh start | stop | status | exec CMD... | exec-c CMD... | env
+#   scripts/lab.sh start-d | stop-d | exec-d CMD... | d-mode [overlay2|snapshotter]
 #
 # Hosts B and C each have their own network namespace and their own mount
 # namespace, where private folders cover /var/lib/docker,
@@ -16,8 +17,13 @@
 # alias hostB; $LAB/a/home/.ssh on B: aliases hostA and hostC); the user's
 # own ~/.ssh is never touched. Every process is recorded by PID and stopped
 # by it.
+#
+# Host D (scripts/lab-d.sh) runs Debian testing's engines and compilers in
+# namespaces of its own; start-d and stop-d start and stop it alone, and
+# start and stop only with DMIG_LAB_D=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+LABSH=$(cd "$(dirname "$0")" && pwd)/lab.sh
 
 LAB=${DMIG_LAB_DIR:-/var/lib/dmig-lab}
 VETH_A=dmiglab-a # this host's end of the A-B link
@@ -79,6 +85,32 @@ Subsystem sftp internal-sftp
 EOF
 }
 
+# write_client_a: this host's ssh config and pinned host keys, for each lab
+# host whose key exists (B, D); each file replaced at once, never seen half
+# written
+write_client_a() {
+	local k=$LAB/home/.ssh/known_hosts c=$LAB/home/.ssh/config
+	{
+		[ ! -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ] ||
+			printf '%s %s\n' "$ADDR_B" "$(cut -d' ' -f1-2 "$LAB/b/etc/ssh_host_ed25519_key.pub")"
+		[ ! -s "$LAB/d/etc/ssh_host_ed25519_key.pub" ] ||
+			printf '%s %s\n' "$ADDR_D" "$(cut -d' ' -f1-2 "$LAB/d/etc/ssh_host_ed25519_key.pub")"
+	} >"$k.tmp"
+	{
+		if [ -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ]; then
+			echo "# dmig lab: host B in network namespace dmiglab-b"
+			client_entry hostB "$ADDR_B" 22 "$LAB/home"
+		fi
+		if [ -s "$LAB/d/etc/ssh_host_ed25519_key.pub" ]; then
+			echo "# dmig lab: host D (Debian testing's engines)"
+			client_entry hostD "$ADDR_D" 22 "$LAB/home"
+		fi
+	} >"$c.tmp"
+	chmod 600 "$k.tmp" "$c.tmp"
+	mv "$k.tmp" "$k"
+	mv "$c.tmp" "$c"
+}
+
 make_keys() {
 	local h
 	mkdir -p "$LAB/home/.ssh" "$A/etc" "$A/home/.ssh" "$LAB/b/etc" "$LAB/c/etc"
@@ -89,18 +121,14 @@ make_keys() {
 	for h in a b c; do keypair "$LAB/$h/etc/ssh_host_ed25519_key" "dmig lab host ${h^^}"; done
 	hostkey() { cut -d' ' -f1-2 "$LAB/$1/etc/ssh_host_ed25519_key.pub"; }
 	# the pinned host keys
-	printf '%s %s\n' "$ADDR_B" "$(hostkey b)" >"$LAB/home/.ssh/known_hosts"
+	write_client_a
 	printf '[%s]:%s %s\n%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)" "$ADDR_C" "$(hostkey c)" >"$A/home/.ssh/known_hosts"
-	{
-		echo "# dmig lab: host B in network namespace dmiglab-b"
-		client_entry hostB "$ADDR_B" 22 "$LAB/home"
-	} >"$LAB/home/.ssh/config"
 	{
 		echo "# dmig lab: hosts A and C, as host B reaches them"
 		client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
 		client_entry hostC "$ADDR_C" 22 "$A/home"
 	} >"$A/home/.ssh/config"
-	chmod 600 "$LAB/home/.ssh/config" "$LAB/home/.ssh/known_hosts" "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
+	chmod 600 "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
 	# who may log in where: B takes this host's client; A and C take B's
 	cp "$LAB/home/.ssh/id_ed25519.pub" "$LAB/b/etc/authorized_keys"
 	cp "$A/home/.ssh/id_ed25519.pub" "$A/etc/authorized_keys"
@@ -223,6 +251,7 @@ stop_pid() { # NAME: end a recorded process, then forget it
 }
 
 ALL_PIDS="anchor sshd dockerd podman c-anchor c-sshd c-dockerd c-podman sshd-a"
+. "$(dirname "$0")/lab-d.sh"
 
 cmd_start() {
 	local h
@@ -245,11 +274,13 @@ cmd_start() {
 		in_host ssh -F "$A/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 "host$h" true ||
 			die "host B cannot log in to host $h over SSH; see $LAB/*sshd*.log"
 	done
+	[ "${DMIG_LAB_D:-}" != 1 ] || start_d
 }
 
 cmd_stop() {
 	local h p
 	need_root
+	[ "${DMIG_LAB_D:-}" != 1 ] || stop_d
 	for h in b c; do
 		host "$h"
 		pid_alive "${HPFX}anchor" || continue
@@ -270,6 +301,12 @@ cmd_status() {
 	for p in $ALL_PIDS; do
 		if pid_alive "$p"; then echo "$p: running (pid $(cat "$PIDS/$p"))"; else echo "$p: stopped" && ok=1; fi
 	done
+	# host D counts when it runs or was asked for
+	if [ "${DMIG_LAB_D:-}" = 1 ] || d_alive init; then
+		status_d || ok=1
+	else
+		echo "host D: not started (scripts/lab.sh start-d)"
+	fi
 	return $ok
 }
 
@@ -290,9 +327,21 @@ env)
 	echo "DMIG_LAB_ALIAS=hostB"
 	echo "DMIG_LAB_ADDR=$ADDR_B"
 	echo "DMIG_LAB_C_ADDR=$ADDR_C"
+	env_d
 	;;
+start-d) start_d ;;
+stop-d) stop_d ;;
+exec-d)
+	shift
+	d_alive init || die "host D is not running (scripts/lab.sh start-d)"
+	[ $# -gt 0 ] || set -- bash -l
+	in_d "$@"
+	;;
+d-mode) cmd_d_mode "${2:-}" ;;
+_d-boot) d_boot "$2" ;; # start_d's, as the first process of D's namespaces
 *)
 	echo "usage: scripts/lab.sh start|stop|status|exec CMD...|exec-c CMD...|env" >&2
+	echo "       scripts/lab.sh start-d|stop-d|exec-d CMD...|d-mode [overlay2|snapshotter]" >&2
 	exit 2
 	;;
 esac

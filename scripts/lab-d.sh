@@ -1,0 +1,318 @@
+# Lab host D (sourced by scripts/lab.sh): a host running Debian testing's
+# engines (docker.io 28.5, containerd 2.1, runc 1.3, podman 5.8, crun 1.28
+# with libcriu2, criu 4.2) and compilers, on this machine.
+#
+# D has its own network, mount, PID, cgroup, UTS and IPC namespaces. Its
+# root filesystem is scripts/lab-d-root.sh's (cached in the lab's folder)
+# with D's own changes laid over it (an overlay whose upper layer is
+# $LAB/d/upper); /var/lib/docker, /var/lib/containerd, /var/lib/containers
+# and /var/lib/dmig are folders of $LAB/d/data; /run, /tmp and /dev/shm are
+# its own tmpfs. Its init (scripts/lab-d-init.sh under tini) runs
+# containerd, dockerd, the Podman API service and sshd at their default
+# paths. Link: this host
+# (A, dmiglab-ad, 10.254.213.9) <-> D (dmiglab-da, 10.254.213.10); alias
+# hostD in $LAB/home/.ssh/config. Docker runs in one of two storage modes,
+# each with its own data (docker-<mode>, containerd-<mode>): overlay2, the
+# graph driver (Docker 28's default), or snapshotter, containerd's image
+# store (Docker 29's default). Every PID is recorded in $LAB/d/pids with its
+# start time, and D is stopped by those PIDs only. Nothing of D's state is
+# kept in this host's /run: D's network namespace lives as long as D.
+
+DDIR=$LAB/d
+DPIDS=$DDIR/pids
+VETH_AD=dmiglab-ad # this host's end of the A-D link; D's end is dmiglab-da
+ADDR_AD=10.254.213.9
+ADDR_D=10.254.213.10
+# 10.254.213.12/30 is kept for a B-D link
+D_DAEMONS="containerd dockerd podman sshd"
+
+# d_record NAME PID: note a process of D with its start time (a PID used
+# again later by another process does not pass for it)
+d_record() { echo "$2 $(awk '{print $22}' "/proc/$2/stat")" >"$DPIDS/$1"; }
+
+# d_alive NAME: the recorded process runs (same PID, same start time, not a zombie)
+d_alive() {
+	local pid start st
+	[ -s "$DPIDS/$1" ] || return 1
+	read -r pid start <"$DPIDS/$1"
+	st=$(awk '{print $3, $22}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "$st" != "Z $start" ] && [ "${st#* }" = "$start" ]
+}
+d_pid() { cut -d' ' -f1 "$DPIDS/$1"; }
+# in_d CMD...: run a command on host D, as a login there would
+in_d() {
+	nsenter -t "$(d_pid init)" -m -n -p -u -i -C -r -w -- \
+		env -i -C /root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		TERM="${TERM:-dumb}" LANG=C.UTF-8 PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$@"
+}
+d_mode() { cat "$DDIR/mode" 2>/dev/null || echo overlay2; }
+
+# D's keys and sshd, Docker's configuration for the current mode, the init
+make_keys_d() {
+	local root=$1 init="" p
+	mkdir -p "$DDIR/etc" "$DDIR/log" "$LAB/home/.ssh"
+	chmod 700 "$LAB/home" "$LAB/home/.ssh"
+	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
+	keypair "$DDIR/etc/ssh_host_ed25519_key" "dmig lab host D"
+	cp "$LAB/home/.ssh/id_ed25519.pub" "$DDIR/etc/authorized_keys"
+	chmod 600 "$DDIR/etc/authorized_keys"
+	{
+		sshd_config "$ADDR_D:22" /etc/dmig-lab/ssh_host_ed25519_key /run/sshd.pid /etc/dmig-lab/authorized_keys
+		# cgroup v1 is deprecated in Podman 5; this kernel's layout is hybrid
+		echo "SetEnv PODMAN_IGNORE_CGROUPSV1_WARNING=1"
+	} >"$DDIR/etc/sshd_config"
+	# --init binds the real file, not a link
+	for p in /usr/sbin/docker-init /usr/bin/docker-init /usr/libexec/docker/docker-init; do
+		if [ -L "$root$p" ]; then
+			init=$(chroot "$root" readlink -f "$p")
+			break
+		fi
+		[ ! -e "$root$p" ] || break
+	done
+	printf '{ "experimental": true, "features": { "containerd-snapshotter": %s }%s }\n' \
+		"$([ "$(d_mode)" = snapshotter ] && echo true || echo false)" \
+		"${init:+, \"init-path\": \"$init\"}" >"$DDIR/etc/daemon.json"
+	install -m 0755 "$(dirname "$0")/lab-d-init.sh" "$DDIR/etc/init.sh"
+	write_client_a
+}
+
+# cgroup_mounts: "MOUNTPOINT FSTYPE SUPEROPTIONS" of each cgroup hierarchy
+# mounted in /sys/fs/cgroup
+cgroup_mounts() {
+	awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5, $(i + 1), $(i + 3) }' /proc/self/mountinfo |
+		awk '$1 ~ "^/sys/fs/cgroup/[^/]+$"'
+}
+
+# _d-boot ROOT: the first process of D's namespaces (PID 1 there), still in
+# this host's root filesystem: D's mounts, then pivot_root into them and
+# exec the init. Everything mounted here is in D's mount namespace only.
+d_boot() {
+	local root=$1 m=$DDIR/mnt mode dev mnt opts c
+	mode=$(d_mode)
+	mkdir -p "$m" "$DDIR/upper" "$DDIR/work" "$DDIR/log" "$DDIR/data/docker-$mode" \
+		"$DDIR/data/containerd-$mode" "$DDIR/data/containers" "$DDIR/data/dmig"
+	mount -t overlay dmiglab-d-root -o "lowerdir=$root,upperdir=$DDIR/upper,workdir=$DDIR/work" "$m"
+	mount -t proc proc "$m/proc"
+	# sysfs mounted in D's network namespace shows D's devices
+	mount -t sysfs sysfs "$m/sys"
+	# each cgroup v1 hierarchy mounted again, its root D's cgroup namespace
+	mount -t tmpfs -o mode=755 cgroup "$m/sys/fs/cgroup"
+	while read -r mnt dev opts; do
+		mkdir -p "$m$mnt"
+		case $dev in
+		cgroup2) mount -t cgroup2 cgroup2 "$m$mnt" ;;
+		cgroup)
+			opts=$(echo ",$opts," | sed 's/,r[ow],/,/; s/^,//; s/,$//')
+			# a named hierarchy without controllers must say so
+			case ,$opts, in *,name=*) [ "$(echo "$opts" | tr ',' '\n' | grep -vc '^name=')" -gt 0 ] || opts=none,$opts ;; esac
+			mount -t cgroup -o "$opts" cgroup "$m$mnt"
+			;;
+		esac
+	done < <(cgroup_mounts)
+	mount -o remount,ro,bind "$m/sys/fs/cgroup" 2>/dev/null || true
+	mount --rbind /dev "$m/dev"
+	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$m/dev/shm"
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$m/dev/pts"
+	mount --bind "$m/dev/pts/ptmx" "$m/dev/ptmx"
+	mount -t tmpfs -o mode=755,nosuid,nodev run "$m/run"
+	# /tmp a tmpfs, as Debian 13 and later have it (and not overlayfs, which
+	# keeps trusted.overlay.* xattrs to itself)
+	mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$m/tmp"
+	mkdir -p "$m/run/dmig-lab" "$m/etc/dmig-lab" "$m/var/log/dmig-lab"
+	mount --bind "$DDIR/etc" "$m/etc/dmig-lab"
+	mount -o remount,ro,bind "$m/etc/dmig-lab"
+	mount --bind "$DDIR/log" "$m/var/log/dmig-lab"
+	for c in docker containerd; do
+		mkdir -p "$m/var/lib/$c"
+		mount --bind "$DDIR/data/$c-$mode" "$m/var/lib/$c"
+	done
+	for c in containers dmig; do
+		mkdir -p "$m/var/lib/$c"
+		mount --bind "$DDIR/data/$c" "$m/var/lib/$c"
+	done
+	chmod 700 "$m/var/lib/dmig"
+	echo dmiglab-d >"$m/etc/hostname"
+	cd "$m" || exit 1
+	mkdir -p .dmiglab-oldroot
+	pivot_root . .dmiglab-oldroot
+	cd /
+	umount -l /.dmiglab-oldroot
+	rmdir /.dmiglab-oldroot
+	exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		/usr/bin/tini -- /bin/bash /etc/dmig-lab/init.sh
+}
+
+# D's processes start in their own child cgroup of this one's, in every
+# hierarchy: its containers' cgroups nest under it
+d_cgroups() {
+	local dev mnt opts rel
+	: >"$DDIR/cgroups"
+	while read -r mnt dev opts; do
+		# this process's cgroup in that hierarchy (v1: by a controller or
+		# name it holds; v2: the 0:: line)
+		rel=$(awk -F: -v dev="$dev" -v opts=",$opts," '
+			dev == "cgroup2" && $1 == 0 { print $3; exit }
+			dev == "cgroup" && $1 != 0 { n = split($2, c, ","); for (i = 1; i <= n; i++) if (index(opts, "," c[i] ",")) { print $3; exit } }' /proc/self/cgroup)
+		[ -n "$rel" ] || continue
+		mkdir -p "$mnt${rel%/}/dmiglab-d"
+		# a new cpuset has no CPUs or memory nodes until given its parent's
+		if [ -e "$mnt${rel%/}/dmiglab-d/cpuset.cpus" ]; then
+			[ -n "$(cat "$mnt${rel%/}/dmiglab-d/cpuset.cpus")" ] || cat "$mnt$rel/cpuset.cpus" >"$mnt${rel%/}/dmiglab-d/cpuset.cpus"
+			[ -n "$(cat "$mnt${rel%/}/dmiglab-d/cpuset.mems")" ] || cat "$mnt$rel/cpuset.mems" >"$mnt${rel%/}/dmiglab-d/cpuset.mems"
+		fi
+		echo "$mnt${rel%/}/dmiglab-d" >>"$DDIR/cgroups"
+	done < <(cgroup_mounts)
+}
+
+# the A-side PIDs of the daemons D's init noted (its own PIDs for them)
+d_record_daemons() {
+	local sh c dpid name
+	for sh in $(cat /proc/"$(d_pid init)"/task/*/children); do
+		for c in $(cat /proc/"$sh"/task/*/children 2>/dev/null); do
+			dpid=$(awk '/^NSpid:/ { print $NF }' "/proc/$c/status" 2>/dev/null) || continue
+			for name in $D_DAEMONS; do
+				[ "$(cat "/proc/$(d_pid init)/root/run/dmig-lab/pids/$name" 2>/dev/null)" = "$dpid" ] && d_record "$name" "$c"
+			done
+		done
+	done
+	for name in $D_DAEMONS; do d_alive "$name" || die "host D's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"; done
+}
+
+d_ready() { [ -e "/proc/$(d_pid init)/root/run/dmig-lab/ready" ]; }
+
+start_d() {
+	local root pid init i p
+	need_root
+	mkdir -p -m 0700 "$LAB"
+	mkdir -p "$DPIDS"
+	exec 8>"$DDIR/lock"
+	flock 8
+	if d_alive init; then
+		write_client_a
+		for p in $D_DAEMONS; do
+			d_alive "$p" || die "host D runs but its $p does not (see $DDIR/log/$p.log): scripts/lab.sh stop-d, then start-d"
+		done
+		say "lab: host D runs (pid $(d_pid init)), nothing to start"
+		return 0
+	fi
+	root=$("$(dirname "$0")/lab-d-root.sh")
+	# D's own changes belong to one root filesystem: a new recipe starts afresh
+	if [ "$(cat "$DDIR/upper.root" 2>/dev/null)" != "$root" ]; then
+		rm -rf "$DDIR/upper" "$DDIR/work"
+		echo "$root" >"$DDIR/upper.root"
+	fi
+	echo "$root" >"$DDIR/root-in-use"
+	make_keys_d "$root"
+	rm -f "$DPIDS"/*
+	d_cgroups
+	ip link del "$VETH_AD" 2>/dev/null || true
+	(
+		while read -r c; do echo "$BASHPID" >"$c/cgroup.procs"; done <"$DDIR/cgroups"
+		# D does not hold the lab's lock
+		exec 8>&-
+		exec unshare --net --mount --propagation private --pid --fork --cgroup --uts --ipc -- "$LABSH" _d-boot "$root"
+	) </dev/null >"$DDIR/log/boot.log" 2>&1 &
+	pid=$!
+	init=
+	for i in $(seq 1 50); do
+		init=$(awk '{ print $1 }' "/proc/$pid/task/$pid/children" 2>/dev/null) || true
+		[ -n "$init" ] && break
+		sleep 0.1
+	done
+	[ -n "$init" ] || die "host D did not start: $(tail -n3 "$DDIR/log/boot.log")"
+	d_record unshare "$pid"
+	d_record init "$init"
+	# a D that does not come up all the way is stopped again
+	trap 'say "lab: host D did not come up; stopping it"; stop_d' EXIT
+	# the link, into D's network namespace
+	ip link add "$VETH_AD" type veth peer name dmiglab-da netns "$init"
+	ip addr add "$ADDR_AD/30" dev "$VETH_AD"
+	ip link set "$VETH_AD" up
+	nsenter -t "$init" -n ip addr add "$ADDR_D/30" dev dmiglab-da
+	nsenter -t "$init" -n ip link set dmiglab-da up
+	for i in $(seq 1 900); do
+		d_ready && break
+		d_alive init || die "host D stopped while starting: $(tail -n3 "$DDIR/log/boot.log")"
+		sleep 0.2
+	done
+	d_ready || die "host D's engines did not come up in 180 s; see $DDIR/log"
+	d_record_daemons
+	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostD true ||
+		die "cannot log in to host D over SSH; see $DDIR/log/sshd.log"
+	trap - EXIT
+	say "lab: host D runs (pid $(d_pid init), docker storage $(d_mode), $root)"
+}
+
+stop_d() {
+	local name pid i c
+	need_root
+	mkdir -p "$DPIDS"
+	exec 8>"$DDIR/lock"
+	flock 8
+	if d_alive init; then
+		# its init stops the engines (their containers first) and sshd
+		kill "$(d_pid init)"
+		for i in $(seq 1 300); do d_alive init || break; sleep 0.2; done
+		# what is still there ends with D's PID namespace
+		d_alive init && kill -9 "$(d_pid init)"
+	fi
+	for name in unshare init $D_DAEMONS; do
+		if d_alive "$name"; then
+			pid=$(d_pid "$name")
+			kill "$pid" 2>/dev/null || true
+			for _ in $(seq 1 50); do d_alive "$name" || break; sleep 0.2; done
+			d_alive "$name" && kill -9 "$pid"
+		fi
+		rm -f "$DPIDS/$name"
+	done
+	ip link del "$VETH_AD" 2>/dev/null || true
+	if [ -s "$DDIR/cgroups" ]; then
+		while read -r c; do
+			[ ! -d "$c" ] || find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
+		done <"$DDIR/cgroups"
+		rm -f "$DDIR/cgroups"
+	fi
+	say "lab: stopped host D"
+}
+
+status_d() {
+	local p ok=0
+	for p in unshare init $D_DAEMONS; do
+		if d_alive "$p"; then echo "d-$p: running (pid $(d_pid "$p"))"; else echo "d-$p: stopped" && ok=1; fi
+	done
+	# what D runs, as its root filesystem was made
+	if d_alive init && [ -s "$(cat "$DDIR/root-in-use")/etc/dmig-lab-root" ]; then
+		echo "d-root: $(cat "$DDIR/root-in-use"), docker storage $(d_mode)"
+		echo "d-versions: $(grep -v '^key \|^suite ' "$(cat "$DDIR/root-in-use")/etc/dmig-lab-root" | paste -sd, | sed 's/,/, /g')"
+	fi
+	return $ok
+}
+
+# d-mode [overlay2|snapshotter]: Docker's storage on D; a running D restarts
+cmd_d_mode() {
+	case ${1:-} in
+	"") d_mode ;;
+	overlay2 | snapshotter)
+		mkdir -p "$DDIR"
+		[ "$(d_mode)" != "$1" ] || return 0
+		local was=
+		d_alive init && was=1
+		[ -z "$was" ] || stop_d
+		echo "$1" >"$DDIR/mode"
+		say "lab: host D's docker storage is $1"
+		[ -z "$was" ] || start_d
+		;;
+	*) die "d-mode takes overlay2 or snapshotter" ;;
+	esac
+}
+
+env_d() {
+	echo "DMIG_LAB_D_ALIAS=hostD"
+	echo "DMIG_LAB_D_ADDR=$ADDR_D"
+	echo "DMIG_LAB_D_MODE=$(d_mode)"
+	if d_alive init; then
+		echo "DMIG_LAB_D_PID=$(d_pid init)"
+		echo "DMIG_LAB_D_DOCKER_SOCK=/proc/$(d_pid init)/root/run/docker.sock"
+		echo "DMIG_LAB_D_PODMAN_SOCK=/proc/$(d_pid init)/root/run/podman/podman.sock"
+	fi
+}
