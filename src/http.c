@@ -222,9 +222,10 @@ dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, struct 
 			/* curl's own text names a made-up host and port 80 */
 			long oserr = 0;
 			curl_easy_getinfo (h->curl, CURLINFO_OS_ERRNO, &oserr);
-			return dmig_error_set (err, DMIG_EFAIL, 0,
-			                       "cannot connect to the engine at %s: %s: is it running? (-H names another socket)",
-			                       h->socket, oserr ? strerror ((int)oserr) : why);
+			return dmig_error_set (
+			    err, DMIG_EFAIL, 0,
+			    "cannot connect to the engine at %s: %s: is it running? (-H names another socket)",
+			    h->socket, oserr ? strerror ((int)oserr) : why);
 		}
 		if (rc == CURLE_ABORTED_BY_CALLBACK && dmig_interrupted) {
 			dmig_error_set (err, DMIG_EFAIL, 0, "%s %s: interrupted", req->method, req->path);
