@@ -403,6 +403,24 @@ identify (struct dmig_engine *e, dmig_error_t *err)
 	return r;
 }
 
+void
+dmig_engine_dial (const struct dmig_engine_ops *ops, const char *socket, struct dmig_engine_dial *d)
+{
+	size_t n = 0;
+
+	memset (d, 0, sizeof (*d));
+	if (ops->cli == NULL)
+		return;
+	d->argv[n++] = (char *)ops->cli;
+	if (socket && *socket) {
+		snprintf (d->url, sizeof (d->url), "unix://%s", socket);
+		d->argv[n++] = (char *)ops->cli_url;
+		d->argv[n++] = d->url;
+	}
+	d->argv[n++] = "system";
+	d->argv[n++] = "dial-stdio";
+}
+
 bool
 dmig_engine_version_names (json_object *version, const char *word)
 {

@@ -3,6 +3,7 @@
 #ifndef DMIG_ENGINE_H
 #define DMIG_ENGINE_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "bundle.h"
@@ -48,6 +49,11 @@ struct dmig_engine_ops {
 	const char *kind;   /* "docker" or "podman": also the store's folder */
 	const char *title;  /* "Docker", "Podman": its name in messages */
 	const char *socket; /* where it listens unless told otherwise */
+	/* Its CLI on a host, and the CLI's option that names the engine's URL:
+	 * `<cli> [<cli_url> unix://PATH] system dial-stdio` bridges stdin and
+	 * stdout to the engine's socket (dmig_engine_dial). */
+	const char *cli;
+	const char *cli_url;
 	/* Is the engine whose /version answered this one of this kind? (The
 	 * registry asks each in turn.) */
 	bool (*identify) (json_object *version);
@@ -132,6 +138,17 @@ void dmig_engine_close (struct dmig_engine *e);
  * several, store_kind (may be NULL) picks the one whose snapshots exist). */
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
                       struct dmig_container **ctr, dmig_error_t *err);
+
+/* The command on a host that bridges its stdin and stdout to the engine's
+ * API socket: the engine's CLI's `system dial-stdio` (what DOCKER_HOST=ssh://
+ * and podman remote run), naming the socket only when one is given (NULL or
+ * "": the CLI's default). argv is for dmig_ssh_forward_unix (quoted there);
+ * it is empty (argv[0] NULL) for an engine without a CLI. */
+struct dmig_engine_dial {
+	char url[PATH_MAX + 8];
+	char *argv[6];
+};
+void dmig_engine_dial (const struct dmig_engine_ops *ops, const char *socket, struct dmig_engine_dial *d);
 
 /* Whether a container runs (when that cannot be told: no). */
 bool dmig_engine_running (struct dmig_engine *e, const char *name);

@@ -221,11 +221,14 @@ dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 	/* the engine of the source's kind, where it listens unless told */
 	const char *remote = *m->target->socket ? m->target->socket : m->src->ops->socket;
 	char local[128], url[160], why[1536];
+	struct dmig_engine_dial dial;
 
 	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
 		return -1;
-	/* the target's engine, through a private local socket */
-	if (dmig_ssh_forward_unix (m->ssh, remote, local, sizeof (local), err) < 0)
+	/* the target's engine, through a private local socket: forwarded, or
+	 * bridged by the engine's own CLI there */
+	dmig_engine_dial (m->src->ops, m->target->socket, &dial);
+	if (dmig_ssh_forward_unix (m->ssh, remote, dial.argv[0] ? dial.argv : NULL, local, sizeof (local), err) < 0)
 		return -1;
 	snprintf (url, sizeof (url), "unix://%s", local);
 	if (dmig_engine_open (url, &m->dst, err) == 0) {

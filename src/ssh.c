@@ -3,7 +3,14 @@
  * libssh sessions are not thread-safe, so after the login one thread (the
  * pump) owns the session and every channel. Callers ask it for channels
  * through a one-slot request; each channel is bridged to one end of a
- * socketpair, whose other end the caller holds. */
+ * socketpair, whose other end the caller holds.
+ *
+ * A remote UNIX socket (the target's engine) is reached by direct-streamlocal
+ * forwarding, an OpenSSH extension that libssh offers only to a server it
+ * takes for OpenSSH: libssh 0.10 reads OpenSSH 10's banner as another
+ * server's, and no call changes its guess. Then, or when the server refuses
+ * the channel, each connection runs a command there that bridges its stdin
+ * and stdout to the socket (the engine's `system dial-stdio`). */
 #include "ssh.h"
 
 #include <dirent.h>
@@ -41,6 +48,9 @@
 #define KEEPINTVL_S     1
 #define KEEPCNT         3
 #define USER_TIMEOUT_MS 8000
+/* A dial command whose output ended: how long its exit status may take to
+ * tell why before the local end is told of the end anyway. */
+#define DIAL_LINGER_MS 2000
 #define PREFERRED_CIPHERS                                                                                              \
 	"aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes192-ctr,"           \
 	"aes128-ctr"
@@ -49,7 +59,11 @@ struct chan {
 	ssh_channel ch;
 	int fd; /* the pump's end of the socketpair */
 	int id;
-	bool exec;
+	bool exec; /* running a command: its stderr and exit status are kept */
+	bool dial; /* a command that bridges a listener's connection (lis) */
+	int lis;
+	size_t answered;  /* bytes that came from the remote side */
+	long long eof_ms; /* dial: when its output ended */
 	bool local_eof, remote_eof, eof_sent, fd_shut, done, failed;
 	int status; /* exit status of a command, -1 until known */
 	char to_local[BUF], to_remote[BUF];
@@ -59,6 +73,18 @@ struct chan {
 };
 
 enum req_type { REQ_NONE, REQ_EXEC, REQ_FORGET, REQ_LISTEN };
+
+/* How a listener's connections reach the remote socket: not decided yet,
+ * direct-streamlocal forwarding, or a dial command. */
+enum way { WAY_AUTO, WAY_FORWARD, WAY_EXEC };
+
+/* A listener's other way: the dial command (quoted; the listener takes
+ * it), as a user would type it, and the way asked for. */
+struct listen_args {
+	char *dial;
+	const char *dial_text;
+	enum way way;
+};
 
 struct dmig_ssh {
 	ssh_session s;
@@ -71,6 +97,7 @@ struct dmig_ssh {
 	/* the request slot */
 	enum req_type req;
 	const char *arg;
+	struct listen_args *listen; /* REQ_LISTEN's */
 	int req_fd, req_id, req_ret;
 	char req_err[1536];
 	/* local UNIX sockets whose connections are forwarded to the target */
@@ -78,6 +105,10 @@ struct dmig_ssh {
 		int fd;
 		char remote[PATH_MAX];
 		char dir[64], path[108];
+		enum way way;
+		char *dial;                    /* quoted; NULL: no other way */
+		char dial_text[PATH_MAX + 64]; /* as a user would type it */
+		char no_forward[768];          /* why forwarding was not used */
 	} lis[MAX_LISTEN];
 	/* the pump's */
 	struct chan *chans[MAX_CHANS];
@@ -388,17 +419,20 @@ mark_dead (struct dmig_ssh *s, const char *why)
 		}
 }
 
-/* A channel to a remote UNIX socket (exec: running a command) bridged to
- * local fd, which it then owns. Returns the channel's id, or -1 with why. */
+enum chan_kind { CHAN_FORWARD, CHAN_EXEC, CHAN_DIAL };
+
+/* A channel to a remote UNIX socket (exec: running a command; dial: a
+ * command that bridges listener lis's connection) bridged to local fd,
+ * which it then owns. Returns the channel's id, or -1 with why (what
+ * libssh said), fd left to the caller. */
 static int
-new_chan (struct dmig_ssh *s, bool exec, const char *arg, int fd, char *why, size_t cap)
+new_chan (struct dmig_ssh *s, enum chan_kind kind, const char *arg, int fd, int lis, char *why, size_t cap)
 {
 	struct chan *c = NULL;
 	int slot = -1, rc;
 
 	if (s->dead) {
 		snprintf (why, cap, "%s", s->dead_msg);
-		close (fd);
 		return -1;
 	}
 	for (int i = 0; i < MAX_CHANS && slot < 0; i++)
@@ -406,14 +440,15 @@ new_chan (struct dmig_ssh *s, bool exec, const char *arg, int fd, char *why, siz
 			slot = i;
 	if (slot < 0 || (c = calloc (1, sizeof (*c))) == NULL) {
 		snprintf (why, cap, "too many channels to %s", s->name);
-		close (fd);
 		return -1;
 	}
-	c->fd = fd;
+	c->fd = -1;
 	c->status = -1;
-	c->exec = exec;
+	c->exec = kind != CHAN_FORWARD;
+	c->dial = kind == CHAN_DIAL;
+	c->lis = lis;
 	c->ch = ssh_channel_new (s->s);
-	if (!exec)
+	if (kind == CHAN_FORWARD)
 		rc = c->ch ? ssh_channel_open_forward_unix (c->ch, arg, "127.0.0.1", 0) : SSH_ERROR;
 	else {
 		rc = c->ch ? ssh_channel_open_session (c->ch) : SSH_ERROR;
@@ -421,12 +456,13 @@ new_chan (struct dmig_ssh *s, bool exec, const char *arg, int fd, char *why, siz
 			rc = ssh_channel_request_exec (c->ch, arg);
 	}
 	if (rc != SSH_OK) {
-		snprintf (why, cap, "%s: %s", exec ? "command" : arg, ssh_get_error (s->s));
+		snprintf (why, cap, "%s", ssh_get_error (s->s));
 		if (!ssh_is_connected (s->s))
 			mark_dead (s, ssh_get_error (s->s));
 		chan_free (c);
 		return -1;
 	}
+	c->fd = fd;
 	set_nonblock (c->fd);
 	c->id = ++s->next_id;
 	s->chans[slot] = c;
@@ -465,6 +501,39 @@ sweep_listeners (void)
 		closedir (dh);
 }
 
+/* How listener i's connections go, as far as it can be told before the
+ * first: forced by DMIG_SSH_ENGINE_CHANNEL, or a dial command when libssh
+ * takes the server for another than OpenSSH (it refuses direct-streamlocal
+ * forwarding then: "We're not connected to an OpenSSH server!"). */
+static void
+choose_way (struct dmig_ssh *s, int i)
+{
+	struct listen_args *a = s->listen;
+	const char *banner;
+
+	s->lis[i].way = a->way;
+	s->lis[i].dial = a->dial;
+	a->dial = NULL;
+	snprintf (s->lis[i].dial_text, sizeof (s->lis[i].dial_text), "%s", a->dial_text ? a->dial_text : "");
+	s->lis[i].no_forward[0] = '\0';
+	if (s->lis[i].way == WAY_EXEC)
+		dmig_log_debug ("%s: the engine's socket %s through '%s' (DMIG_SSH_ENGINE_CHANNEL=exec)", s->name,
+		                s->lis[i].remote, s->lis[i].dial_text);
+	else if (s->lis[i].way == WAY_FORWARD)
+		dmig_log_debug ("%s: the engine's socket %s through direct-streamlocal forwarding "
+		                "(DMIG_SSH_ENGINE_CHANNEL=forward)",
+		                s->name, s->lis[i].remote);
+	if (s->lis[i].way != WAY_AUTO || s->lis[i].dial == NULL || ssh_get_openssh_version (s->s) != 0)
+		return;
+	banner = ssh_get_serverbanner (s->s);
+	snprintf (s->lis[i].no_forward, sizeof (s->lis[i].no_forward),
+	          "libssh %s refuses it: it reads the server's banner '%.200s' as not OpenSSH's",
+	          SSH_STRINGIFY (LIBSSH_VERSION), banner ? banner : "?");
+	s->lis[i].way = WAY_EXEC;
+	dmig_log_debug ("%s: %s: the engine's socket %s through '%s'", s->name, s->lis[i].no_forward, s->lis[i].remote,
+	                s->lis[i].dial_text);
+}
+
 static int
 new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 {
@@ -497,6 +566,7 @@ new_listener (struct dmig_ssh *s, const char *remote, char *why, size_t cap)
 		return -1;
 	}
 	snprintf (s->lis[slot].remote, sizeof (s->lis[slot].remote), "%s", remote);
+	choose_way (s, slot);
 	return slot;
 }
 
@@ -528,15 +598,83 @@ serve_request (struct dmig_ssh *s)
 		snprintf (s->req_err, sizeof (s->req_err), "socketpair: %s", strerror (errno));
 		return;
 	}
-	id = new_chan (s, s->req == REQ_EXEC, s->arg, sp[0], why, sizeof (why));
+	id = new_chan (s, CHAN_EXEC, s->arg, sp[0], -1, why, sizeof (why));
 	if (id < 0) {
-		memcpy (s->req_err, why, sizeof (why));
+		snprintf (s->req_err, sizeof (s->req_err), "command: %s", why);
+		close (sp[0]);
 		close (sp[1]);
 		return;
 	}
 	s->req_fd = sp[1];
 	s->req_id = id;
 	s->req_ret = 0;
+}
+
+/* Why listener i's dial command did not reach the socket (what), and why
+ * forwarding did not either, on one line into out. */
+static void
+dial_says (struct dmig_ssh *s, int i, const char *what, char *out, size_t cap)
+{
+	int n;
+
+	if (*s->lis[i].no_forward)
+		n = snprintf (out, cap, "neither direct-streamlocal forwarding (%s) nor '%s' (%s) works",
+		              s->lis[i].no_forward, s->lis[i].dial_text, what);
+	else
+		n = snprintf (out, cap, "'%s' (DMIG_SSH_ENGINE_CHANNEL=exec) does not work (%s)", s->lis[i].dial_text,
+		              what);
+	if (n >= 0 && (size_t)n >= cap && cap > 4)
+		memcpy (out + cap - 4, "...", 4); /* cut short: say so */
+}
+
+/* A command's stderr: the first part is kept for messages. */
+static void
+read_stderr (struct chan *c)
+{
+	char buf[4096];
+	int r;
+
+	while ((r = ssh_channel_read_nonblocking (c->ch, buf, sizeof (buf), 1)) > 0) {
+		size_t room = sizeof (c->err) - 1 - c->err_len, k = (size_t)r < room ? (size_t)r : room;
+		memcpy (c->err + c->err_len, buf, k);
+		c->err_len += k;
+		c->err[c->err_len] = '\0';
+	}
+}
+
+/* A dial command whose output ended: over once its exit status came (or
+ * DIAL_LINGER_MS passed without one). One that answered nothing and failed
+ * says why in last_err, before the local end is told of the end: the
+ * caller that sees it finds the reason there. */
+static bool
+dial_over (struct dmig_ssh *s, struct chan *c)
+{
+	char what[sizeof (c->err) + 64], *line, *nl;
+
+	ssh_channel_poll (c->ch, 0);
+	if (ssh_channel_is_closed (c->ch))
+		c->status = exit_status (c->ch);
+	else if (c->eof_ms == 0 || dmig_clock_now_ms () - c->eof_ms < DIAL_LINGER_MS) {
+		if (c->eof_ms == 0)
+			c->eof_ms = dmig_clock_now_ms ();
+		return false;
+	}
+	if (c->answered > 0 || c->status == 0)
+		return true;
+	read_stderr (c);
+	/* the last line of its stderr: Go's CLIs say what failed there */
+	while (c->err_len > 0 && strchr ("\r\n \t", c->err[c->err_len - 1]))
+		c->err[--c->err_len] = '\0';
+	line = c->err;
+	while ((nl = strpbrk (line, "\r\n")) != NULL)
+		line = nl + 1;
+	if (c->status < 0)
+		snprintf (what, sizeof (what), "no exit status%s%s", *line ? ": " : "", line);
+	else
+		snprintf (what, sizeof (what), "exit %d%s%s", c->status, *line ? ": " : "", line);
+	dial_says (s, c->lis, what, s->last_err, sizeof (s->last_err));
+	dmig_log_debug ("%s", s->last_err);
+	return true;
 }
 
 /* Nothing more goes to the remote side: what is buffered is dropped, and
@@ -553,7 +691,6 @@ refuse_input (struct chan *c)
 static void
 pump_chan (struct dmig_ssh *s, struct chan *c)
 {
-	char buf[4096];
 	ssize_t n;
 	int r;
 
@@ -589,18 +726,13 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 		ssh_channel_send_eof (c->ch);
 		c->eof_sent = true;
 	}
-	/* a command's stderr: the first part is kept for messages */
-	if (c->exec && (r = ssh_channel_read_nonblocking (c->ch, buf, sizeof (buf), 1)) > 0) {
-		size_t room = sizeof (c->err) - 1 - c->err_len, k = (size_t)r < room ? (size_t)r : room;
-		memcpy (c->err + c->err_len, buf, k);
-		c->err_len += k;
-		c->err[c->err_len] = '\0';
-	}
+	if (c->exec)
+		read_stderr (c);
 	/* remote -> local */
 	if (c->tl_len == 0 && !c->remote_eof) {
 		r = ssh_channel_read_nonblocking (c->ch, c->to_local, sizeof (c->to_local), 0);
 		if (r > 0)
-			c->tl_len = (size_t)r, c->tl_off = 0;
+			c->tl_len = (size_t)r, c->tl_off = 0, c->answered += (size_t)r;
 		else if (r == SSH_ERROR && !ssh_is_connected (s->s)) {
 			mark_dead (s, ssh_get_error (s->s));
 			return;
@@ -622,11 +754,14 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 	if (c->tl_off == c->tl_len)
 		c->tl_len = c->tl_off = 0;
 	if (c->remote_eof && c->tl_len == 0) {
+		/* the caller learns of a dial's end once its cause is known */
+		if (c->dial && !dial_over (s, c))
+			return;
 		if (!c->fd_shut) {
 			shutdown (c->fd, SHUT_WR); /* the caller reads EOF */
 			c->fd_shut = true;
 		}
-		if (!c->exec)
+		if (!c->exec || c->dial)
 			c->done = true;
 		else {
 			/* the exit status arrives before the channel's close */
@@ -639,6 +774,44 @@ pump_chan (struct dmig_ssh *s, struct chan *c)
 			}
 		}
 	}
+}
+
+/* A connection to listener i, fd, to the remote socket: forwarded, or
+ * through the dial command once forwarding is refused (by libssh or the
+ * server). Returns the channel's id, or -1 with why. */
+static int
+engine_chan (struct dmig_ssh *s, int i, int fd, char *why, size_t cap)
+{
+	char said[512];
+	int id;
+
+	if (s->lis[i].way != WAY_EXEC) {
+		said[0] = '\0';
+		id = new_chan (s, CHAN_FORWARD, s->lis[i].remote, fd, -1, said, sizeof (said));
+		if (id >= 0 && s->lis[i].way == WAY_AUTO) {
+			s->lis[i].way = WAY_FORWARD;
+			dmig_log_debug ("%s: the engine's socket %s through direct-streamlocal forwarding", s->name,
+			                s->lis[i].remote);
+		}
+		if (id >= 0 || s->lis[i].way == WAY_FORWARD || s->lis[i].dial == NULL || s->dead) {
+			if (id < 0)
+				snprintf (why, cap, "%s: %s", s->lis[i].remote, said);
+			return id;
+		}
+		snprintf (s->lis[i].no_forward, sizeof (s->lis[i].no_forward), "libssh: %s", said);
+		s->lis[i].way = WAY_EXEC;
+		dmig_log_debug (
+		    "%s: direct-streamlocal forwarding to %s refused (%s): the engine's socket through '%s'", s->name,
+		    s->lis[i].remote, said, s->lis[i].dial_text);
+	}
+	said[0] = '\0';
+	id = new_chan (s, CHAN_DIAL, s->lis[i].dial, fd, i, said, sizeof (said));
+	if (id < 0) {
+		char what[sizeof (said) + 16];
+		snprintf (what, sizeof (what), "cannot run it: %s", said);
+		dial_says (s, i, what, why, cap);
+	}
+	return id;
 }
 
 static void *
@@ -665,7 +838,7 @@ pump (void *arg)
 						pthread_cond_broadcast (&s->cv);
 				}
 				/* a finished socket channel has nobody to wait for it */
-				if (s->chans[i] && s->chans[i]->done && !s->chans[i]->exec) {
+				if (s->chans[i] && s->chans[i]->done && (!s->chans[i]->exec || s->chans[i]->dial)) {
 					chan_free (s->chans[i]);
 					s->chans[i] = NULL;
 				}
@@ -687,7 +860,8 @@ pump (void *arg)
 			while (s->lis[i].fd >= 0
 			       && (fd = accept4 (s->lis[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 				why[0] = '\0';
-				if (new_chan (s, false, s->lis[i].remote, fd, why, sizeof (why)) < 0) {
+				if (engine_chan (s, i, fd, why, sizeof (why)) < 0) {
+					close (fd);
 					memcpy (s->last_err, why, sizeof (why));
 					dmig_log_debug ("%s", s->last_err);
 				}
@@ -725,13 +899,15 @@ pump (void *arg)
 /* ---- callers' side ---- */
 
 static int
-request (struct dmig_ssh *s, enum req_type type, const char *arg, int *fd, int *id, dmig_error_t *err)
+request (struct dmig_ssh *s, enum req_type type, const char *arg, struct listen_args *listen, int *fd, int *id,
+         dmig_error_t *err)
 {
 	int ret;
 
 	pthread_mutex_lock (&s->mu);
 	s->req = type;
 	s->arg = arg;
+	s->listen = listen;
 	s->req_id = id ? *id : 0;
 	s->req_ret = 1; /* pending */
 	s->req_err[0] = '\0';
@@ -752,11 +928,34 @@ request (struct dmig_ssh *s, enum req_type type, const char *arg, int *fd, int *
 }
 
 int
-dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err)
+dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *const dial[], char *local, size_t cap,
+                       dmig_error_t *err)
 {
-	int slot = -1;
+	const char *knob = getenv ("DMIG_SSH_ENGINE_CHANNEL");
+	char text[sizeof (s->lis[0].dial_text)] = "";
+	enum way way = WAY_AUTO;
+	struct listen_args args;
+	char *line = NULL;
+	int slot = -1, r;
 
-	if (request (s, REQ_LISTEN, remote, NULL, &slot, err) < 0)
+	if (knob && strcmp (knob, "exec") == 0)
+		way = WAY_EXEC;
+	else if (knob && strcmp (knob, "forward") == 0)
+		way = WAY_FORWARD;
+	else if (knob && *knob)
+		return dmig_error_set (err, DMIG_EUSAGE, 0, "DMIG_SSH_ENGINE_CHANNEL is '%s': use forward or exec",
+		                       knob);
+	if (dial && (line = dmig_target_shell_quote (dial)) == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "empty remote command");
+	if (way == WAY_EXEC && line == NULL)
+		return dmig_error_set (err, DMIG_EUSAGE, 0, "DMIG_SSH_ENGINE_CHANNEL=exec: no command reaches %s",
+		                       remote);
+	for (size_t i = 0, len = 0; dial && dial[i] && len < sizeof (text); i++)
+		len += (size_t)snprintf (text + len, sizeof (text) - len, "%s%s", i ? " " : "", dial[i]);
+	args = (struct listen_args){.dial = line, .dial_text = text, .way = way};
+	r = request (s, REQ_LISTEN, remote, &args, NULL, &slot, err);
+	free (args.dial); /* not taken: no listener */
+	if (r < 0)
 		return dmig_error_wrap (err, "cannot forward %s on %s", remote, s->name);
 	snprintf (local, cap, "%s", s->lis[slot].path);
 	return 0;
@@ -772,7 +971,7 @@ dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dm
 		return dmig_error_set (err, DMIG_EFAIL, 0, "empty remote command");
 	dmig_log_debug ("%s: %s", s->name, line);
 	*id = 0;
-	r = request (s, REQ_EXEC, line, fd, id, err);
+	r = request (s, REQ_EXEC, line, NULL, fd, id, err);
 	free (line);
 	if (r < 0)
 		return dmig_error_wrap (err, "cannot run '%s' on %s", argv[0], s->name);
@@ -821,7 +1020,7 @@ dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *e
 out:
 	pthread_mutex_unlock (&s->mu);
 	if (c != NULL && ret == 0)
-		request (s, REQ_FORGET, NULL, NULL, &id, NULL);
+		request (s, REQ_FORGET, NULL, NULL, NULL, &id, NULL);
 	return ret;
 }
 
@@ -877,6 +1076,7 @@ dmig_ssh_close (struct dmig_ssh *s)
 				close (s->lis[i].fd);
 			unlink (s->lis[i].path);
 			rmdir (s->lis[i].dir);
+			free (s->lis[i].dial);
 		}
 	if (s->s) {
 		if (ssh_is_connected (s->s))

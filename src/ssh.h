@@ -27,8 +27,16 @@ bool dmig_ssh_alive (struct dmig_ssh *s);
 /* "user@host:port", for messages. */
 const char *dmig_ssh_name (const struct dmig_ssh *s);
 /* A local UNIX socket (in a private folder, removed by dmig_ssh_close) whose
- * every connection reaches the remote socket: an engine API for libcurl. */
-int dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err);
+ * every connection reaches the remote socket, on a channel of its own: an
+ * engine API for libcurl. By direct-streamlocal forwarding; when that cannot
+ * be used (libssh takes the server for another than OpenSSH and refuses it,
+ * or the server refuses the channel) by running dial (an argv, NULL: no
+ * other way) there, a command that bridges its stdin and stdout to the
+ * socket (dmig_engine_dial). DMIG_SSH_ENGINE_CHANNEL=forward or exec takes
+ * one way only. A connection that neither way makes is closed at once;
+ * dmig_ssh_last_error says why. */
+int dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *const dial[], char *local, size_t cap,
+                           dmig_error_t *err);
 /* Run argv on the target (quoted by dmig_target_shell_quote); *fd carries its stdin
  * (shutdown(fd, SHUT_WR) ends it) and stdout. *id is for dmig_ssh_wait. */
 int dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err);

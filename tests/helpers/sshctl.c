@@ -1,6 +1,8 @@
 /* A test helper that drives dmig's SSH seam against the lab's real sshd:
  *   sshctl <target> run <argv...>      run a command, print its stdout
- *   sshctl <target> engine <socket>    reach an engine's API through SSH
+ *   sshctl <target> engine <socket> [docker|podman]
+ *                                      reach an engine's API through SSH (with
+ *                                      the engine's dial-stdio as the other way)
  *   sshctl <target> put <tar> <dir>    stream a tar into `tar -x -C dir` */
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,7 +38,14 @@ main (int argc, char **argv)
 	} else if (strcmp (argv[2], "engine") == 0) {
 		struct dmig_engine *e = NULL;
 		char local[128], url[160];
-		r = dmig_ssh_forward_unix (s, argv[3], local, sizeof (local), &err);
+		struct dmig_engine_dial dial;
+		const struct dmig_engine_ops *ops = NULL;
+		for (size_t i = 0; argc > 4 && dmig_engines[i]; i++)
+			if (strcmp (dmig_engines[i]->kind, argv[4]) == 0)
+				ops = dmig_engines[i];
+		if (ops)
+			dmig_engine_dial (ops, argv[3], &dial);
+		r = dmig_ssh_forward_unix (s, argv[3], ops ? dial.argv : NULL, local, sizeof (local), &err);
 		snprintf (url, sizeof (url), "unix://%s", local);
 		if (r == 0 && dmig_engine_open (url, &e, &err) < 0) {
 			char why[1536];

@@ -20,11 +20,30 @@ commands() {
 }
 
 engines_through_ssh() {
-	[ "$("$SSHCTL" hostB engine /var/run/docker.sock)" = "docker $("$LABSH" exec docker version -f '{{.Server.Version}}')" ]
-	[ "$("$SSHCTL" hostB engine /run/podman/podman.sock)" = "podman $("$LABSH" exec podman version -f '{{.Server.Version}}')" ]
-	expect_exit 3 "$SSHCTL" hostB engine /run/no-such-engine.sock
+	# forwarding only (no other way given), whatever the run's DMIG_SSH_ENGINE_CHANNEL
+	local f="env -u DMIG_SSH_ENGINE_CHANNEL"
+	[ "$($f "$SSHCTL" hostB engine /var/run/docker.sock)" = "docker $("$LABSH" exec docker version -f '{{.Server.Version}}')" ]
+	[ "$($f "$SSHCTL" hostB engine /run/podman/podman.sock)" = "podman $("$LABSH" exec podman version -f '{{.Server.Version}}')" ]
+	expect_exit 3 $f "$SSHCTL" hostB engine /run/no-such-engine.sock
 	grep -q "/run/no-such-engine.sock" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# the private local sockets are gone afterwards
+	[ -z "$(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null)" ] || fail "forward sockets left behind"
+}
+
+# As with a server libssh takes for another than OpenSSH (OpenSSH 10 with
+# Debian 12's libssh): each connection runs the engine's dial-stdio there.
+engines_through_dial_stdio() {
+	local x="env DMIG_SSH_ENGINE_CHANNEL=exec"
+	[ "$($x "$SSHCTL" hostB engine /var/run/docker.sock docker)" = "docker $("$LABSH" exec docker version -f '{{.Server.Version}}')" ]
+	[ "$($x "$SSHCTL" hostB engine /run/podman/podman.sock podman)" = "podman $("$LABSH" exec podman version -f '{{.Server.Version}}')" ]
+	# no engine there: one line with the command's exit status, soon
+	start=$SECONDS
+	expect_exit 3 timeout 60 $x "$SSHCTL" hostB engine /run/no-such-engine.sock docker
+	grep -q "'docker -H unix:///run/no-such-engine.sock system dial-stdio' (DMIG_SSH_ENGINE_CHANNEL=exec) does not work (exit 1: .*no-such-engine.sock" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	[ $((SECONDS - start)) -le 15 ] || fail "took $((SECONDS - start)) s"
+	# chosen: the server refuses the forward (no socket), then the command fails too
+	expect_exit 3 timeout 60 env -u DMIG_SSH_ENGINE_CHANNEL "$SSHCTL" hostB engine /run/no-such-engine.sock podman
+	grep -q "neither direct-streamlocal forwarding (libssh: .*) nor 'podman --url unix:///run/no-such-engine.sock system dial-stdio' (exit [0-9]*: .*) works" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ -z "$(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null)" ] || fail "forward sockets left behind"
 }
 
@@ -160,6 +179,7 @@ dead_link() {
 
 t "ssh: commands run as argv, with exit status and stderr" commands
 t "ssh: the engines' APIs through SSH" engines_through_ssh
+t "ssh: the engines' APIs through their dial-stdio" engines_through_dial_stdio
 t "ssh: a stream into a remote tar, verified" stream_into_tar
 t "ssh: unknown or changed host keys are refused" host_keys
 t "ssh: a known_hosts entry without a port, for a port other than 22, as OpenSSH" portless_entry

@@ -124,13 +124,19 @@ __wrap_dmig_ssh_connect (const struct dmig_target *t, const char *config, struct
 	return 0;
 }
 
-int __wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err);
+int __wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *const dial[], char *local, size_t cap,
+                                  dmig_error_t *err);
 int
-__wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *local, size_t cap, dmig_error_t *err)
+__wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *const dial[], char *local, size_t cap,
+                              dmig_error_t *err)
 {
 	(void)s;
 	(void)err;
 	assert_string_equal (remote, "/var/run/docker.sock");
+	/* the other way there: Docker's CLI, at its default socket */
+	assert_non_null (dial);
+	assert_string_equal (dial[0], "docker");
+	assert_string_equal (dial[1], "system");
 	snprintf (local, cap, "%s", sock);
 	return 0;
 }

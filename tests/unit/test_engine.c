@@ -1141,6 +1141,44 @@ missing_image_names_the_command (void **state)
 	assert_int_equal (rmdir (dir), 0); /* no staging folder left */
 }
 
+/* The command that bridges a host's engine socket: each engine's CLI, its
+ * URL option only with a socket named, nothing for an engine without a CLI. */
+static void
+dial_commands (void **state)
+{
+	static const struct dmig_engine_ops no_cli = {.kind = "other"};
+	struct {
+		const struct dmig_engine_ops *ops;
+		const char *socket;
+		const char *argv[6];
+	} cases[] = {
+	    {&dmig_docker_ops, NULL, {"docker", "system", "dial-stdio"}},
+	    {&dmig_docker_ops, "", {"docker", "system", "dial-stdio"}},
+	    {&dmig_docker_ops,
+	     "/run/docker-b.sock",
+	     {"docker", "-H", "unix:///run/docker-b.sock", "system", "dial-stdio"}},
+	    {&dmig_podman_ops, NULL, {"podman", "system", "dial-stdio"}},
+	    {&dmig_podman_ops,
+	     "/run/user/0/podman/podman.sock",
+	     {"podman", "--url", "unix:///run/user/0/podman/podman.sock", "system", "dial-stdio"}},
+	    {&no_cli, "/run/x.sock", {NULL}},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+		struct dmig_engine_dial d;
+		size_t n = 0;
+
+		dmig_engine_dial (cases[i].ops, cases[i].socket, &d);
+		for (; cases[i].argv[n]; n++)
+			if (d.argv[n] == NULL || strcmp (d.argv[n], cases[i].argv[n]) != 0)
+				fail_msg ("case %zu: argument %zu is '%s', not '%s'", i, n,
+				          d.argv[n] ? d.argv[n] : "(none)", cases[i].argv[n]);
+		if (d.argv[n] != NULL)
+			fail_msg ("case %zu: argument %zu '%s' too many", i, n, d.argv[n]);
+	}
+}
+
 /* libcurl's global state, as dmig's main sets it up: once for the group. */
 static int
 group_setup (void **state)
@@ -1170,6 +1208,7 @@ main (void)
 	const struct CMUnitTest tests[] = {
 	    T (tells_engines_apart),
 	    cmocka_unit_test (registry_lists_each_engine),
+	    cmocka_unit_test (dial_commands),
 	    T (paths_escape_their_arguments),
 	    cmocka_unit_test (inspect_answers_parse_into_the_model),
 	    T (missing_socket_and_bad_url),
