@@ -226,8 +226,9 @@ dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
 		return -1;
 	/* the target's engine, through a private local socket: forwarded, or
-	 * bridged by the engine's own CLI there */
-	dmig_engine_dial (m->src->ops, m->target->socket, &dial);
+	 * bridged by the engine's own CLI there, told the same socket (not
+	 * the target's DOCKER_HOST, context or CONTAINER_HOST) */
+	dmig_engine_dial (m->src->ops, remote, &dial);
 	if (dmig_ssh_forward_unix (m->ssh, remote, dial.argv[0] ? dial.argv : NULL, local, sizeof (local), err) < 0)
 		return -1;
 	snprintf (url, sizeof (url), "unix://%s", local);

@@ -133,10 +133,12 @@ __wrap_dmig_ssh_forward_unix (struct dmig_ssh *s, const char *remote, char *cons
 	(void)s;
 	(void)err;
 	assert_string_equal (remote, "/var/run/docker.sock");
-	/* the other way there: Docker's CLI, at its default socket */
+	/* the other way there: Docker's CLI, told the same socket */
 	assert_non_null (dial);
 	assert_string_equal (dial[0], "docker");
-	assert_string_equal (dial[1], "system");
+	assert_string_equal (dial[1], "-H");
+	assert_string_equal (dial[2], "unix:///var/run/docker.sock");
+	assert_string_equal (dial[3], "system");
 	snprintf (local, cap, "%s", sock);
 	return 0;
 }

@@ -920,7 +920,8 @@ neither_way_is_one_line (void **state)
 	     "cannot reach the engine at /var/run/docker.sock on root@hostd:22: neither direct-streamlocal forwarding "
 	     "(libssh " SSH_STRINGIFY (
 	         LIBSSH_VERSION) " refuses it: it reads the server's banner 'SSH-2.0-OpenSSH_10.0p2 "
-	                         "Debian-7' as not OpenSSH's) nor 'docker system dial-stdio' (exit "
+	                         "Debian-7' as not OpenSSH's) nor 'docker -H unix:///var/run/docker.sock system "
+	                         "dial-stdio' (exit "
 	                         "127: sh: 1: docker: not found) works"},
 	    {&dmig_podman_ops, MISSING, true,
 	     "Cannot connect to Podman. Please verify your connection.\nError: unable to connect to Podman socket: "
@@ -929,10 +930,12 @@ neither_way_is_one_line (void **state)
 	     125,
 	     "cannot reach the engine at /run/podman/podman.sock on root@hostd:22: neither direct-streamlocal "
 	     "forwarding "
-	     "(libssh: Channel opening failure: channel 43 error (1) administratively prohibited) nor 'podman system "
-	     "dial-stdio' (exit 125: Error: unable to connect to Podman socket: dial unix /run/podman/podman.sock: "
+	     "(libssh: Channel opening failure: channel 43 error (1) administratively prohibited) nor 'podman --url "
+	     "unix:///run/podman/podman.sock system dial-stdio' (exit 125: Error: unable to connect to Podman socket: "
+	     "dial unix /run/podman/podman.sock: "
 	     "connect: no such file or directory) works"},
-	    {&dmig_docker_ops, HANGS, false, "", 0, "nor 'docker system dial-stdio' (no exit status) works"},
+	    {&dmig_docker_ops, HANGS, false, "", 0,
+	     "nor 'docker -H unix:///var/run/docker.sock system dial-stdio' (no exit status) works"},
 	};
 	(void)state;
 
