@@ -24,6 +24,29 @@
 
 #define ID "3c69a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e"
 
+/* wait (up to 10 s: a child under valgrind is slow to exec) until pid's
+ * argv has the argument arg */
+static void
+wait_argv (pid_t pid, const char *arg)
+{
+	char path[64], buf[4096];
+
+	snprintf (path, sizeof (path), "/proc/%d/cmdline", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen (path, "r");
+		size_t n = f ? fread (buf, 1, sizeof (buf) - 1, f) : 0;
+
+		if (f)
+			fclose (f);
+		buf[n] = '\0';
+		for (const char *a = buf; a < buf + n; a += strlen (a) + 1)
+			if (strcmp (a, arg) == 0)
+				return;
+		usleep (10 * 1000);
+	}
+	fail_msg ("process %d never ran with argument '%s'", (int)pid, arg);
+}
+
 /* a process whose argv is "sh -c 'sleep N' a b" (the script's $0 $1) */
 static pid_t
 spawn (const char *a, const char *b, const char *secs)
@@ -38,7 +61,7 @@ spawn (const char *a, const char *b, const char *secs)
 		execl ("/bin/sh", "sh", "-c", script, a, b, (char *)NULL);
 		_exit (127);
 	}
-	usleep (100 * 1000); /* exec'd */
+	wait_argv (pid, b);
 	return pid;
 }
 
@@ -107,7 +130,7 @@ hold_open (const char *dir, const char *name, const char *secs)
 		_exit (127);
 	}
 	close (fd);
-	usleep (100 * 1000);
+	wait_argv (pid, secs);
 	return pid;
 }
 
