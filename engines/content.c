@@ -244,7 +244,9 @@ static int
 verify_member (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c,
                dmig_error_t *err)
 {
-	static const char *const nested[] = {"rootfs-diff.tar", "volumes/*.tar", NULL};
+	/* the layer, the volumes and /dev/shm's content, each unpacked by
+	 * Podman's import */
+	static const char *const nested[] = {"rootfs-diff.tar", "volumes/*.tar", "devshm-checkpoint.tar", NULL};
 	static const char *const read[] = {"deleted.files", "spec.dump", NULL};
 	bool podman =
 	    strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;

@@ -599,6 +599,60 @@ podman_nested_not_a_tar_refused (void **state)
 	refused (f, "'rootfs-diff.tar'");
 }
 
+/* What dmig reads must be what Podman reads: a link in the place of a file
+ * it reads would hand Podman another one, unchecked. */
+static void
+podman_read_member_as_link_refused (void **state)
+{
+	struct fx *f = *state;
+	size_t lsize;
+	const struct ent evil[] = {{.name = "sh", .perm = 04755, .data = "x"}};
+	char *l = tar_of (evil, 1, &lsize);
+	const struct ent hard_spec[] = {
+	    {.name = "x.json",
+	     .data = SPEC_MOUNTS (", {\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/\"}")},
+	    {.name = "spec.dump", .type = HARDLINK, .data = "x.json"}};
+	const struct ent sym_layer[] = {{.name = "evil.tar", .type = AE_IFREG, .data = l, .len = lsize},
+	                                {.name = "rootfs-diff.tar", .type = AE_IFLNK, .data = "evil.tar"}};
+	const struct ent hard_volume[] = {{.name = "evil.tar", .type = AE_IFREG, .data = l, .len = lsize},
+	                                  {.name = "volumes/data.tar", .type = HARDLINK, .data = "evil.tar"}};
+
+	start (f, "podman", PODMAN_CFG);
+	stage (f, "checkpoint.tar", hard_spec, 2);
+	refused (f, "member 'spec.dump': a hard link where a file is read");
+	json_object_put (f->manifest);
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	start (f, "podman", PODMAN_CFG);
+	stage (f, "checkpoint.tar", sym_layer, 2);
+	refused (f, "member 'rootfs-diff.tar': not a plain file, where one is read");
+	json_object_put (f->manifest);
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	start (f, "podman", PODMAN_CFG);
+	stage (f, "checkpoint.tar", hard_volume, 2);
+	refused (f, "member 'volumes/data.tar': a hard link where a file is read");
+	free (l);
+}
+
+/* /dev/shm's content (devshm-checkpoint.tar) is unpacked by the import as
+ * the layer is: read as one. */
+static void
+podman_devshm_checked (void **state)
+{
+	struct fx *f = *state;
+	size_t size;
+	const struct ent shm[] = {{.name = ".", .type = AE_IFDIR, .perm = 01777},
+	                          {.name = "sem.x", .perm = 04755, .data = "x"}};
+	char *t = tar_of (shm, 2, &size);
+	const struct ent e[] = {{.name = "devshm-checkpoint.tar", .type = AE_IFREG, .data = t, .len = size}};
+
+	start (f, "podman", PODMAN_CFG);
+	stage (f, "checkpoint.tar", e, 1);
+	free (t);
+	refused (f, "in 'devshm-checkpoint.tar': member 'sem.x': a setuid file");
+}
+
 int
 main (void)
 {
@@ -637,6 +691,8 @@ main (void)
 	    T (podman_outer_symlink_then_file_refused),
 	    T (podman_volume_device_refused),
 	    T (podman_nested_not_a_tar_refused),
+	    T (podman_read_member_as_link_refused),
+	    T (podman_devshm_checked),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
