@@ -23,8 +23,9 @@ void dmig_content_rules (json_object *manifest, struct dmig_content *c);
 
 /* Check every member staged from a bundle (Docker's rootfs.tar and
  * volumes, checkpoint.tar; Podman's export, with its rootfs-diff.tar,
- * volumes, deleted.files and spec.dump) without writing: < 0 with
- * DMIG_EPREFLIGHT and the member on a refusal. */
+ * volumes, /dev/shm, deleted.files, and the spec.dump and config.dump its
+ * import obeys, held against the manifest's config: engines/podspec.h)
+ * without writing: < 0 with DMIG_EPREFLIGHT and the member on a refusal. */
 int dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err);
 
 #endif

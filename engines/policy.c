@@ -50,9 +50,8 @@ static const char *const masked[] = {"/proc/asound",
                                      "/sys/firmware",
                                      NULL};
 static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
-/* the engines' default bounding set (runc's and Docker's, the one Podman 4
- * counts CapAdd from; Podman 5's containers.conf default is a part of it) */
-static const char *const caps[] = {
+/* Podman 5's containers.conf default bounding set is a part of this one */
+const char *const dmig_policy_caps[] = {
     "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
     "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
     "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
@@ -75,7 +74,7 @@ static const struct rule rules[] = {
     {.path = "HostConfig.CapAdd", .kind = ADDS},
     /* Podman: the container's own bounding set, which its export's
      * spec.dump is held to (engines/podspec.c) */
-    {.path = "BoundingCaps", .kind = ADDS, .dflt = caps},
+    {.path = "BoundingCaps", .kind = ADDS, .dflt = dmig_policy_caps},
     {.path = "HostConfig.CapDrop", .kind = DROPS},
     {.path = "HostConfig.Devices", .kind = ADDS},
     {.path = "HostConfig.DeviceCgroupRules", .kind = ADDS},
