@@ -153,15 +153,18 @@ export_member (void *arg, const char *name, const char *data, size_t len, dmig_e
 	return parse (name, data, len, json_type_object, strcmp (name, "spec.dump") == 0 ? &x->spec : &x->conf, err);
 }
 
-/* The container the import runs, held against the manifest's config
- * (engines/podspec.c). */
+/* The container the import creates and runs, held against the manifest's
+ * config (engines/podspec.c, podconf.c). */
 static int
 check_export (struct podman_export *x, dmig_error_t *err)
 {
 	if (x->spec == NULL || x->conf == NULL)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "it holds no '%s': not an export of Podman",
 		                       x->spec ? "config.dump" : "spec.dump");
-	return dmig_podspec_check (x->manifest, x->spec, x->conf, err);
+	if (dmig_podspec_check (x->manifest, x->spec, x->conf, err) < 0
+	    || dmig_podconf_check (x->manifest, x->conf, err) < 0)
+		return -1;
+	return 0;
 }
 
 static int

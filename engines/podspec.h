@@ -21,6 +21,11 @@ extern const char *const *dmig_podspec_hooks_dirs;
  * DMIG_EPREFLIGHT and "member 'spec.dump' ..." naming what is wrong. */
 int dmig_podspec_check (json_object *manifest, json_object *spec, json_object *conf, dmig_error_t *err);
 
+/* config.dump against the manifest's config (engines/podconf.c): 0, or -1
+ * with DMIG_EPREFLIGHT and "member 'config.dump' ...". */
+int dmig_podconf_check (json_object *manifest, json_object *conf, dmig_error_t *err);
+
+/* Shared by both. */
 /* Is path in a folder of the container's own storage that its config
  * names (StaticDir, the folders of HostsPath, ResolvConfPath, HostnamePath,
  * ConmonPidFile), a folder whose path holds the container's ID? */

@@ -731,6 +731,23 @@ podman_spec_widening_refused (void **state)
 	free (text);
 }
 
+static void
+podman_config_widening_refused (void **state)
+{
+	struct fx *f = *state;
+	char *text = fixture ("config.dump"), *spec = spec_with (NULL);
+	json_object *conf = json_tokener_parse (text);
+
+	json_object_object_add (conf, "rootfs", json_object_new_string ("/"));
+	start_podman (f);
+	stage_docs (f, normal_layer, 1, "[]", spec, json_object_to_json_string (conf));
+	refused (f, "refusing snapshot member 'checkpoint.tar': member 'config.dump' runs the host folder '/' as the "
+	            "container's root");
+	json_object_put (conf);
+	free (text);
+	free (spec);
+}
+
 /* Without either, it is no export of Podman: nothing to hold its import to. */
 static void
 podman_export_without_spec_refused (void **state)
@@ -792,6 +809,7 @@ main (void)
 	    T (podman_read_member_as_link_refused),
 	    T (podman_devshm_checked),
 	    T (podman_spec_widening_refused),
+	    T (podman_config_widening_refused),
 	    T (podman_export_without_spec_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);

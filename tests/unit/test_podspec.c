@@ -1,4 +1,5 @@
-/* Podman's spec.dump against the manifest's config (engines/podspec.c). The fixtures are real exports of Podman
+/* Podman's config.dump and spec.dump against the manifest's config
+ * (engines/podspec.c, podconf.c). The fixtures are real exports of Podman
  * 4.3.1 (tests/unit/data/podman-4.3.1, see its README): a container with a
  * named volume, one with --init, one with a bind mount. Each passes as it
  * is; each attack, one edit of a fixture, is refused by name. */
@@ -120,7 +121,9 @@ apply (struct docs *d, const struct edit *e)
 static int
 check (struct docs *d, dmig_error_t *err)
 {
-	return dmig_podspec_check (d->manifest, d->spec, d->conf, err);
+	if (dmig_podspec_check (d->manifest, d->spec, d->conf, err) < 0)
+		return -1;
+	return dmig_podconf_check (d->manifest, d->conf, err);
 }
 
 static void
@@ -477,6 +480,159 @@ static const struct attack cases[] = {
      {SPEC ("annotations/run.oci.delegate-cgroup", "\"/x\"")},
      "sets the runtime's annotation 'run.oci.delegate-cgroup'"},
 
+    /* config.dump: what it is */
+    {"rootfs_host_folder",
+     NULL,
+     {CONF ("rootfs", "\"/\"")},
+     "member 'config.dump' runs the host folder '/' as the container's root"},
+    {"other_image", NULL, {CONF ("rootfsImageID", "\"" OTHER_ID "\"")}, "runs image '" OTHER_ID "'"},
+    /* the image dmig found here is the manifest's */
+    {"image_other_than_manifest",
+     NULL,
+     {{"manifest", "image", "\"sha256:" OTHER_ID "\"", false}},
+     "runs image '2d2b514d334812626308629bb4f41b9bd4be531eeb41df360c7a273eaf30c07f', not the container's '" OTHER_ID
+     "'"},
+    {"other_image_name",
+     NULL,
+     {CONF ("rootfsImageName", "\"registry.example/tools:latest\"")},
+     "names image 'registry.example/tools:latest'"},
+    {"conf_privileged", NULL, {CONF ("privileged", "true")}, "makes the container privileged"},
+    {"conf_all_devices", NULL, {CONF ("mountAllDevices", "true")}, "gives the container all of the host's devices"},
+    {"conf_user_root",
+     NULL,
+     {CFG ("Config/User", "\"postgres\""), SPEC ("process/user", "{\"uid\":999,\"gid\":999}")},
+     "runs the container as user '', not as its 'postgres'"},
+    {"conf_command",
+     NULL,
+     {CONF ("command", "[\"sh\",\"-c\",\"reboot\"]")},
+     "runs the command '[\"sh\",\"-c\",\"reboot\"]'"},
+    {"conf_entrypoint", NULL, {CONF ("entrypoint", "[\"/bin/sh\"]")}, "runs the entrypoint '[\"/bin/sh\"]'"},
+    {"conf_systemd", NULL, {CONF ("systemd", "true")}, "runs the container in systemd mode"},
+
+    /* config.dump: what it shares */
+    {"conf_pid_of_container",
+     NULL,
+     {CONF ("pidNsCtr", "\"" OTHER_ID "\"")},
+     "shares a namespace of container '" OTHER_ID "' (pidNsCtr)"},
+    {"conf_pod", NULL, {CONF ("pod", "\"infra\"")}, "puts the container in pod 'infra'"},
+    {"conf_network_host",
+     NULL,
+     {CONF ("networkMode", "\"host\"")},
+     "puts the container in network 'host', not its 'none'"},
+    {"conf_network_joined", NULL, {CONF ("newNetworks", "{\"db-net\":{}}")}, "joins network 'db-net'"},
+    {"conf_network_option",
+     NULL,
+     {CONF ("network_options", "{\"slirp4netns\":[\"allow_host_loopback=true\"]}")},
+     "gives network 'slirp4netns' option 'allow_host_loopback=true'"},
+    {"conf_port_published",
+     NULL,
+     {CONF ("newPortMappings", "[{\"host_ip\":\"\",\"container_port\":22,\"host_port\":2222,\"range\":1,"
+                               "\"protocol\":\"tcp\"}]")},
+     "publishes port 2222 of the host"},
+    {"conf_port_configured_passes",
+     NULL,
+     {CONF ("newPortMappings", "[{\"container_port\":5432,\"host_port\":15432,\"range\":2,\"protocol\":\"tcp\"}]"),
+      CFG ("HostConfig/PortBindings", "{\"5432/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"15432\"}],"
+                                      "\"5433/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"15433\"}]}")},
+     NULL},
+    {"conf_dns", NULL, {CONF ("dnsServer", "[\"10.0.0.66\"]")}, "sets name resolution '10.0.0.66'"},
+
+    /* config.dump: what it mounts */
+    {"conf_foreign_volume",
+     NULL,
+     {CONF_ADD ("namedVolumes", "{\"volumeName\":\"db-secrets\",\"dest\":\"/secrets\",\"options\":[\"rbind\"]}")},
+     "mounts volume 'db-secrets' at '/secrets', which the container did not have"},
+    {"conf_volume_moved",
+     NULL,
+     {CONF ("namedVolumes/0/dest", "\"/etc\"")},
+     "mounts volume 'dmigt3744-podman-pgrb-data' at '/etc'"},
+    {"conf_volume_driver_option",
+     NULL,
+     {CONF ("namedVolumes", "[{\"volumeName\":\"dmigt3744-podman-pgrb-data\",\"dest\":\"" VOL_DEST
+                            "\",\"options\":[\"volume-opt=device=/\",\"volume-opt=o=bind\"]}]")},
+     "makes volume 'dmigt3744-podman-pgrb-data' with driver option 'volume-opt=device=/'"},
+    {"conf_overlay_host_folder",
+     NULL,
+     {CONF ("overlayVolumes", "[{\"dest\":\"/x\",\"source\":\"/root\"}]")},
+     "lays the host folder '/root' over '/x'"},
+    {"conf_image_volume",
+     NULL,
+     {CONF ("ctrImageVolumes", "[{\"source\":\"tools\",\"dest\":\"/tools\",\"rw\":true}]")},
+     "mounts image 'tools' at '/tools'"},
+    {"conf_unmounts_host", NULL, {CONF_ADD ("mounts", "\"/proc\"")}, "has Podman unmount '/proc' from the host"},
+    {"conf_shm_of_earlier_id_passes", NULL, {CONF_ADD ("mounts", "\"" STORAGE OTHER_ID "/userdata/shm\"")}, NULL},
+
+    /* config.dump: what else it is handed */
+    {"conf_secret",
+     NULL,
+     {CONF ("secrets", "[{\"name\":\"db-password\",\"id\":\"abc\"}]")},
+     "hands the container the host's secret 'db-password'"},
+    {"conf_secret_env",
+     NULL,
+     {CONF ("secret_env", "{\"TOKEN\":{\"name\":\"api-token\"}}")},
+     "hands the container the host's secret 'api-token' (as $TOKEN)"},
+    {"conf_secret_configured_passes",
+     NULL,
+     {CONF ("secrets", "[{\"name\":\"db-password\"}]"), CFG ("Config/Secrets", "[{\"Name\":\"db-password\"}]")},
+     NULL},
+    {"conf_cdi_device",
+     NULL,
+     {CONF ("cdiDevices", "[\"nvidia.com/gpu=all\"]")},
+     "gives the container CDI device 'nvidia.com/gpu=all'"},
+    {"conf_host_device",
+     NULL,
+     {CONF ("device_host_src", "[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8}]")},
+     "gives the container the host's device '/dev/sda'"},
+    {"conf_preserve_fds", NULL, {CONF ("preserveFds", "8")}, "passes open files of Podman to the container"},
+    {"conf_preserve_fd_list", NULL, {CONF ("preserveFd", "[3,4]")}, "passes open files of Podman"},
+    {"conf_selinux_label",
+     NULL,
+     {CONF ("ProcessLabel", "\"system_u:system_r:spc_t:s0\"")},
+     "labels the container 'system_u:system_r:spc_t:s0' for SELinux"},
+    {"conf_label_nested", NULL, {CONF ("label_nested", "true")}, "lets the container run containers of its own"},
+
+    /* config.dump: where it writes on the host */
+    {"conf_conmon_pid_file",
+     NULL,
+     {CONF ("conmonPidFile", "\"/etc/ld.so.preload\"")},
+     "has conmon write its PID to '/etc/ld.so.preload' on the host"},
+    {"conf_pid_file",
+     NULL,
+     {CONF ("pid_file", "\"/etc/cron.d/x\"")},
+     "has the runtime write the container's PID to '/etc/cron.d/x'"},
+    {"conf_pid_file_escapes",
+     NULL,
+     {CONF ("pid_file",
+            "\"" STORAGE
+            "b35c0881ea113c9a68cc8611645e1c7e82bb606f919ad896bb716b4c416e4747/userdata/../../../../../etc/x\"")},
+     "has the runtime write the container's PID to"},
+    {"conf_health_log",
+     NULL,
+     {CONF ("healthLogDestination", "\"/etc/cron.d\"")},
+     "writes the container's health log into '/etc/cron.d' on the host"},
+    {"conf_hosts_file",
+     NULL,
+     {CONF ("baseHostsFile", "\"/etc/shadow\"")},
+     "makes the container's /etc/hosts from '/etc/shadow'"},
+    {"conf_notify_socket",
+     NULL,
+     {CONF ("sdnotifySocket", "\"/run/systemd/notify\"")},
+     "sends the container's notifications to '/run/systemd/notify' on the host"},
+    {"conf_restart_always",
+     NULL,
+     {CONF ("restart_policy", "\"always\"")},
+     "restarts the container 'always' (0 times), not 'no'"},
+    {"conf_cgroup_parent", NULL, {CONF ("cgroupParent", "\"/\"")}, "puts the container in cgroup '/'"},
+    {"conf_no_cgroups", NULL, {CONF ("noCgroups", "true")}, "runs the container outside any cgroup"},
+    {"conf_log_driver",
+     NULL,
+     {CONF ("logDriver", "\"passthrough\"")},
+     "logs the container by 'passthrough', not by its 'k8s-file'"},
+    {"conf_groups", NULL, {CONF ("groups", "[\"disk\"]")}, "adds the container's user to group 'disk'"},
+    {"conf_id_mappings",
+     NULL,
+     {CONF ("idMappingsOptions/UIDMap", "[{\"container_id\":0,\"host_id\":0,\"size\":1}]")},
+     "maps the container's user IDs otherwise than its config"},
 };
 
 /* A hook is one this host's hooks folder puts there: accepted; another
