@@ -139,7 +139,7 @@ check_deleted (const char *data, size_t len, dmig_error_t *err)
 /* What dmig reads of Podman's export: deleted.files checked as it is read,
  * the two documents the import obeys kept for after the walk. */
 struct podman_export {
-	json_object *manifest;
+	bool deleted; /* check deleted.files */
 	json_object *spec, *conf;
 };
 
@@ -149,21 +149,50 @@ export_member (void *arg, const char *name, const char *data, size_t len, dmig_e
 	struct podman_export *x = arg;
 
 	if (strcmp (name, "deleted.files") == 0)
-		return check_deleted (data, len, err);
+		return x->deleted ? check_deleted (data, len, err) : 0;
 	return parse (name, data, len, json_type_object, strcmp (name, "spec.dump") == 0 ? &x->spec : &x->conf, err);
 }
 
-/* The container the import creates and runs, held against the manifest's
- * config (engines/podspec.c, podconf.c). */
-static int
-check_export (struct podman_export *x, dmig_error_t *err)
+static bool
+is_podman (json_object *manifest)
 {
-	if (x->spec == NULL || x->conf == NULL)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "it holds no '%s': not an export of Podman",
-		                       x->spec ? "config.dump" : "spec.dump");
-	if (dmig_podspec_check (x->manifest, x->spec, x->conf, err) < 0
-	    || dmig_podconf_check (x->manifest, x->conf, err) < 0)
+	return strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;
+}
+
+/* Walk a staged member (chk as verify_member sets it), with Podman's export
+ * read into *x; refusals name the member. */
+static int
+walk (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c, bool nested,
+      struct podman_export *x, dmig_error_t *err)
+{
+	/* the layer, the volumes and /dev/shm's content, each unpacked by
+	 * Podman's import */
+	static const char *const inner[] = {"rootfs-diff.tar", "volumes/*.tar", "devshm-checkpoint.tar", NULL};
+	static const char *const read[] = {"deleted.files", "spec.dump", "config.dump", NULL};
+	bool podman = is_podman (manifest), ckpt = strcmp (member, "checkpoint.tar") == 0;
+	struct dmig_archive_check chk = {.rules = ckpt && !podman ? NULL : &c->rules};
+	int fd, r;
+
+	/* Podman's export holds the layer and the volumes; Docker's checkpoint
+	 * only CRIU's images */
+	if (ckpt && podman) {
+		chk.nested = nested ? inner : NULL;
+		chk.read = read;
+		chk.fn = export_member;
+		chk.arg = x;
+	}
+	if ((fd = dmig_bundle_member_open (staging, member, err)) < 0)
 		return -1;
+	r = dmig_archive_verify (fd, &chk, err);
+	close (fd);
+	/* without either it is no export of Podman: nothing holds its import */
+	if (r == 0 && ckpt && podman && (x->spec == NULL || x->conf == NULL))
+		r = dmig_error_set (err, DMIG_EPREFLIGHT, 0, "it holds no '%s': not an export of Podman",
+		                    x->spec ? "config.dump" : "spec.dump");
+	if (r < 0) {
+		dmig_error_wrap (err, "refusing snapshot member '%s'", member);
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	}
 	return 0;
 }
 
@@ -171,38 +200,35 @@ static int
 verify_member (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c,
                dmig_error_t *err)
 {
-	/* the layer, the volumes and /dev/shm's content, each unpacked by
-	 * Podman's import */
-	static const char *const nested[] = {"rootfs-diff.tar", "volumes/*.tar", "devshm-checkpoint.tar", NULL};
-	static const char *const read[] = {"deleted.files", "spec.dump", "config.dump", NULL};
-	bool podman =
-	    strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;
-	bool ckpt = strcmp (member, "checkpoint.tar") == 0;
-	struct dmig_archive_check chk = {.rules = ckpt && !podman ? NULL : &c->rules};
-	struct podman_export x = {.manifest = manifest};
-	int fd, r;
+	struct podman_export x = {.deleted = true};
+	int r = walk (manifest, staging, member, c, true, &x, err);
 
-	/* Podman's export holds the layer and the volumes; Docker's checkpoint
-	 * only CRIU's images */
-	if (ckpt && podman) {
-		chk.nested = nested;
-		chk.read = read;
-		chk.fn = export_member;
-		chk.arg = &x;
-	}
-	if ((fd = dmig_bundle_member_open (staging, member, err)) < 0)
-		return -1;
-	r = dmig_archive_verify (fd, &chk, err);
-	close (fd);
-	if (r == 0 && ckpt && podman)
-		r = check_export (&x, err);
 	json_object_put (x.spec);
 	json_object_put (x.conf);
-	if (r < 0) {
-		dmig_error_wrap (err, "refusing snapshot member '%s'", member);
-		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	return r;
+}
+
+int
+dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	struct podman_export x = {.deleted = false};
+	struct dmig_content c;
+	int r;
+
+	if (!is_podman (manifest))
+		return 0;
+	dmig_content_rules (manifest, &c);
+	/* the two documents again (the inner tars are skipped this time) */
+	r = walk (manifest, staging, "checkpoint.tar", &c, false, &x, err);
+	if (r == 0
+	    && (dmig_podspec_check (manifest, x.spec, x.conf, err) < 0
+	        || dmig_podconf_check (manifest, x.conf, err) < 0)) {
+		dmig_error_wrap (err, "refusing snapshot member 'checkpoint.tar'");
+		r = dmig_error_status (err, DMIG_EPREFLIGHT);
 	}
-	return 0;
+	json_object_put (x.spec);
+	json_object_put (x.conf);
+	return r;
 }
 
 int
