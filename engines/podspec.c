@@ -749,8 +749,9 @@ is_bind (json_object *m)
 
 /* A bind mount the container had: a Source at a Destination of the
  * config's Mounts (binds and volumes, which the runtime binds), a file of
- * its own storage, or Podman's init with --init: read-only, a program any
- * user of the host may read and run (catatonit), so nothing it reveals. */
+ * its own storage, the cgroup binds of systemd mode, or Podman's init with
+ * --init: read-only, a program any user of the host may read and run
+ * (catatonit), so nothing it reveals. */
 static int
 spec_bind (struct ps *p, json_object *m)
 {
@@ -772,6 +773,11 @@ spec_bind (struct ps *p, json_object *m)
 			           dst);
 		return 0;
 	} else if (dmig_podspec_own_path (p->cfg, p->id, src) && !shared)
+		return 0;
+	/* systemd mode: the host's cgroup tree (cgroup v2 without a cgroup
+	 * namespace) or systemd's hierarchy (cgroup v1), as Podman binds them */
+	else if (dmig_json_bool (p->cfg, "Config.SystemdMode") && !shared && strcmp (src, dst) == 0
+	         && (strcmp (src, "/sys/fs/cgroup") == 0 || strcmp (src, "/sys/fs/cgroup/systemd") == 0))
 		return 0;
 	else if (dmig_json_bool (p->cfg, "HostConfig.Init") && strcmp (dst, "/run/podman-init") == 0 && !shared
 	         && has_opt (m, "ro") && stat (src, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 05) == 05)

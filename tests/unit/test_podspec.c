@@ -447,6 +447,17 @@ static const struct attack cases[] = {
      NULL,
      {SPEC_ADD ("mounts", "{\"destination\":\"/mnt\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}")},
      "mounts 'ext4' from '/dev/sda1' at '/mnt'"},
+    {"cgroup_tree_bound",
+     NULL,
+     {SPEC_ADD ("mounts", "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"bind\",\"source\":\"/sys/fs/cgroup\","
+                          "\"options\":[\"bind\",\"private\",\"rw\"]}")},
+     "binds '/sys/fs/cgroup' at '/sys/fs/cgroup', which the container did not have"},
+    {"cgroup_tree_bound_systemd_passes",
+     NULL,
+     {SPEC_ADD ("mounts", "{\"destination\":\"/sys/fs/cgroup/systemd\",\"type\":\"bind\",\"source\":\"/sys/fs/"
+                          "cgroup/systemd\",\"options\":[\"bind\",\"rprivate\"]}"),
+      CFG ("Config/SystemdMode", "true"), CONF ("systemd", "true")},
+     NULL},
     {"tmpfs_anywhere_passes",
      NULL,
      {SPEC_ADD ("mounts", "{\"destination\":\"/cache\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}")},
