@@ -445,14 +445,16 @@ conf_host (struct pc *p)
 	if (strcmp (or_no (str (p->conf, "restart_policy")), or_no (str (p->cfg, "HostConfig.RestartPolicy.Name"))) != 0
 	    || dmig_json_int (p->conf, "restart_retries", 0)
 	           != dmig_json_int (p->cfg, "HostConfig.RestartPolicy.MaximumRetryCount", 0))
-		return no (p, "restarts the container '%s' (%lld times), not '%s'",
+		return no (p, "restarts the container ('%s', %lld retries), not as its config ('%s', %lld)",
 		           or_no (str (p->conf, "restart_policy")),
 		           (long long)dmig_json_int (p->conf, "restart_retries", 0),
-		           or_no (str (p->cfg, "HostConfig.RestartPolicy.Name")));
+		           or_no (str (p->cfg, "HostConfig.RestartPolicy.Name")),
+		           (long long)dmig_json_int (p->cfg, "HostConfig.RestartPolicy.MaximumRetryCount", 0));
 	for (const char *const *d = parents; *d; d++)
 		default_parent = default_parent || strcmp (parent, *d) == 0;
 	if (strcmp (parent, own_parent) != 0 && !(*own_parent == '\0' && default_parent))
-		return no (p, "puts the container in cgroup '%s', not its '%s'", parent, own_parent);
+		return no (p, "puts the container in cgroup '%s', not its %s%s%s", parent, *own_parent ? "'" : "",
+		           *own_parent ? own_parent : "default one", *own_parent ? "'" : "");
 	if ((dmig_json_bool (p->conf, "noCgroups") || strcmp (str (p->conf, "cgroupsMode"), "disabled") == 0)
 	    && strcmp (str (p->cfg, "HostConfig.Cgroups"), "disabled") != 0)
 		return no (p, "runs the container outside any cgroup, which its config does not");
