@@ -421,7 +421,8 @@ spec_user (struct ps *p)
 	int64_t want_uid = numeric (u, strcspn (u, ":")),
 	        want_gid = colon ? numeric (colon + 1, strlen (colon + 1)) : -1;
 
-	/* root may be any user; a user is not root, and is the one it names */
+	/* root may be any user; a user is not root, and is the one it names
+	 * (its group: the image's passwd says, 0 for a uid it lacks) */
 	if (root_user (u))
 		return 0;
 	if (uid == 0 || (want_uid >= 0 && uid != want_uid))
@@ -429,9 +430,6 @@ spec_user (struct ps *p)
 	if (want_gid >= 0 && gid != want_gid)
 		return no (p, "runs the process as gid %lld, not as the container's group '%s'", (long long)gid,
 		           colon + 1);
-	if (gid == 0 && want_gid < 0 && !has_str (dmig_json_get (p->cfg, "HostConfig.GroupAdd"), "0")
-	    && !has_str (dmig_json_get (p->cfg, "HostConfig.GroupAdd"), "root"))
-		return no (p, "runs the process in group 0, which the container's user '%s' is not", u);
 	return 0;
 }
 
@@ -844,6 +842,44 @@ key_str (json_object *o, const char *key)
 	return json_object_get_string (v);
 }
 
+/* The namespace a sysctl acts in, when the kernel keeps it per namespace
+ * (the runtimes set no other), or NULL: the host's kernel. */
+static const char *
+sysctl_ns (const char *key)
+{
+	static const struct {
+		const char *prefix, *ns;
+	} map[] = {{"net.", "network"},         {"kernel.shm", "ipc"}, {"kernel.msg", "ipc"},
+	           {"kernel.sem", "ipc"},       {"fs.mqueue.", "ipc"}, {"kernel.hostname", "uts"},
+	           {"kernel.domainname", "uts"}};
+
+	for (size_t i = 0; i < sizeof (map) / sizeof (map[0]); i++)
+		if (strncmp (key, map[i].prefix, strlen (map[i].prefix)) == 0)
+			return map[i].ns;
+	return NULL;
+}
+
+/* Has the container a namespace of that type of its own (a new one, or
+ * the network namespace Podman makes anew)? */
+static bool
+own_ns (struct ps *p, const char *type)
+{
+	json_object *nss = dmig_json_get (p->spec, "linux.namespaces");
+
+	for (size_t i = 0; i < len (nss); i++) {
+		json_object *n = json_object_array_get_idx (nss, i);
+		const char *t = dmig_json_str (n, "type"), *path = dmig_json_str (n, "path");
+		if (t && strcmp (t, type) == 0)
+			return path == NULL || *path == '\0'
+			       || (strcmp (type, "network") == 0 && dmig_json_bool (p->conf, "createNetNS"));
+	}
+	return false;
+}
+
+/* Podman's inspect does not show a container's sysctls: one the kernel
+ * keeps per namespace changes only the container's own namespace (and the
+ * runtimes refuse it in one it shares); one of the host's kernel only as
+ * the config (Docker's HostConfig.Sysctls) sets it. */
 static int
 spec_sysctl (struct ps *p)
 {
@@ -856,15 +892,14 @@ spec_sysctl (struct ps *p)
 	json_object_object_foreach (sys, key, val)
 	{
 		const char *v = json_object_is_type (val, json_type_string) ? json_object_get_string (val) : NULL;
-		const char *o = key_str (own, key);
+		const char *o = key_str (own, key), *ns = sysctl_ns (key);
 
-		/* Podman's containers.conf default, in a network namespace of
-		 * its own */
-		if (v && strcmp (key, "net.ipv4.ping_group_range") == 0 && strcmp (v, "0 0") == 0)
+		if (v == NULL)
+			return no (p, "sets sysctl '%s' to no string", key);
+		if ((o && strcmp (v, o) == 0) || (ns && own_ns (p, ns)))
 			continue;
-		if (v == NULL || o == NULL || strcmp (v, o) != 0)
-			return no (p, "sets sysctl '%s' to '%s', which the container's config does not", key,
-			           v ? v : "?");
+		return no (p, "sets sysctl '%s' to '%s' %s, which the container's config does not", key, v,
+		           ns ? "in a namespace it shares" : "for the host's kernel");
 	}
 	return 0;
 }
