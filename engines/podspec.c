@@ -715,6 +715,21 @@ spec_hooks (struct ps *p)
 
 /* ---- its root and its mounts ---- */
 
+/* Is a mount of the config's shared with the host? */
+static bool
+shared_mount (struct ps *p)
+{
+	json_object *mounts = dmig_json_get (p->cfg, "Mounts");
+
+	for (size_t i = 0; i < len (mounts); i++)
+		if (strstr (dmig_json_str (json_object_array_get_idx (mounts, i), "Propagation")
+		                ? dmig_json_str (json_object_array_get_idx (mounts, i), "Propagation")
+		                : "",
+		            "shared"))
+			return true;
+	return false;
+}
+
 static int
 spec_root (struct ps *p)
 {
@@ -727,7 +742,8 @@ spec_root (struct ps *p)
 		return no (p, "runs the container on root '%s', not its own file system", root ? root : "");
 	if (dmig_json_bool (p->cfg, "HostConfig.ReadonlyRootfs") && !dmig_json_bool (p->spec, "root.readonly"))
 		return no (p, "makes the root file system writable, which the container's config keeps read-only");
-	if (prop && (strcmp (prop, "shared") == 0 || strcmp (prop, "rshared") == 0))
+	/* Podman shares it when a volume of the container is shared */
+	if (prop && (strcmp (prop, "shared") == 0 || strcmp (prop, "rshared") == 0) && !shared_mount (p))
 		return no (p, "shares the container's mounts with the host (rootfsPropagation '%s')", prop);
 	return 0;
 }
