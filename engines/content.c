@@ -14,6 +14,7 @@
 
 #include "bundle.h"
 #include "json.h"
+#include "podspec.h"
 
 /* Does the config's HostConfig.CapAdd name one of caps (with or without
  * "CAP_", any case)? */
@@ -135,140 +136,99 @@ check_deleted (const char *data, size_t len, dmig_error_t *err)
 	return ret;
 }
 
-/* path lies in folder (or is it)? */
-static bool
-within (const char *path, const char *folder, size_t len)
-{
-	return len > 1 && strncmp (path, folder, len) == 0 && (path[len] == '\0' || path[len] == '/');
-}
-
-/* A folder of the container's own storage that its config names (the
- * folder of its hosts file, its static folder): Podman binds files of
- * these (/etc/hosts, /etc/resolv.conf, /dev/shm, /run/.containerenv).
- * Only a folder with the container's ID in its path counts. */
-static bool
-own_folder (json_object *config, const char *id, const char *src)
-{
-	static const char *const files[] = {"HostsPath", "ResolvConfPath", "HostnamePath", "ConmonPidFile", NULL};
-	const char *dir = dmig_json_str (config, "StaticDir");
-
-	if (id == NULL || strlen (id) < 12)
-		return false;
-	if (dir && strstr (dir, id) && within (src, dir, strlen (dir)))
-		return true;
-	for (const char *const *k = files; *k; k++) {
-		const char *f = dmig_json_str (config, *k), *slash = f ? strrchr (f, '/') : NULL;
-		if (slash && strstr (f, id) && (size_t)(slash - f) > strlen (id)
-		    && within (src, f, (size_t)(slash - f)))
-			return true;
-	}
-	return false;
-}
-
-/* A bind mount the container had: a Source at a Destination of the config's
- * Mounts (binds and volumes, which the runtime binds), or in its own
- * storage, or Podman's init at its place. (The manifest's config itself is
- * checked by the snapshot's policy, src/policy.c; this only keeps spec.dump
- * from adding to it. A check by that module may replace this one.) */
-static bool
-bind_known (json_object *manifest, const char *src, const char *dst)
-{
-	json_object *config = dmig_json_get (manifest, "config"), *mounts = dmig_json_get (config, "Mounts");
-
-	if (src == NULL || dst == NULL || *src != '/' || dotdot (src))
-		return false;
-	for (size_t i = 0; json_object_is_type (mounts, json_type_array) && i < json_object_array_length (mounts);
-	     i++) {
-		json_object *m = json_object_array_get_idx (mounts, i);
-		const char *s = dmig_json_str (m, "Source"), *d = dmig_json_str (m, "Destination");
-		if (s && d && strcmp (s, src) == 0 && strcmp (d, dst) == 0)
-			return true;
-	}
-	if (own_folder (config, dmig_json_str (manifest, "container_id"), src))
-		return true;
-	return dmig_json_bool (config, "HostConfig.Init") && strcmp (dst, "/run/podman-init") == 0;
-}
-
-static bool
-is_bind (json_object *m)
-{
-	const char *type = dmig_json_str (m, "type");
-	json_object *opts = dmig_json_get (m, "options");
-
-	if (type && strcmp (type, "bind") == 0)
-		return true;
-	for (size_t i = 0; json_object_is_type (opts, json_type_array) && i < json_object_array_length (opts); i++) {
-		const char *o = json_object_get_string (json_object_array_get_idx (opts, i));
-		if (o && (strcmp (o, "bind") == 0 || strcmp (o, "rbind") == 0))
-			return true;
-	}
-	return false;
-}
-
-/* Podman's spec.dump: the OCI runtime config the import starts from. A
- * bind mount in it that the container did not have would hand it a folder
- * of the host. */
-static int
-check_spec (json_object *manifest, const char *data, size_t len, dmig_error_t *err)
-{
-	json_object *spec, *mounts;
-	int ret = 0;
-
-	if (parse ("spec.dump", data, len, json_type_object, &spec, err) < 0)
-		return -1;
-	mounts = dmig_json_get (spec, "mounts");
-	for (size_t i = 0; json_object_is_type (mounts, json_type_array) && i < json_object_array_length (mounts);
-	     i++) {
-		json_object *m = json_object_array_get_idx (mounts, i);
-		const char *src = dmig_json_str (m, "source"), *dst = dmig_json_str (m, "destination");
-		if (is_bind (m) && !bind_known (manifest, src, dst)) {
-			ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                      "member 'spec.dump' binds '%s' at '%s', which the container did not have",
-			                      src ? src : "", dst ? dst : "");
-			break;
-		}
-	}
-	json_object_put (spec);
-	return ret;
-}
+/* What dmig reads of Podman's export: deleted.files checked as it is read,
+ * the two documents the import obeys kept for after the walk. */
+struct podman_export {
+	bool deleted; /* check deleted.files */
+	json_object *spec, *conf;
+};
 
 static int
 export_member (void *arg, const char *name, const char *data, size_t len, dmig_error_t *err)
 {
+	struct podman_export *x = arg;
+
 	if (strcmp (name, "deleted.files") == 0)
-		return check_deleted (data, len, err);
-	return check_spec (arg, data, len, err);
+		return x->deleted ? check_deleted (data, len, err) : 0;
+	return parse (name, data, len, json_type_object, strcmp (name, "spec.dump") == 0 ? &x->spec : &x->conf, err);
 }
 
-static int
-verify_member (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c,
-               dmig_error_t *err)
+static bool
+is_podman (json_object *manifest)
 {
-	static const char *const nested[] = {"rootfs-diff.tar", "volumes/*.tar", NULL};
-	static const char *const read[] = {"deleted.files", "spec.dump", NULL};
-	bool podman =
-	    strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;
-	bool ckpt = strcmp (member, "checkpoint.tar") == 0;
+	return strcmp (dmig_json_str (manifest, "engine") ? dmig_json_str (manifest, "engine") : "", "podman") == 0;
+}
+
+/* Walk a staged member (chk as verify_member sets it), with Podman's export
+ * read into *x; refusals name the member. */
+static int
+walk (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c, bool nested,
+      struct podman_export *x, dmig_error_t *err)
+{
+	/* the layer, the volumes and /dev/shm's content, each unpacked by
+	 * Podman's import */
+	static const char *const inner[] = {"rootfs-diff.tar", "volumes/*.tar", "devshm-checkpoint.tar", NULL};
+	static const char *const read[] = {"deleted.files", "spec.dump", "config.dump", NULL};
+	bool podman = is_podman (manifest), ckpt = strcmp (member, "checkpoint.tar") == 0;
 	struct dmig_archive_check chk = {.rules = ckpt && !podman ? NULL : &c->rules};
 	int fd, r;
 
 	/* Podman's export holds the layer and the volumes; Docker's checkpoint
 	 * only CRIU's images */
 	if (ckpt && podman) {
-		chk.nested = nested;
+		chk.nested = nested ? inner : NULL;
 		chk.read = read;
 		chk.fn = export_member;
-		chk.arg = manifest;
+		chk.arg = x;
 	}
 	if ((fd = dmig_bundle_member_open (staging, member, err)) < 0)
 		return -1;
 	r = dmig_archive_verify (fd, &chk, err);
 	close (fd);
+	/* without either it is no export of Podman: nothing holds its import */
+	if (r == 0 && ckpt && podman && (x->spec == NULL || x->conf == NULL))
+		r = dmig_error_set (err, DMIG_EPREFLIGHT, 0, "it holds no '%s': not an export of Podman",
+		                    x->spec ? "config.dump" : "spec.dump");
 	if (r < 0) {
 		dmig_error_wrap (err, "refusing snapshot member '%s'", member);
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	}
 	return 0;
+}
+
+static int
+verify_member (json_object *manifest, const char *staging, const char *member, const struct dmig_content *c,
+               dmig_error_t *err)
+{
+	struct podman_export x = {.deleted = true};
+	int r = walk (manifest, staging, member, c, true, &x, err);
+
+	json_object_put (x.spec);
+	json_object_put (x.conf);
+	return r;
+}
+
+int
+dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	struct podman_export x = {.deleted = false};
+	struct dmig_content c;
+	int r;
+
+	if (!is_podman (manifest))
+		return 0;
+	dmig_content_rules (manifest, &c);
+	/* the two documents again (the inner tars are skipped this time) */
+	r = walk (manifest, staging, "checkpoint.tar", &c, false, &x, err);
+	if (r == 0
+	    && (dmig_podspec_check (manifest, x.spec, x.conf, err) < 0
+	        || dmig_podconf_check (manifest, x.conf, err) < 0)) {
+		dmig_error_wrap (err, "refusing snapshot member 'checkpoint.tar'");
+		r = dmig_error_status (err, DMIG_EPREFLIGHT);
+	}
+	json_object_put (x.spec);
+	json_object_put (x.conf);
+	return r;
 }
 
 int

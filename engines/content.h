@@ -23,8 +23,15 @@ void dmig_content_rules (json_object *manifest, struct dmig_content *c);
 
 /* Check every member staged from a bundle (Docker's rootfs.tar and
  * volumes, checkpoint.tar; Podman's export, with its rootfs-diff.tar,
- * volumes, deleted.files and spec.dump) without writing: < 0 with
+ * volumes, /dev/shm, deleted.files, and the spec.dump and config.dump its
+ * import obeys, there once as plain JSON files) without writing: < 0 with
  * DMIG_EPREFLIGHT and the member on a refusal. */
 int dmig_content_verify (json_object *manifest, const char *staging, dmig_error_t *err);
+
+/* Podman's export: its spec.dump and config.dump held against the
+ * manifest's config (engines/podspec.h), once that config is judged (the
+ * snapshot's policy, or --trust-config): 0 (and for Docker's bundles), or
+ * < 0 with DMIG_EPREFLIGHT naming the member and what it asks for. */
+int dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err);
 
 #endif

@@ -50,6 +50,13 @@ static const char *const masked[] = {"/proc/asound",
                                      "/sys/firmware",
                                      NULL};
 static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
+/* Podman 5's containers.conf default bounding set is a part of this one */
+const char *const dmig_policy_caps[] = {
+    "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
+    "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
+static const char *const hosts[] = {"image", "none", NULL};
+static const char *const healthlogs[] = {"local", "events_logger", NULL};
 
 static const struct rule rules[] = {
     {.path = "HostConfig.Privileged", .kind = ON},
@@ -63,7 +70,11 @@ static const struct rule rules[] = {
     {.path = "HostConfig.UsernsMode", .kind = MODE},
     {.path = "HostConfig.CgroupnsMode", .kind = MODE, .dflt = cgroupns},
     {.path = "HostConfig.Cgroup", .kind = MODE},
+    {.path = "HostConfig.CgroupMode", .kind = MODE, .dflt = cgroupns},
     {.path = "HostConfig.CapAdd", .kind = ADDS},
+    /* Podman: the container's own bounding set, which its export's
+     * spec.dump is held to (engines/podspec.c) */
+    {.path = "BoundingCaps", .kind = ADDS, .dflt = dmig_policy_caps},
     {.path = "HostConfig.CapDrop", .kind = DROPS},
     {.path = "HostConfig.Devices", .kind = ADDS},
     {.path = "HostConfig.DeviceCgroupRules", .kind = ADDS},
@@ -89,6 +100,14 @@ static const struct rule rules[] = {
     {.path = "HostConfig.CgroupParent", .kind = SAME, .dflt = parents},
     {.path = "HostConfig.LogConfig.Type", .kind = SAME, .dflt = logs},
     {.path = "HostConfig.LogConfig.Config", .kind = SAME, .ref_only = true},
+    {.path = "HostConfig.IDMappings", .kind = SAME, .ref_only = true},
+    /* Podman 5: a host file its /etc/hosts is made from, a host folder its
+     * health log is written to, a host socket told of its start */
+    {.path = "HostConfig.HostsFile", .kind = SAME, .dflt = hosts},
+    {.path = "Config.HealthLogDestination", .kind = SAME, .dflt = healthlogs},
+    {.path = "Config.sdNotifySocket", .kind = SAME},
+    /* systemd mode: a writable cgroup file system at its next start */
+    {.path = "Config.SystemdMode", .kind = ON},
     {.path = "HostConfig.Memory", .kind = LIMIT, .ref_only = true},
     {.path = "HostConfig.MemorySwap", .kind = LIMIT, .ref_only = true},
     {.path = "HostConfig.NanoCpus", .kind = LIMIT, .ref_only = true},

@@ -11,6 +11,10 @@
 #include "error.h"
 #include "json.h"
 
+/* The engines' default bounding set: runc's and Docker's, the one Podman 4
+ * counts its inspect's CapAdd from ("CAP_CHOWN", ...; NULL-terminated). */
+extern const char *const dmig_policy_caps[];
+
 struct dmig_widening {
 	const char *field; /* "HostConfig.Privileged" */
 	char what[256];    /* "is true", "adds '/tmp:/x'" */

@@ -764,6 +764,13 @@ verify_all (struct archive *in, const struct dmig_archive_check *chk, bool top, 
 				goto refuse;
 			}
 		}
+		/* what dmig reads (a nested tar, a file for fn) is what the engine
+		 * reads after it: a link there would point the engine elsewhere */
+		if (top && (link != NULL || type != AE_IFREG)
+		    && (listed (chk->nested, clean, true) || listed (chk->read, clean, false))) {
+			why = link ? "a hard link where a file is read" : "not a plain file, where one is read";
+			goto refuse;
+		}
 		if ((why = content_refused (e, chk->rules, why_buf, sizeof (why_buf))) != NULL)
 			goto refuse;
 		if (*clean

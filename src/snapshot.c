@@ -266,7 +266,9 @@ restore_bundle (struct dmig_engine *e, const char *bundle, const char *dir, cons
 
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
-	r = e->ops->restore (e, st.manifest, st.dir, o, err);
+	r = dmig_content_export (st.manifest, st.dir, err);
+	if (r == 0)
+		r = e->ops->restore (e, st.manifest, st.dir, o, err);
 	staged_free (&st);
 	return r;
 }
@@ -376,9 +378,10 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 		return -1;
 	/* a bundle is data, never authority: it restores this container, with
 	 * no more power than it has (or, gone, than the engine gives), unless
-	 * a host this one trusts signed it */
+	 * a host this one trusts signed it; and Podman's export asks no more
+	 * than that config */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || check_policy (ctr, name, &st, o, err) < 0) {
+	    || check_policy (ctr, name, &st, o, err) < 0 || dmig_content_export (st.manifest, st.dir, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}

@@ -25,9 +25,7 @@
 #include "fs.h"
 #include "json.h"
 
-#define ID     "3c69a7e1b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6"
-#define STATIC "/var/lib/containers/storage/overlay-containers/" ID "/userdata"
-#define RUNDIR "/run/containers/storage/overlay-containers/" ID "/userdata"
+#define ID "3c69a7e1b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6"
 
 struct fx {
 	char dir[64];
@@ -149,7 +147,11 @@ static void
 passes (struct fx *f)
 {
 	dmig_error_t err = NULL;
+	/* as a rollback reads it: every member, then (once the config is
+	 * judged) what Podman's export asks */
 	int r = dmig_content_verify (f->manifest, f->staging, &err);
+	if (r == 0)
+		r = dmig_content_export (f->manifest, f->staging, &err);
 	if (r < 0)
 		fprintf (stderr, "refused: %s\n", err->msg);
 	assert_int_equal (r, 0);
@@ -160,7 +162,11 @@ static void
 refused (struct fx *f, const char *what)
 {
 	dmig_error_t err = NULL;
-	assert_int_equal (dmig_content_verify (f->manifest, f->staging, &err), -1);
+	int r = dmig_content_verify (f->manifest, f->staging, &err);
+
+	if (r == 0)
+		r = dmig_content_export (f->manifest, f->staging, &err);
+	assert_int_equal (r, -1);
 	assert_non_null (err);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	if (strstr (err->msg, what) == NULL)
@@ -339,48 +345,106 @@ extraction_refuses_setuid (void **state)
 
 /* ---- Podman: its export, read before Podman sees it ---- */
 
-#define PODMAN_CFG                                                                                                     \
-	"{\"HostConfig\": {\"Privileged\": false}, \"StaticDir\": \"" STATIC "\", \"HostsPath\": \"" RUNDIR            \
-	"/hosts\", \"Mounts\": [{\"Type\": \"volume\", \"Name\": \"data\", \"Source\": "                               \
-	"\"/var/lib/containers/storage/volumes/data/_data\", \"Destination\": \"/data\"}, {\"Type\": \"bind\", "       \
-	"\"Source\": \"/srv/web\", \"Destination\": \"/usr/share/nginx/html\"}]}"
+/* A real export of Podman 4.3.1: `podman run -d --network none -v VOL:/var/
+ * lib/postgresql/data IMAGE CMD` (tests/unit/data/podman-4.3.1/volume), its
+ * manifest's config, spec.dump and config.dump. */
+#define DATA   "tests/unit/data/podman-4.3.1/volume/"
+#define VOLUME "/var/lib/containers/storage/volumes/dmigt3744-podman-pgrb-data/_data"
+#define STATIC "/var/lib/containers/storage/overlay-containers/" PG_ID "/userdata"
+#define PG_ID  "b35c0881ea113c9a68cc8611645e1c7e82bb606f919ad896bb716b4c416e4747"
 
-#define SPEC_MOUNTS(extra)                                                                                             \
-	"{\"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}, {\"destination\": "     \
-	"\"/data\", \"type\": \"bind\", \"source\": \"/var/lib/containers/storage/volumes/data/_data\", \"options\": " \
-	"[\"rbind\"]}, {\"destination\": \"/usr/share/nginx/html\", \"type\": \"bind\", \"source\": \"/srv/web\"}, "   \
-	"{\"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"" RUNDIR "/hosts\"}, {\"destination\": "  \
-	"\"/dev/shm\", \"type\": \"bind\", \"source\": \"" STATIC "/shm\"}" extra "]}"
+/* The text of a fixture file (freed by the caller). */
+static char *
+fixture (const char *file)
+{
+	char path[256];
+	json_object *o;
+	char *text;
 
-/* An export around layer (rootfs-diff.tar), deleted.files and spec.dump. */
+	snprintf (path, sizeof (path), DATA "%s", file);
+	o = json_object_from_file (path);
+	if (o == NULL)
+		fail_msg ("cannot read %s (run from the source folder)", path);
+	text = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+	json_object_put (o);
+	return text;
+}
+
+/* The real export's manifest, its members added by stage. */
 static void
-stage_export (struct fx *f, const struct ent *layer, size_t n, const char *deleted, const char *spec)
+start_podman (struct fx *f)
+{
+	char path[256];
+
+	snprintf (path, sizeof (path), DATA "manifest.json");
+	f->manifest = json_object_from_file (path);
+	assert_non_null (f->manifest);
+	json_object_object_add (f->manifest, "members", json_object_new_array ());
+}
+
+/* The real export's spec.dump with one mount more (JSON text; NULL: none). */
+static char *
+spec_with (const char *mount)
+{
+	char *text = fixture ("spec.dump");
+	json_object *spec = json_tokener_parse (text);
+
+	free (text);
+	if (mount)
+		json_object_array_add (json_object_object_get (spec, "mounts"), json_tokener_parse (mount));
+	text = strdup (json_object_to_json_string_ext (spec, JSON_C_TO_STRING_PLAIN));
+	json_object_put (spec);
+	return text;
+}
+
+/* An export around layer (rootfs-diff.tar), deleted.files, spec.dump and
+ * config.dump (texts). */
+static void
+stage_docs (struct fx *f, const struct ent *layer, size_t n, const char *deleted, const char *spec, const char *conf)
 {
 	size_t lsize, vsize;
 	const struct ent vol[] = {{.name = "PG_VERSION", .data = "16"}};
 	char *l = tar_of (layer, n, &lsize), *v = tar_of (vol, 1, &vsize);
 	const struct ent e[] = {
-	    {.name = "config.dump", .data = "{}"},
+	    {.name = "config.dump", .data = conf},
 	    {.name = "spec.dump", .data = spec},
 	    {.name = "checkpoint", .type = AE_IFDIR, .perm = 0700},
 	    {.name = "checkpoint/pages-1.img", .data = "memory"},
 	    {.name = "rootfs-diff.tar", .type = AE_IFREG, .data = l, .len = lsize},
 	    {.name = "deleted.files", .data = deleted},
 	    {.name = "volumes", .type = AE_IFDIR, .perm = 0700},
-	    {.name = "volumes/data.tar", .type = AE_IFREG, .data = v, .len = vsize},
+	    {.name = "volumes/dmigt3744-podman-pgrb-data.tar", .type = AE_IFREG, .data = v, .len = vsize},
 	};
-	stage (f, "checkpoint.tar", e, sizeof (e) / sizeof (*e));
+	/* without a member that is NULL */
+	struct ent some[sizeof (e) / sizeof (*e)];
+	size_t k = 0;
+
+	for (size_t i = 0; i < sizeof (e) / sizeof (*e); i++)
+		if (e[i].data || e[i].type == AE_IFDIR)
+			some[k++] = e[i];
+	stage (f, "checkpoint.tar", some, k);
 	free (l);
 	free (v);
+}
+
+/* The real config.dump and spec.dump, with one mount more (JSON text;
+ * NULL: none). */
+static void
+stage_export (struct fx *f, const struct ent *layer, size_t n, const char *deleted, const char *mount)
+{
+	char *conf = fixture ("config.dump"), *spec = spec_with (mount);
+	stage_docs (f, layer, n, deleted, spec, conf);
+	free (conf);
+	free (spec);
 }
 
 static void
 podman_normal_export_passes (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage_export (f, normal_layer, sizeof (normal_layer) / sizeof (*normal_layer),
-	              "[\"/etc/motd\", \"/var/log/old.log\"]", SPEC_MOUNTS (""));
+	              "[\"/etc/motd\", \"/var/log/old.log\"]", NULL);
 	passes (f);
 }
 
@@ -390,8 +454,8 @@ podman_symlink_then_file_refused (void **state)
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "escape", .type = AE_IFLNK, .data = "/tmp"},
 	                        {.name = "escape/planted", .data = "evil"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 2, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 2, "[]", NULL);
 	refused (f, "refusing snapshot member 'checkpoint.tar': in 'rootfs-diff.tar': member 'escape/planted': it lies "
 	            "under the symlink 'escape'");
 }
@@ -402,8 +466,8 @@ podman_file_over_symlink_refused (void **state)
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "etc/passwd", .type = AE_IFLNK, .data = "/etc/shadow"},
 	                        {.name = "etc/passwd", .data = "root::0:0::/:/bin/sh\n"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 2, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 2, "[]", NULL);
 	refused (f, "member 'etc/passwd': it replaces an earlier symlink");
 }
 
@@ -412,8 +476,8 @@ podman_layer_dotdot_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "a/../../../tmp/x", .data = "evil"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 1, "[]", NULL);
 	refused (f, "in 'rootfs-diff.tar': member 'a/../../../tmp/x': a '..' component");
 }
 
@@ -423,15 +487,15 @@ podman_layer_hardlink_out_refused (void **state)
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "shadow", .type = HARDLINK, .data = "/etc/shadow"}};
 	const struct ent e2[] = {{.name = "shadow", .type = HARDLINK, .data = "etc/shadow"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 1, "[]", NULL);
 	refused (f, "member 'shadow': a hard link with an absolute name");
 	json_object_put (f->manifest);
 	dmig_fs_rm_rf (f->staging, NULL);
 	mkdir (f->staging, 0700);
 	/* a relative name that no earlier member has: the host's own file */
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e2, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e2, 1, "[]", NULL);
 	refused (f, "member 'shadow': a hard link to no earlier file of the archive");
 }
 
@@ -440,8 +504,8 @@ podman_layer_device_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "dev/sda", .type = AE_IFBLK, .maj = 8, .perm = 0666}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 1, "[]", NULL);
 	refused (f, "in 'rootfs-diff.tar': member 'dev/sda': a block device 8:0");
 }
 
@@ -450,8 +514,8 @@ podman_layer_setuid_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "usr/bin/rootsh", .perm = 04755, .data = "\177ELF"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 1, "[]", NULL);
 	refused (f, "in 'rootfs-diff.tar': member 'usr/bin/rootsh': a setuid file");
 }
 
@@ -460,8 +524,8 @@ podman_layer_file_capability_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "usr/bin/ping", .data = "x", .xattr = "security.capability"}};
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, e, 1, "[]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, e, 1, "[]", NULL);
 	refused (f, "in 'rootfs-diff.tar': member 'usr/bin/ping': a file with capabilities");
 }
 
@@ -469,8 +533,8 @@ static void
 podman_deleted_files_dotdot_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, normal_layer, 1, "[\"/etc/motd\", \"../../../../tmp/x\"]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, normal_layer, 1, "[\"/etc/motd\", \"../../../../tmp/x\"]", NULL);
 	refused (f, "member 'deleted.files' holds entry '../../../../tmp/x', which is not a clean path");
 }
 
@@ -478,8 +542,8 @@ static void
 podman_deleted_files_hidden_dotdot_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, normal_layer, 1, "[\"/var/lib/../../../../../home\"]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, normal_layer, 1, "[\"/var/lib/../../../../../home\"]", NULL);
 	refused (f, "entry '/var/lib/../../../../../home'");
 }
 
@@ -487,8 +551,8 @@ static void
 podman_deleted_files_double_slash_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, normal_layer, 1, "[\"//etc\"]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, normal_layer, 1, "[\"//etc\"]", NULL);
 	refused (f, "entry '//etc'");
 }
 
@@ -496,8 +560,8 @@ static void
 podman_deleted_files_nul_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, normal_layer, 1, "[\"/etc/motd\\u0000/../../x\"]", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, normal_layer, 1, "[\"/etc/motd\\u0000/../../x\"]", NULL);
 	refused (f, "with a NUL byte");
 }
 
@@ -505,8 +569,8 @@ static void
 podman_deleted_files_not_json_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
-	stage_export (f, normal_layer, 1, "../../../../tmp/x\n", SPEC_MOUNTS (""));
+	start_podman (f);
+	stage_export (f, normal_layer, 1, "../../../../tmp/x\n", NULL);
 	refused (f, "member 'deleted.files' is not JSON list");
 }
 
@@ -514,10 +578,10 @@ static void
 podman_extra_bind_mount_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage_export (f, normal_layer, 1, "[]",
-	              SPEC_MOUNTS (", {\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/\", \"options\": "
-	                           "[\"rbind\", \"rw\"]}"));
+	              "{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/\", \"options\": [\"rbind\", "
+	              "\"rw\"]}");
 	refused (f, "member 'spec.dump' binds '/' at '/host', which the container did not have");
 }
 
@@ -526,21 +590,21 @@ static void
 podman_bind_moved_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage_export (f, normal_layer, 1, "[]",
-	              SPEC_MOUNTS (", {\"destination\": \"/etc/cron.d\", \"type\": \"none\", \"source\": \"/srv/web\", "
-	                           "\"options\": [\"rbind\"]}"));
-	refused (f, "binds '/srv/web' at '/etc/cron.d'");
+	              "{\"destination\": \"/etc/cron.d\", \"type\": \"none\", \"source\": \"" VOLUME
+	              "\", \"options\": [\"rbind\"]}");
+	refused (f, "binds '" VOLUME "' at '/etc/cron.d'");
 }
 
 static void
 podman_bind_through_own_folder_refused (void **state)
 {
 	struct fx *f = *state;
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage_export (f, normal_layer, 1, "[]",
-	              SPEC_MOUNTS (", {\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"" STATIC
-	                           "/../../../../../../etc\"}"));
+	              "{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"" STATIC
+	              "/../../../../../../etc\"}");
 	refused (f, "member 'spec.dump' binds");
 }
 
@@ -549,7 +613,7 @@ podman_outer_dotdot_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "spec.dump", .data = "{}"}, {.name = "../../tmp/x", .data = "evil"}};
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage (f, "checkpoint.tar", e, 2);
 	refused (f, "refusing snapshot member 'checkpoint.tar': member '../../tmp/x': a '..' component");
 }
@@ -559,7 +623,7 @@ podman_outer_absolute_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "/etc/cron.d/x", .data = "* * * * * root sh"}};
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage (f, "checkpoint.tar", e, 1);
 	refused (f, "member '/etc/cron.d/x': an absolute name");
 }
@@ -570,7 +634,7 @@ podman_outer_symlink_then_file_refused (void **state)
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "checkpoint", .type = AE_IFLNK, .data = "/etc"},
 	                        {.name = "checkpoint/cron.d/x", .data = "evil"}};
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage (f, "checkpoint.tar", e, 2);
 	refused (f, "member 'checkpoint/cron.d/x': it lies under the symlink 'checkpoint'");
 }
@@ -583,7 +647,7 @@ podman_volume_device_refused (void **state)
 	const struct ent vol[] = {{.name = "kmem", .type = AE_IFCHR, .maj = 1, .min = 2}};
 	char *v = tar_of (vol, 1, &vsize);
 	const struct ent e[] = {{.name = "volumes/data.tar", .type = AE_IFREG, .data = v, .len = vsize}};
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage (f, "checkpoint.tar", e, 1);
 	free (v);
 	refused (f, "in 'volumes/data.tar': member 'kmem': a character device 1:2");
@@ -594,9 +658,122 @@ podman_nested_not_a_tar_refused (void **state)
 {
 	struct fx *f = *state;
 	const struct ent e[] = {{.name = "rootfs-diff.tar", .data = "not a tar at all, just some bytes"}};
-	start (f, "podman", PODMAN_CFG);
+	start_podman (f);
 	stage (f, "checkpoint.tar", e, 1);
 	refused (f, "'rootfs-diff.tar'");
+}
+
+/* What dmig reads must be what Podman reads: a link in the place of a file
+ * it reads would hand Podman another one, unchecked. */
+static void
+podman_read_member_as_link_refused (void **state)
+{
+	struct fx *f = *state;
+	size_t lsize;
+	const struct ent evil[] = {{.name = "sh", .perm = 04755, .data = "x"}};
+	char *l = tar_of (evil, 1, &lsize);
+	const struct ent hard_spec[] = {
+	    {.name = "x.json",
+	     .data = "{\"mounts\": [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/\"}]}"},
+	    {.name = "spec.dump", .type = HARDLINK, .data = "x.json"}};
+	const struct ent sym_layer[] = {{.name = "evil.tar", .type = AE_IFREG, .data = l, .len = lsize},
+	                                {.name = "rootfs-diff.tar", .type = AE_IFLNK, .data = "evil.tar"}};
+	const struct ent hard_volume[] = {{.name = "evil.tar", .type = AE_IFREG, .data = l, .len = lsize},
+	                                  {.name = "volumes/data.tar", .type = HARDLINK, .data = "evil.tar"}};
+
+	start_podman (f);
+	stage (f, "checkpoint.tar", hard_spec, 2);
+	refused (f, "member 'spec.dump': a hard link where a file is read");
+	json_object_put (f->manifest);
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	start_podman (f);
+	stage (f, "checkpoint.tar", sym_layer, 2);
+	refused (f, "member 'rootfs-diff.tar': not a plain file, where one is read");
+	json_object_put (f->manifest);
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	start_podman (f);
+	stage (f, "checkpoint.tar", hard_volume, 2);
+	refused (f, "member 'volumes/data.tar': a hard link where a file is read");
+	free (l);
+}
+
+/* /dev/shm's content (devshm-checkpoint.tar) is unpacked by the import as
+ * the layer is: read as one. */
+static void
+podman_devshm_checked (void **state)
+{
+	struct fx *f = *state;
+	size_t size;
+	const struct ent shm[] = {{.name = ".", .type = AE_IFDIR, .perm = 01777},
+	                          {.name = "sem.x", .perm = 04755, .data = "x"}};
+	char *t = tar_of (shm, 2, &size);
+	const struct ent e[] = {{.name = "devshm-checkpoint.tar", .type = AE_IFREG, .data = t, .len = size}};
+
+	start_podman (f);
+	stage (f, "checkpoint.tar", e, 1);
+	free (t);
+	refused (f, "in 'devshm-checkpoint.tar': member 'sem.x': a setuid file");
+}
+
+/* What the import obeys, read through the bundle: spec.dump and config.dump
+ * that give the container more than its config are refused, by name. */
+static void
+podman_spec_widening_refused (void **state)
+{
+	struct fx *f = *state;
+	char *conf = fixture ("config.dump"), *text = fixture ("spec.dump");
+	json_object *spec = json_tokener_parse (text);
+
+	json_object_array_add (
+	    json_object_object_get (json_object_object_get (json_object_object_get (spec, "process"), "capabilities"),
+	                            "bounding"),
+	    json_object_new_string ("CAP_SYS_ADMIN"));
+	start_podman (f);
+	stage_docs (f, normal_layer, 1, "[]", json_object_to_json_string (spec), conf);
+	refused (f, "refusing snapshot member 'checkpoint.tar': member 'spec.dump' gives the process CAP_SYS_ADMIN "
+	            "(bounding), which the container's config does not");
+	json_object_put (spec);
+	free (conf);
+	free (text);
+}
+
+static void
+podman_config_widening_refused (void **state)
+{
+	struct fx *f = *state;
+	char *text = fixture ("config.dump"), *spec = spec_with (NULL);
+	json_object *conf = json_tokener_parse (text);
+
+	json_object_object_add (conf, "rootfs", json_object_new_string ("/"));
+	start_podman (f);
+	stage_docs (f, normal_layer, 1, "[]", spec, json_object_to_json_string (conf));
+	refused (f, "refusing snapshot member 'checkpoint.tar': member 'config.dump' runs the host folder '/' as the "
+	            "container's root");
+	json_object_put (conf);
+	free (text);
+	free (spec);
+}
+
+/* Without either, it is no export of Podman: nothing to hold its import to. */
+static void
+podman_export_without_spec_refused (void **state)
+{
+	struct fx *f = *state;
+	char *conf = fixture ("config.dump"), *spec = spec_with (NULL);
+
+	start_podman (f);
+	stage_docs (f, normal_layer, 1, "[]", NULL, conf);
+	refused (f, "refusing snapshot member 'checkpoint.tar': it holds no 'spec.dump': not an export of Podman");
+	json_object_put (f->manifest);
+	dmig_fs_rm_rf (f->staging, NULL);
+	mkdir (f->staging, 0700);
+	start_podman (f);
+	stage_docs (f, normal_layer, 1, "[]", spec, NULL);
+	refused (f, "it holds no 'config.dump'");
+	free (conf);
+	free (spec);
 }
 
 int
@@ -637,6 +814,11 @@ main (void)
 	    T (podman_outer_symlink_then_file_refused),
 	    T (podman_volume_device_refused),
 	    T (podman_nested_not_a_tar_refused),
+	    T (podman_read_member_as_link_refused),
+	    T (podman_devshm_checked),
+	    T (podman_spec_widening_refused),
+	    T (podman_config_widening_refused),
+	    T (podman_export_without_spec_refused),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

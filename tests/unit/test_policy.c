@@ -62,7 +62,9 @@ static const char podman_json[] =
     "\"UsernsMode\":\"\",\"ShmSize\":65536000,\"Runtime\":\"oci\",\"CgroupParent\":\"machine.slice\","
     "\"Devices\":[],\"PidsLimit\":2048,\"Ulimits\":[{\"Name\":\"RLIMIT_NOFILE\",\"Soft\":1048576,\"Hard\":1048576}],"
     "\"CgroupMode\":\"private\",\"LogConfig\":{\"Type\":\"journald\",\"Config\":null,\"Path\":\"\",\"Tag\":\"\"},"
-    "\"PortBindings\":{}},\"Mounts\":[],\"NetworkSettings\":{\"Networks\":{}}}";
+    "\"PortBindings\":{}},\"Mounts\":[],\"NetworkSettings\":{\"Networks\":{}},"
+    "\"BoundingCaps\":[\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_FOWNER\",\"CAP_FSETID\",\"CAP_KILL\","
+    "\"CAP_NET_BIND_SERVICE\",\"CAP_SETFCAP\",\"CAP_SETGID\",\"CAP_SETPCAP\",\"CAP_SETUID\",\"CAP_SYS_CHROOT\"]}";
 
 static struct dmig_container *
 model (const char *json)
@@ -195,6 +197,36 @@ ATTACK (network_container, "HostConfig.NetworkMode", "\"container:db\"", "is 'co
 ATTACK (network_other, "HostConfig.NetworkMode", "\"db-net\"", "is 'db-net', not 'none'")
 ATTACK (network_joined, "NetworkSettings.Networks", "{\"none\":{},\"db-net\":{}}", "joins 'db-net'")
 ATTACK (not_a_list, "HostConfig.CapAdd", "\"ALL\"", "is not a list")
+
+/* Podman's own fields: what its export's spec.dump and config.dump are held
+ * to (engines/podspec.c) widen nothing beyond the container's. */
+#define PODMAN_ATTACK(fn, path, value, says)                                                                           \
+	static void fn (void **state)                                                                                  \
+	{                                                                                                              \
+		(void)state;                                                                                           \
+		refused (podman_json, podman_json, path, value, path, says);                                           \
+	}
+PODMAN_ATTACK (bounding_caps_added, "BoundingCaps", "[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"]", "adds 'CAP_SYS_ADMIN'")
+PODMAN_ATTACK (cgroup_mode_host, "HostConfig.CgroupMode", "\"host\"", "is 'host', not 'private'")
+PODMAN_ATTACK (hosts_file, "HostConfig.HostsFile", "\"/etc/shadow\"", "is '/etc/shadow', not ''")
+PODMAN_ATTACK (health_log_folder, "Config.HealthLogDestination", "\"/etc/cron.d\"", "is '/etc/cron.d'")
+PODMAN_ATTACK (notify_socket, "Config.sdNotifySocket", "\"/run/systemd/notify\"", "is '/run/systemd/notify'")
+PODMAN_ATTACK (systemd_mode, "Config.SystemdMode", "true", "is true")
+PODMAN_ATTACK (id_mappings, "HostConfig.IDMappings", "{\"UidMap\":[\"0:0:65536\"],\"GidMap\":[\"0:0:65536\"]}",
+               "is changed")
+
+/* Gone: the engines' default bounding set, nothing more. */
+static void
+podman_gone_caps (void **state)
+{
+	(void)state;
+	passes (NULL, podman_json, "BoundingCaps", "[\"CAP_CHOWN\",\"CAP_NET_RAW\",\"CAP_MKNOD\"]");
+	passes (NULL, podman_json, "HostConfig.HostsFile", "\"image\"");
+	refused (NULL, podman_json, "BoundingCaps", "[\"CAP_CHOWN\",\"CAP_SYS_PTRACE\"]", "BoundingCaps",
+	         "adds 'CAP_SYS_PTRACE'");
+	refused (NULL, podman_json, "HostConfig.HostsFile", "\"/etc/shadow\"", "HostConfig.HostsFile",
+	         "is '/etc/shadow'");
+}
 
 /* Docker's create names the volumes of the inspect's Mounts: another
  * container's volume, a host folder, or a read-only one made writable. */
@@ -406,6 +438,14 @@ main (void)
 	    cmocka_unit_test (network_other),
 	    cmocka_unit_test (network_joined),
 	    cmocka_unit_test (not_a_list),
+	    cmocka_unit_test (bounding_caps_added),
+	    cmocka_unit_test (cgroup_mode_host),
+	    cmocka_unit_test (hosts_file),
+	    cmocka_unit_test (health_log_folder),
+	    cmocka_unit_test (notify_socket),
+	    cmocka_unit_test (systemd_mode),
+	    cmocka_unit_test (id_mappings),
+	    cmocka_unit_test (podman_gone_caps),
 	    cmocka_unit_test (mounts_foreign_volume),
 	    cmocka_unit_test (same_container_passes),
 	    cmocka_unit_test (own_data_and_narrowing_pass),

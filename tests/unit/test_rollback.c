@@ -1,5 +1,6 @@
 // WRAP: dmig_criu_check dmig_check_container dmig_fs_free_bytes dmig_bundle_write dmig_bundle_unpack
 // WRAP: dmig_image_exists dmig_image_format_of dmig_engine_rename dmig_engine_remove dmig_content_verify
+// WRAP: dmig_content_export
 /* Rollback's undo: a restore that fails brings the container back, from the
  * safety snapshot when it ran, under its own name when it was stopped. */
 #include <setjmp.h>
@@ -29,6 +30,7 @@ static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
 static bool hostile;                /* the bundle holds what its content may not */
+static bool hostile_export;         /* Podman's export in it asks more than its config */
 static enum dmig_auth_state m_auth; /* who signed the next unpacked bundle */
 
 static void note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
@@ -183,6 +185,19 @@ __wrap_dmig_content_verify (json_object *manifest, const char *staging, dmig_err
 	                       "an unprivileged container's changes");
 }
 
+int __real_dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err);
+int __wrap_dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err);
+int
+__wrap_dmig_content_export (json_object *manifest, const char *staging, dmig_error_t *err)
+{
+	if (!hostile_export)
+		return __real_dmig_content_export (manifest, staging, err);
+	note ("export:refused");
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "refusing snapshot member 'checkpoint.tar': member 'spec.dump' gives the process "
+	                       "CAP_SYS_ADMIN (bounding), which the container's config does not");
+}
+
 int __wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err);
 int
 __wrap_dmig_image_exists (struct dmig_engine *en, const char *id, bool *exists, dmig_error_t *err)
@@ -254,7 +269,7 @@ setup (void **state)
 	restore_fail_mask = 0;
 	restores = 0;
 	rename_fails = false;
-	hostile = false;
+	hostile = hostile_export = false;
 	m_auth = DMIG_AUTH_NONE;
 	/* the safety snapshot's signing key: the test's own */
 	snprintf (keys, sizeof (keys), "%s/keys", top);
@@ -427,6 +442,33 @@ widening_refused_then_trusted (void **state)
 	                           "remove:ASIDE");
 }
 
+/* What Podman's export asks is held to the config once the config is
+ * judged: after the policy (whose refusal names the option that accepts
+ * it), and with --trust-config too, before the container is touched. */
+static void
+hostile_export_refused_even_trusted (void **state)
+{
+	struct dmig_rollback_opts trust = {.trust_config = true};
+	dmig_error_t err = NULL;
+	(void)state;
+	hostile_export = true;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"Privileged\":true}}";
+	fails (running, DMIG_EPREFLIGHT, "HostConfig.Privileged is true; --trust-config accepts it");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+	*log_ = '\0';
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, &trust, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "member 'spec.dump' gives the process CAP_SYS_ADMIN"));
+	dmig_error_release (&err);
+	assert_string_equal (log_, "unpack:snap1.dmig export:refused");
+	assert_false (exists (safety));
+	/* the container gone: the same */
+	*log_ = '\0';
+	m_config = NULL;
+	fails (NULL, DMIG_EPREFLIGHT, "member 'spec.dump' gives the process CAP_SYS_ADMIN");
+	assert_string_equal (log_, "unpack:snap1.dmig export:refused");
+}
+
 /* A volume the container does not mount (or any, when it is gone). */
 static void
 foreign_volume_refused (void **state)
@@ -521,6 +563,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (signed_identity_still_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown (unknown_signer_held_to_the_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
+	    cmocka_unit_test_setup_teardown (hostile_export_refused_even_trusted, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
