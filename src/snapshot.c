@@ -257,6 +257,17 @@ fail:
 	return -1;
 }
 
+/* What Podman's export in st asks (spec.dump, config.dump) against the
+ * manifest's config; a bundle a trusted host signed is what the container
+ * was, its export too (the manifest's checksums cover it). */
+static int
+check_export (const struct staged *st, dmig_error_t *err)
+{
+	if (st->auth.state == DMIG_AUTH_TRUSTED)
+		return 0;
+	return dmig_content_export (st->manifest, st->dir, err);
+}
+
 static int
 restore_bundle (struct dmig_engine *e, const char *bundle, const char *dir, const struct dmig_restore_opts *o,
                 dmig_error_t *err)
@@ -266,7 +277,7 @@ restore_bundle (struct dmig_engine *e, const char *bundle, const char *dir, cons
 
 	if (stage_bundle (e, bundle, dir, &st, err) < 0)
 		return -1;
-	r = dmig_content_export (st.manifest, st.dir, err);
+	r = check_export (&st, err);
 	if (r == 0)
 		r = e->ops->restore (e, st.manifest, st.dir, o, err);
 	staged_free (&st);
@@ -379,9 +390,9 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	/* a bundle is data, never authority: it restores this container, with
 	 * no more power than it has (or, gone, than the engine gives), unless
 	 * a host this one trusts signed it; and Podman's export asks no more
-	 * than that config */
+	 * than that config (one a trusted host signed is what it was) */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || check_policy (ctr, name, &st, o, err) < 0 || dmig_content_export (st.manifest, st.dir, err) < 0) {
+	    || check_policy (ctr, name, &st, o, err) < 0 || check_export (&st, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}

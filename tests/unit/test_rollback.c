@@ -502,6 +502,20 @@ signed_config_is_the_reference (void **state)
 	assert_string_equal (log_, "unpack:snap1.dmig restore:snap1:log=-");
 }
 
+/* A trusted host's bundle is what the container was, Podman's export in
+ * it too (the manifest's checksums cover it): not held to the config. */
+static void
+signed_export_is_the_reference (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	m_auth = DMIG_AUTH_TRUSTED;
+	hostile_export = true;
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
+	assert_null (err);
+	assert_null (strstr (log_, "export:refused"));
+}
+
 /* Signed or not, a bundle is of its container and its name. */
 static void
 signed_identity_still_checked (void **state)
@@ -561,6 +575,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (foreign_volume_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown (signed_config_is_the_reference, setup, teardown),
 	    cmocka_unit_test_setup_teardown (signed_identity_still_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown (signed_export_is_the_reference, setup, teardown),
 	    cmocka_unit_test_setup_teardown (unknown_signer_held_to_the_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
 	    cmocka_unit_test_setup_teardown (hostile_export_refused_even_trusted, setup, teardown),
