@@ -32,28 +32,6 @@ no (struct pc *p, const char *fmt, ...)
 	return dmig_error_set (p->err, DMIG_EPREFLIGHT, 0, "member 'config.dump' %s", what);
 }
 
-static size_t
-len (json_object *a)
-{
-	return json_object_is_type (a, json_type_array) ? json_object_array_length (a) : 0;
-}
-
-static const char *
-str_at (json_object *a, size_t i)
-{
-	json_object *v = json_object_array_get_idx (a, i);
-	return json_object_is_type (v, json_type_string) ? json_object_get_string (v) : NULL;
-}
-
-static bool
-has_str (json_object *a, const char *s)
-{
-	for (size_t i = 0; s && i < len (a); i++)
-		if (str_at (a, i) && strcmp (str_at (a, i), s) == 0)
-			return true;
-	return false;
-}
-
 /* A string field of config.dump or the config ("" when absent). */
 static const char *
 str (json_object *o, const char *path)
@@ -66,9 +44,10 @@ str (json_object *o, const char *path)
 static const char *
 not_in (json_object *list, json_object *cfg, const char *path)
 {
-	for (size_t i = 0; i < len (list); i++)
-		if (str_at (list, i) == NULL || !has_str (dmig_json_get (cfg, path), str_at (list, i)))
-			return str_at (list, i) ? str_at (list, i) : "?";
+	for (size_t i = 0; i < dmig_json_len (list); i++)
+		if (dmig_json_str_at (list, i) == NULL
+		    || !dmig_json_has_str (dmig_json_get (cfg, path), dmig_json_str_at (list, i)))
+			return dmig_json_str_at (list, i) ? dmig_json_str_at (list, i) : "?";
 	return NULL;
 }
 
@@ -83,20 +62,20 @@ same_command (json_object *list, json_object *own)
 	size_t at = 0;
 
 	if (json_object_is_type (own, json_type_string)) {
-		for (size_t i = 0; i < len (list); i++) {
+		for (size_t i = 0; i < dmig_json_len (list); i++) {
 			int n = snprintf (joined + at, sizeof (joined) - at, "%s%s", i ? " " : "",
-			                  str_at (list, i) ? str_at (list, i) : "");
-			if (str_at (list, i) == NULL || n < 0 || (size_t)n >= sizeof (joined) - at)
+			                  dmig_json_str_at (list, i) ? dmig_json_str_at (list, i) : "");
+			if (dmig_json_str_at (list, i) == NULL || n < 0 || (size_t)n >= sizeof (joined) - at)
 				return false;
 			at += (size_t)n;
 		}
 		return strcmp (joined, json_object_get_string (own)) == 0;
 	}
-	if (len (list) != len (own))
+	if (dmig_json_len (list) != dmig_json_len (own))
 		return false;
-	for (size_t i = 0; i < len (list); i++)
-		if (str_at (list, i) == NULL || str_at (own, i) == NULL
-		    || strcmp (str_at (list, i), str_at (own, i)) != 0)
+	for (size_t i = 0; i < dmig_json_len (list); i++)
+		if (dmig_json_str_at (list, i) == NULL || dmig_json_str_at (own, i) == NULL
+		    || strcmp (dmig_json_str_at (list, i), dmig_json_str_at (own, i)) != 0)
 			return false;
 	return true;
 }
@@ -153,7 +132,7 @@ published (struct pc *p, int64_t cport, const char *proto, size_t plen, int64_t 
 	snprintf (want, sizeof (want), "%lld", (long long)hport);
 	if (!json_object_object_get_ex (dmig_json_get (p->cfg, "HostConfig.PortBindings"), key, &list))
 		return false;
-	for (size_t i = 0; i < len (list); i++) {
+	for (size_t i = 0; i < dmig_json_len (list); i++) {
 		json_object *b = json_object_array_get_idx (list, i);
 		const char *bip = str (b, "HostIp");
 		if (strcmp (str (b, "HostPort"), want) == 0
@@ -174,7 +153,7 @@ conf_ports (struct pc *p)
 
 	for (size_t k = 0; k < sizeof (kinds) / sizeof (kinds[0]); k++) {
 		json_object *list = dmig_json_get (p->conf, kinds[k].list);
-		for (size_t i = 0; i < len (list); i++) {
+		for (size_t i = 0; i < dmig_json_len (list); i++) {
 			json_object *m = json_object_array_get_idx (list, i);
 			int64_t cport = dmig_json_int (m, kinds[k].cport, 0),
 			        hport = dmig_json_int (m, kinds[k].hport, 0);
@@ -224,8 +203,8 @@ conf_namespaces (struct pc *p)
 				return no (p, "joins network '%s', which the container is not on", name);
 		}
 	}
-	for (size_t i = 0; i < len (dmig_json_get (p->conf, "networks")); i++) {
-		const char *name = str_at (dmig_json_get (p->conf, "networks"), i);
+	for (size_t i = 0; i < dmig_json_len (dmig_json_get (p->conf, "networks")); i++) {
+		const char *name = dmig_json_str_at (dmig_json_get (p->conf, "networks"), i);
 		if (name == NULL
 		    || !json_object_object_get_ex (dmig_json_get (p->cfg, "NetworkSettings.Networks"), name, NULL))
 			return no (p, "joins network '%s', which the container is not on", name ? name : "?");
@@ -233,12 +212,13 @@ conf_namespaces (struct pc *p)
 	if (json_object_is_type (opts, json_type_object)) {
 		json_object_object_foreach (opts, driver, list)
 		{
-			for (size_t i = 0; i < len (list); i++)
-				if (str_at (list, i) == NULL
-				    || strstr (str (p->cfg, "HostConfig.NetworkMode"), str_at (list, i)) == NULL)
+			for (size_t i = 0; i < dmig_json_len (list); i++)
+				if (dmig_json_str_at (list, i) == NULL
+				    || strstr (str (p->cfg, "HostConfig.NetworkMode"), dmig_json_str_at (list, i))
+				           == NULL)
 					return no (
 					    p, "gives network '%s' option '%s', which the container's config does not",
-					    driver, str_at (list, i) ? str_at (list, i) : "?");
+					    driver, dmig_json_str_at (list, i) ? dmig_json_str_at (list, i) : "?");
 		}
 	}
 	if ((bad = not_in (dmig_json_get (p->conf, "dnsServer"), p->cfg, "HostConfig.Dns"))
@@ -295,7 +275,7 @@ conf_volumes (struct pc *p)
 	json_object *images = dmig_json_get (p->conf, "ctrImageVolumes");
 	json_object *arts = dmig_json_get (p->conf, "artifactVolumes"), *own = dmig_json_get (p->conf, "mounts");
 
-	for (size_t i = 0; i < len (named); i++) {
+	for (size_t i = 0; i < dmig_json_len (named); i++) {
 		json_object *v = json_object_array_get_idx (named, i), *opts = dmig_json_get (v, "options");
 		const char *name = str (v, "volumeName"), *dst = str (v, "dest");
 		json_object *m = mounted (p, "volume", name, dst);
@@ -303,38 +283,39 @@ conf_volumes (struct pc *p)
 		if (m == NULL)
 			return no (p, "mounts volume '%s' at '%s', which the container did not have", name, dst);
 		/* a volume made with driver options: "device=/" binds the host's */
-		for (size_t j = 0; j < len (opts); j++)
-			if (str_at (opts, j) && strncmp (str_at (opts, j), "volume-opt", 10) == 0)
-				return no (p, "makes volume '%s' with driver option '%s'", name, str_at (opts, j));
+		for (size_t j = 0; j < dmig_json_len (opts); j++)
+			if (dmig_json_str_at (opts, j) && strncmp (dmig_json_str_at (opts, j), "volume-opt", 10) == 0)
+				return no (p, "makes volume '%s' with driver option '%s'", name,
+				           dmig_json_str_at (opts, j));
 		if (strcmp (str (v, "SubPath"), str (m, "SubPath")) != 0)
 			return no (p, "mounts '%s' of volume '%s', not the container's", str (v, "SubPath"), name);
 		if (json_object_is_type (dmig_json_get (m, "RW"), json_type_boolean) && !dmig_json_bool (m, "RW")
-		    && !has_str (opts, "ro"))
+		    && !dmig_json_has_str (opts, "ro"))
 			return no (p, "mounts volume '%s' writable, which the container has read-only", name);
 	}
-	for (size_t i = 0; i < len (over); i++) {
+	for (size_t i = 0; i < dmig_json_len (over); i++) {
 		json_object *v = json_object_array_get_idx (over, i);
 		if (mounted (p, NULL, NULL, str (v, "dest")) == NULL
 		    || strcmp (str (mounted (p, NULL, NULL, str (v, "dest")), "Source"), str (v, "source")) != 0)
 			return no (p, "lays the host folder '%s' over '%s', which the container did not have",
 			           str (v, "source"), str (v, "dest"));
 	}
-	for (size_t i = 0; i < len (images); i++) {
+	for (size_t i = 0; i < dmig_json_len (images); i++) {
 		json_object *v = json_object_array_get_idx (images, i);
 		if (mounted (p, "image", NULL, str (v, "dest")) == NULL)
 			return no (p, "mounts image '%s' at '%s', which the container did not have", str (v, "source"),
 			           str (v, "dest"));
 	}
-	for (size_t i = 0; i < len (arts); i++) {
+	for (size_t i = 0; i < dmig_json_len (arts); i++) {
 		json_object *v = json_object_array_get_idx (arts, i);
 		if (mounted (p, "artifact", NULL, str (v, "dest")) == NULL)
 			return no (p, "mounts artifact '%s' at '%s', which the container did not have",
 			           str (v, "source"), str (v, "dest"));
 	}
-	for (size_t i = 0; i < len (own); i++)
-		if (str_at (own, i) == NULL || !own_shm (p, str_at (own, i)))
+	for (size_t i = 0; i < dmig_json_len (own); i++)
+		if (dmig_json_str_at (own, i) == NULL || !own_shm (p, dmig_json_str_at (own, i)))
 			return no (p, "has Podman unmount '%s' from the host, which is not the container's /dev/shm",
-			           str_at (own, i) ? str_at (own, i) : "?");
+			           dmig_json_str_at (own, i) ? dmig_json_str_at (own, i) : "?");
 	return 0;
 }
 
@@ -346,7 +327,7 @@ secret_given (struct pc *p, const char *name)
 {
 	json_object *own = dmig_json_get (p->cfg, "Config.Secrets");
 
-	for (size_t i = 0; name && i < len (own); i++)
+	for (size_t i = 0; name && i < dmig_json_len (own); i++)
 		if (strcmp (str (json_object_array_get_idx (own, i), "Name"), name) == 0)
 			return true;
 	return false;
@@ -359,7 +340,7 @@ conf_handed (struct pc *p)
 	json_object *devs = dmig_json_get (p->conf, "device_host_src"),
 	            *own = dmig_json_get (p->cfg, "HostConfig.Devices");
 
-	for (size_t i = 0; i < len (secrets); i++) {
+	for (size_t i = 0; i < dmig_json_len (secrets); i++) {
 		const char *name = str (json_object_array_get_idx (secrets, i), "name");
 		if (!secret_given (p, name))
 			return no (p, "hands the container the host's secret '%s', which its config does not", name);
@@ -373,20 +354,20 @@ conf_handed (struct pc *p)
 				    str (sec, "name"), var);
 		}
 	}
-	if (len (dmig_json_get (p->conf, "cdiDevices")) > 0)
+	if (dmig_json_len (dmig_json_get (p->conf, "cdiDevices")) > 0)
 		return no (p, "gives the container CDI device '%s' (a host's spec of devices, mounts and hooks)",
-		           str_at (dmig_json_get (p->conf, "cdiDevices"), 0)
-		               ? str_at (dmig_json_get (p->conf, "cdiDevices"), 0)
+		           dmig_json_str_at (dmig_json_get (p->conf, "cdiDevices"), 0)
+		               ? dmig_json_str_at (dmig_json_get (p->conf, "cdiDevices"), 0)
 		               : "?");
-	for (size_t i = 0; !p->privileged && i < len (devs); i++) {
+	for (size_t i = 0; !p->privileged && i < dmig_json_len (devs); i++) {
 		const char *path = str (json_object_array_get_idx (devs, i), "path");
 		bool given = false;
-		for (size_t j = 0; !given && j < len (own); j++)
+		for (size_t j = 0; !given && j < dmig_json_len (own); j++)
 			given = strcmp (str (json_object_array_get_idx (own, j), "PathOnHost"), path) == 0;
 		if (!given)
 			return no (p, "gives the container the host's device '%s', which its config does not", path);
 	}
-	if (dmig_json_int (p->conf, "preserveFds", 0) != 0 || len (dmig_json_get (p->conf, "preserveFd")) > 0)
+	if (dmig_json_int (p->conf, "preserveFds", 0) != 0 || dmig_json_len (dmig_json_get (p->conf, "preserveFd")) > 0)
 		return no (p, "passes open files of Podman to the container (preserve-fds)");
 	if (!p->privileged && dmig_json_bool (p->conf, "label_nested")
 	    && !dmig_podspec_security_opt (p->cfg, "label=nested"))
@@ -471,14 +452,14 @@ conf_host (struct pc *p)
 static bool
 same_mappings (json_object *maps, json_object *own)
 {
-	if (len (maps) != len (own))
+	if (dmig_json_len (maps) != dmig_json_len (own))
 		return false;
-	for (size_t i = 0; i < len (maps); i++) {
+	for (size_t i = 0; i < dmig_json_len (maps); i++) {
 		json_object *m = json_object_array_get_idx (maps, i);
 		char want[96];
 		snprintf (want, sizeof (want), "%lld:%lld:%lld", (long long)dmig_json_int (m, "container_id", -1),
 		          (long long)dmig_json_int (m, "host_id", -1), (long long)dmig_json_int (m, "size", -1));
-		if (str_at (own, i) == NULL || strcmp (str_at (own, i), want) != 0)
+		if (dmig_json_str_at (own, i) == NULL || strcmp (dmig_json_str_at (own, i), want) != 0)
 			return false;
 	}
 	return true;

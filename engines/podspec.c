@@ -43,28 +43,6 @@ no (struct ps *p, const char *fmt, ...)
 	return dmig_error_set (p->err, DMIG_EPREFLIGHT, 0, "member 'spec.dump' %s", what);
 }
 
-static size_t
-len (json_object *a)
-{
-	return json_object_is_type (a, json_type_array) ? json_object_array_length (a) : 0;
-}
-
-static const char *
-str_at (json_object *a, size_t i)
-{
-	json_object *v = json_object_array_get_idx (a, i);
-	return json_object_is_type (v, json_type_string) ? json_object_get_string (v) : NULL;
-}
-
-static bool
-has_str (json_object *a, const char *s)
-{
-	for (size_t i = 0; s && i < len (a); i++)
-		if (str_at (a, i) && strcmp (str_at (a, i), s) == 0)
-			return true;
-	return false;
-}
-
 static bool
 listed (const char *const *list, const char *s)
 {
@@ -121,8 +99,8 @@ dmig_podspec_security_opt (json_object *cfg, const char *opt)
 	json_object *opts = dmig_json_get (cfg, "HostConfig.SecurityOpt");
 	size_t k = strcspn (opt, "="); /* the option's name */
 
-	for (size_t i = 0; i < len (opts); i++) {
-		const char *o = str_at (opts, i);
+	for (size_t i = 0; i < dmig_json_len (opts); i++) {
+		const char *o = dmig_json_str_at (opts, i);
 		if (o == NULL || strncmp (o, opt, k) != 0)
 			continue;
 		if (opt[k] == '\0') {
@@ -139,7 +117,7 @@ dmig_podspec_mount_at (json_object *cfg, const char *dst)
 {
 	json_object *mounts = dmig_json_get (cfg, "Mounts");
 
-	for (size_t i = 0; dst && i < len (mounts); i++) {
+	for (size_t i = 0; dst && i < dmig_json_len (mounts); i++) {
 		json_object *m = json_object_array_get_idx (mounts, i);
 		const char *d = dmig_json_str (m, "Destination");
 		if (d && strcmp (d, dst) == 0)
@@ -165,8 +143,8 @@ cap_eq (const char *a, const char *b)
 static bool
 cap_in (json_object *list, const char *cap)
 {
-	for (size_t i = 0; i < len (list); i++) {
-		const char *c = str_at (list, i);
+	for (size_t i = 0; i < dmig_json_len (list); i++) {
+		const char *c = dmig_json_str_at (list, i);
 		if (c && (strcasecmp (c, "ALL") == 0 || cap_eq (c, cap)))
 			return true;
 	}
@@ -209,8 +187,8 @@ spec_caps (struct ps *p)
 			continue;
 		if (!json_object_is_type (set, json_type_array))
 			return no (p, "holds a capability set '%s' that is not a list", *s);
-		for (size_t i = 0; i < len (set); i++) {
-			const char *c = str_at (set, i);
+		for (size_t i = 0; i < dmig_json_len (set); i++) {
+			const char *c = dmig_json_str_at (set, i);
 			if (c == NULL)
 				return no (p, "holds a capability that is not a name");
 			if (!cap_allowed (p, c))
@@ -231,7 +209,7 @@ device_given (struct ps *p, char type, int64_t maj, int64_t min, const char *pat
 {
 	json_object *devs = dmig_json_get (p->cfg, "HostConfig.Devices");
 
-	for (size_t i = 0; i < len (devs); i++) {
+	for (size_t i = 0; i < dmig_json_len (devs); i++) {
 		json_object *d = json_object_array_get_idx (devs, i);
 		const char *host = dmig_json_str (d, "PathOnHost"), *in = dmig_json_str (d, "PathInContainer");
 		struct stat st;
@@ -261,7 +239,7 @@ spec_devices (struct ps *p)
 	if (p->privileged)
 		return 0;
 	/* the nodes made in its /dev */
-	for (size_t i = 0; i < len (nodes); i++) {
+	for (size_t i = 0; i < dmig_json_len (nodes); i++) {
 		json_object *d = json_object_array_get_idx (nodes, i);
 		const char *path = dmig_json_str (d, "path");
 		char t = dev_type (dmig_json_str (d, "type"));
@@ -275,7 +253,7 @@ spec_devices (struct ps *p)
 	}
 	/* the cgroup's rules: each allowed device one it was given; mknod
 	 * alone opens nothing */
-	for (size_t i = 0; i < len (rules); i++) {
+	for (size_t i = 0; i < dmig_json_len (rules); i++) {
 		json_object *r = json_object_array_get_idx (rules, i);
 		const char *access = dmig_json_str (r, "access");
 		char t = dev_type (dmig_json_str (r, "type"));
@@ -310,14 +288,14 @@ cfg_str (struct ps *p, const char *path)
 static bool
 same_mappings (json_object *spec_maps, json_object *cfg_maps)
 {
-	if (len (spec_maps) != len (cfg_maps))
+	if (dmig_json_len (spec_maps) != dmig_json_len (cfg_maps))
 		return false;
-	for (size_t i = 0; i < len (spec_maps); i++) {
+	for (size_t i = 0; i < dmig_json_len (spec_maps); i++) {
 		json_object *m = json_object_array_get_idx (spec_maps, i);
 		char want[96];
 		snprintf (want, sizeof (want), "%lld:%lld:%lld", (long long)dmig_json_int (m, "containerID", -1),
 		          (long long)dmig_json_int (m, "hostID", -1), (long long)dmig_json_int (m, "size", -1));
-		if (str_at (cfg_maps, i) == NULL || strcmp (str_at (cfg_maps, i), want) != 0)
+		if (dmig_json_str_at (cfg_maps, i) == NULL || strcmp (dmig_json_str_at (cfg_maps, i), want) != 0)
 			return false;
 	}
 	return true;
@@ -346,7 +324,7 @@ spec_namespaces (struct ps *p)
 		bool user = strcmp (kinds[k].type, "user") == 0, host;
 		json_object *ns = NULL;
 
-		for (size_t i = 0; i < len (nss); i++) {
+		for (size_t i = 0; i < dmig_json_len (nss); i++) {
 			json_object *n = json_object_array_get_idx (nss, i);
 			const char *t = dmig_json_str (n, "type");
 			if (t == NULL)
@@ -437,11 +415,11 @@ spec_user (struct ps *p)
 static bool
 same_args (json_object *a, size_t from, json_object *b)
 {
-	if (len (a) - from != len (b))
+	if (dmig_json_len (a) - from != dmig_json_len (b))
 		return false;
-	for (size_t i = 0; i < len (b); i++)
-		if (str_at (a, from + i) == NULL || str_at (b, i) == NULL
-		    || strcmp (str_at (a, from + i), str_at (b, i)) != 0)
+	for (size_t i = 0; i < dmig_json_len (b); i++)
+		if (dmig_json_str_at (a, from + i) == NULL || dmig_json_str_at (b, i) == NULL
+		    || strcmp (dmig_json_str_at (a, from + i), dmig_json_str_at (b, i)) != 0)
 			return false;
 	return true;
 }
@@ -453,8 +431,8 @@ joined (json_object *args, size_t from, const char *e)
 {
 	size_t at = 0;
 
-	for (size_t i = from; i < len (args); i++) {
-		const char *w = str_at (args, i);
+	for (size_t i = from; i < dmig_json_len (args); i++) {
+		const char *w = dmig_json_str_at (args, i);
 		size_t n = w ? strlen (w) : 0;
 		if (w == NULL || strncmp (e + at, w, n) != 0)
 			return -1;
@@ -478,18 +456,19 @@ spec_args (struct ps *p)
 	if (args == NULL)
 		return 0; /* nothing to start */
 	/* --init: Podman's init runs the rest */
-	if (dmig_json_bool (p->cfg, "HostConfig.Init") && len (args) >= 2 && str_at (args, 0)
-	    && strcmp (str_at (args, 0), "/run/podman-init") == 0 && str_at (args, 1)
-	    && strcmp (str_at (args, 1), "--") == 0)
+	if (dmig_json_bool (p->cfg, "HostConfig.Init") && dmig_json_len (args) >= 2 && dmig_json_str_at (args, 0)
+	    && strcmp (dmig_json_str_at (args, 0), "/run/podman-init") == 0 && dmig_json_str_at (args, 1)
+	    && strcmp (dmig_json_str_at (args, 1), "--") == 0)
 		from = 2;
 	if (json_object_is_type (entry, json_type_string) && json_object_get_string_len (entry) > 0) {
 		ssize_t n = joined (args, from, json_object_get_string (entry));
 		ok = n > 0 && same_args (args, from + (size_t)n, cmd);
-	} else if (len (entry) > 0) {
-		ok = len (args) >= from + len (entry) && same_args (args, from + len (entry), cmd);
-		for (size_t i = 0; ok && i < len (entry); i++)
-			ok = str_at (args, from + i) && str_at (entry, i)
-			     && strcmp (str_at (args, from + i), str_at (entry, i)) == 0;
+	} else if (dmig_json_len (entry) > 0) {
+		ok = dmig_json_len (args) >= from + dmig_json_len (entry)
+		     && same_args (args, from + dmig_json_len (entry), cmd);
+		for (size_t i = 0; ok && i < dmig_json_len (entry); i++)
+			ok = dmig_json_str_at (args, from + i) && dmig_json_str_at (entry, i)
+			     && strcmp (dmig_json_str_at (args, from + i), dmig_json_str_at (entry, i)) == 0;
 	} else
 		ok = same_args (args, from, cmd);
 	if (!ok)
@@ -539,15 +518,15 @@ spec_seccomp (struct ps *p)
 	if (dmig_json_str (sc, "defaultAction") == NULL || listed (open, dmig_json_str (sc, "defaultAction")))
 		return no (p, "lets every system call through seccomp (defaultAction '%s')",
 		           dmig_json_str (sc, "defaultAction") ? dmig_json_str (sc, "defaultAction") : "");
-	for (size_t i = 0; i < len (calls); i++) {
+	for (size_t i = 0; i < dmig_json_len (calls); i++) {
 		json_object *rule = json_object_array_get_idx (calls, i), *names = dmig_json_get (rule, "names");
 		const char *action = dmig_json_str (rule, "action");
 
 		if (action == NULL || !listed (open, action))
 			continue;
-		for (size_t j = 0; j < len (names); j++)
-			for (size_t g = 0; str_at (names, j) && g < sizeof (gated) / sizeof (gated[0]); g++)
-				if (strcmp (str_at (names, j), gated[g].name) == 0
+		for (size_t j = 0; j < dmig_json_len (names); j++)
+			for (size_t g = 0; dmig_json_str_at (names, j) && g < sizeof (gated) / sizeof (gated[0]); g++)
+				if (strcmp (dmig_json_str_at (names, j), gated[g].name) == 0
 				    && !(gated[g].cap && cap_allowed (p, gated[g].cap))
 				    && !(gated[g].alt && cap_allowed (p, gated[g].alt)))
 					return no (p,
@@ -636,19 +615,19 @@ spec_masks (struct ps *p)
 	if (p->privileged)
 		return 0;
 	for (const char *const *s = masked; *s; s++)
-		if (!has_str (m, *s))
+		if (!dmig_json_has_str (m, *s))
 			return no (p, "unmasks '%s', which the engine masks for the container", *s);
 	for (const char *const *s = readonly; *s; s++)
-		if (!has_str (r, *s))
+		if (!dmig_json_has_str (r, *s))
 			return no (p, "makes '%s' writable, which the engine keeps read-only for the container", *s);
 	/* those the config names itself (Docker's inspect has them) */
-	for (size_t i = 0; i < len (own_m); i++)
-		if (!has_str (m, str_at (own_m, i)))
-			return no (p, "unmasks '%s', which the container's config masks", str_at (own_m, i));
-	for (size_t i = 0; i < len (own_r); i++)
-		if (!has_str (r, str_at (own_r, i)))
+	for (size_t i = 0; i < dmig_json_len (own_m); i++)
+		if (!dmig_json_has_str (m, dmig_json_str_at (own_m, i)))
+			return no (p, "unmasks '%s', which the container's config masks", dmig_json_str_at (own_m, i));
+	for (size_t i = 0; i < dmig_json_len (own_r); i++)
+		if (!dmig_json_has_str (r, dmig_json_str_at (own_r, i)))
 			return no (p, "makes '%s' writable, which the container's config keeps read-only",
-			           str_at (own_r, i));
+			           dmig_json_str_at (own_r, i));
 	return 0;
 }
 
@@ -678,8 +657,8 @@ host_hook (const char *stage, json_object *hook)
 				continue;
 			h = dmig_json_get (o, "hook");
 			found = dmig_json_str (h, "path") && strcmp (dmig_json_str (h, "path"), path) == 0
-			        && has_str (dmig_json_get (o, "stages"), stage)
-			        && ((len (args) == 0 && len (dmig_json_get (h, "args")) == 0)
+			        && dmig_json_has_str (dmig_json_get (o, "stages"), stage)
+			        && ((dmig_json_len (args) == 0 && dmig_json_len (dmig_json_get (h, "args")) == 0)
 			            || json_object_equal (args, dmig_json_get (h, "args")));
 			json_object_put (o);
 		}
@@ -702,7 +681,7 @@ spec_hooks (struct ps *p)
 	{
 		if (list != NULL && !json_object_is_type (list, json_type_array))
 			return no (p, "holds %s hooks that are not a list", stage);
-		for (size_t i = 0; i < len (list); i++) {
+		for (size_t i = 0; i < dmig_json_len (list); i++) {
 			json_object *h = json_object_array_get_idx (list, i);
 			if (!host_hook (stage, h))
 				return no (
@@ -721,7 +700,7 @@ shared_mount (struct ps *p)
 {
 	json_object *mounts = dmig_json_get (p->cfg, "Mounts");
 
-	for (size_t i = 0; i < len (mounts); i++)
+	for (size_t i = 0; i < dmig_json_len (mounts); i++)
 		if (strstr (dmig_json_str (json_object_array_get_idx (mounts, i), "Propagation")
 		                ? dmig_json_str (json_object_array_get_idx (mounts, i), "Propagation")
 		                : "",
@@ -751,7 +730,7 @@ spec_root (struct ps *p)
 static bool
 has_opt (json_object *m, const char *opt)
 {
-	return has_str (dmig_json_get (m, "options"), opt);
+	return dmig_json_has_str (dmig_json_get (m, "options"), opt);
 }
 
 static bool
@@ -808,7 +787,7 @@ spec_mounts (struct ps *p)
 
 	if (mounts != NULL && !json_object_is_type (mounts, json_type_array))
 		return no (p, "holds mounts that are not a list");
-	for (size_t i = 0; i < len (mounts); i++) {
+	for (size_t i = 0; i < dmig_json_len (mounts); i++) {
 		json_object *m = json_object_array_get_idx (mounts, i);
 		const char *type = dmig_json_str (m, "type"), *dst = dmig_json_str (m, "destination");
 
@@ -882,7 +861,7 @@ own_ns (struct ps *p, const char *type)
 {
 	json_object *nss = dmig_json_get (p->spec, "linux.namespaces");
 
-	for (size_t i = 0; i < len (nss); i++) {
+	for (size_t i = 0; i < dmig_json_len (nss); i++) {
 		json_object *n = json_object_array_get_idx (nss, i);
 		const char *t = dmig_json_str (n, "type"), *path = dmig_json_str (n, "path");
 		if (t && strcmp (t, type) == 0)

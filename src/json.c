@@ -99,3 +99,25 @@ dmig_json_print (json_object *o)
 	puts (dmig_json_text (o));
 	fflush (stdout);
 }
+
+size_t
+dmig_json_len (json_object *a)
+{
+	return json_object_is_type (a, json_type_array) ? json_object_array_length (a) : 0;
+}
+
+const char *
+dmig_json_str_at (json_object *a, size_t i)
+{
+	json_object *v = i < dmig_json_len (a) ? json_object_array_get_idx (a, i) : NULL;
+	return json_object_is_type (v, json_type_string) ? json_object_get_string (v) : NULL;
+}
+
+bool
+dmig_json_has_str (json_object *a, const char *s)
+{
+	for (size_t i = 0; s && i < dmig_json_len (a); i++)
+		if (dmig_json_str_at (a, i) && strcmp (dmig_json_str_at (a, i), s) == 0)
+			return true;
+	return false;
+}
