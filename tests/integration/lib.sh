@@ -50,6 +50,10 @@ cleanup() {
 	rm -rf "$STORE" "$TMP"
 }
 trap cleanup EXIT
+# a test file stopped by a signal (its deadline, ^C) still cleans up: the
+# EXIT trap (this one, or the file's own) runs on the way out
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # use_lab: this test file moves containers to the lab's hosts: start them if
 # need be and use the lab's ssh config; B and C run a command on host B, C.
