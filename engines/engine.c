@@ -448,6 +448,7 @@ dmig_engine_close (struct dmig_engine *e)
 	free (e->socket);
 	free (e->version);
 	free (e->root);
+	free (e->runtime);
 	free (e);
 }
 

@@ -77,6 +77,12 @@ struct dmig_engine_ops {
 	int (*settle) (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err);
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
 	                const struct dmig_restore_opts *o, dmig_error_t *err);
+	/* Can its restore start a checkpoint of ctr (a container as it runs,
+	 * or as a snapshot's config describes it) again? Asked before anything
+	 * changes; what ("container 'web' runs", "snapshot 'web@s' was taken")
+	 * begins the refusal, DMIG_EPREFLIGHT with the way out. NULL: always. */
+	int (*restorable) (struct dmig_engine *e, const struct dmig_container *ctr, const char *what,
+	                   dmig_error_t *err);
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;
@@ -104,6 +110,7 @@ struct dmig_engine {
 	int api;               /* the Docker API version spoken (DMIG_API) */
 	char docker_api[16];   /* and its path prefix, "/v1.44" */
 	char *root;            /* Docker: DockerRootDir */
+	char *runtime;         /* Podman: the runtime its restore by import runs, once asked */
 	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */
 };

@@ -40,11 +40,13 @@ static int
 podman_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
 {
 	const char *image = dmig_json_str (raw, "ImageName"), *oci = dmig_json_str (raw, "OCIConfigPath");
+	const char *runtime = dmig_json_str (raw, "OCIRuntime");
 
 	if (dmig_container_parse_common (raw, c, err) < 0)
 		return -1;
 	if ((c->image_name == NULL && image && (c->image_name = strdup (image)) == NULL)
-	    || (oci && (c->oci_config = strdup (oci)) == NULL)) {
+	    || (oci && (c->oci_config = strdup (oci)) == NULL)
+	    || (runtime && *runtime && (c->runtime = strdup (runtime)) == NULL)) {
 		dmig_container_clear (c);
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	}
@@ -57,6 +59,84 @@ podman_check (struct dmig_engine *e, dmig_error_t *err)
 	if (dmig_engine_must (e, "GET", API "/_ping", NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	return 0;
+}
+
+/* The runtime Podman restores an imported checkpoint with: its default
+ * (/info: host.ociRuntime). The import takes no runtime of its own and
+ * gives the new container the default whatever the export's config.dump
+ * says (libpod/runtime_ctr.go, initContainerVariables; 4.3 and 5.x alike).
+ * Asked once per connection. */
+static int
+import_runtime (struct dmig_engine *e, const char **out, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *name;
+	char path[64];
+
+	if (e->runtime == NULL) {
+		if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+		    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+			return dmig_error_status (err, DMIG_EPREFLIGHT);
+		name = dmig_json_str (info, "host.ociRuntime.name");
+		if (name == NULL || *name == '\0' || (e->runtime = strdup (name)) == NULL) {
+			json_object_put (info);
+			return dmig_error_set (
+			    err, DMIG_EPREFLIGHT, 0,
+			    "Podman %s does not say which runtime it restores with (its /info has no "
+			    "host.ociRuntime.name)",
+			    e->version);
+		}
+		json_object_put (info);
+	}
+	*out = e->runtime;
+	return 0;
+}
+
+/* Which runtime restores a checkpoint another one made, as measured
+ * (docs/move.md, "Runtimes"). The same runtime always does. */
+static const struct {
+	const char *made, *restores;
+} other_restores[] = {
+    {NULL, NULL},
+};
+
+static bool
+restores (const char *made, const char *with)
+{
+	if (strcmp (made, with) == 0)
+		return true;
+	for (size_t i = 0; other_restores[i].made; i++)
+		if (strcmp (other_restores[i].made, made) == 0 && strcmp (other_restores[i].restores, with) == 0)
+			return true;
+	return false;
+}
+
+static int
+podman_restorable (struct dmig_engine *e, const struct dmig_container *ctr, const char *what, dmig_error_t *err)
+{
+	const char *made = ctr->runtime, *with = NULL, *host;
+	char where[300], sock[300];
+
+	/* an inspect that does not say: Podman's own restore judges */
+	if (made == NULL)
+		return 0;
+	if (import_runtime (e, &with, err) < 0)
+		return -1;
+	if (restores (made, with))
+		return 0;
+	host = e->remote ? dmig_ssh_name (e->host) : NULL;
+	snprintf (where, sizeof (where), "%s%s", host ? "on " : "here", host ? host : "");
+	if (host)
+		snprintf (sock, sizeof (sock), "ssh://%s/run/podman/%s.sock", host, made);
+	else
+		snprintf (sock, sizeof (sock), "-H unix:///run/podman/%s.sock", made);
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "%s with runtime '%s', but Podman %s restores a checkpoint with its default runtime "
+	                       "'%s', which cannot restore %s's: make %s its default %s (containers.conf [engine] "
+	                       "runtime, then restart the Podman service), or serve Podman with %s at a socket of "
+	                       "its own ('podman --runtime %s system service --time=0 unix:///run/podman/%s.sock') "
+	                       "and name that socket (%s)",
+	                       what, made, where, with, made, made, host ? "there" : "here", made, made, made, sock);
 }
 
 static void
@@ -560,7 +640,16 @@ static int
 pmove_check (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *policy = kept_policy (m);
+	char what[300];
 
+	/* the target's import restores with its own default runtime */
+	snprintf (what, sizeof (what), "container '%s' runs", m->name);
+	if (podman_restorable (m->dst, m->ctr, what, err) < 0) {
+		if (!m->o->force || (*err)->status != DMIG_EPREFLIGHT || m->dst->runtime == NULL)
+			return -1;
+		dmig_log_warn ("%s (--force: trying all the same)", (*err)->msg);
+		dmig_error_release (err);
+	}
 	if (policy == NULL || can_set_restart (m->src))
 		return 0;
 	if (!m->o->force)
@@ -625,6 +714,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .capture = podman_capture,
     .settle = podman_settle,
     .restore = podman_restore,
+    .restorable = podman_restorable,
     .remove_query = "?force=true&v=false&timeout=0",
     .stop_param = "timeout",
     .save_path = {"/images/", "/get"},
