@@ -174,6 +174,10 @@ int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dm
  * a non-2xx answer becomes an error that starts with `what`. The timeout is
  * DMIG_CRIU_TIMEOUT_MS unless req sets one. */
 int dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err);
+/* The same, and *answer (may be NULL) gets a 2xx answer's JSON body, when
+ * one came (a request body streamed, the answer read whole). */
+int dmig_engine_stream_answer (struct dmig_engine *e, struct dmig_http_req *req, const char *what, json_object **answer,
+                               dmig_error_t *err);
 /* Call and require a 2xx answer. */
 int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
                       json_object **out, dmig_error_t *err);

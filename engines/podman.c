@@ -29,6 +29,33 @@
 /* Established TCP connections are checkpointed and restored, not refused. */
 #define CRIU_OPTS "&tcpEstablished=true"
 
+/* With -v, a restore asks for its statistics (printStats: Podman 4.3 and
+ * 5.x alike, runc and crun): how long the runtime and CRIU took. Podman
+ * fails a restore whose statistics it cannot read, after the fact: only
+ * when asked for. */
+static const char *
+stats_opt (void)
+{
+	return dmig_log_level () >= DMIG_VERBOSE ? "&printStats=true" : "";
+}
+
+/* A restore's answer with printStats (runtime_restore_duration and CRIU's
+ * times in microseconds) as one line for -v. */
+static void
+restore_stats (struct dmig_engine *e, const char *name, json_object *answer)
+{
+	const char *host = e->remote ? dmig_ssh_name (e->host) : NULL;
+	int64_t runtime = dmig_json_int (answer, "runtime_restore_duration", -1);
+	int64_t criu = dmig_json_int (answer, "criu_statistics.restore_time", -1);
+	int64_t pages = dmig_json_int (answer, "criu_statistics.pages_restored", -1);
+
+	if (runtime < 0 || criu < 0)
+		return;
+	dmig_log_debug ("podman restored '%s'%s%s: %lld ms in the runtime, of them %lld ms in CRIU (%lld pages)", name,
+	                host ? " on " : "", host ? host : "", (long long)(runtime / 1000), (long long)(criu / 1000),
+	                (long long)pages);
+}
+
 static bool
 podman_identify (json_object *version)
 {
@@ -283,10 +310,13 @@ static int
 resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	const char *id = ctr->id, *name = ctr->name;
+	json_object *answer = NULL;
 	char path[1024];
 
-	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/restore?keep=true" CRIU_OPTS, id) < 0
-	    || dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/restore?keep=true" CRIU_OPTS "%r", id,
+	                      stats_opt ())
+	        < 0
+	    || dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, &answer, err) < 0) {
 		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err,
 		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
@@ -294,6 +324,8 @@ resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_e
 		                 name, name);
 		return dmig_error_status (err, DMIG_ELOST);
 	}
+	restore_stats (e, name, answer);
+	json_object_put (answer);
 	loopback_up (e, id);
 	return 0;
 }
@@ -339,7 +371,8 @@ static int
 import_path (struct dmig_engine *e, const char *name, char *path, size_t cap, dmig_error_t *err)
 {
 	return dmig_engine_path (e, false, path, cap, err,
-	                         "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, name);
+	                         "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS "%r",
+	                         name, stats_opt ());
 }
 
 static int
@@ -349,6 +382,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	const char *name = dmig_json_str (manifest, "container");
 	struct dmig_http_req req = {.method = "POST", .read = dmig_sink_fd_read, .content_type = "application/x-tar"};
 	struct dmig_container *exists = NULL;
+	json_object *answer = NULL;
 	char path[1024];
 	int fd, r;
 
@@ -376,7 +410,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		return -1;
 	req.path = path;
 	req.arg = &fd;
-	r = dmig_engine_stream (e, &req, "restore failed", err);
+	r = dmig_engine_stream_answer (e, &req, "restore failed", &answer, err);
 	close (fd);
 	if (r < 0) {
 		dmig_error_t e2 = NULL;
@@ -386,6 +420,8 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		}
 		return -1;
 	}
+	restore_stats (e, name, answer);
+	json_object_put (answer);
 	loopback_up (e, name);
 	return 0;
 }
@@ -466,14 +502,17 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	struct import_ends *ie = arg;
 	struct dmig_http_req req = {
 	    .method = "POST", .read = dmig_sink_fd_read, .arg = &fd, .content_type = "application/x-tar"};
+	json_object *answer = NULL;
 	char path[1024];
 
 	/* the volumes are there already, filled by dmig */
 	if (import_path (ie->m->dst, ie->m->name, path, sizeof (path), err) < 0)
 		return -1;
 	req.path = path;
-	if (dmig_engine_stream (ie->m->dst, &req, "restore failed", err) < 0)
+	if (dmig_engine_stream_answer (ie->m->dst, &req, "restore failed", &answer, err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (ie->m->ssh));
+	restore_stats (ie->m->dst, ie->m->name, answer);
+	json_object_put (answer);
 	return 0;
 }
 

@@ -82,25 +82,35 @@ run_d() {
 	wait_until 10 pd exec "$c" test -s /data/log
 }
 
+# stats_said NAME: dmig -v said Podman's statistics of one restore
+stats_said() {
+	[ "$(grep -c "podman restored '$1': [0-9]* ms in the runtime, of them [0-9]* ms in CRIU ([0-9]* pages)" \
+		"$TMP/stderr")" = 1 ] || fail "no restore statistics with -v: $(grep -v ' podman [A-Z]* /' "$TMP/stderr")"
+}
+
 # rollback_with RUNTIME SOCK: snapshot, change memory, files and a volume,
 # rollback: all are the snapshot's, the count goes on from it with no gap
 # or repeat, the memory pattern verifies; the restored container runs with
-# the same runtime.
+# the same runtime; -v shows Podman's restore statistics.
 rollback_with() {
 	local rt=$1 sock=$2 c=$P-$1-rt v=$P-$1-vol ref snap before
 	run_d "$rt" "$c" -v "$v:/vol"
 	pd exec "$c" sh -c 'echo snap > /vol/data'
 	sleep 1
-	ref=$(dm "$sock" snapshot "$c" 2>"$TMP/stderr") || fail "snapshot: $(cat "$TMP/stderr")"
+	ref=$(dm "$sock" -v snapshot "$c" 2>"$TMP/stderr") || fail "snapshot: $(cat "$TMP/stderr")"
 	! grep -q "would be refused" "$TMP/stderr" || fail "snapshot said: $(cat "$TMP/stderr")"
+	# -v: Podman's statistics of the restore in place
+	stats_said "$c"
 	snap=$(last_count "$PODMAN_D" "$c" /data/log)
 	sleep 1
 	pd exec "$c" sh -c 'echo after > /vol/data; echo later > /etc/image-file; echo new > /added'
 	before=$(last_count "$PODMAN_D" "$c" /data/log)
 	[ "$before" -gt "$snap" ]
-	dm "$sock" rollback "$ref" >/dev/null 2>"$TMP/stderr" || fail "rollback: $(cat "$TMP/stderr")"
+	dm "$sock" -v rollback "$ref" >/dev/null 2>"$TMP/stderr" || fail "rollback: $(cat "$TMP/stderr")"
 	[ "$(pd inspect -f '{{.State.Running}} {{.OCIRuntime}}' "$c")" = "true $rt" ] ||
 		fail "after the rollback: $(pd inspect -f '{{.State.Running}} {{.OCIRuntime}}' "$c")"
+	# -v: Podman's statistics of the import
+	stats_said "$c"
 	[ "$(pd exec "$c" cat /vol/data)" = snap ] || fail "volume not rolled back"
 	[ "$(pd exec "$c" cat /etc/image-file)" = before ] || fail "changed file not rolled back"
 	pd exec "$c" test ! -e /added || fail "file made after the snapshot survived"

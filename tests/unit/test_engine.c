@@ -864,6 +864,52 @@ podman_runtime_check (void **state)
 	dmig_container_free (unsaid);
 }
 
+/* With -v a restore asks for Podman's statistics and says them on one
+ * line; without, it does not ask (Podman fails a restore whose statistics
+ * it cannot read). */
+static void
+podman_restore_stats_with_v (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN5_VERSION);
+	struct dmig_container *ctr = podman_model ("{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true}}");
+	FILE *tmp = tmpfile ();
+	char said[1024] = "";
+	dmig_error_t err = NULL;
+	int saved = dup (STDERR_FILENO);
+	(void)state;
+
+	assert_non_null (tmp);
+	/* a capture cut short: stopped, resumed from its checkpoint */
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (dmig_podman_ops.settle (e, ctr, &err), 0);
+	assert_null (strstr (script[2].seen_path, "printStats"));
+	assert_non_null (strstr (script[2].seen_path, "restore?keep=true"));
+
+	dmig_log_set (DMIG_VERBOSE);
+	fflush (stderr);
+	dup2 (fileno (tmp), STDERR_FILENO);
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200,
+	        "{\"Id\":\"abc123\",\"runtime_restore_duration\":216977,\"criu_statistics\":{\"forking_time\":3,"
+	        "\"restore_time\":159678,\"pages_restored\":4112}}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (dmig_podman_ops.settle (e, ctr, &err), 0);
+	fflush (stderr);
+	dup2 (saved, STDERR_FILENO);
+	close (saved);
+	dmig_log_set (DMIG_QUIET);
+	rewind (tmp);
+	fread (said, 1, sizeof (said) - 1, tmp);
+	fclose (tmp);
+	assert_non_null (strstr (script[5].seen_path, "restore?keep=true&tcpEstablished=true&printStats=true"));
+	if (strstr (said, "podman restored 'db': 216 ms in the runtime, of them 159 ms in CRIU (4112 pages)") == NULL)
+		fail_msg ("said: %s", said);
+	dmig_container_free (ctr);
+	dmig_engine_close (e);
+}
+
 /* A move whose target would restore with a runtime that cannot is refused
  * in its check, naming the target; --force tries all the same. */
 static void
@@ -1305,6 +1351,7 @@ main (void)
 	    T (docker_restore_names_the_image),
 	    T (podman_keep_source_policy),
 	    T (podman_runtime_check),
+	    T (podman_restore_stats_with_v),
 	    T (podman_move_runtime_refused),
 	    T (open_tcp_connections_refused),
 	    T (image_save_picks_the_format),
