@@ -115,6 +115,7 @@ dmig_container_clear (struct dmig_container *c)
 	free (c->log_driver);
 	free (c->log_path);
 	free (c->oci_config);
+	free (c->runtime);
 	for (size_t i = 0; i < c->nmounts; i++) {
 		free (c->mounts[i].name);
 		free (c->mounts[i].source);

@@ -42,6 +42,7 @@ struct dmig_container {
 	char *log_driver;     /* Docker: the log driver and its file */
 	char *log_path;
 	char *oci_config; /* Podman: the path of the OCI config it runs with */
+	char *runtime;    /* Podman: the OCI runtime it runs with, "runc" (NULL: not said) */
 	struct dmig_mount *mounts;
 	size_t nmounts;
 	/* The engine's inspect answer: for the engine's own use (a create

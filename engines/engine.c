@@ -156,9 +156,18 @@ dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, j
 int
 dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err)
 {
+	return dmig_engine_stream_answer (e, req, what, NULL, err);
+}
+
+int
+dmig_engine_stream_answer (struct dmig_engine *e, struct dmig_http_req *req, const char *what, json_object **answer,
+                           dmig_error_t *err)
+{
 	struct dmig_http_resp resp;
 	json_object *ans = NULL;
 
+	if (answer)
+		*answer = NULL;
 	if (req->timeout_ms == 0)
 		req->timeout_ms = DMIG_CRIU_TIMEOUT_MS;
 	dmig_log_debug ("%s %s %s (streamed)", e->ops->kind, req->method, req->path);
@@ -181,6 +190,8 @@ dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char
 			ans = NULL;
 			line = end ? end + 1 : NULL;
 		}
+		if (answer && resp.body && dmig_json_parse (resp.body, resp.len, answer, NULL) < 0)
+			*answer = NULL;
 		dmig_http_resp_free (&resp);
 		return 0;
 	}
@@ -466,6 +477,7 @@ dmig_engine_close (struct dmig_engine *e)
 	free (e->socket);
 	free (e->version);
 	free (e->root);
+	free (e->runtime);
 	free (e);
 }
 

@@ -83,6 +83,12 @@ struct dmig_engine_ops {
 	int (*settle) (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err);
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
 	                const struct dmig_restore_opts *o, dmig_error_t *err);
+	/* Can its restore start a checkpoint of ctr (a container as it runs,
+	 * or as a snapshot's config describes it) again? Asked before anything
+	 * changes; what ("container 'web' runs", "snapshot 'web@s' was taken")
+	 * begins the refusal, DMIG_EPREFLIGHT with the way out. NULL: always. */
+	int (*restorable) (struct dmig_engine *e, const struct dmig_container *ctr, const char *what,
+	                   dmig_error_t *err);
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;
@@ -110,6 +116,7 @@ struct dmig_engine {
 	int api;               /* the Docker API version spoken (DMIG_API) */
 	char docker_api[16];   /* and its path prefix, "/v1.44" */
 	char *root;            /* Docker: DockerRootDir */
+	char *runtime;         /* Podman: the runtime its restore by import runs, once asked */
 	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */
 };
@@ -184,6 +191,10 @@ int dmig_engine_fail (struct dmig_engine *e, int status, json_object *answer, dm
  * a non-2xx answer becomes an error that starts with `what`. The timeout is
  * DMIG_CRIU_TIMEOUT_MS unless req sets one. */
 int dmig_engine_stream (struct dmig_engine *e, struct dmig_http_req *req, const char *what, dmig_error_t *err);
+/* The same, and *answer (may be NULL) gets a 2xx answer's JSON body, when
+ * one came (a request body streamed, the answer read whole). */
+int dmig_engine_stream_answer (struct dmig_engine *e, struct dmig_http_req *req, const char *what, json_object **answer,
+                               dmig_error_t *err);
 /* Call and require a 2xx answer. */
 int dmig_engine_must (struct dmig_engine *e, const char *method, const char *path, json_object *body, long timeout_ms,
                       json_object **out, dmig_error_t *err);

@@ -29,6 +29,33 @@
 /* Established TCP connections are checkpointed and restored, not refused. */
 #define CRIU_OPTS "&tcpEstablished=true"
 
+/* With -v, a restore asks for its statistics (printStats: Podman 4.3 and
+ * 5.x alike, runc and crun): how long the runtime and CRIU took. Podman
+ * fails a restore whose statistics it cannot read, after the fact: only
+ * when asked for. */
+static const char *
+stats_opt (void)
+{
+	return dmig_log_level () >= DMIG_VERBOSE ? "&printStats=true" : "";
+}
+
+/* A restore's answer with printStats (runtime_restore_duration and CRIU's
+ * times in microseconds) as one line for -v. */
+static void
+restore_stats (struct dmig_engine *e, const char *name, json_object *answer)
+{
+	const char *host = e->remote ? dmig_ssh_name (e->host) : NULL;
+	int64_t runtime = dmig_json_int (answer, "runtime_restore_duration", -1);
+	int64_t criu = dmig_json_int (answer, "criu_statistics.restore_time", -1);
+	int64_t pages = dmig_json_int (answer, "criu_statistics.pages_restored", -1);
+
+	if (runtime < 0 || criu < 0)
+		return;
+	dmig_log_debug ("podman restored '%s'%s%s: %lld ms in the runtime, of them %lld ms in CRIU (%lld pages)", name,
+	                host ? " on " : "", host ? host : "", (long long)(runtime / 1000), (long long)(criu / 1000),
+	                (long long)pages);
+}
+
 static bool
 podman_identify (json_object *version)
 {
@@ -40,11 +67,13 @@ static int
 podman_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
 {
 	const char *image = dmig_json_str (raw, "ImageName"), *oci = dmig_json_str (raw, "OCIConfigPath");
+	const char *runtime = dmig_json_str (raw, "OCIRuntime");
 
 	if (dmig_container_parse_common (raw, c, err) < 0)
 		return -1;
 	if ((c->image_name == NULL && image && (c->image_name = strdup (image)) == NULL)
-	    || (oci && (c->oci_config = strdup (oci)) == NULL)) {
+	    || (oci && (c->oci_config = strdup (oci)) == NULL)
+	    || (runtime && *runtime && (c->runtime = strdup (runtime)) == NULL)) {
 		dmig_container_clear (c);
 		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
 	}
@@ -57,6 +86,77 @@ podman_check (struct dmig_engine *e, dmig_error_t *err)
 	if (dmig_engine_must (e, "GET", API "/_ping", NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
 		return dmig_error_status (err, DMIG_EPREFLIGHT);
 	return 0;
+}
+
+/* The runtime Podman restores an imported checkpoint with: its default
+ * (/info: host.ociRuntime). The import takes no runtime of its own and
+ * gives the new container the default whatever the export's config.dump
+ * says (libpod/runtime_ctr.go, initContainerVariables; 4.3 and 5.x alike).
+ * Asked once per connection. */
+static int
+import_runtime (struct dmig_engine *e, const char **out, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *name;
+	char path[64];
+
+	if (e->runtime == NULL) {
+		if (dmig_engine_path (e, false, path, sizeof (path), err, "/info") < 0
+		    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+			return dmig_error_status (err, DMIG_EPREFLIGHT);
+		name = dmig_json_str (info, "host.ociRuntime.name");
+		if (name == NULL || *name == '\0' || (e->runtime = strdup (name)) == NULL) {
+			json_object_put (info);
+			return dmig_error_set (
+			    err, DMIG_EPREFLIGHT, 0,
+			    "Podman %s does not say which runtime it restores with (its /info has no "
+			    "host.ociRuntime.name)",
+			    e->version);
+		}
+		json_object_put (info);
+	}
+	*out = e->runtime;
+	return 0;
+}
+
+/* A checkpoint is restored by the runtime that made it: runc's and crun's
+ * are not each other's (measured with Podman 5.8.6, runc 1.3.6, crun 1.28,
+ * CRIU 4.2.1: either way CRIU fails with "mnt: No mapping for ...
+ * mountpoint"; docs/move.md, "Runtimes"). Podman's own CLI says so too and
+ * restores an import with the archive's runtime (cmd/podman/root.go); its
+ * API does not. */
+static bool
+restores (const char *made, const char *with)
+{
+	return strcmp (made, with) == 0;
+}
+
+static int
+podman_restorable (struct dmig_engine *e, const struct dmig_container *ctr, const char *what, dmig_error_t *err)
+{
+	const char *made = ctr->runtime, *with = NULL, *host;
+	char where[300], sock[300];
+
+	/* an inspect that does not say: Podman's own restore judges */
+	if (made == NULL)
+		return 0;
+	if (import_runtime (e, &with, err) < 0)
+		return -1;
+	if (restores (made, with))
+		return 0;
+	host = e->remote ? dmig_ssh_name (e->host) : NULL;
+	snprintf (where, sizeof (where), "%s%s", host ? "on " : "here", host ? host : "");
+	if (host)
+		snprintf (sock, sizeof (sock), "ssh://%s/run/podman/%s.sock", host, made);
+	else
+		snprintf (sock, sizeof (sock), "-H unix:///run/podman/%s.sock", made);
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                       "%s with runtime '%s', but Podman %s restores a checkpoint with its default runtime "
+	                       "'%s', which cannot restore %s's: make %s its default %s (containers.conf [engine] "
+	                       "runtime, then restart the Podman service), or serve Podman with %s at a socket of "
+	                       "its own ('podman --runtime %s system service --time=0 unix:///run/podman/%s.sock') "
+	                       "and name that socket (%s)",
+	                       what, made, where, with, made, made, host ? "there" : "here", made, made, made, sock);
 }
 
 static void
@@ -210,10 +310,13 @@ static int
 resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
 	const char *id = ctr->id, *name = ctr->name;
+	json_object *answer = NULL;
 	char path[1024];
 
-	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/restore?keep=true" CRIU_OPTS, id) < 0
-	    || dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, NULL, err) < 0) {
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/restore?keep=true" CRIU_OPTS "%r", id,
+	                      stats_opt ())
+	        < 0
+	    || dmig_engine_must (e, "POST", path, NULL, DMIG_CRIU_TIMEOUT_MS, &answer, err) < 0) {
 		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err,
 		                 "container '%s' is stopped: resuming it from its checkpoint failed; try "
@@ -221,6 +324,8 @@ resume_in_place (struct dmig_engine *e, const struct dmig_container *ctr, dmig_e
 		                 name, name);
 		return dmig_error_status (err, DMIG_ELOST);
 	}
+	restore_stats (e, name, answer);
+	json_object_put (answer);
 	loopback_up (e, id);
 	return 0;
 }
@@ -266,7 +371,8 @@ static int
 import_path (struct dmig_engine *e, const char *name, char *path, size_t cap, dmig_error_t *err)
 {
 	return dmig_engine_path (e, false, path, cap, err,
-	                         "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS, name);
+	                         "/containers/import/restore?import=true&ignoreVolumes=true&name=%s" CRIU_OPTS "%r",
+	                         name, stats_opt ());
 }
 
 static int
@@ -276,6 +382,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 	const char *name = dmig_json_str (manifest, "container");
 	struct dmig_http_req req = {.method = "POST", .read = dmig_sink_fd_read, .content_type = "application/x-tar"};
 	struct dmig_container *exists = NULL;
+	json_object *answer = NULL;
 	char path[1024];
 	int fd, r;
 
@@ -303,7 +410,7 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		return -1;
 	req.path = path;
 	req.arg = &fd;
-	r = dmig_engine_stream (e, &req, "restore failed", err);
+	r = dmig_engine_stream_answer (e, &req, "restore failed", &answer, err);
 	close (fd);
 	if (r < 0) {
 		dmig_error_t e2 = NULL;
@@ -313,6 +420,8 @@ podman_restore (struct dmig_engine *e, json_object *manifest, const char *stagin
 		}
 		return -1;
 	}
+	restore_stats (e, name, answer);
+	json_object_put (answer);
 	loopback_up (e, name);
 	return 0;
 }
@@ -393,14 +502,17 @@ import_restore (void *arg, int fd, dmig_error_t *err)
 	struct import_ends *ie = arg;
 	struct dmig_http_req req = {
 	    .method = "POST", .read = dmig_sink_fd_read, .arg = &fd, .content_type = "application/x-tar"};
+	json_object *answer = NULL;
 	char path[1024];
 
 	/* the volumes are there already, filled by dmig */
 	if (import_path (ie->m->dst, ie->m->name, path, sizeof (path), err) < 0)
 		return -1;
 	req.path = path;
-	if (dmig_engine_stream (ie->m->dst, &req, "restore failed", err) < 0)
+	if (dmig_engine_stream_answer (ie->m->dst, &req, "restore failed", &answer, err) < 0)
 		return dmig_error_wrap (err, "on %s", dmig_ssh_name (ie->m->ssh));
+	restore_stats (ie->m->dst, ie->m->name, answer);
+	json_object_put (answer);
 	return 0;
 }
 
@@ -560,7 +672,16 @@ static int
 pmove_check (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *policy = kept_policy (m);
+	char what[300];
 
+	/* the target's import restores with its own default runtime */
+	snprintf (what, sizeof (what), "container '%s' runs", m->name);
+	if (podman_restorable (m->dst, m->ctr, what, err) < 0) {
+		if (!m->o->force || (*err)->status != DMIG_EPREFLIGHT || m->dst->runtime == NULL)
+			return -1;
+		dmig_log_warn ("%s (--force: trying all the same)", (*err)->msg);
+		dmig_error_release (err);
+	}
 	if (policy == NULL || can_set_restart (m->src))
 		return 0;
 	if (!m->o->force)
@@ -627,6 +748,7 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .capture = podman_capture,
     .settle = podman_settle,
     .restore = podman_restore,
+    .restorable = podman_restorable,
     .remove_query = "?force=true&v=false&timeout=0",
     .stop_param = "timeout",
     .save_path = {"/images/", "/get"},

@@ -95,8 +95,9 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	struct dmig_sign_key *key = NULL;
-	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
+	char compact[32], iso[32], path[PATH_MAX], criu[64], what[DMIG_NAME_MAX + 32], *staging = NULL;
 	json_object *manifest = NULL;
+	dmig_error_t e2 = NULL;
 	long long t0 = dmig_clock_now_ms (), tf;
 	uint64_t need = 0, avail = 0;
 	struct stat st;
@@ -122,6 +123,12 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || e->ops->check (e, err) < 0
 	    || dmig_check_container (e, ctr, err) < 0)
 		goto out;
+	/* taken all the same: it may be rolled back on another host */
+	snprintf (what, sizeof (what), "container '%s' runs", ctr->name);
+	if (e->ops->restorable && e->ops->restorable (e, ctr, what, &e2) < 0) {
+		dmig_log_warn ("rolling this snapshot back here would be refused: %s", e2->msg);
+		dmig_error_release (&e2);
+	}
 	/* staged and then bundled (so twice), plus some room */
 	need = 2 * dmig_container_footprint (ctr, !o->ignore_volumes) + (64u << 20);
 	if (dmig_fs_free_bytes (dir, &avail, err) < 0)
@@ -165,7 +172,6 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 	ret = 0;
 out:
 	if (staging) {
-		dmig_error_t e2 = NULL;
 		if (dmig_fs_rm_rf (staging, &e2) < 0) {
 			dmig_log_warn ("%s", e2->msg);
 			dmig_error_release (&e2);
@@ -360,6 +366,29 @@ check_policy (const struct dmig_container *ctr, const char *name, const struct s
 	return -1;
 }
 
+/* The engine restores the snapshot, and should that fail, the safety
+ * snapshot of the container as it runs now: it must be able to restore
+ * both (Podman restores every import with its default runtime). */
+static int
+check_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool running, const char *name,
+               json_object *manifest, dmig_error_t *err)
+{
+	struct dmig_container *cfg = NULL;
+	char what[2 * DMIG_NAME_MAX + 32];
+	int r = 0;
+
+	if (e->ops->restorable == NULL)
+		return 0;
+	snprintf (what, sizeof (what), "container '%s' runs", name);
+	if (running && e->ops->restorable (e, ctr, what, err) < 0)
+		return -1;
+	snprintf (what, sizeof (what), "snapshot '%s@%s' was taken", name, dmig_json_str (manifest, "name"));
+	if (dmig_engine_parse (e->ops, dmig_json_get (manifest, "config"), &cfg, NULL) == 0)
+		r = e->ops->restorable (e, cfg, what, err);
+	dmig_container_free (cfg);
+	return r;
+}
+
 int
 dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr, const char *name, const char *bundle,
                         const char *dir, const struct dmig_rollback_opts *o, dmig_error_t *err)
@@ -392,7 +421,8 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	 * a host this one trusts signed it; and Podman's export asks no more
 	 * than that config (one a trusted host signed is what it was) */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || check_policy (ctr, name, &st, o, err) < 0 || check_export (&st, err) < 0) {
+	    || check_policy (ctr, name, &st, o, err) < 0 || check_export (&st, err) < 0
+	    || check_runtime (e, ctr, running, name, st.manifest, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}

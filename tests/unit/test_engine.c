@@ -1,4 +1,4 @@
-// WRAP: dmig_http_request
+// WRAP: dmig_http_request dmig_ssh_name
 /* Engines through a scripted HTTP seam: requests made, answers judged. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +72,15 @@ __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, 
 	resp->body = strdup (s->body ? s->body : "");
 	resp->len = strlen (resp->body);
 	return 0;
+}
+
+/* A move's target, as its link names it. */
+const char *__wrap_dmig_ssh_name (const struct dmig_ssh *s);
+const char *
+__wrap_dmig_ssh_name (const struct dmig_ssh *s)
+{
+	(void)s;
+	return "hostD";
 }
 
 static void
@@ -151,6 +160,13 @@ capture (struct dmig_engine *e, json_object *j, const char *staging, const struc
 #define PODMAN_VERSION                                                                                                 \
 	"{\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.24\",\"Components\":[{\"Name\":"         \
 	"\"Podman Engine\"}]}"
+
+/* As Debian testing's Podman answers (lab host D). */
+#define PODMAN5_VERSION                                                                                                \
+	"{\"Version\":\"5.8.6\",\"ApiVersion\":\"1.44\",\"MinAPIVersion\":\"1.24\",\"Components\":[{\"Name\":"         \
+	"\"Podman Engine\"}]}"
+/* libpod's /info, with the runtime its import restores with */
+#define PODMAN_INFO(rt) "{\"host\":{\"ociRuntime\":{\"name\":\"" rt "\",\"path\":\"/usr/bin/" rt "\"}}}"
 
 static void
 tells_engines_apart (void **state)
@@ -774,6 +790,158 @@ podman_keep_source_policy (void **state)
 	dmig_engine_close (e);
 }
 
+static struct dmig_container *
+podman_model (const char *json)
+{
+	json_object *raw = json_tokener_parse (json);
+	struct dmig_container *c = NULL;
+
+	assert_non_null (raw);
+	assert_int_equal (dmig_engine_parse (&dmig_podman_ops, raw, &c, NULL), 0);
+	json_object_put (raw);
+	return c;
+}
+
+/* Podman's import restores with its default runtime, whichever made the
+ * checkpoint: a checkpoint that runtime cannot restore is refused before
+ * anything changes, naming both runtimes and the ways out; the default is
+ * asked once per connection, on 4.3 as on 5.x. */
+static void
+podman_runtime_check (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN5_VERSION);
+	struct dmig_container *runc = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\",\"OCIRuntime\":\"runc\"}");
+	struct dmig_container *crun = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\",\"OCIRuntime\":\"crun\"}");
+	struct dmig_container *unsaid = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\"}");
+	dmig_error_t err = NULL;
+	(void)state;
+
+	assert_string_equal (runc->runtime, "runc");
+	assert_null (unsaid->runtime);
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("crun"));
+	assert_int_equal (e->ops->restorable (e, runc, "container 'web' runs", &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg,
+	            "container 'web' runs with runtime 'runc', but Podman here restores a checkpoint with its "
+	            "default runtime 'crun', which cannot restore runc's: make runc its default here")
+	        == NULL
+	    || strstr (err->msg, "'podman --runtime runc system service --time=0 unix:///run/podman/runc.sock') and "
+	                         "name that socket (-H unix:///run/podman/runc.sock)")
+	           == NULL)
+		fail_msg ("%s", err->msg);
+	dmig_error_release (&err);
+	/* asked once: no other request */
+	assert_int_equal (e->ops->restorable (e, runc, "container 'web' runs", &err), -1);
+	dmig_error_release (&err);
+	assert_int_equal (e->ops->restorable (e, crun, "container 'web' runs", &err), 0);
+	assert_int_equal (e->ops->restorable (e, unsaid, "container 'web' runs", &err), 0);
+	assert_null (err);
+	dmig_engine_close (e);
+
+	/* 4.3 says it the same way */
+	e = open_engine (PODMAN_VERSION);
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (e->ops->restorable (e, runc, "snapshot 'web@s' was taken", &err), 0);
+	assert_int_equal (e->ops->restorable (e, crun, "snapshot 'web@s' was taken", &err), -1);
+	assert_non_null (strstr (err->msg, "snapshot 'web@s' was taken with runtime 'crun', but Podman here restores"));
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+
+	/* an engine that does not say, or does not answer: refused */
+	e = open_engine (PODMAN5_VERSION);
+	expect ("GET", "/v4.0.0/libpod/info", 200, "{\"host\":{}}");
+	assert_int_equal (e->ops->restorable (e, runc, "container 'web' runs", &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	assert_non_null (strstr (err->msg, "Podman 5.8.6 does not say which runtime it restores with"));
+	dmig_error_release (&err);
+	expect ("GET", "/v4.0.0/libpod/info", 500, "{\"cause\":\"db locked\"}");
+	assert_int_equal (e->ops->restorable (e, runc, "container 'web' runs", &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+	dmig_engine_close (e);
+	dmig_container_free (runc);
+	dmig_container_free (crun);
+	dmig_container_free (unsaid);
+}
+
+/* With -v a restore asks for Podman's statistics and says them on one
+ * line; without, it does not ask (Podman fails a restore whose statistics
+ * it cannot read). */
+static void
+podman_restore_stats_with_v (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN5_VERSION);
+	struct dmig_container *ctr = podman_model ("{\"Id\":\"abc123\",\"Name\":\"db\",\"State\":{\"Running\":true}}");
+	FILE *tmp = tmpfile ();
+	char said[1024] = "";
+	dmig_error_t err = NULL;
+	int saved = dup (STDERR_FILENO);
+	(void)state;
+
+	assert_non_null (tmp);
+	/* a capture cut short: stopped, resumed from its checkpoint */
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200, "{}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (dmig_podman_ops.settle (e, ctr, &err), 0);
+	assert_null (strstr (script[2].seen_path, "printStats"));
+	assert_non_null (strstr (script[2].seen_path, "restore?keep=true"));
+
+	dmig_log_set (DMIG_VERBOSE);
+	fflush (stderr);
+	dup2 (fileno (tmp), STDERR_FILENO);
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Running\":false}}");
+	expect ("POST", "/v4.0.0/libpod/containers/abc123/restore?keep=true", 200,
+	        "{\"Id\":\"abc123\",\"runtime_restore_duration\":216977,\"criu_statistics\":{\"forking_time\":3,"
+	        "\"restore_time\":159678,\"pages_restored\":4112}}");
+	expect ("GET", "/v4.0.0/libpod/containers/abc123/json", 200, "{\"State\":{\"Pid\":0}}");
+	assert_int_equal (dmig_podman_ops.settle (e, ctr, &err), 0);
+	fflush (stderr);
+	dup2 (saved, STDERR_FILENO);
+	close (saved);
+	dmig_log_set (DMIG_QUIET);
+	rewind (tmp);
+	fread (said, 1, sizeof (said) - 1, tmp);
+	fclose (tmp);
+	assert_non_null (strstr (script[5].seen_path, "restore?keep=true&tcpEstablished=true&printStats=true"));
+	if (strstr (said, "podman restored 'db': 216 ms in the runtime, of them 159 ms in CRIU (4112 pages)") == NULL)
+		fail_msg ("said: %s", said);
+	dmig_container_free (ctr);
+	dmig_engine_close (e);
+}
+
+/* A move whose target would restore with a runtime that cannot is refused
+ * in its check, naming the target; --force tries all the same. */
+static void
+podman_move_runtime_refused (void **state)
+{
+	struct dmig_engine *src = open_engine (PODMAN5_VERSION), *dst = open_engine (PODMAN5_VERSION);
+	struct dmig_container *ctr = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\",\"OCIRuntime\":\"runc\"}");
+	struct dmig_move_opts o = {0};
+	struct dmig_move m = {.src = src, .dst = dst, .name = "web", .o = &o, .ctr = ctr};
+	dmig_error_t err = NULL;
+	(void)state;
+
+	dst->remote = true;
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("crun"));
+	assert_int_equal (dmig_podman_ops.move->check (&m, &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg,
+	            "container 'web' runs with runtime 'runc', but Podman on hostD restores a checkpoint with "
+	            "its default runtime 'crun'")
+	        == NULL
+	    || strstr (err->msg, "make runc its default there") == NULL
+	    || strstr (err->msg, "(ssh://hostD/run/podman/runc.sock)") == NULL)
+		fail_msg ("%s", err->msg);
+	dmig_error_release (&err);
+	o.force = true;
+	assert_int_equal (dmig_podman_ops.move->check (&m, &err), 0);
+	assert_null (err);
+	dmig_container_free (ctr);
+	dmig_engine_close (src);
+	dmig_engine_close (dst);
+}
+
 /* Connected TCP sockets: Docker cannot checkpoint any, Podman cannot
  * restore those on loopback. A real connected pair in this process's own
  * network namespace (IPv4 and IPv6 loopback) stands for a container's. */
@@ -1221,6 +1389,9 @@ main (void)
 	    T (docker_exit_checkpoint_holds_restart_policy),
 	    T (docker_restore_names_the_image),
 	    T (podman_keep_source_policy),
+	    T (podman_runtime_check),
+	    T (podman_restore_stats_with_v),
+	    T (podman_move_runtime_refused),
 	    T (open_tcp_connections_refused),
 	    T (image_save_picks_the_format),
 	    T (image_load_tells_what_it_loaded),

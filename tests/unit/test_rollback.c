@@ -87,11 +87,28 @@ fake_restore (struct dmig_engine *e, json_object *manifest, const char *staging,
 	return 0;
 }
 
+/* The runtime the fake engine restores with (NULL: any); a container's is
+ * its config's OCIRuntime, as Podman's. */
+static const char *fake_runtime;
+
+static int
+fake_restorable (struct dmig_engine *en, const struct dmig_container *ctr, const char *what, dmig_error_t *err)
+{
+	const char *rt = dmig_json_str (ctr->raw, "OCIRuntime");
+	(void)en;
+	if (fake_runtime == NULL || rt == NULL || strcmp (rt, fake_runtime) == 0)
+		return 0;
+	note ("refused:%s", what);
+	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s with runtime '%s', but here restores with '%s'", what, rt,
+	                       fake_runtime);
+}
+
 static const struct dmig_engine_ops fake_ops = {.kind = "docker",
                                                 .parse = dmig_container_parse_common,
                                                 .check = fake_check,
                                                 .capture = fake_capture,
-                                                .restore = fake_restore};
+                                                .restore = fake_restore,
+                                                .restorable = fake_restorable};
 static struct dmig_engine e = {.ops = &fake_ops, .version = "27.0"};
 
 int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
@@ -270,6 +287,7 @@ setup (void **state)
 	restores = 0;
 	rename_fails = false;
 	hostile = hostile_export = false;
+	fake_runtime = NULL;
 	m_auth = DMIG_AUTH_NONE;
 	/* the safety snapshot's signing key: the test's own */
 	snprintf (keys, sizeof (keys), "%s/keys", top);
@@ -541,6 +559,42 @@ unknown_signer_held_to_the_policy (void **state)
 	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig unpack:snap1.dmig");
 }
 
+/* The engine restores both the snapshot and, should that fail, the safety
+ * snapshot: a runtime that cannot restore either is refused before the
+ * container is touched (no safety snapshot, no rename, no restore). */
+static void
+runtime_refused_first (void **state)
+{
+	struct dmig_container *crun = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\","
+	                                     "\"OCIRuntime\":\"crun\",\"State\":{\"Running\":true,\"Pid\":0}}");
+	dmig_error_t err = NULL;
+	(void)state;
+	fake_runtime = "runc";
+	/* the snapshot's */
+	m_config = "{\"Name\":\"/web\",\"OCIRuntime\":\"crun\",\"HostConfig\":{}}";
+	fails (running, DMIG_EPREFLIGHT,
+	       "snapshot 'web@snap1' was taken with runtime 'crun', but here restores with 'runc'");
+	assert_string_equal (log_, "unpack:snap1.dmig refused:snapshot 'web@snap1' was taken");
+	/* the container's own, which its safety snapshot would need */
+	*log_ = '\0';
+	m_config = "{\"Name\":\"/web\",\"OCIRuntime\":\"runc\",\"HostConfig\":{}}";
+	fails (crun, DMIG_EPREFLIGHT, "container 'web' runs with runtime 'crun'");
+	assert_string_equal (log_, "unpack:snap1.dmig refused:container 'web' runs");
+	/* a container that is gone needs no safety snapshot */
+	*log_ = '\0';
+	assert_int_equal (dmig_snapshot_rollback (&e, NULL, "web", bundle, dir, NULL, &err), 0);
+	assert_string_equal (log_, "unpack:snap1.dmig restore:snap1:log=-");
+	/* both restorable: as ever */
+	*log_ = '\0';
+	fake_runtime = "crun";
+	m_config = "{\"Name\":\"/web\",\"OCIRuntime\":\"crun\",\"HostConfig\":{}}";
+	assert_int_equal (dmig_snapshot_rollback (&e, crun, "web", bundle, dir, NULL, &err), 0);
+	assert_null (err);
+	assert_string_equal (log_, "unpack:snap1.dmig capture write:safety rename:web>ASIDE restore:snap1:log=ASIDE "
+	                           "remove:ASIDE");
+	dmig_container_free (crun);
+}
+
 /* The safety snapshot is signed by this host's key, made on first need,
  * private. */
 static void
@@ -579,6 +633,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (unknown_signer_held_to_the_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
 	    cmocka_unit_test_setup_teardown (hostile_export_refused_even_trusted, setup, teardown),
+	    cmocka_unit_test_setup_teardown (runtime_refused_first, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
