@@ -425,6 +425,18 @@ enum chan_kind { CHAN_FORWARD, CHAN_EXEC, CHAN_DIAL };
  * command that bridges listener lis's connection) bridged to local fd,
  * which it then owns. Returns the channel's id, or -1 with why (what
  * libssh said), fd left to the caller. */
+/* src into dst (cap bytes), cut short if need be */
+static void
+copy_text (char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen (src);
+
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy (dst, src, n);
+	dst[n] = '\0';
+}
+
 static int
 new_chan (struct dmig_ssh *s, enum chan_kind kind, const char *arg, int fd, int lis, char *why, size_t cap)
 {
@@ -432,7 +444,7 @@ new_chan (struct dmig_ssh *s, enum chan_kind kind, const char *arg, int fd, int 
 	int slot = -1, rc;
 
 	if (s->dead) {
-		snprintf (why, cap, "%s", s->dead_msg);
+		copy_text (why, cap, s->dead_msg);
 		return -1;
 	}
 	for (int i = 0; i < MAX_CHANS && slot < 0; i++)
