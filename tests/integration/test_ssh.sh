@@ -19,6 +19,17 @@ commands() {
 	grep -q "exited 7: bad news" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 }
 
+# The private socket folders (/tmp/dmig-ssh-<pid>-*) made since the test
+# began whose process has ended: left behind (a live one's are its own).
+sockets_left() {
+	local d pid
+	for d in $(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null); do
+		pid=${d#/tmp/dmig-ssh-}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null || echo "$d"
+	done
+}
+
 engines_through_ssh() {
 	# forwarding only (no other way given), whatever the run's DMIG_SSH_ENGINE_CHANNEL
 	local f="env -u DMIG_SSH_ENGINE_CHANNEL"
@@ -27,7 +38,7 @@ engines_through_ssh() {
 	expect_exit 3 $f "$SSHCTL" hostB engine /run/no-such-engine.sock
 	grep -q "/run/no-such-engine.sock" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# the private local sockets are gone afterwards
-	[ -z "$(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null)" ] || fail "forward sockets left behind"
+	[ -z "$(sockets_left)" ] || fail "forward sockets left behind: $(sockets_left)"
 }
 
 # As with a server libssh takes for another than OpenSSH (OpenSSH 10 with
@@ -44,7 +55,7 @@ engines_through_dial_stdio() {
 	# chosen: the server refuses the forward (no socket), then the command fails too
 	expect_exit 3 timeout 60 env -u DMIG_SSH_ENGINE_CHANNEL "$SSHCTL" hostB engine /run/no-such-engine.sock podman
 	grep -q "neither direct-streamlocal forwarding (libssh: .*) nor 'podman --url unix:///run/no-such-engine.sock system dial-stdio' (exit [0-9]*: .*) works" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
-	[ -z "$(find /tmp -maxdepth 1 -name 'dmig-ssh-*' -newer "$MADE_CTRS" 2>/dev/null)" ] || fail "forward sockets left behind"
+	[ -z "$(sockets_left)" ] || fail "forward sockets left behind: $(sockets_left)"
 }
 
 stream_into_tar() {
