@@ -21,6 +21,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "ssh.h"
+#include "http_group.h"
 
 #define ENDPOINT_SYSCTLS "com.docker.network.endpoint.sysctls"
 
@@ -623,27 +624,6 @@ create_drops_foreign_mount_options (void **state)
 	}
 }
 
-/* libcurl's global state, as dmig's main sets it up: once for the group. */
-static int
-group_setup (void **state)
-{
-	dmig_error_t err = NULL;
-	(void)state;
-	if (dmig_http_global_init (&err) < 0) {
-		dmig_error_release (&err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-group_teardown (void **state)
-{
-	(void)state;
-	dmig_http_global_cleanup ();
-	return 0;
-}
-
 int
 main (void)
 {
@@ -656,5 +636,5 @@ main (void)
 	    T (create_adapts_to_the_version),       T (create_moves_interface_sysctls),
 	    T (create_drops_foreign_mount_options),
 	};
-	return cmocka_run_group_tests (tests, group_setup, group_teardown);
+	return cmocka_run_group_tests (tests, http_group_setup, http_group_teardown);
 }

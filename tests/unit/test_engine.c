@@ -28,6 +28,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "snapshot.h"
+#include "http_group.h"
 
 /* The script: each call must match the next step, and gets its answer. */
 struct step {
@@ -1347,27 +1348,6 @@ dial_commands (void **state)
 	}
 }
 
-/* libcurl's global state, as dmig's main sets it up: once for the group. */
-static int
-group_setup (void **state)
-{
-	dmig_error_t err = NULL;
-	(void)state;
-	if (dmig_http_global_init (&err) < 0) {
-		dmig_error_release (&err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-group_teardown (void **state)
-{
-	(void)state;
-	dmig_http_global_cleanup ();
-	return 0;
-}
-
 int
 main (void)
 {
@@ -1398,5 +1378,5 @@ main (void)
 	    T (image_unload_undoes_only_the_load),
 	    T (missing_image_names_the_command),
 	};
-	return cmocka_run_group_tests (tests, group_setup, group_teardown);
+	return cmocka_run_group_tests (tests, http_group_setup, http_group_teardown);
 }
