@@ -16,12 +16,7 @@ set -euo pipefail
 need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
-# D is stopped at the end when this started it
-case $("$lab" env) in
-*DMIG_LAB_D_PID=*) ;;
-*) trap '"$lab" stop-d' EXIT ;;
-esac
-"$lab" start-d
+d_up "$lab"
 eval "$("$lab" env)"
 ssh_d=(ssh -F "$DMIG_SSH_CONFIG" -o BatchMode=yes -o ConnectTimeout=5 "$DMIG_LAB_D_ALIAS")
 fails=0

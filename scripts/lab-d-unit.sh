@@ -16,12 +16,7 @@ set -euo pipefail
 need_root
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab=$top/scripts/lab.sh
-# D is stopped at the end when this started it
-case $("$lab" env) in
-*DMIG_LAB_D_PID=*) ;;
-*) trap '"$lab" stop-d' EXIT ;;
-esac
-"$lab" start-d
+d_up "$lab"
 
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	(cd "$top" && git ls-files -co --exclude-standard -z | tar --null -T - -c)

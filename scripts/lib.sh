@@ -42,3 +42,13 @@ real_binary() {
 	done
 	return 0
 }
+
+# d_up LABSH: lab host D running, and stopped again when this script ends
+# if this script is what started it
+d_up() {
+	case $("$1" env) in
+	*DMIG_LAB_D_PID=*) ;;
+	*) trap "\"$1\" stop-d" EXIT ;;
+	esac
+	"$1" start-d
+}
