@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "child.h"
 #include "content.h"
 #include "criu.h"
 #include "clock.h"
@@ -33,17 +34,42 @@ docker_identify (json_object *version)
 	return !dmig_engine_version_names (version, "Podman");
 }
 
+/* The containerd image store's snapshotter whose snapshots are overlay
+ * layers (Docker's default with "containerd-snapshotter": Docker 29's for
+ * new installs). */
+#define SNAPSHOTTER "overlayfs"
+
 static int
 docker_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
 {
-	return dmig_container_parse_common (raw, c, err);
+	if (dmig_container_parse_common (raw, c, err) < 0)
+		return -1;
+	/* the image store shows GraphDriver {"Name":"overlayfs","Data":null}
+	 * (from API 1.52 Storage.RootFS.Snapshot.Name) */
+	c->snapshot = c->upper == NULL && c->driver && strcmp (c->driver, SNAPSHOTTER) == 0;
+	return 0;
 }
 
+/* A path for a command's argument: absolute, printable, no blanks. */
+static bool
+plain_path (const char *s)
+{
+	if (s == NULL || s[0] != '/' || strstr (s, "/.."))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* What dmig needs of /info, asked once per connection: the data root, the
+ * storage driver, and (the image store) the containerd that keeps the
+ * snapshots, as `ctr` reaches it. */
 static int
 docker_root (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
-	const char *root;
+	const char *root, *driver, *addr, *ns;
 	char path[64];
 
 	if (e->root)
@@ -52,8 +78,82 @@ docker_root (struct dmig_engine *e, dmig_error_t *err)
 	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return -1;
 	root = dmig_json_str (info, "DockerRootDir");
+	driver = dmig_json_str (info, "Driver");
+	/* from API 1.46 (Docker 25); before, its defaults */
+	addr = dmig_json_str (info, "Containerd.Address");
+	ns = dmig_json_str (info, "Containerd.Namespaces.Containers");
+	if (addr == NULL || !plain_path (addr))
+		addr = "/run/containerd/containerd.sock";
+	if (ns == NULL || *ns == '\0'
+	    || strspn (ns, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen (ns))
+		ns = "moby";
 	e->root = strdup (root ? root : "/var/lib/docker");
+	e->driver = strdup (driver ? driver : "");
+	e->containerd = strdup (addr);
+	e->containerd_ns = strdup (ns);
 	json_object_put (info);
+	if (e->root == NULL || e->driver == NULL || e->containerd == NULL || e->containerd_ns == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	return 0;
+}
+
+/* A running container of the image store, on this host: its layer is the
+ * upperdir of its root mount. */
+static void
+docker_locate (struct dmig_engine *e, struct dmig_container *c)
+{
+	char path[64];
+	FILE *f;
+
+	if (!c->snapshot || c->upper || e->remote || c->pid <= 0 || !c->running)
+		return;
+	snprintf (path, sizeof (path), "/proc/%d/mountinfo", c->pid);
+	if ((f = fopen (path, "re")) == NULL)
+		return;
+	c->upper = dmig_container_upper_from_mountinfo (f);
+	fclose (f);
+	/* a path the container could have made up is not taken */
+	if (c->upper && !dmig_container_snapshot_dir_ok (c->upper)) {
+		dmig_log_debug ("the root mount of container %.12s has upperdir %s, not a snapshot's", c->id, c->upper);
+		free (c->upper);
+		c->upper = NULL;
+	}
+}
+
+/* The folder of the image store's snapshot of container id (made by its
+ * create) on e's host, as containerd tells it: `ctr snapshots mounts`
+ * prints the mount a start would make, "mount -t overlay overlay /mnt -o
+ * index=off,workdir=...,upperdir=<folder>,lowerdir=...". */
+static int
+snapshot_dir (struct dmig_engine *e, const char *id, char **dir, dmig_error_t *err)
+{
+	char out[64 * 1024], *opts;
+	int r;
+
+	*dir = NULL;
+	if (docker_root (e, err) < 0)
+		return -1;
+	char *argv[] = {"ctr",           "--address", e->containerd, "--namespace", e->containerd_ns, "snapshots",
+	                "--snapshotter", e->driver,   "mounts",      "/mnt",        (char *)id,       NULL};
+	if (e->remote)
+		r = dmig_ssh_run (e->host, argv, out, sizeof (out), DMIG_API_TIMEOUT_MS, err);
+	else if ((r = dmig_child_capture (argv, out, sizeof (out), (int)(DMIG_API_TIMEOUT_MS / 1000))) != 0) {
+		char *nl = strchr (out, '\n');
+		if (nl)
+			*nl = '\0';
+		r = dmig_error_set (err, DMIG_EFAIL, 0, "ctr failed%s%s", r > 0 && *out ? ": " : "", r > 0 ? out : "");
+	}
+	if (r < 0)
+		return dmig_error_wrap (err, "cannot ask containerd (%s, namespace %s) for the snapshot of %.12s",
+		                        e->containerd, e->containerd_ns, id);
+	opts = strstr (out, " -o ");
+	*dir = opts ? dmig_container_upper_of (opts + 4) : NULL;
+	if (*dir == NULL || !dmig_container_snapshot_dir_ok (*dir)) {
+		free (*dir);
+		*dir = NULL;
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       "containerd names no overlayfs snapshot folder for %.12s: %.200s", id, out);
+	}
 	return 0;
 }
 
@@ -256,7 +356,9 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	long long t0;
 
 	if (id == NULL || upper == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       ctr->snapshot ? "cannot find the container's layer among containerd's snapshots"
+		                                     : "the engine's inspect data lacks the container's layer");
 	snprintf (ckdir, sizeof (ckdir), "%s/docker-checkpoint", staging);
 	if (mkdir (ckdir, 0700) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", ckdir);
@@ -677,11 +779,15 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	json_object_put (ans);
 	if (dmig_engine_inspect (e, *id, &ctr, err) < 0)
 		goto fail;
-	if (ctr == NULL || ctr->upper == NULL) {
+	if (ctr && ctr->upper == NULL && ctr->snapshot) {
+		/* the image store: containerd's snapshot, made by the create */
+		if (snapshot_dir (e, *id, upper, err) < 0)
+			goto fail;
+	} else if (ctr == NULL || ctr->upper == NULL) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "the new container has no overlay2 layer");
 		goto fail;
-	}
-	*upper = strdup (ctr->upper);
+	} else
+		*upper = strdup (ctr->upper);
 	/* Networks beyond the first one are connected before the start. */
 	mode = cfg->network_mode;
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
@@ -816,6 +922,38 @@ static int
 move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *path, size_t cap, dmig_error_t *err)
 {
 	return dmig_engine_path (e, false, path, cap, err, "/containers/%s/checkpoints%r", id, tail);
+}
+
+/* Before anything changes: the target keeps layers and images as this
+ * host does. An image's ID is its config's digest in the graph driver's
+ * store and its manifest's in containerd's image store, so an image saved
+ * from one arrives in the other with another ID (and no container is made
+ * from the image it was made from). */
+static int
+move_check (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *there = dmig_ssh_name (m->ssh), *name = m->name;
+	bool store_here = m->ctr->snapshot, store_there;
+
+	if (docker_root (m->dst, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	store_there = strcmp (m->dst->driver, SNAPSHOTTER) == 0;
+	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0)
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
+		    "overlayfs ones of containerd's image store",
+		    there, m->dst->driver);
+	if (store_here != store_there)
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "container '%s' is in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
+		    "config's digest in the graph driver's store, its manifest's in containerd's), so its image cannot "
+		    "arrive there as the one it was made from; move it between Dockers of one storage kind "
+		    "(\"features\": {\"containerd-snapshotter\": ...} in daemon.json)",
+		    name, store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
+		    store_there ? "containerd's image store (overlayfs)" : "overlay2 storage");
+	return 0;
 }
 
 static int
@@ -1038,6 +1176,7 @@ move_release (struct dmig_move *m)
 }
 
 const struct dmig_move_ops dmig_docker_move = {
+    .check = move_check,
     .prepare = move_prepare,
     .freeze = move_freeze,
     .ship = move_ship,
@@ -1057,8 +1196,9 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .identify = docker_identify,
     .api = NULL, /* Docker's, at the version negotiated */
     .parse = docker_parse,
+    .locate = docker_locate,
     .check = docker_check,
-    .driver = "overlay2",
+    .drivers = {"overlay2", SNAPSHOTTER},
     .tcp_established = false,
     .capture = docker_capture,
     .settle = docker_settle,

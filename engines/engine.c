@@ -293,6 +293,8 @@ dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_contai
 	}
 	st = dmig_engine_parse (e->ops, ans, out, err);
 	json_object_put (ans);
+	if (st == 0 && e->ops->locate)
+		e->ops->locate (e, *out);
 	return st;
 }
 
@@ -448,6 +450,9 @@ dmig_engine_close (struct dmig_engine *e)
 	free (e->socket);
 	free (e->version);
 	free (e->root);
+	free (e->driver);
+	free (e->containerd);
+	free (e->containerd_ns);
 	free (e);
 }
 

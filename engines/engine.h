@@ -57,10 +57,16 @@ struct dmig_engine_ops {
 	const char *api;
 	/* Its inspect answer as dmig's model (container.h) into *c. */
 	int (*parse) (json_object *raw, struct dmig_container *c, dmig_error_t *err);
+	/* What an inspect of a container on e does not say and e's host can
+	 * tell (may be NULL): Docker's containerd image store, the writable
+	 * layer of a running container. Best effort: what it cannot find stays
+	 * unknown. */
+	void (*locate) (struct dmig_engine *e, struct dmig_container *c);
 	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
-	/* The one storage driver whose layers dmig carries. */
-	const char *driver;
+	/* The storage drivers (or containerd snapshotters) whose layers dmig
+	 * carries, NULL-terminated. */
+	const char *drivers[3];
 	/* Can its API checkpoint connected TCP sockets (--tcp-established)? */
 	bool tcp_established;
 	/* Freeze the container for an instant and write its members (memory,
@@ -100,10 +106,13 @@ struct dmig_engine {
 	const struct dmig_engine_ops *ops;
 	struct dmig_http *http;
 	char *socket;
-	char *version;         /* the engine's own version string */
-	int api;               /* the Docker API version spoken (DMIG_API) */
-	char docker_api[16];   /* and its path prefix, "/v1.44" */
-	char *root;            /* Docker: DockerRootDir */
+	char *version;       /* the engine's own version string */
+	int api;             /* the Docker API version spoken (DMIG_API) */
+	char docker_api[16]; /* and its path prefix, "/v1.44" */
+	char *root;          /* Docker: DockerRootDir */
+	char *driver;        /* and its storage driver, "overlayfs": containerd's image store */
+	char *containerd;    /* and its containerd's socket and namespace */
+	char *containerd_ns;
 	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */
 };
