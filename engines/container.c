@@ -44,6 +44,10 @@ parse_mounts (json_object *raw, struct dmig_container *c)
 		if ((m->type == DMIG_MOUNT_VOLUME && dup_str (mt, "Name", &m->name) < 0)
 		    || dup_str (mt, "Source", &m->source) < 0 || dup_str (mt, "Destination", &m->destination) < 0)
 			return -1;
+		/* dmig's own network files are the engine's, as the ones they
+		 * stand in for: never a bind of the user's */
+		if (m->type == DMIG_MOUNT_BIND && dmig_container_netfile (m->source, m->destination))
+			m->type = DMIG_MOUNT_OTHER;
 	}
 	return 0;
 }
@@ -201,6 +205,46 @@ dmig_container_upper_from_mountinfo (FILE *f)
 	}
 	free (line);
 	return upper;
+}
+
+bool
+dmig_container_netfile (const char *source, const char *destination)
+{
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	const char *slash, *tok;
+	size_t len;
+
+	if (source == NULL || destination == NULL || source[0] != '/' || strstr (source, "/..")
+	    || strncmp (destination, "/etc/", 5) != 0 || (slash = strrchr (source, '/')) == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof (files) / sizeof (files[0]); i++) {
+		if (strcmp (slash + 1, files[i]) != 0 || strcmp (destination + 5, files[i]) != 0)
+			continue;
+		/* .../dmig-net/<16 hex digits>/<file> */
+		len = strlen (DMIG_NETFILES);
+		tok = slash - 16;
+		return tok - source >= (ptrdiff_t)len + 2 && strspn (tok, "0123456789abcdef") == 16 && tok[-1] == '/'
+		       && strncmp (tok - 1 - len, DMIG_NETFILES, len) == 0 && tok[-2 - (ptrdiff_t)len] == '/';
+	}
+	return false;
+}
+
+bool
+dmig_container_netfile_bind (const char *bind)
+{
+	const char *colon = bind ? strchr (bind, ':') : NULL, *end;
+	char src[4096], dst[256];
+
+	if (colon == NULL || (size_t)(colon - bind) >= sizeof (src))
+		return false;
+	end = strchr (colon + 1, ':');
+	if (end == NULL)
+		end = colon + strlen (colon);
+	if ((size_t)(end - colon - 1) >= sizeof (dst))
+		return false;
+	snprintf (src, sizeof (src), "%.*s", (int)(colon - bind), bind);
+	snprintf (dst, sizeof (dst), "%.*s", (int)(end - colon - 1), colon + 1);
+	return dmig_container_netfile (src, dst);
 }
 
 bool

@@ -75,6 +75,16 @@ char *dmig_container_upper_of (const char *options);
  * f is: the upperdir of its root mount, the first mount at "/", when that is
  * an overlay; NULL otherwise. */
 char *dmig_container_upper_from_mountinfo (FILE *f);
+/* The folder, under an engine's data root, where dmig keeps the network
+ * files (/etc/hosts, /etc/hostname, /etc/resolv.conf) of the containers it
+ * had to make with NetworkDisabled (engines/docker.c): <root>/DMIG_NETFILES/<16
+ * hex digits>/<file>. */
+#define DMIG_NETFILES "dmig-net"
+/* Is source, bound at destination, one of those files (and at its place)? */
+bool dmig_container_netfile (const char *source, const char *destination);
+/* The same of a bind as Docker's HostConfig.Binds writes it, "SRC:DST[:opts]". */
+bool dmig_container_netfile_bind (const char *bind);
+
 /* A containerd overlayfs snapshot's folder, and nothing else:
  * <root>/snapshots/<number>/fs, absolute, no "." or ".." in it. */
 bool dmig_container_snapshot_dir_ok (const char *path);

@@ -207,6 +207,8 @@ dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 	if (st >= 0 && st != 200 && st != 204 && st != 404)
 		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
 	json_object_put (ans);
+	if ((st == 200 || st == 204) && e->ops->removed)
+		e->ops->removed (e);
 	return st == 200 || st == 204 || st == 404 ? 0 : -1;
 }
 

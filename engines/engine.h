@@ -34,6 +34,12 @@ enum dmig_image_format { DMIG_IMAGE_UNKNOWN, DMIG_IMAGE_DOCKER, DMIG_IMAGE_OCI, 
 struct dmig_capture_opts {
 	bool leave_running;  /* the container runs on afterwards */
 	bool ignore_volumes; /* --ignore-volumes */
+	/* Without leave_running: when not NULL, the engine may leave the
+	 * container paused rather than stopped, and says so here (true); the
+	 * caller then unholds it once the snapshot is written. (Docker 28
+	 * cannot start some containers again from their own checkpoint: it
+	 * keeps them paused until nothing needs that.) */
+	bool *held;
 };
 
 struct dmig_restore_opts {
@@ -83,6 +89,18 @@ struct dmig_engine_ops {
 	int (*settle) (struct dmig_engine *e, const struct dmig_container *was, dmig_error_t *err);
 	int (*restore) (struct dmig_engine *e, json_object *manifest, const char *staging,
 	                const struct dmig_restore_opts *o, dmig_error_t *err);
+	/* Can e start a container made like cfg from a checkpoint at all (a
+	 * restore, a rollback's safety restore, a move's clone)? May be NULL
+	 * (yes); a refusal is DMIG_EPREFLIGHT, asked before anything changes. */
+	int (*restorable) (struct dmig_engine *e, const struct dmig_container *cfg, dmig_error_t *err);
+	/* A capture that stops the container (!leave_running) which left it
+	 * paused instead (capture_opts.held): stop it now that its snapshot is
+	 * safe, or (stop false) let it run on as it was. */
+	int (*unhold) (struct dmig_engine *e, const struct dmig_container *ctr, bool stop, dmig_error_t *err);
+	/* After dmig removed a container through e (may be NULL): what dmig
+	 * made beside containers that none uses any more goes (Docker: the
+	 * folders of network files, docker.c). */
+	void (*removed) (struct dmig_engine *e);
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;

@@ -92,7 +92,12 @@ int
 dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, const char *dir,
                     const struct dmig_snapshot_opts *o, struct dmig_snapshot_result *res, dmig_error_t *err)
 {
-	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
+	bool held = false;
+	/* a capture that stops it may hold it paused instead: stopped once
+	 * the bundle is safe, running on if it is not written */
+	struct dmig_capture_opts co = {.leave_running = o->leave_running,
+	                               .ignore_volumes = o->ignore_volumes,
+	                               .held = o->leave_running ? NULL : &held};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	struct dmig_sign_key *key = NULL;
 	char compact[32], iso[32], path[PATH_MAX], criu[64], *staging = NULL;
@@ -161,9 +166,26 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
+	/* written: what held it paused ends as the checkpoint's exit would */
+	if (held) {
+		held = false;
+		if (e->ops->unhold (e, ctr, true, err) < 0) {
+			unlink (path);
+			held = true;
+			goto out;
+		}
+	}
 	res->total_ms = dmig_clock_now_ms () - t0;
 	ret = 0;
 out:
+	if (held) {
+		dmig_error_t e2 = NULL;
+		if (e->ops->unhold (e, ctr, false, &e2) < 0) {
+			dmig_error_wrap (err, "%s", e2->msg);
+			dmig_error_status (err, DMIG_ELOST);
+			dmig_error_release (&e2);
+		}
+	}
 	if (staging) {
 		dmig_error_t e2 = NULL;
 		if (dmig_fs_rm_rf (staging, &e2) < 0) {
@@ -203,6 +225,20 @@ shell_plain (const char *s)
 	return *s && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") == strlen (s);
 }
 
+/* Can e start a container made from config (an inspect) from a checkpoint? */
+static int
+restorable (struct dmig_engine *e, json_object *config, dmig_error_t *err)
+{
+	struct dmig_container *cfg = NULL;
+	int r;
+
+	if (config == NULL || dmig_engine_parse (e->ops, config, &cfg, NULL) < 0)
+		return 0; /* the restore itself says what is wrong with it */
+	r = e->ops->restorable (e, cfg, err);
+	dmig_container_free (cfg);
+	return r;
+}
+
 /* Verify every checksum and that the engine can restore it (kind, image),
  * changing nothing. */
 static int
@@ -231,6 +267,10 @@ stage_bundle (struct dmig_engine *e, const char *bundle, const char *dir, struct
 		dmig_error_set (err, DMIG_EPREFLIGHT, 0, "'%s' names no valid image ID: the bundle is damaged", bundle);
 		goto fail;
 	}
+	/* an engine that cannot start such a container from a checkpoint at
+	 * all says so now */
+	if (e->ops->restorable && restorable (e, dmig_json_get (st->manifest, "config"), err) < 0)
+		goto fail;
 	if (dmig_image_exists (e, image, &have, err) < 0)
 		goto fail;
 	if (!have) {
@@ -377,8 +417,11 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	/* a bundle is data, never authority: it restores this container, with
 	 * no more power than it has (or, gone, than the engine gives), unless
 	 * a host this one trusts signed it */
+	/* the safety snapshot's restore, should the rollback fail, makes the
+	 * container as it is now */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || check_policy (ctr, name, &st, o, err) < 0) {
+	    || check_policy (ctr, name, &st, o, err) < 0
+	    || (running && e->ops->restorable && restorable (e, ctr->raw, err) < 0)) {
 		staged_free (&st);
 		return -1;
 	}

@@ -28,6 +28,8 @@ static const char *m_container, *m_name, *m_config, *m_volumes;
 static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
+static bool holds;                  /* the capture holds the container paused (Docker 28) */
+static bool write_fails;            /* the safety snapshot cannot be written */
 static bool hostile;                /* the bundle holds what its content may not */
 static enum dmig_auth_state m_auth; /* who signed the next unpacked bundle */
 
@@ -69,7 +71,30 @@ fake_capture (struct dmig_engine *e, const struct dmig_container *ctr, const cha
 	(void)staging;
 	(void)ms;
 	(void)err;
-	note ("capture%s%s", o->leave_running ? ":leave-running" : "", "");
+	note ("capture%s%s", o->leave_running ? ":leave-running" : "", holds && o->held ? ":held" : "");
+	if (holds && o->held)
+		*o->held = true;
+	return 0;
+}
+
+/* As Docker 28: a container on a network cannot be started from a checkpoint. */
+static int
+fake_restorable (struct dmig_engine *en, const struct dmig_container *cfg, dmig_error_t *err)
+{
+	(void)en;
+	if (cfg->network_mode && strcmp (cfg->network_mode, "bridge") == 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot start '%s' from a checkpoint (bridge)",
+		                       cfg->name);
+	return 0;
+}
+
+static int
+fake_unhold (struct dmig_engine *en, const struct dmig_container *ctr, bool stop, dmig_error_t *err)
+{
+	(void)en;
+	(void)ctr;
+	(void)err;
+	note ("unhold:%s", stop ? "stop" : "run");
 	return 0;
 }
 
@@ -89,7 +114,9 @@ static const struct dmig_engine_ops fake_ops = {.kind = "docker",
                                                 .parse = dmig_container_parse_common,
                                                 .check = fake_check,
                                                 .capture = fake_capture,
-                                                .restore = fake_restore};
+                                                .restore = fake_restore,
+                                                .restorable = fake_restorable,
+                                                .unhold = fake_unhold};
 static struct dmig_engine e = {.ops = &fake_ops, .version = "27.0"};
 
 int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
@@ -127,10 +154,14 @@ int
 __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
                           const struct dmig_sign_key *key, dmig_error_t *err)
 {
-	FILE *fp = fopen (path, "w");
+	FILE *fp;
 	(void)staging;
 	(void)ms;
-	(void)err;
+	if (write_fails) {
+		note ("write:failed");
+		return dmig_error_set (err, DMIG_EFAIL, 0, "disk full");
+	}
+	fp = fopen (path, "w");
 	assert_non_null (key); /* a snapshot is always signed */
 	assert_non_null (fp);
 	fclose (fp);
@@ -254,6 +285,7 @@ setup (void **state)
 	restore_fail_mask = 0;
 	restores = 0;
 	rename_fails = false;
+	holds = write_fails = false;
 	hostile = false;
 	m_auth = DMIG_AUTH_NONE;
 	/* the safety snapshot's signing key: the test's own */
@@ -502,6 +534,44 @@ safety_snapshot_key_made (void **state)
 	assert_int_equal (st.st_mode & 0777, 0700);
 }
 
+/* A container the engine cannot start from a checkpoint (Docker 28 and a
+ * network) is refused before anything: the snapshot's, and the one running
+ * now, which the safety snapshot would bring back. */
+static void
+unrestorable_refused_first (void **state)
+{
+	struct dmig_container *bridged;
+	(void)state;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"NetworkMode\":\"bridge\"}}";
+	fails (running, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	fails (NULL, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig");
+	*log_ = '\0';
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+	bridged = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\",\"State\":{\"Running\":true,"
+	                 "\"Pid\":0},\"HostConfig\":{\"NetworkMode\":\"bridge\"}}");
+	fails (bridged, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+	dmig_container_free (bridged);
+}
+
+/* A safety capture that holds the container paused stops it only once its
+ * snapshot is written; one that cannot be written lets it run on. */
+static void
+held_safety_snapshot (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	holds = true;
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
+	assert_string_equal (log_, "unpack:snap1.dmig capture:held write:safety unhold:stop rename:web>ASIDE "
+	                           "restore:snap1:log=ASIDE remove:ASIDE");
+	*log_ = '\0';
+	write_fails = true;
+	fails (running, DMIG_EFAIL, "cannot take the safety snapshot: disk full");
+	assert_string_equal (log_, "unpack:snap1.dmig capture:held write:failed unhold:run");
+}
+
 int
 main (void)
 {
@@ -521,6 +591,8 @@ main (void)
 	    cmocka_unit_test_setup_teardown (signed_identity_still_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown (unknown_signer_held_to_the_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
+	    cmocka_unit_test_setup_teardown (unrestorable_refused_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown (held_safety_snapshot, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
