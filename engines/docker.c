@@ -1052,12 +1052,13 @@ netfiles_remove (struct dmig_engine *e, const char *dir)
 }
 
 /* The folders of network files on e's host that no container uses: those
- * whose container was removed. The folders are listed before the
+ * whose container was removed (by dmig: after each removal; by its user:
+ * found at the next stand-in's create). The folders are listed before the
  * containers: a folder is written only after its container was made, so
  * one that is listed and whose container is not has lost it. Only once this
  * connection knows the engine's data root (a restore asked for it). */
 static void
-docker_removed (struct dmig_engine *e)
+netfiles_sweep (struct dmig_engine *e)
 {
 	char dir[PATH_MAX], names[8192], *toks[64], *argv[64 + 4] = {"rm", "-rf", "--"}, path[64];
 	json_object *list = NULL;
@@ -1157,6 +1158,8 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	 * sweep of unused ones never takes them */
 	if (netdir && netfiles_write (e, netdir, cfg, err) < 0)
 		goto fail;
+	if (netdir)
+		netfiles_sweep (e);
 	if (dmig_engine_inspect (e, *id, &ctr, err) < 0)
 		goto fail;
 	if (ctr && ctr->upper == NULL && ctr->snapshot) {
@@ -1650,7 +1653,7 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .restore = docker_restore,
     .restorable = docker_restorable,
     .unhold = docker_unhold,
-    .removed = docker_removed,
+    .removed = netfiles_sweep,
     .remove_query = "?force=true&v=false",
     .stop_param = "t",
     .save_path = {"/images/get?names=", ""},

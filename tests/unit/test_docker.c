@@ -118,6 +118,28 @@ __wrap_dmig_http_request (struct dmig_http *h, const struct dmig_http_req *req, 
 	}
 	if (strcmp (rest, "/containers/new1/json") == 0)
 		return answer (resp, 200, d.clone);
+	/* the containers: new1, with the binds its create asked for */
+	if (strcmp (rest, "/containers/json?all=true") == 0) {
+		json_object *c = json_tokener_parse (*create_body ? create_body : "{}"),
+		            *list = json_object_new_array (), *one = json_object_new_object (),
+		            *mounts = json_object_new_array ();
+		json_object *binds = dmig_json_get (c, "HostConfig.Binds");
+		int r;
+		for (size_t i = 0; json_object_is_type (binds, json_type_array) && i < json_object_array_length (binds);
+		     i++) {
+			const char *b = json_object_get_string (json_object_array_get_idx (binds, i));
+			json_object *m = json_object_new_object ();
+			json_object_object_add (m, "Source", json_object_new_string_len (b, (int)strcspn (b, ":")));
+			json_object_array_add (mounts, m);
+		}
+		json_object_object_add (one, "Id", json_object_new_string ("new1"));
+		json_object_object_add (one, "Mounts", mounts);
+		json_object_array_add (list, one);
+		r = answer (resp, 200, json_object_to_json_string (list));
+		json_object_put (list);
+		json_object_put (c);
+		return r;
+	}
 	if (strcmp (rest, "/containers/web/json") == 0) {
 		char body[4096];
 		snprintf (body, sizeof (body),
@@ -621,8 +643,18 @@ manifest_of (const char *config)
 
 /* A restore on an engine (version) from config, into an overlay2 clone
  * whose inspect after the create is clone: the create's body. */
+static json_object *restore_keeping (const char *version, const char *config, const char *clone,
+                                     struct dmig_engine **keep);
+
 static json_object *
 restore_with (const char *version, const char *config, const char *clone)
+{
+	return restore_keeping (version, config, clone, NULL);
+}
+
+/* The same, the engine kept open in *keep (when not NULL). */
+static json_object *
+restore_keeping (const char *version, const char *config, const char *clone, struct dmig_engine **keep)
 {
 	char info[1024], staging[PATH_MAX], upper[256], cl[2048];
 	struct dmig_engine *e;
@@ -651,7 +683,10 @@ restore_with (const char *version, const char *config, const char *clone)
 		fail_msg ("restore: %s", err->msg);
 	d.clone = NULL;
 	json_object_put (m);
-	dmig_engine_close (e);
+	if (keep)
+		*keep = e;
+	else
+		dmig_engine_close (e);
 	assert_non_null (body = json_tokener_parse (create_body));
 	return body;
 }
@@ -784,6 +819,49 @@ stand_in_is_made_where_needed (void **state)
 	assert_non_null (
 	    strstr (json_object_to_json_string (dmig_json_get (body, "HostConfig.Binds")), "resolv.conf:ro\""));
 	json_object_put (body);
+}
+
+/* The network files of containers that are gone (a stand-in its user
+ * removed) go when the next one is made on that host, and after dmig
+ * removes one; those in use stay. */
+static void
+unused_network_files_are_swept (void **state)
+{
+	char stale[PATH_MAX], src[PATH_MAX], dir[PATH_MAX], info[1024];
+	struct dmig_engine *e;
+	json_object *body;
+	struct stat st;
+	(void)state;
+
+	snprintf (stale, sizeof (stale), "%s/docker/dmig-net/aaaaaaaaaaaaaaaa", tmp);
+	assert_int_equal (dmig_fs_mkdir_p (stale, 0700, NULL), 0);
+	body = restore_keeping (
+	    DOCKER_28,
+	    "{\"Id\":\"" ID "\",\"Name\":\"/web\",\"Config\":{\"Image\":\"web:1\"},\"HostConfig\":{"
+	    "\"NetworkMode\":\"none\"}}",
+	    "{\"Id\":\"new1\",\"Name\":\"/web\",\"State\":{\"Running\":true,\"Pid\":9},\"Config\":{},"
+	    "\"HostConfig\":{\"NetworkMode\":\"none\"},\"GraphDriver\":{\"Name\":\"overlay2\",\"Data\":{"
+	    "\"UpperDir\":\"@UPPER@\"}}}",
+	    &e);
+	assert_int_equal (stat (stale, &st), -1);
+	assert_int_equal (binds_to (body, "/etc/hosts", src, sizeof (src)), 1);
+	snprintf (dir, sizeof (dir), "%.*s", (int)(strrchr (src, '/') - src), src);
+	assert_int_equal (stat (dir, &st), 0);
+	json_object_put (body);
+	/* a removal by dmig sweeps too: new1 gone, its files go */
+	assert_int_equal (dmig_fs_mkdir_p (stale, 0700, NULL), 0);
+	create_body[0] = '\0';
+	assert_int_equal (dmig_engine_remove (e, "new1", NULL), 0);
+	assert_int_equal (stat (stale, &st), -1);
+	assert_int_equal (stat (dir, &st), -1);
+	dmig_engine_close (e);
+	/* a connection that never asked for the data root looks nowhere */
+	assert_int_equal (dmig_fs_mkdir_p (stale, 0700, NULL), 0);
+	snprintf (info, sizeof (info), INFO_OVERLAY2, tmp);
+	e = open_engine (DOCKER_28, info);
+	assert_int_equal (dmig_engine_remove (e, "new1", NULL), 0);
+	assert_int_equal (stat (stale, &st), 0);
+	dmig_engine_close (e);
 }
 
 /* What Docker 28 cannot start from a checkpoint at all: a container on a
@@ -1104,6 +1182,7 @@ main (void)
 	    T (move_between_storage_kinds_is_refused),
 	    T (docker28_none_is_made_network_disabled),
 	    T (stand_in_is_made_where_needed),
+	    T (unused_network_files_are_swept),
 	    T (docker28_restorable),
 	    T (move_to_docker28_refuses_networks),
 	    T (safety_capture_holds_on_docker28),
