@@ -201,8 +201,10 @@ __wrap_dmig_child_capture (char *const argv[], char *out, size_t cap, int timeou
 	return ctr_status;
 }
 
-/* A remote engine's host runs the same command over SSH. */
-static char ssh_argv[512];
+/* A remote engine's host runs the same command over SSH: each call's
+ * arguments, joined by spaces */
+static char ssh_argv[512], ssh_calls[8][1024];
+static size_t nssh;
 int __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
                          dmig_error_t *err);
 int
@@ -215,8 +217,11 @@ __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t c
 	(void)err;
 	for (size_t i = 0; argv[i]; i++)
 		len += (size_t)snprintf (ssh_argv + len, sizeof (ssh_argv) - len, "%s%s", i ? " " : "", argv[i]);
+	if (nssh < 8)
+		snprintf (ssh_calls[nssh], sizeof (ssh_calls[0]), "%s", ssh_argv);
+	nssh++;
 	if (out)
-		snprintf (out, cap, "%s", ctr_out);
+		snprintf (out, cap, "%s", strcmp (argv[0], "ctr") == 0 ? ctr_out : "");
 	return 0;
 }
 
@@ -250,7 +255,7 @@ setup (void **state)
 	create_body[0] = ckpt_body[0] = ctr_argv[0] = ssh_argv[0] = ctr_out[0] = '\0';
 	ctr_status = 0;
 	memset (run_args, 0, sizeof (run_args));
-	nruns = 0;
+	nruns = nssh = 0;
 	lo_pid = 0;
 	snprintf (sock, sizeof (sock), "/tmp/dmig-sock-XXXXXX");
 	fd = mkstemp (sock);
@@ -864,6 +869,60 @@ unused_network_files_are_swept (void **state)
 	dmig_engine_close (e);
 }
 
+static struct dmig_container *web (struct dmig_engine *e);
+
+/* A move to Docker 28 of a --network none container: the stand-in's files
+ * are written there, and its loopback brought up there, over SSH, by
+ * commands with fixed words and the values as their own arguments. */
+static void
+move_to_docker28_makes_the_stand_in_there (void **state)
+{
+	char info[1024], upper[256], clone[1024];
+	struct dmig_move_opts o = {0};
+	static int dummy;
+	struct dmig_container *c;
+	struct dmig_move m = {.name = "web", .o = &o, .ssh = (struct dmig_ssh *)&dummy};
+	dmig_error_t err = NULL;
+	bool files = false, lo = false;
+	(void)state;
+
+	snprintf (info, sizeof (info), INFO_OVERLAY2, tmp);
+	m.src = open_engine (DOCKER_20, info);
+	c = web (m.src);
+	m.ctr = c;
+	m.dst = open_engine (DOCKER_28, info);
+	m.dst->remote = true;
+	m.dst->host = m.ssh;
+	snprintf (upper, sizeof (upper), "%s/clone-upper", tmp);
+	snprintf (clone, sizeof (clone),
+	          "{\"Id\":\"new1\",\"Name\":\"/web\",\"State\":{\"Running\":true,\"Pid\":5151},\"Config\":{"
+	          "\"NetworkDisabled\":true},\"HostConfig\":{\"NetworkMode\":\"none\"},\"GraphDriver\":{\"Name\":"
+	          "\"overlay2\",\"Data\":{\"UpperDir\":\"%s\"}}}",
+	          upper);
+	d.clone = clone;
+	if (dmig_docker_ops.move->prepare (&m, &err) < 0)
+		fail_msg ("prepare: %s", err->msg);
+	assert_true (strstr (create_body, "\"NetworkDisabled\":true") != NULL);
+	if (dmig_docker_ops.move->restore (&m, &err) < 0)
+		fail_msg ("restore: %s", err->msg);
+	for (size_t i = 0; i < nssh && i < 8; i++) {
+		char want[256];
+		snprintf (want, sizeof (want), "sh -c umask 077 && mkdir -p -- \"$1\" && ");
+		files |= strncmp (ssh_calls[i], want, strlen (want)) == 0
+		         && strstr (ssh_calls[i], " sh /nonexistent") == NULL
+		         && strstr (ssh_calls[i], "/docker/dmig-net/") && strstr (ssh_calls[i], "127.0.0.1\tlocalhost");
+		lo |= strcmp (ssh_calls[i], "nsenter -t 5151 -n ip link set lo up") == 0;
+	}
+	assert_true (files);
+	assert_true (lo);
+	assert_int_equal (lo_pid, 0); /* not here */
+	d.clone = NULL;
+	dmig_docker_ops.move->release (&m);
+	dmig_engine_close (m.dst);
+	dmig_engine_close (m.src);
+	dmig_container_free (c);
+}
+
 /* What Docker 28 cannot start from a checkpoint at all: a container on a
  * network (refused, naming the issue); --network none, host, another
  * container's and NetworkDisabled ones it can, and Docker 20.10 all. */
@@ -969,7 +1028,8 @@ web (struct dmig_engine *e)
 	snprintf (upper, sizeof (upper), "%s/web-upper", tmp);
 	mkdir (upper, 0700);
 	snprintf (cfg, sizeof (cfg),
-	          "\"Config\":{},\"HostConfig\":{\"NetworkMode\":\"none\",\"RestartPolicy\":{\"Name\":\"always\"}},"
+	          "\"Image\":\"sha256:7a3f\",\"Config\":{},\"HostConfig\":{\"NetworkMode\":\"none\",\"RestartPolicy\":{"
+	          "\"Name\":\"always\"}},"
 	          "\"GraphDriver\":{\"Name\":\"overlay2\",\"Data\":{\"UpperDir\":\"%s\"}}",
 	          upper);
 	snprintf (webcfg, sizeof (webcfg), "%s", cfg);
@@ -1183,6 +1243,7 @@ main (void)
 	    T (docker28_none_is_made_network_disabled),
 	    T (stand_in_is_made_where_needed),
 	    T (unused_network_files_are_swept),
+	    T (move_to_docker28_makes_the_stand_in_there),
 	    T (docker28_restorable),
 	    T (move_to_docker28_refuses_networks),
 	    T (safety_capture_holds_on_docker28),
