@@ -198,8 +198,11 @@ dmig_container_upper_from_mountinfo (FILE *f)
 
 		if (sscanf (line, "%*s %*s %*s %*s %7s %n", mnt, &n) != 1 || n == 0 || strcmp (mnt, "/") != 0)
 			continue;
-		/* the first mount at "/" is the container's root */
-		if (dash != NULL && sscanf (dash, " - %15s %*s %n", type, &n) == 1 && strcmp (type, "overlay") == 0)
+		/* the first mount at "/" is the container's root (%n is set only
+		 * when the line has the super options' place) */
+		n = 0;
+		if (dash != NULL && sscanf (dash, " - %15s %*s %n", type, &n) == 1 && n > 0
+		    && strcmp (type, "overlay") == 0)
 			upper = dmig_container_upper_of (dash + n);
 		break;
 	}

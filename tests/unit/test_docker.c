@@ -390,6 +390,9 @@ mountinfo_names_the_root_mounts_upperdir (void **state)
 	assert_null (upper_of_text ("1 0 0:1 / /proc rw - proc proc rw\n"));
 	assert_null (upper_of_text ("1 0 0:1 / / rw - overlay overlay rw,lowerdir=/l,workdir=/w\n"));
 	assert_null (upper_of_text (""));
+	/* a line that ends before the super options (found by fuzz_engine) */
+	assert_null (upper_of_text ("184 136 0:53 / / rrelatihe - overlay "));
+	assert_null (upper_of_text ("184 136 0:53 / / rw - overlay"));
 	/* an option that only ends in upperdir= is not it */
 	assert_null (dmig_container_upper_of ("lowerdir=/l,xupperdir=/x,workdir=/w"));
 	assert_null (dmig_container_upper_of ("upperdir=,workdir=/w"));
