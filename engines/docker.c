@@ -544,6 +544,9 @@ docker_unhold (struct dmig_engine *e, const struct dmig_container *ctr, bool sto
 			               ctr->id, pname, pname, ctr->id);
 		return 0;
 	}
+	/* stopped already: a recovery that repeats a move's finish */
+	if (!dmig_engine_running (e, ctr->id))
+		return 0;
 	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/kill", ctr->id) < 0
 	    || dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
 		return dmig_error_wrap (err, "cannot stop the container");

@@ -1143,6 +1143,10 @@ move_from_docker28_holds_the_source (void **state)
 	assert_int_equal (dmig_docker_ops.move->finish (&m, &err), 0);
 	assert_true (asked ("POST /v1.51/containers/web/kill"));
 	assert_false (d.running);
+	/* a recovery that finishes it again finds it stopped */
+	ncalls = 0;
+	assert_int_equal (dmig_docker_ops.move->finish (&m, &err), 0);
+	assert_false (asked ("POST /v1.51/containers/web/kill"));
 	dmig_container_free ((struct dmig_container *)m.ctr);
 	dmig_engine_close (m.src);
 
