@@ -1,5 +1,6 @@
-/* Docker: checkpoint via the experimental API; the writable layer (overlay2
- * UpperDir) and named volumes are carried by dmig itself. */
+/* Docker: checkpoint via the experimental API; the writable layer (overlay2's
+ * UpperDir, or containerd's snapshot in the image store) and named volumes
+ * are carried by dmig itself. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,7 @@ docker_identify (json_object *version)
  * "bind-mount /proc/0/ns/net -> /var/run/docker/netns/...: no such file or
  * directory" (containerd issue 12141). Docker leaves alone the host's
  * namespace, another container's, and a NetworkDisabled container's own
- * (which the runtime makes, loopback and all). */
+ * (which the runtime makes). */
 #define NETNS_ISSUE "containerd issue 12141"
 
 static bool
@@ -86,8 +87,8 @@ resumes_in_place (const struct dmig_engine *e, const struct dmig_container *c)
 }
 
 /* Can e start a container made like cfg from a checkpoint? A --network
- * none one is made NetworkDisabled there (create_body); one on networks
- * cannot be. */
+ * none one is made NetworkDisabled there (netns_workaround); one on
+ * networks cannot be. */
 static int
 docker_restorable (struct dmig_engine *e, const struct dmig_container *cfg, dmig_error_t *err)
 {
@@ -178,7 +179,8 @@ docker_locate (struct dmig_engine *e, struct dmig_container *c)
 		return;
 	c->upper = dmig_container_upper_from_mountinfo (f);
 	fclose (f);
-	/* a path the container could have made up is not taken */
+	/* a path that is no snapshot's folder is not taken (only a privileged
+	 * container can mount over its own root) */
 	if (c->upper && !dmig_container_snapshot_dir_ok (c->upper)) {
 		dmig_log_debug ("the root mount of container %.12s has upperdir %s, not a snapshot's", c->id, c->upper);
 		free (c->upper);

@@ -98,7 +98,7 @@ running() { [ "$(dk inspect -f '{{.State.Running}} {{.State.Paused}}' "$1")" = "
 nothing_left() {
 	D test ! -e "$DJOURNAL/docker/$1.json" || fail "the journal is still there"
 	[ -z "$(D find "$DSTORE" -name '.staging-*' -o -name 'pre-rollback-*')" ] || fail "left in the store: $(D find "$DSTORE" -name '.staging-*' -o -name 'pre-rollback-*')"
-	[ -z "$(dk ps -a --format '{{.Names}}' | grep -x -- "$1-dmig-old-.*")" ] || fail "an aside copy was left"
+	! dk ps -a --format '{{.Names}}' | grep -qx -- "$1-dmig-old-.*" || fail "an aside copy was left"
 }
 
 # Snapshot, change memory, files and a volume, roll back: all are the
