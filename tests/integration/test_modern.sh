@@ -36,6 +36,8 @@ d_cleanup() {
 	for n in $(dk ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P"); do dk rm -f "$n" >/dev/null 2>&1; done
 	for n in $(dk volume ls -q 2>/dev/null | grep "^$P"); do dk volume rm -f "$n" >/dev/null 2>&1; done
 	for n in $(dk images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^$P"); do dk rmi -f "$n" >/dev/null 2>&1; done
+	# the journals a failed test left (their containers are gone)
+	D sh -c "rm -f $DJOURNAL/docker/$P-*.json"
 	# the network files of the stand-ins removed here (dmig removes those of
 	# the containers it removes itself), as dmig's own sweep would
 	D sh -c 'cd /var/lib/docker/dmig-net 2>/dev/null || exit 0
