@@ -181,6 +181,17 @@ check_restorable (struct dmig_engine *e, const struct dmig_container *ctr, dmig_
 	return r;
 }
 
+/* One of the storage drivers whose layers the engine's dmig carries? */
+static bool
+carried (struct dmig_engine *e, const char *driver)
+{
+	for (size_t i = 0; driver && i < sizeof (e->ops->drivers) / sizeof (e->ops->drivers[0]) && e->ops->drivers[i];
+	     i++)
+		if (strcmp (driver, e->ops->drivers[i]) == 0)
+			return true;
+	return false;
+}
+
 int
 dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
 {
@@ -209,10 +220,17 @@ dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, d
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through %s", name,
 		                       e->ops->kind);
-	if (driver == NULL || strcmp (driver, e->ops->driver) != 0)
+	if (!carried (e, driver))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' uses the '%s' storage driver: dmig carries only %s layers", name,
-		                       driver ? driver : "unknown", e->ops->driver);
+		                       "container '%s' uses the '%s' storage driver: dmig carries only %s%s%s layers",
+		                       name, driver ? driver : "unknown", e->ops->drivers[0],
+		                       e->ops->drivers[1] ? " and " : "", e->ops->drivers[1] ? e->ops->drivers[1] : "");
+	/* a containerd snapshot is found by the container's root mount */
+	if (ctr->snapshot && ctr->upper == NULL && !e->remote)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "cannot find the writable layer of container '%s': the root mount in "
+		                       "/proc/%d/mountinfo is not a containerd overlayfs snapshot",
+		                       name, pid);
 	if (check_restorable (e, ctr, err) < 0)
 		return -1;
 	/* in its own network namespace, the sockets there are its own */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "json.h"
@@ -32,8 +33,12 @@ struct dmig_container {
 	bool auto_remove; /* --rm */
 	bool tty;         /* -t */
 	bool userns;      /* in a user namespace of its own (--uidmap) */
-	char *driver;     /* storage driver */
+	char *driver;     /* storage driver (or snapshotter) */
 	char *upper;      /* its writable layer's folder (NULL: unknown) */
+	/* Its writable layer is a containerd snapshot (Docker's containerd
+	 * image store), which its inspect does not name: found by its root
+	 * mount while it runs, else by asking containerd for its ID. */
+	bool snapshot;
 	char *network_mode;
 	char **networks; /* the networks it is connected to */
 	size_t nnetworks;
@@ -62,6 +67,28 @@ void dmig_container_free (struct dmig_container *c);
 /* The named volumes among its mounts, one after another from *i:
  *   for (size_t i = 0; (v = dmig_container_next_volume (c, &i)) != NULL;) */
 const struct dmig_mount *dmig_container_next_volume (const struct dmig_container *c, size_t *i);
+
+/* Overlay mount options ("lowerdir=...,upperdir=/x,workdir=...", as
+ * mountinfo or ctr print them): the upperdir, mountinfo's octal escapes
+ * (\040) undone; NULL when there is none (or out of memory). */
+char *dmig_container_upper_of (const char *options);
+/* The writable layer of the container whose mountinfo (/proc/<pid>/mountinfo)
+ * f is: the upperdir of its root mount, the first mount at "/", when that is
+ * an overlay; NULL otherwise. */
+char *dmig_container_upper_from_mountinfo (FILE *f);
+/* The folder, under an engine's data root, where dmig keeps the network
+ * files (/etc/hosts, /etc/hostname, /etc/resolv.conf) of the containers it
+ * had to make with NetworkDisabled (engines/docker.c): <root>/DMIG_NETFILES/<16
+ * hex digits>/<file>. */
+#define DMIG_NETFILES "dmig-net"
+/* Is source, bound at destination, one of those files (and at its place)? */
+bool dmig_container_netfile (const char *source, const char *destination);
+/* The same of a bind as Docker's HostConfig.Binds writes it, "SRC:DST[:opts]". */
+bool dmig_container_netfile_bind (const char *bind);
+
+/* A containerd overlayfs snapshot's folder, and nothing else:
+ * <root>/snapshots/<number>/fs, absolute, no "." or ".." in it. */
+bool dmig_container_snapshot_dir_ok (const char *path);
 
 /* What carrying it takes, on this host: its memory, its writable layer
  * and (with volumes) its named volumes, in bytes. */

@@ -1,5 +1,6 @@
-/* Docker: checkpoint via the experimental API; the writable layer (overlay2
- * UpperDir) and named volumes are carried by dmig itself. */
+/* Docker: checkpoint via the experimental API; the writable layer (overlay2's
+ * UpperDir, or containerd's snapshot in the image store) and named volumes
+ * are carried by dmig itself. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive_io.h"
+#include "child.h"
 #include "content.h"
 #include "criu.h"
 #include "clock.h"
@@ -20,6 +23,7 @@
 #include "fs.h"
 #include "log.h"
 #include "move.h"
+#include "netns.h"
 #include "volume.h"
 
 #define CKPT_NAME "dmig"
@@ -33,17 +37,107 @@ docker_identify (json_object *version)
 	return !dmig_engine_version_names (version, "Podman");
 }
 
+/* The containerd image store's snapshotter whose snapshots are overlay
+ * layers (Docker's default with "containerd-snapshotter": Docker 29's for
+ * new installs). */
+#define SNAPSHOTTER "overlayfs"
+
+/* From Docker 28 (moby v28.0.0, "Configure network endpoints after
+ * creating a container") dockerd sets a container's network namespace up
+ * once its task is created, from the task's PID; a task created from a
+ * checkpoint has none until it starts, so `start --checkpoint` fails for
+ * every container whose namespace Docker sets up, --network none included:
+ * "bind-mount /proc/0/ns/net -> /var/run/docker/netns/...: no such file or
+ * directory" (containerd issue 12141). Docker leaves alone the host's
+ * namespace, another container's, and a NetworkDisabled container's own
+ * (which the runtime makes). */
+#define NETNS_ISSUE "containerd issue 12141"
+
+static bool
+late_netns (const struct dmig_engine *e)
+{
+	return e->version && atoi (e->version) >= 28;
+}
+
+enum netns {
+	NETNS_SHARED,  /* the host's or another container's */
+	NETNS_RUNTIME, /* its own, made by the runtime (NetworkDisabled) */
+	NETNS_NONE,    /* its own, set up by Docker, with loopback only */
+	NETNS_DOCKER,  /* its own, set up by Docker, on networks */
+};
+
+static enum netns
+netns_of (const struct dmig_container *c)
+{
+	const char *mode = c->network_mode ? c->network_mode : "";
+
+	if (strcmp (mode, "host") == 0 || strncmp (mode, "container:", 10) == 0)
+		return NETNS_SHARED;
+	if (dmig_json_bool (c->raw, "Config.NetworkDisabled"))
+		return NETNS_RUNTIME;
+	return strcmp (mode, "none") == 0 ? NETNS_NONE : NETNS_DOCKER;
+}
+
+/* Can e start this very container again from its own checkpoint? */
+static bool
+resumes_in_place (const struct dmig_engine *e, const struct dmig_container *c)
+{
+	enum netns k = netns_of (c);
+	return !late_netns (e) || k == NETNS_SHARED || k == NETNS_RUNTIME;
+}
+
+/* Can e start a container made like cfg from a checkpoint? A --network
+ * none one is made NetworkDisabled there (netns_workaround); one on
+ * networks cannot be. */
+static int
+docker_restorable (struct dmig_engine *e, const struct dmig_container *cfg, const char *what, dmig_error_t *err)
+{
+	const char *mode = cfg->network_mode && *cfg->network_mode ? cfg->network_mode : "default";
+
+	(void)what; /* the message names the container and its network */
+	if (!late_netns (e) || netns_of (cfg) != NETNS_DOCKER)
+		return 0;
+	return dmig_error_set (
+	    err, DMIG_EPREFLIGHT, 0,
+	    "Docker %s%s%s cannot start container '%s' (network '%s') from a checkpoint: from "
+	    "Docker 28 it sets a container's network namespace up from its task's PID, which a "
+	    "task restored from a checkpoint does not have yet (\"bind-mount /proc/0/ns/net\", " NETNS_ISSUE
+	    "); containers with --network none or host restore there",
+	    e->version, e->remote && e->host ? " on " : "", e->remote && e->host ? dmig_ssh_name (e->host) : "",
+	    cfg->name ? cfg->name : "?", mode);
+}
+
 static int
 docker_parse (json_object *raw, struct dmig_container *c, dmig_error_t *err)
 {
-	return dmig_container_parse_common (raw, c, err);
+	if (dmig_container_parse_common (raw, c, err) < 0)
+		return -1;
+	/* the image store shows GraphDriver {"Name":"overlayfs","Data":null}
+	 * (from API 1.52 Storage.RootFS.Snapshot.Name) */
+	c->snapshot = c->upper == NULL && c->driver && strcmp (c->driver, SNAPSHOTTER) == 0;
+	return 0;
 }
 
+/* A path for a command's argument: absolute, printable, no blanks. */
+static bool
+plain_path (const char *s)
+{
+	if (s == NULL || s[0] != '/' || strstr (s, "/.."))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* What dmig needs of /info, asked once per connection: the data root, the
+ * storage driver, and (the image store) the containerd that keeps the
+ * snapshots, as `ctr` reaches it. */
 static int
 docker_root (struct dmig_engine *e, dmig_error_t *err)
 {
 	json_object *info = NULL;
-	const char *root;
+	const char *root, *driver, *addr, *ns;
 	char path[64];
 
 	if (e->root)
@@ -52,8 +146,83 @@ docker_root (struct dmig_engine *e, dmig_error_t *err)
 	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
 		return -1;
 	root = dmig_json_str (info, "DockerRootDir");
+	driver = dmig_json_str (info, "Driver");
+	/* from API 1.46 (Docker 25); before, its defaults */
+	addr = dmig_json_str (info, "Containerd.Address");
+	ns = dmig_json_str (info, "Containerd.Namespaces.Containers");
+	if (addr == NULL || !plain_path (addr))
+		addr = "/run/containerd/containerd.sock";
+	if (ns == NULL || *ns == '\0'
+	    || strspn (ns, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen (ns))
+		ns = "moby";
 	e->root = strdup (root ? root : "/var/lib/docker");
+	e->driver = strdup (driver ? driver : "");
+	e->containerd = strdup (addr);
+	e->containerd_ns = strdup (ns);
 	json_object_put (info);
+	if (e->root == NULL || e->driver == NULL || e->containerd == NULL || e->containerd_ns == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	return 0;
+}
+
+/* A running container of the image store, on this host: its layer is the
+ * upperdir of its root mount. */
+static void
+docker_locate (struct dmig_engine *e, struct dmig_container *c)
+{
+	char path[64];
+	FILE *f;
+
+	if (!c->snapshot || c->upper || e->remote || c->pid <= 0 || !c->running)
+		return;
+	snprintf (path, sizeof (path), "/proc/%d/mountinfo", c->pid);
+	if ((f = fopen (path, "re")) == NULL)
+		return;
+	c->upper = dmig_container_upper_from_mountinfo (f);
+	fclose (f);
+	/* a path that is no snapshot's folder is not taken (only a privileged
+	 * container can mount over its own root) */
+	if (c->upper && !dmig_container_snapshot_dir_ok (c->upper)) {
+		dmig_log_debug ("the root mount of container %.12s has upperdir %s, not a snapshot's", c->id, c->upper);
+		free (c->upper);
+		c->upper = NULL;
+	}
+}
+
+/* The folder of the image store's snapshot of container id (made by its
+ * create) on e's host, as containerd tells it: `ctr snapshots mounts`
+ * prints the mount a start would make, "mount -t overlay overlay /mnt -o
+ * index=off,workdir=...,upperdir=<folder>,lowerdir=...". */
+static int
+snapshot_dir (struct dmig_engine *e, const char *id, char **dir, dmig_error_t *err)
+{
+	char out[64 * 1024], *opts;
+	int r;
+
+	*dir = NULL;
+	if (docker_root (e, err) < 0)
+		return -1;
+	char *argv[] = {"ctr",           "--address", e->containerd, "--namespace", e->containerd_ns, "snapshots",
+	                "--snapshotter", e->driver,   "mounts",      "/mnt",        (char *)id,       NULL};
+	if (e->remote)
+		r = dmig_ssh_run (e->host, argv, out, sizeof (out), DMIG_API_TIMEOUT_MS, err);
+	else if ((r = dmig_child_capture (argv, out, sizeof (out), (int)(DMIG_API_TIMEOUT_MS / 1000))) != 0) {
+		char *nl = strchr (out, '\n');
+		if (nl)
+			*nl = '\0';
+		r = dmig_error_set (err, DMIG_EFAIL, 0, "ctr failed%s%s", r > 0 && *out ? ": " : "", r > 0 ? out : "");
+	}
+	if (r < 0)
+		return dmig_error_wrap (err, "cannot ask containerd (%s, namespace %s) for the snapshot of %.12s",
+		                        e->containerd, e->containerd_ns, id);
+	opts = strstr (out, " -o ");
+	*dir = opts ? dmig_container_upper_of (opts + 4) : NULL;
+	if (*dir == NULL || !dmig_container_snapshot_dir_ok (*dir)) {
+		free (*dir);
+		*dir = NULL;
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       "containerd names no overlayfs snapshot folder for %.12s: %.200s", id, out);
+	}
 	return 0;
 }
 
@@ -247,8 +416,15 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	const struct dmig_mount *mt;
 	bool was_paused = ctr->paused;
 	const char *pname = ctr->restart_policy;
-	/* A checkpoint that stops it (rollback's safety snapshot) must not be
-	 * followed by Docker starting it again from scratch. */
+	/* A capture that stops it (a rollback's safety snapshot) where Docker
+	 * could not start it again from its own checkpoint (Docker 28, the
+	 * network namespace) keeps it paused instead, until the caller stops it
+	 * (docker_unhold) or lets it run on: its checkpoint goes to staging as
+	 * a snapshot's does. Else the checkpoint stops it. */
+	bool keep_paused = !o->leave_running && o->held && !resumes_in_place (e, ctr);
+	bool stops = !o->leave_running && !keep_paused;
+	/* A checkpoint that stops it must not be followed by Docker starting it
+	 * again from scratch. */
 	bool hold = !o->leave_running && pname && *pname && strcmp (pname, "no") != 0;
 	char ckdir[PATH_MAX], ckpath[PATH_MAX + 16], path[1024];
 	json_object *body;
@@ -256,14 +432,16 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	long long t0;
 
 	if (id == NULL || upper == NULL)
-		return dmig_error_set (err, DMIG_EFAIL, 0, "the engine's inspect data lacks the container's layer");
+		return dmig_error_set (err, DMIG_EFAIL, 0,
+		                       ctr->snapshot ? "cannot find the container's layer among containerd's snapshots"
+		                                     : "the engine's inspect data lacks the container's layer");
 	snprintf (ckdir, sizeof (ckdir), "%s/docker-checkpoint", staging);
 	if (mkdir (ckdir, 0700) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot create '%s'", ckdir);
 	/* A checkpoint that stops it (a rollback's safety snapshot) is kept in
 	 * the container's own checkpoints: should this dmig be killed before
 	 * the bundle is whole, a recovery resumes the container from it. */
-	if (!o->leave_running) {
+	if (stops) {
 		if (docker_root (e, err) < 0 || move_ckpt_path (e, id, "/" SAFETY_CKPT, path, sizeof (path), err) < 0)
 			return -1;
 		dmig_engine_call (e, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL); /* a stale one */
@@ -299,11 +477,10 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 		}
 	}
 	body = json_object_new_object ();
-	json_object_object_add (body, "CheckpointID",
-	                        json_object_new_string (o->leave_running ? CKPT_NAME : SAFETY_CKPT));
-	if (o->leave_running)
+	json_object_object_add (body, "CheckpointID", json_object_new_string (stops ? SAFETY_CKPT : CKPT_NAME));
+	if (!stops)
 		json_object_object_add (body, "CheckpointDir", json_object_new_string (ckdir));
-	json_object_object_add (body, "Exit", json_object_new_boolean (!o->leave_running));
+	json_object_object_add (body, "Exit", json_object_new_boolean (stops));
 	ret = dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/checkpoints", id) < 0
 	          ? -1
 	          : ckpt_post (e, id, path, body, true, err);
@@ -311,10 +488,12 @@ docker_capture (struct dmig_engine *e, const struct dmig_container *ctr, const c
 	if (ret < 0) {
 		dmig_criu_explain (err, e->host);
 		dmig_error_wrap (err, "checkpoint failed");
-	}
+	} else if (keep_paused)
+		*o->held = true;
 	dmig_fault ("snapshot:checkpoint");
 resume:
-	/* With Exit a checkpoint that succeeded stopped the container. */
+	/* With Exit a checkpoint that succeeded stopped the container; a held
+	 * one stays paused. */
 	if (!was_paused && !(ret == 0 && !o->leave_running)) {
 		dmig_error_t e2 = NULL;
 		if (pause_call (e, id, "unpause", &e2) < 0) {
@@ -340,13 +519,48 @@ policy:
 		               id, pname, pname, id);
 	if (ret < 0)
 		return -1;
-	if (o->leave_running)
+	if (!stops)
 		snprintf (ckpath, sizeof (ckpath), "%s/%s", ckdir, CKPT_NAME);
 	else
 		snprintf (ckpath, sizeof (ckpath), "%s/containers/%s/checkpoints/" SAFETY_CKPT, e->root, id);
 	if (pack_member (ckpath, DMIG_PACK_FILES, staging, "checkpoint.tar", ms, err) < 0)
 		return -1;
 	return dmig_fs_rm_rf (ckdir, err);
+}
+
+/* The end of a capture that held the container paused: stopped (killed,
+ * as the checkpoint's exit would have: Docker then unpauses it), or running
+ * on as it was, its restart policy back. */
+static int
+docker_unhold (struct dmig_engine *e, const struct dmig_container *ctr, bool stop, dmig_error_t *err)
+{
+	const char *pname = ctr->restart_policy;
+	char path[1024];
+
+	if (!stop) {
+		if (pause_call (e, ctr->id, "unpause", err) < 0)
+			return dmig_error_wrap (
+			    err, "the container stays paused (resume it with 'docker unpause %.12s')", ctr->id);
+		if (pname && *pname && strcmp (pname, "no") != 0 && set_restart (e, ctr->id, ctr, NULL) < 0)
+			dmig_log_warn ("container %.12s has restart policy \"no\" now, not \"%s\": 'docker update "
+			               "--restart %s %.12s' gives it back",
+			               ctr->id, pname, pname, ctr->id);
+		return 0;
+	}
+	/* stopped already: a recovery that repeats a move's finish */
+	if (!dmig_engine_running (e, ctr->id))
+		return 0;
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/%s/kill", ctr->id) < 0
+	    || dmig_engine_must (e, "POST", path, NULL, DMIG_API_TIMEOUT_MS, NULL, err) < 0)
+		return dmig_error_wrap (err, "cannot stop the container");
+	/* Docker tells of the exit a moment later */
+	for (long long until = dmig_clock_now_ms () + 30000; dmig_engine_running (e, ctr->id);) {
+		if (dmig_clock_now_ms () > until)
+			return dmig_error_set (err, DMIG_EFAIL, 0,
+			                       "container %.12s still runs 30 s after it was killed", ctr->id);
+		usleep (100 * 1000);
+	}
+	return 0;
 }
 
 /* After a capture whose dmig was killed: unpaused, its restart policy back.
@@ -552,6 +766,105 @@ drop_foreign_mount_options (json_object *host, int api)
 	}
 }
 
+/* Take dmig's network files out of a create's HostConfig (Binds and
+ * Mounts): whether there were any. */
+static bool
+strip_netfiles (json_object *host)
+{
+	json_object *binds = dmig_json_get (host, "Binds"), *mounts = dmig_json_get (host, "Mounts");
+	bool found = false;
+
+	for (size_t i = json_object_is_type (binds, json_type_array) ? json_object_array_length (binds) : 0; i-- > 0;)
+		if (dmig_container_netfile_bind (json_object_get_string (json_object_array_get_idx (binds, i)))) {
+			json_object_array_del_idx (binds, i, 1);
+			found = true;
+		}
+	for (size_t i = json_object_is_type (mounts, json_type_array) ? json_object_array_length (mounts) : 0;
+	     i-- > 0;) {
+		json_object *mt = json_object_array_get_idx (mounts, i);
+		if (dmig_container_netfile (dmig_json_str (mt, "Source"), dmig_json_str (mt, "Target"))) {
+			json_object_array_del_idx (mounts, i, 1);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Is something of the user's bound at dst already (a Binds entry or a
+ * mount), which Docker then takes as that network file? */
+static bool
+bound_at (json_object *host, const char *dst)
+{
+	json_object *binds = dmig_json_get (host, "Binds"), *mounts = dmig_json_get (host, "Mounts");
+	size_t n = strlen (dst);
+
+	for (size_t i = 0; json_object_is_type (binds, json_type_array) && i < json_object_array_length (binds); i++) {
+		const char *b = json_object_get_string (json_object_array_get_idx (binds, i));
+		const char *colon = b ? strchr (b, ':') : NULL;
+		if (colon && strncmp (colon + 1, dst, n) == 0 && (colon[1 + n] == '\0' || colon[1 + n] == ':'))
+			return true;
+	}
+	for (size_t i = 0; json_object_is_type (mounts, json_type_array) && i < json_object_array_length (mounts);
+	     i++) {
+		const char *t = dmig_json_str (json_object_array_get_idx (mounts, i), "Target");
+		if (t && strcmp (t, dst) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A --network none container made on an engine that cannot start one from
+ * a checkpoint (late_netns): NetworkDisabled, so that the runtime makes its
+ * namespace (with loopback only, as Docker's none), and its network files,
+ * which Docker makes only for a namespace it sets up, bound from a folder
+ * of dmig's under the engine's data root (*netdir, written by create_clone
+ * before the start): CRIU restores the checkpoint's mounts of them. Before,
+ * the workaround of an earlier restore goes, so that a create on any
+ * engine starts from the container as its user made it. */
+static int
+netns_workaround (struct dmig_engine *e, json_object *body, json_object *host, char **netdir, dmig_error_t *err)
+{
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	json_object *mode = dmig_json_get (host, "NetworkMode"), *binds;
+	unsigned char rnd[8];
+	char tok[17];
+
+	*netdir = NULL;
+	if (strip_netfiles (host))
+		json_object_object_del (body, "NetworkDisabled");
+	if (!late_netns (e) || !json_object_is_type (mode, json_type_string)
+	    || strcmp (json_object_get_string (mode), "none") != 0 || dmig_json_bool (body, "NetworkDisabled"))
+		return 0;
+	if (getrandom (rnd, sizeof (rnd), 0) != (ssize_t)sizeof (rnd))
+		return dmig_error_set (err, DMIG_EFAIL, errno, "getrandom");
+	for (size_t i = 0; i < sizeof (rnd); i++)
+		snprintf (tok + 2 * i, 3, "%02x", rnd[i]);
+	if (asprintf (netdir, "%s/" DMIG_NETFILES "/%s", e->root, tok) < 0) {
+		*netdir = NULL;
+		return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	}
+	json_object_object_add (body, "NetworkDisabled", json_object_new_boolean (true));
+	if (!json_object_is_type (binds = dmig_json_get (host, "Binds"), json_type_array)) {
+		binds = json_object_new_array ();
+		json_object_object_add (host, "Binds", binds);
+	}
+	for (size_t i = 0; i < sizeof (files) / sizeof (files[0]); i++) {
+		char dst[32], *b = NULL;
+
+		snprintf (dst, sizeof (dst), "/etc/%s", files[i]);
+		if (bound_at (host, dst))
+			continue;
+		/* writable, as Docker mounts its own, unless the root is read-only */
+		if (asprintf (&b, "%s/%s:%s:%s", *netdir, files[i], dst,
+		              dmig_json_bool (host, "ReadonlyRootfs") ? "ro" : "rw")
+		    < 0)
+			return dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+		json_object_array_add (binds, json_object_new_string (b));
+		free (b);
+	}
+	return 0;
+}
+
 /* The body of a create call that makes the same container as the inspected
  * one, for an engine that speaks Docker API version api. */
 static json_object *
@@ -653,6 +966,171 @@ image_ref (struct dmig_engine *e, const char *id, const char *name)
 	return same ? name : id;
 }
 
+/* The network files Docker would have made for cfg with no address of its
+ * own: its /etc/hosts (loopback and its --add-host entries), /etc/hostname,
+ * and /etc/resolv.conf (its --dns settings, else the host's), into dir on
+ * e's host, by a fixed script that takes them as arguments. The files are
+ * the container's to read (0644), in a folder of root's. */
+static int
+netfiles_write (struct dmig_engine *e, const char *dir, const struct dmig_container *cfg, dmig_error_t *err)
+{
+	static const char script[] =
+	    "umask 077 && mkdir -p -- \"$1\" && printf '%s' \"$2\" > \"$1/hosts\" && printf '%s' \"$3\" > "
+	    "\"$1/hostname\" && if [ -n \"$4\" ]; then printf '%s' \"$4\" > \"$1/resolv.conf\"; else cat "
+	    "/etc/resolv.conf > "
+	    "\"$1/resolv.conf\"; fi && chmod 0644 -- \"$1/hosts\" \"$1/hostname\" \"$1/resolv.conf\"";
+	json_object *extra = dmig_json_get (cfg->raw, "HostConfig.ExtraHosts");
+	const char *hostname = dmig_json_str (cfg->raw, "Config.Hostname");
+	char *hosts = NULL, *host_line = NULL, *resolv = NULL, out[1024];
+	size_t hlen = 0, rlen = 0;
+	FILE *h = open_memstream (&hosts, &hlen), *r = open_memstream (&resolv, &rlen);
+	int ret = -1;
+
+	if (h == NULL || r == NULL) {
+		if (h)
+			fclose (h);
+		if (r)
+			fclose (r);
+		free (hosts);
+		free (resolv);
+		return dmig_error_set (err, DMIG_EFAIL, errno, "out of memory");
+	}
+	/* libnetwork's etchosts defaults, then "name:address" (or "name=address") entries */
+	fputs ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\n"
+	       "ff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+	       h);
+	for (size_t i = 0; json_object_is_type (extra, json_type_array) && i < json_object_array_length (extra); i++) {
+		const char *x = json_object_get_string (json_object_array_get_idx (extra, i));
+		size_t n = x ? strcspn (x, ":=") : 0;
+		if (x && x[n] && strcspn (x, "\n") == strlen (x))
+			fprintf (h, "%s\t%.*s\n", x + n + 1, (int)n, x);
+	}
+	/* --dns: a nameserver a line; --dns-search, --dns-option: one line each */
+	static const char *const dns[][2] = {
+	    {"HostConfig.Dns", "nameserver"}, {"HostConfig.DnsSearch", "search"}, {"HostConfig.DnsOptions", "options"}};
+	for (size_t k = 0; k < 3; k++) {
+		json_object *l = dmig_json_get (cfg->raw, dns[k][0]);
+		size_t n = json_object_is_type (l, json_type_array) ? json_object_array_length (l) : 0, put = 0;
+		for (size_t i = 0; i < n; i++) {
+			const char *v = json_object_get_string (json_object_array_get_idx (l, i));
+			if (v == NULL || *v == '\0' || strcspn (v, " \t\n") != strlen (v))
+				continue;
+			if (put++ == 0 || k == 0)
+				fputs (dns[k][1], r);
+			fprintf (r, " %s", v);
+			if (k == 0)
+				fputc ('\n', r);
+		}
+		if (k > 0 && put > 0)
+			fputc ('\n', r);
+	}
+	fclose (h);
+	fclose (r);
+	if (asprintf (&host_line, "%s\n", hostname ? hostname : "") < 0)
+		host_line = NULL;
+	char *argv[] = {"sh", "-c", (char *)script, "sh", (char *)dir, hosts, host_line, resolv, NULL};
+	if (host_line == NULL)
+		dmig_error_set (err, DMIG_EFAIL, 0, "out of memory");
+	else if (e->remote)
+		ret = dmig_ssh_run (e->host, argv, NULL, 0, DMIG_API_TIMEOUT_MS, err);
+	else if ((ret = dmig_child_capture (argv, out, sizeof (out), (int)(DMIG_API_TIMEOUT_MS / 1000))) != 0)
+		ret = dmig_error_set (err, DMIG_EFAIL, 0, "%s", *out ? out : "the script failed");
+	if (ret < 0)
+		dmig_error_wrap (err, "cannot write the network files of the new container into %s", dir);
+	free (hosts);
+	free (resolv);
+	free (host_line);
+	return ret < 0 ? -1 : 0;
+}
+
+/* A folder of network files that no container uses (any more). */
+static void
+netfiles_remove (struct dmig_engine *e, const char *dir)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)dir, NULL};
+	dmig_error_t e2 = NULL;
+
+	if (e->remote ? dmig_ssh_run (e->host, argv, NULL, 0, DMIG_API_TIMEOUT_MS, &e2) < 0
+	              : dmig_fs_rm_rf (dir, &e2) < 0) {
+		dmig_log_debug ("could not remove %s: %s", dir, e2 ? e2->msg : "?");
+		dmig_error_release (&e2);
+	}
+}
+
+/* The folders of network files on e's host that no container uses: those
+ * whose container was removed (by dmig: after each removal; by its user:
+ * found at the next stand-in's create). The folders are listed before the
+ * containers: a folder is written only after its container was made, so
+ * one that is listed and whose container is not has lost it. Only once this
+ * connection knows the engine's data root (a restore asked for it). */
+static void
+netfiles_sweep (struct dmig_engine *e)
+{
+	char dir[PATH_MAX], names[8192], *toks[64], *argv[64 + 4] = {"rm", "-rf", "--"}, path[64];
+	json_object *list = NULL;
+	size_t ntok = 0, len = 0, nrm = 3;
+	dmig_error_t e2 = NULL;
+
+	if (e->root == NULL || (size_t)snprintf (dir, sizeof (dir), "%s/" DMIG_NETFILES, e->root) >= sizeof (dir))
+		return;
+	names[0] = '\0';
+	if (e->remote) {
+		char *ls[] = {"ls", "-1", "--", dir, NULL};
+		if (dmig_ssh_run (e->host, ls, names, sizeof (names), DMIG_API_TIMEOUT_MS, &e2) < 0) {
+			dmig_error_release (&e2); /* none there */
+			return;
+		}
+	} else {
+		DIR *dh = opendir (dir);
+		struct dirent *d;
+		while (dh && (d = readdir (dh)) != NULL)
+			if (len + strlen (d->d_name) + 2 < sizeof (names))
+				len += (size_t)snprintf (names + len, sizeof (names) - len, "%s\n", d->d_name);
+		if (dh)
+			closedir (dh);
+	}
+	for (char *l = strtok (names, "\n"); l && ntok < sizeof (toks) / sizeof (toks[0]); l = strtok (NULL, "\n"))
+		if (strlen (l) == 16 && strspn (l, "0123456789abcdef") == 16)
+			toks[ntok++] = l;
+	if (ntok == 0 || dmig_engine_path (e, false, path, sizeof (path), NULL, "/containers/json?all=true") < 0
+	    || dmig_engine_must (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &list, NULL) < 0)
+		return;
+	for (size_t i = 0; json_object_is_type (list, json_type_array) && i < json_object_array_length (list); i++) {
+		json_object *mounts = dmig_json_get (json_object_array_get_idx (list, i), "Mounts");
+		for (size_t j = 0;
+		     json_object_is_type (mounts, json_type_array) && j < json_object_array_length (mounts); j++) {
+			const char *src = dmig_json_str (json_object_array_get_idx (mounts, j), "Source");
+			size_t n = src ? strlen (src) : 0;
+			for (size_t k = 0; k < ntok; k++)
+				if (toks[k] && n > strlen (dir) + 17 && strncmp (src, dir, strlen (dir)) == 0
+				    && strncmp (src + strlen (dir) + 1, toks[k], 16) == 0)
+					toks[k] = NULL; /* in use */
+		}
+	}
+	json_object_put (list);
+	for (size_t k = 0; k < ntok; k++) {
+		char *one = NULL;
+		if (toks[k] == NULL || asprintf (&one, "%s/%s", dir, toks[k]) < 0)
+			continue;
+		if (e->remote)
+			argv[nrm++] = one;
+		else {
+			if (dmig_fs_rm_rf (one, NULL) == 0)
+				dmig_log_debug ("removed %s, the network files of a container that is gone", one);
+			free (one);
+		}
+	}
+	if (nrm > 3) {
+		argv[nrm] = NULL;
+		if (dmig_ssh_run (e->host, argv, NULL, 0, DMIG_API_TIMEOUT_MS, &e2) < 0) {
+			dmig_log_debug ("could not remove network files of containers that are gone: %s", e2->msg);
+			dmig_error_release (&e2);
+		}
+		for (size_t i = 3; i < nrm; i++)
+			free (argv[i]);
+	}
+}
+
 /* A container like the inspected one, named name, from image, not started:
  * its ID and its writable layer's folder (both freed by the caller). */
 static int
@@ -662,26 +1140,43 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 	json_object *body, *ans = NULL;
 	struct dmig_container *ctr = NULL;
 	const char *mode;
-	char path[1024];
+	char path[1024], *netdir = NULL;
 	int ret;
 
 	*id = *upper = NULL;
-	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/create?name=%s", name) < 0)
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/containers/create?name=%s", name) < 0
+	    || docker_root (e, err) < 0)
 		return -1;
 	body = create_body (cfg, image, e->api);
+	if (netns_workaround (e, body, dmig_json_get (body, "HostConfig"), &netdir, err) < 0) {
+		json_object_put (body);
+		return -1;
+	}
 	ret = dmig_engine_must (e, "POST", path, body, DMIG_API_TIMEOUT_MS, &ans, err);
 	json_object_put (body);
-	if (ret < 0)
+	if (ret < 0) {
+		free (netdir);
 		return dmig_error_wrap (err, "cannot create container '%s'", name);
+	}
 	*id = strdup (dmig_json_str (ans, "Id") ? dmig_json_str (ans, "Id") : "");
 	json_object_put (ans);
+	/* the network files after the create, which names their folder: a
+	 * sweep of unused ones never takes them */
+	if (netdir && netfiles_write (e, netdir, cfg, err) < 0)
+		goto fail;
+	if (netdir)
+		netfiles_sweep (e);
 	if (dmig_engine_inspect (e, *id, &ctr, err) < 0)
 		goto fail;
-	if (ctr == NULL || ctr->upper == NULL) {
+	if (ctr && ctr->upper == NULL && ctr->snapshot) {
+		/* the image store: containerd's snapshot, made by the create */
+		if (snapshot_dir (e, *id, upper, err) < 0)
+			goto fail;
+	} else if (ctr == NULL || ctr->upper == NULL) {
 		dmig_error_set (err, DMIG_EFAIL, 0, "the new container has no overlay2 layer");
 		goto fail;
-	}
-	*upper = strdup (ctr->upper);
+	} else
+		*upper = strdup (ctr->upper);
 	/* Networks beyond the first one are connected before the start. */
 	mode = cfg->network_mode;
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
@@ -707,6 +1202,7 @@ create_clone (struct dmig_engine *e, const struct dmig_container *cfg, const cha
 		}
 	}
 	dmig_container_free (ctr);
+	free (netdir);
 	return 0;
 fail:
 	dmig_container_free (ctr);
@@ -717,10 +1213,42 @@ fail:
 			dmig_error_release (&e2);
 		}
 	}
+	if (netdir)
+		netfiles_remove (e, netdir);
+	free (netdir);
 	free (*id);
 	free (*upper);
 	*id = *upper = NULL;
 	return -1;
+}
+
+/* A container whose network namespace the runtime made (NetworkDisabled:
+ * dmig's stand-in for --network none where Docker cannot restore that)
+ * comes back from a checkpoint with its loopback down: Docker's checkpoint
+ * leaves the namespace out (CRIU's empty-ns net), and only Docker's own
+ * set-up would bring it up. It goes up, as it was at the start: here from
+ * inside the namespace, on another host through nsenter there. */
+static void
+loopback_up (struct dmig_engine *e, const char *id)
+{
+	struct dmig_container *c = NULL;
+	dmig_error_t e2 = NULL;
+	char pid[16];
+
+	if (dmig_engine_inspect (e, id, &c, &e2) < 0 || c == NULL || netns_of (c) != NETNS_RUNTIME || c->pid <= 0) {
+		dmig_error_release (&e2);
+		dmig_container_free (c);
+		return;
+	}
+	snprintf (pid, sizeof (pid), "%d", c->pid);
+	char *argv[] = {"nsenter", "-t", pid, "-n", "ip", "link", "set", "lo", "up", NULL};
+	if (e->remote ? dmig_ssh_run (e->host, argv, NULL, 0, DMIG_API_TIMEOUT_MS, &e2) < 0
+	              : dmig_netns_lo_up (c->pid, &e2) < 0) {
+		dmig_log_warn ("container '%s' may have its loopback down%s: %s", c->name ? c->name : id,
+		               e->remote ? " there" : "", e2 ? e2->msg : "?");
+		dmig_error_release (&e2);
+	}
+	dmig_container_free (c);
 }
 
 /* Start a container from its checkpoint ckpt, then drop the checkpoint. */
@@ -736,6 +1264,8 @@ start_from (struct dmig_engine *e, const char *id, const char *ckpt, dmig_error_
 	    || docker_root (e, err) < 0)
 		return -1;
 	r = ckpt_post (e, id, path, NULL, false, err);
+	if (r == 0)
+		loopback_up (e, id);
 	/* containerd's copy of what it started from goes, either way; on
 	 * another host after the move (its downtime is over then), with the
 	 * checkpoint kept till then to tell the copy by */
@@ -818,6 +1348,41 @@ move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *p
 	return dmig_engine_path (e, false, path, cap, err, "/containers/%s/checkpoints%r", id, tail);
 }
 
+/* Before anything changes: the target keeps layers and images as this
+ * host does. An image's ID is its config's digest in the graph driver's
+ * store and its manifest's in containerd's image store, so an image saved
+ * from one arrives in the other with another ID (and no container is made
+ * from the image it was made from). */
+static int
+move_check (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *there = dmig_ssh_name (m->ssh), *name = m->name;
+	bool store_here = m->ctr->snapshot, store_there;
+
+	if (docker_root (m->dst, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	store_there = strcmp (m->dst->driver, SNAPSHOTTER) == 0;
+	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0)
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
+		    "overlayfs ones of containerd's image store",
+		    there, m->dst->driver);
+	/* the clone starts from the checkpoint there */
+	if (docker_restorable (m->dst, m->ctr, "container runs", err) < 0)
+		return -1;
+	if (store_here != store_there)
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "container '%s' is in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
+		    "config's digest in the graph driver's store, its manifest's in containerd's), so its image cannot "
+		    "arrive there as the one it was made from; move it between Dockers of one storage kind "
+		    "(\"features\": {\"containerd-snapshotter\": ...} in daemon.json)",
+		    name, store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
+		    store_there ? "containerd's image store (overlayfs)" : "overlay2 storage");
+	return 0;
+}
+
 static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
 {
@@ -853,6 +1418,10 @@ static int
 move_freeze (struct dmig_move *m, dmig_error_t *err)
 {
 	const char *id = m->ctr->id;
+	/* Docker 28 cannot start this container again from its own checkpoint
+	 * (the network namespace): it stays paused until the move is done,
+	 * and a resume unpauses it */
+	bool paused = !resumes_in_place (m->src, m->ctr);
 	json_object *body;
 	char path[1024];
 	int r;
@@ -863,10 +1432,16 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 	if (move_ckpt_path (m->src, id, "/" MOVE_CKPT, path, sizeof (path), err) < 0)
 		return -1;
 	dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
+	if (paused && pause_call (m->src, id, "pause", err) < 0) {
+		dmig_error_wrap (err, "cannot pause the container");
+		if (set_restart (m->src, id, m->ctr, NULL) < 0)
+			dmig_log_warn ("could not give container '%s' its restart policy back", m->name);
+		return -1;
+	}
 	/* into the container's own checkpoints: resuming it needs them there */
 	body = json_object_new_object ();
 	json_object_object_add (body, "CheckpointID", json_object_new_string (MOVE_CKPT));
-	json_object_object_add (body, "Exit", json_object_new_boolean (true));
+	json_object_object_add (body, "Exit", json_object_new_boolean (!paused));
 	r = move_ckpt_path (m->src, id, "", path, sizeof (path), err) < 0
 	        ? -1
 	        : ckpt_post (m->src, id, path, body, true, err);
@@ -876,6 +1451,8 @@ move_freeze (struct dmig_move *m, dmig_error_t *err)
 		struct dmig_container *now = NULL;
 		dmig_criu_explain (err, m->src->host);
 		dmig_error_wrap (err, "checkpoint failed");
+		if (paused && pause_call (m->src, id, "unpause", NULL) < 0)
+			m->frozen = true; /* the undo tries again */
 		/* normally it still runs; if not, the move's undo resumes it */
 		if (dmig_engine_inspect (m->src, id, &now, NULL) == 0 && now && !now->running)
 			m->frozen = true;
@@ -957,13 +1534,25 @@ move_discard (struct dmig_move *m, dmig_error_t *err)
 static int
 move_resume (struct dmig_move *m, dmig_error_t *err)
 {
-	/* running already (a checkpoint that did not stop it, a resume a
+	struct dmig_container *now = NULL;
+	int r = 0;
+
+	/* held paused by the freeze: unpaused; stopped: from its checkpoint;
+	 * running already (a checkpoint that did not stop it, a resume a
 	 * recovery repeats): only its restart policy is given back */
-	if (!dmig_engine_running (m->src, m->ctr->id) && start_from (m->src, m->ctr->id, MOVE_CKPT, err) < 0)
-		return dmig_error_wrap (err,
-		                        "container '%s' is stopped here with its checkpoint kept: 'docker start "
-		                        "--checkpoint " MOVE_CKPT " %s' tries again",
-		                        m->name, m->name);
+	if (dmig_engine_inspect (m->src, m->ctr->id, &now, err) < 0)
+		return dmig_error_wrap (err, "container '%s' may be paused or stopped here", m->name);
+	if (now && now->running && now->paused && pause_call (m->src, m->ctr->id, "unpause", err) < 0)
+		r = dmig_error_wrap (err, "container '%s' stays paused here: 'docker unpause %s' resumes it", m->name,
+		                     m->name);
+	else if (now && !now->running && start_from (m->src, m->ctr->id, MOVE_CKPT, err) < 0)
+		r = dmig_error_wrap (err,
+		                     "container '%s' is stopped here with its checkpoint kept: 'docker start "
+		                     "--checkpoint " MOVE_CKPT " %s' tries again",
+		                     m->name, m->name);
+	dmig_container_free (now);
+	if (r < 0)
+		return -1;
 	if (set_restart (m->src, m->ctr->id, m->ctr, err) < 0)
 		dmig_log_warn ("container '%s' runs again, without its restart policy", m->name);
 	dmig_error_release (err);
@@ -978,7 +1567,10 @@ move_finish (struct dmig_move *m, dmig_error_t *err)
 	forget_target_checkpoint (m);
 	if (!m->o->keep_source)
 		return dmig_engine_remove (m->src, m->ctr->id, err);
-	/* kept, stopped, its restart policy "no" since the freeze */
+	/* kept, stopped (one the freeze held paused: killed, as a checkpoint's
+	 * exit would have), its restart policy "no" since the freeze */
+	if (!resumes_in_place (m->src, m->ctr) && docker_unhold (m->src, m->ctr, true, err) < 0)
+		return -1;
 	if (move_ckpt_path (m->src, m->ctr->id, "/" MOVE_CKPT, path, sizeof (path), NULL) == 0)
 		dmig_engine_call (m->src, "DELETE", path, NULL, DMIG_API_TIMEOUT_MS, NULL, NULL);
 	return 0;
@@ -1038,6 +1630,7 @@ move_release (struct dmig_move *m)
 }
 
 const struct dmig_move_ops dmig_docker_move = {
+    .check = move_check,
     .prepare = move_prepare,
     .freeze = move_freeze,
     .ship = move_ship,
@@ -1059,12 +1652,16 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .identify = docker_identify,
     .api = NULL, /* Docker's, at the version negotiated */
     .parse = docker_parse,
+    .locate = docker_locate,
     .check = docker_check,
-    .driver = "overlay2",
+    .drivers = {"overlay2", SNAPSHOTTER},
     .tcp_established = false,
     .capture = docker_capture,
     .settle = docker_settle,
     .restore = docker_restore,
+    .restorable = docker_restorable,
+    .unhold = docker_unhold,
+    .removed = netfiles_sweep,
     .remove_query = "?force=true&v=false",
     .stop_param = "t",
     .save_path = {"/images/get?names=", ""},

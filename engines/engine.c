@@ -218,6 +218,8 @@ dmig_engine_remove (struct dmig_engine *e, const char *name, dmig_error_t *err)
 	if (st >= 0 && st != 200 && st != 204 && st != 404)
 		dmig_engine_fail (e, st, ans, err, "cannot remove container '%s'", name);
 	json_object_put (ans);
+	if ((st == 200 || st == 204) && e->ops->removed)
+		e->ops->removed (e);
 	return st == 200 || st == 204 || st == 404 ? 0 : -1;
 }
 
@@ -304,6 +306,8 @@ dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_contai
 	}
 	st = dmig_engine_parse (e->ops, ans, out, err);
 	json_object_put (ans);
+	if (st == 0 && e->ops->locate)
+		e->ops->locate (e, *out);
 	return st;
 }
 
@@ -478,6 +482,9 @@ dmig_engine_close (struct dmig_engine *e)
 	free (e->version);
 	free (e->root);
 	free (e->runtime);
+	free (e->driver);
+	free (e->containerd);
+	free (e->containerd_ns);
 	free (e);
 }
 

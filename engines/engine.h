@@ -35,6 +35,12 @@ enum dmig_image_format { DMIG_IMAGE_UNKNOWN, DMIG_IMAGE_DOCKER, DMIG_IMAGE_OCI, 
 struct dmig_capture_opts {
 	bool leave_running;  /* the container runs on afterwards */
 	bool ignore_volumes; /* --ignore-volumes */
+	/* Without leave_running: when not NULL, the engine may leave the
+	 * container paused rather than stopped, and says so here (true); the
+	 * caller then unholds it once the snapshot is written. (Docker 28
+	 * cannot start some containers again from their own checkpoint: it
+	 * keeps them paused until nothing needs that.) */
+	bool *held;
 };
 
 struct dmig_restore_opts {
@@ -63,10 +69,16 @@ struct dmig_engine_ops {
 	const char *api;
 	/* Its inspect answer as dmig's model (container.h) into *c. */
 	int (*parse) (json_object *raw, struct dmig_container *c, dmig_error_t *err);
+	/* What an inspect of a container on e does not say and e's host can
+	 * tell (may be NULL): Docker's containerd image store, the writable
+	 * layer of a running container. Best effort: what it cannot find stays
+	 * unknown. */
+	void (*locate) (struct dmig_engine *e, struct dmig_container *c);
 	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
-	/* The one storage driver whose layers dmig carries. */
-	const char *driver;
+	/* The storage drivers (or containerd snapshotters) whose layers dmig
+	 * carries, NULL-terminated. */
+	const char *drivers[3];
 	/* Can its API checkpoint connected TCP sockets (--tcp-established)? */
 	bool tcp_established;
 	/* Freeze the container for an instant and write its members (memory,
@@ -85,10 +97,20 @@ struct dmig_engine_ops {
 	                const struct dmig_restore_opts *o, dmig_error_t *err);
 	/* Can its restore start a checkpoint of ctr (a container as it runs,
 	 * or as a snapshot's config describes it) again? Asked before anything
-	 * changes; what ("container 'web' runs", "snapshot 'web@s' was taken")
-	 * begins the refusal, DMIG_EPREFLIGHT with the way out. NULL: always. */
+	 * changes (Podman: the runtime its import runs; Docker 28: a network
+	 * namespace of its own); what ("container 'web' runs", "snapshot
+	 * 'web@s' was taken") may begin the refusal, DMIG_EPREFLIGHT with the
+	 * way out. NULL: always. */
 	int (*restorable) (struct dmig_engine *e, const struct dmig_container *ctr, const char *what,
 	                   dmig_error_t *err);
+	/* A capture that stops the container (!leave_running) which left it
+	 * paused instead (capture_opts.held): stop it now that its snapshot is
+	 * safe, or (stop false) let it run on as it was. */
+	int (*unhold) (struct dmig_engine *e, const struct dmig_container *ctr, bool stop, dmig_error_t *err);
+	/* After dmig removed a container through e (may be NULL): what dmig
+	 * made beside containers that none uses any more goes (Docker: the
+	 * folders of network files, docker.c). */
+	void (*removed) (struct dmig_engine *e);
 	/* What the API wants on a remove, and its stop timeout's name. */
 	const char *remove_query;
 	const char *stop_param;
@@ -112,10 +134,13 @@ struct dmig_engine {
 	const struct dmig_engine_ops *ops;
 	struct dmig_http *http;
 	char *socket;
-	char *version;         /* the engine's own version string */
-	int api;               /* the Docker API version spoken (DMIG_API) */
-	char docker_api[16];   /* and its path prefix, "/v1.44" */
-	char *root;            /* Docker: DockerRootDir */
+	char *version;       /* the engine's own version string */
+	int api;             /* the Docker API version spoken (DMIG_API) */
+	char docker_api[16]; /* and its path prefix, "/v1.44" */
+	char *root;          /* Docker: DockerRootDir */
+	char *driver;        /* and its storage driver, "overlayfs": containerd's image store */
+	char *containerd;    /* and its containerd's socket and namespace */
+	char *containerd_ns;
 	char *runtime;         /* Podman: the runtime its restore by import runs, once asked */
 	bool remote;           /* on another host (its paths are not this host's) */
 	struct dmig_ssh *host; /* remote: the link to that host */

@@ -49,7 +49,7 @@ d_mode() { cat "$DDIR/mode" 2>/dev/null || echo overlay2; }
 
 # D's keys and sshd, Docker's configuration for the current mode, the init
 make_keys_d() {
-	local root=$1 init="" p
+	local root=$1
 	mkdir -p "$DDIR/etc" "$DDIR/log" "$LAB/home/.ssh"
 	chmod 700 "$LAB/home" "$LAB/home/.ssh"
 	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
@@ -61,6 +61,14 @@ make_keys_d() {
 		# cgroup v1 is deprecated in Podman 5; this kernel's layout is hybrid
 		echo "SetEnv PODMAN_IGNORE_CGROUPSV1_WARNING=1"
 	} >"$DDIR/etc/sshd_config"
+	d_daemon_json "$root"
+	install -m 0755 "$(dirname "$0")/lab-d-init.sh" "$DDIR/etc/init.sh"
+	write_client_a
+}
+
+# d_daemon_json ROOT: Docker's configuration for the current mode
+d_daemon_json() {
+	local root=$1 init="" p
 	# --init binds the real file, not a link
 	for p in /usr/sbin/docker-init /usr/bin/docker-init /usr/libexec/docker/docker-init; do
 		if [ -L "$root$p" ]; then
@@ -72,8 +80,6 @@ make_keys_d() {
 	printf '{ "experimental": true, "features": { "containerd-snapshotter": %s }%s }\n' \
 		"$([ "$(d_mode)" = snapshotter ] && echo true || echo false)" \
 		"${init:+, \"init-path\": \"$init\"}" >"$DDIR/etc/daemon.json"
-	install -m 0755 "$(dirname "$0")/lab-d-init.sh" "$DDIR/etc/init.sh"
-	write_client_a
 }
 
 # cgroup_mounts: "MOUNTPOINT FSTYPE SUPEROPTIONS" of each cgroup hierarchy
@@ -288,19 +294,93 @@ status_d() {
 	return $ok
 }
 
-# d-mode [overlay2|snapshotter]: Docker's storage on D; a running D restarts
+# d_attach FOLDER TARGET: this host's FOLDER bound at TARGET in D's mount
+# namespace (lab-d-attach.c, built on first use)
+d_attach() {
+	local tool=$DDIR/bin/lab-d-attach src
+	src=$(dirname "$0")/lab-d-attach.c
+	if [ ! -x "$tool" ] || [ "$src" -nt "$tool" ]; then
+		mkdir -p "$DDIR/bin"
+		cc -O2 -Wall -Werror -o "$tool" "$src" || die "cannot build $tool"
+	fi
+	"$tool" "$1" "/proc/$(d_pid init)/ns/mnt" "$2"
+}
+
+# d_daemon NAME CMD...: one of D's daemons started again inside D, as its
+# init starts them (in D's cgroups, its log, its PID noted there and here)
+d_daemon() {
+	local name=$1 dpid pid p
+	shift
+	(
+		while read -r c; do echo "$BASHPID" >"$c/cgroup.procs"; done <"$DDIR/cgroups"
+		exec 8>&-
+		# the daemon is D's init's once this shell is gone
+		in_d sh -c 'name=$1; shift; setsid "$@" >>/var/log/dmig-lab/$name.log 2>&1 </dev/null & echo $! >/run/dmig-lab/pids/$name' \
+			sh "$name" "$@"
+	) </dev/null >/dev/null 2>&1
+	dpid=$(cat "/proc/$(d_pid init)/root/run/dmig-lab/pids/$name")
+	# its PID here: the process of D's PID namespace that is dpid there
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$(readlink "/proc/$(d_pid init)/ns/pid")" ] || continue
+		[ "$(awk '/^NSpid:/ { print $NF }' "$p/status" 2>/dev/null)" = "$dpid" ] || continue
+		pid=${p#/proc/}
+		break
+	done
+	[ -n "${pid:-}" ] || die "host D's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"
+	d_record "$name" "$pid"
+}
+
+# d_switch_docker MODE: a running D's Docker (dockerd and containerd, which
+# only Docker uses there) stopped, given MODE's data and configuration, and
+# started again; Podman, sshd and D itself run on.
+d_switch_docker() {
+	local mode=$1 name pid c i
+	for name in dockerd containerd; do
+		d_alive "$name" || continue
+		pid=$(d_pid "$name")
+		# dockerd stops its containers first
+		kill "$pid"
+		for i in $(seq 1 300); do d_alive "$name" || break; sleep 0.2; done
+		d_alive "$name" && kill -9 "$pid"
+		rm -f "$DPIDS/$name"
+	done
+	echo "$mode" >"$DDIR/mode"
+	d_daemon_json "$(cat "$DDIR/root-in-use")"
+	for c in docker containerd; do
+		mkdir -p "$DDIR/data/$c-$mode"
+		# (lazily: a process of Docker's that outlived it keeps the old data)
+		in_d umount -l /var/lib/$c || die "cannot unmount D's /var/lib/$c"
+		d_attach "$DDIR/data/$c-$mode" /var/lib/$c || die "cannot give D's Docker the data of $mode"
+	done
+	rm -f "/proc/$(d_pid init)/root/run/containerd/containerd.sock"
+	d_daemon containerd containerd
+	for i in $(seq 1 600); do [ -S "/proc/$(d_pid init)/root/run/containerd/containerd.sock" ] && break; sleep 0.2; done
+	d_daemon dockerd dockerd --config-file /etc/dmig-lab/daemon.json --containerd=/run/containerd/containerd.sock
+	for i in $(seq 1 600); do
+		in_d curl -sf --max-time 2 --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && break
+		d_alive dockerd || die "host D's dockerd stopped: $(tail -n3 "$DDIR/log/dockerd.log")"
+		sleep 0.2
+	done
+	[ "$(in_d docker info -f '{{.Driver}}')" = "$([ "$mode" = snapshotter ] && echo overlayfs || echo overlay2)" ] ||
+		die "host D's Docker does not run in $mode mode: $(in_d docker info -f '{{.Driver}}')"
+}
+
+# d-mode [overlay2|snapshotter]: Docker's storage on D; in a running D only
+# Docker's daemons restart
 cmd_d_mode() {
 	case ${1:-} in
 	"") d_mode ;;
 	overlay2 | snapshotter)
 		mkdir -p "$DDIR"
 		[ "$(d_mode)" != "$1" ] || return 0
-		local was=
-		d_alive init && was=1
-		[ -z "$was" ] || stop_d
-		echo "$1" >"$DDIR/mode"
+		exec 8>"$DDIR/lock"
+		flock 8
+		if d_alive init; then
+			d_switch_docker "$1"
+		else
+			echo "$1" >"$DDIR/mode"
+		fi
 		say "lab: host D's docker storage is $1"
-		[ -z "$was" ] || start_d
 		;;
 	*) die "d-mode takes overlay2 or snapshotter" ;;
 	esac

@@ -92,7 +92,12 @@ int
 dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, const char *dir,
                     const struct dmig_snapshot_opts *o, struct dmig_snapshot_result *res, dmig_error_t *err)
 {
-	struct dmig_capture_opts co = {.leave_running = o->leave_running, .ignore_volumes = o->ignore_volumes};
+	bool held = false;
+	/* a capture that stops it may hold it paused instead: stopped once
+	 * the bundle is safe, running on if it is not written */
+	struct dmig_capture_opts co = {.leave_running = o->leave_running,
+	                               .ignore_volumes = o->ignore_volumes,
+	                               .held = o->leave_running ? NULL : &held};
 	struct dmig_members *ms = calloc (1, sizeof (*ms));
 	struct dmig_sign_key *key = NULL;
 	char compact[32], iso[32], path[PATH_MAX], criu[64], what[DMIG_NAME_MAX + 32], *staging = NULL;
@@ -168,9 +173,25 @@ dmig_snapshot_take (struct dmig_engine *e, const struct dmig_container *ctr, con
 		goto out;
 	if (stat (path, &st) == 0)
 		res->bytes = (uint64_t)st.st_size;
+	/* written: what held it paused ends as the checkpoint's exit would */
+	if (held) {
+		held = false;
+		if (e->ops->unhold (e, ctr, true, err) < 0) {
+			unlink (path);
+			held = true;
+			goto out;
+		}
+	}
 	res->total_ms = dmig_clock_now_ms () - t0;
 	ret = 0;
 out:
+	if (held) {
+		if (e->ops->unhold (e, ctr, false, &e2) < 0) {
+			dmig_error_wrap (err, "%s", e2->msg);
+			dmig_error_status (err, DMIG_ELOST);
+			dmig_error_release (&e2);
+		}
+	}
 	if (staging) {
 		if (dmig_fs_rm_rf (staging, &e2) < 0) {
 			dmig_log_warn ("%s", e2->msg);
@@ -368,10 +389,11 @@ check_policy (const struct dmig_container *ctr, const char *name, const struct s
 
 /* The engine restores the snapshot, and should that fail, the safety
  * snapshot of the container as it runs now: it must be able to restore
- * both (Podman restores every import with its default runtime). */
+ * both (Podman restores every import with its default runtime; Docker 28
+ * none whose network namespace it makes). */
 static int
-check_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool running, const char *name,
-               json_object *manifest, dmig_error_t *err)
+check_restorable (struct dmig_engine *e, const struct dmig_container *ctr, bool running, const char *name,
+                  json_object *manifest, dmig_error_t *err)
 {
 	struct dmig_container *cfg = NULL;
 	char what[2 * DMIG_NAME_MAX + 32];
@@ -421,8 +443,8 @@ dmig_snapshot_rollback (struct dmig_engine *e, const struct dmig_container *ctr,
 	 * a host this one trusts signed it; and Podman's export asks no more
 	 * than that config (one a trusted host signed is what it was) */
 	if (check_identity (e, ctr, name, st.manifest, bundle, dir, err) < 0
-	    || check_policy (ctr, name, &st, o, err) < 0 || check_export (&st, err) < 0
-	    || check_runtime (e, ctr, running, name, st.manifest, err) < 0) {
+	    || check_restorable (e, ctr, running, name, st.manifest, err) < 0
+	    || check_policy (ctr, name, &st, o, err) < 0 || check_export (&st, err) < 0) {
 		staged_free (&st);
 		return -1;
 	}

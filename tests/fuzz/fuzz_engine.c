@@ -2,9 +2,12 @@
  * engine's container model (dmig_engine_parse with Docker's and Podman's
  * ops), asked whose /version answer it is, taken as an error answer
  * (dmig_engine_fail, which looks for the CRIU log it names); and the input
- * as text read for CRIU's log (dmig_criu_log_named). Dotted lookups
- * (dmig_json_get) with the paths dmig uses, odd ones and the input. */
+ * as text read for CRIU's log (dmig_criu_log_named), as a mountinfo or
+ * ctr's mount line (the writable layer of Docker's containerd image store)
+ * and as binds (dmig's network files). Dotted lookups (dmig_json_get) with
+ * the paths dmig uses, odd ones and the input. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +113,33 @@ criu_log (const char *text)
 		fuzz_fail ("a CRIU log named in small buffers as '%s'", small);
 }
 
+/* The input as a container's mountinfo and as mount options: an upperdir
+ * found is a string of its own, a snapshot's folder only when it says so;
+ * and as a bind. */
+static void
+layer (const uint8_t *data, size_t size, const char *text)
+{
+	FILE *f = size ? fmemopen ((void *)data, size, "r") : NULL;
+	char *u;
+
+	if (f) {
+		u = dmig_container_upper_from_mountinfo (f);
+		if (u && (*u == '\0' || strlen (u) > size))
+			fuzz_fail ("a mountinfo's upperdir read as '%s'", u);
+		free (u);
+		fclose (f);
+	}
+	u = dmig_container_upper_of (text);
+	if (u && (*u == '\0' || !strstr (text, "upperdir=")))
+		fuzz_fail ("mount options' upperdir read as '%s'", u);
+	if (u && dmig_container_snapshot_dir_ok (u)
+	    && (u[0] != '/' || strstr (u, "/../") || !strstr (u, "/snapshots/")))
+		fuzz_fail ("'%s' taken as a snapshot's folder", u);
+	free (u);
+	if (dmig_container_netfile_bind (text) && !strstr (text, "/" DMIG_NETFILES "/"))
+		fuzz_fail ("'%s' taken as dmig's network file", text);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -118,6 +148,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	json_object *o = NULL;
 
 	criu_log (text);
+	layer (data, size, text);
 	if (dmig_json_parse ((const char *)data, size, &o, &err) == 0) {
 		lookups (o, text);
 		models (o);

@@ -6,7 +6,7 @@
 # import with its service's default runtime (runc on D): a second Podman
 # service on D, with crun as its default, stands for a host where crun is
 # the default (Fedora, RHEL); it is started here and stopped by its PID.
-# Not in make check yet:
+# Run alone:
 #   DMIG_TESTS=test_modern_podman tests/run-integration.sh
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || {

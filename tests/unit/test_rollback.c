@@ -29,6 +29,8 @@ static const char *m_container, *m_name, *m_config, *m_volumes;
 static unsigned restore_fail_mask; /* bit n: the n-th restore fails */
 static int restores;
 static bool rename_fails;
+static bool holds;                  /* the capture holds the container paused (Docker 28) */
+static bool write_fails;            /* the safety snapshot cannot be written */
 static bool hostile;                /* the bundle holds what its content may not */
 static bool hostile_export;         /* Podman's export in it asks more than its config */
 static enum dmig_auth_state m_auth; /* who signed the next unpacked bundle */
@@ -71,7 +73,19 @@ fake_capture (struct dmig_engine *e, const struct dmig_container *ctr, const cha
 	(void)staging;
 	(void)ms;
 	(void)err;
-	note ("capture%s%s", o->leave_running ? ":leave-running" : "", "");
+	note ("capture%s%s", o->leave_running ? ":leave-running" : "", holds && o->held ? ":held" : "");
+	if (holds && o->held)
+		*o->held = true;
+	return 0;
+}
+
+static int
+fake_unhold (struct dmig_engine *en, const struct dmig_container *ctr, bool stop, dmig_error_t *err)
+{
+	(void)en;
+	(void)ctr;
+	(void)err;
+	note ("unhold:%s", stop ? "stop" : "run");
 	return 0;
 }
 
@@ -96,6 +110,11 @@ fake_restorable (struct dmig_engine *en, const struct dmig_container *ctr, const
 {
 	const char *rt = dmig_json_str (ctr->raw, "OCIRuntime");
 	(void)en;
+	/* as Docker 28: a container on a network cannot be started from a
+	 * checkpoint */
+	if (ctr->network_mode && strcmp (ctr->network_mode, "bridge") == 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot start '%s' from a checkpoint (bridge)",
+		                       ctr->name);
 	if (fake_runtime == NULL || rt == NULL || strcmp (rt, fake_runtime) == 0)
 		return 0;
 	note ("refused:%s", what);
@@ -108,7 +127,8 @@ static const struct dmig_engine_ops fake_ops = {.kind = "docker",
                                                 .check = fake_check,
                                                 .capture = fake_capture,
                                                 .restore = fake_restore,
-                                                .restorable = fake_restorable};
+                                                .restorable = fake_restorable,
+                                                .unhold = fake_unhold};
 static struct dmig_engine e = {.ops = &fake_ops, .version = "27.0"};
 
 int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
@@ -146,10 +166,14 @@ int
 __wrap_dmig_bundle_write (const char *path, json_object *manifest, const char *staging, const struct dmig_members *ms,
                           const struct dmig_sign_key *key, dmig_error_t *err)
 {
-	FILE *fp = fopen (path, "w");
+	FILE *fp;
 	(void)staging;
 	(void)ms;
-	(void)err;
+	if (write_fails) {
+		note ("write:failed");
+		return dmig_error_set (err, DMIG_EFAIL, 0, "disk full");
+	}
+	fp = fopen (path, "w");
 	assert_non_null (key); /* a snapshot is always signed */
 	assert_non_null (fp);
 	fclose (fp);
@@ -286,6 +310,7 @@ setup (void **state)
 	restore_fail_mask = 0;
 	restores = 0;
 	rename_fails = false;
+	holds = write_fails = false;
 	hostile = hostile_export = false;
 	fake_runtime = NULL;
 	m_auth = DMIG_AUTH_NONE;
@@ -612,6 +637,44 @@ safety_snapshot_key_made (void **state)
 	assert_int_equal (st.st_mode & 0777, 0700);
 }
 
+/* A container the engine cannot start from a checkpoint (Docker 28 and a
+ * network) is refused before anything: the snapshot's, and the one running
+ * now, which the safety snapshot would bring back. */
+static void
+unrestorable_refused_first (void **state)
+{
+	struct dmig_container *bridged;
+	(void)state;
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"NetworkMode\":\"bridge\"}}";
+	fails (running, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	fails (NULL, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	assert_string_equal (log_, "unpack:snap1.dmig unpack:snap1.dmig");
+	*log_ = '\0';
+	m_config = "{\"Name\":\"/web\",\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+	bridged = model ("{\"Id\":\"c0ffee\",\"Name\":\"/web\",\"Image\":\"sha256:abcd\",\"State\":{\"Running\":true,"
+	                 "\"Pid\":0},\"HostConfig\":{\"NetworkMode\":\"bridge\"}}");
+	fails (bridged, DMIG_EPREFLIGHT, "cannot start 'web' from a checkpoint (bridge)");
+	assert_string_equal (log_, "unpack:snap1.dmig");
+	dmig_container_free (bridged);
+}
+
+/* A safety capture that holds the container paused stops it only once its
+ * snapshot is written; one that cannot be written lets it run on. */
+static void
+held_safety_snapshot (void **state)
+{
+	dmig_error_t err = NULL;
+	(void)state;
+	holds = true;
+	assert_int_equal (dmig_snapshot_rollback (&e, running, "web", bundle, dir, NULL, &err), 0);
+	assert_string_equal (log_, "unpack:snap1.dmig capture:held write:safety unhold:stop rename:web>ASIDE "
+	                           "restore:snap1:log=ASIDE remove:ASIDE");
+	*log_ = '\0';
+	write_fails = true;
+	fails (running, DMIG_EFAIL, "cannot take the safety snapshot: disk full");
+	assert_string_equal (log_, "unpack:snap1.dmig capture:held write:failed unhold:run");
+}
+
 int
 main (void)
 {
@@ -634,6 +697,8 @@ main (void)
 	    cmocka_unit_test_setup_teardown (safety_snapshot_key_made, setup, teardown),
 	    cmocka_unit_test_setup_teardown (hostile_export_refused_even_trusted, setup, teardown),
 	    cmocka_unit_test_setup_teardown (runtime_refused_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown (unrestorable_refused_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown (held_safety_snapshot, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
