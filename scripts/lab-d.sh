@@ -9,9 +9,12 @@
 # and /var/lib/dmig are folders of $LAB/d/data; /run, /tmp and /dev/shm are
 # its own tmpfs. Its init (scripts/lab-d-init.sh under tini) runs
 # containerd, dockerd, the Podman API service and sshd at their default
-# paths. Link: this host
-# (A, dmiglab-ad, 10.254.213.9) <-> D (dmiglab-da, 10.254.213.10); alias
-# hostD in $LAB/home/.ssh/config. Docker runs in one of two storage modes,
+# paths. Links: this host
+# (A, dmiglab-ad, 10.254.213.9) <-> D (dmiglab-da, 10.254.213.10), alias
+# hostD in $LAB/home/.ssh/config; and while B runs, B (dmiglab-bd,
+# 10.254.213.13) <-> D (dmiglab-db, 10.254.213.14), alias hostD in B's
+# client config. D's own client (/etc/dmig-lab/client_config there) reaches
+# A's lab sshd (hostA, routed over the A-D link) and B (hostB). Docker runs in one of two storage modes,
 # each with its own data (docker-<mode>, containerd-<mode>): overlay2, the
 # graph driver (Docker 28's default), or snapshotter, containerd's image
 # store (Docker 29's default). Every PID is recorded in $LAB/d/pids with its
@@ -23,7 +26,8 @@ DPIDS=$DDIR/pids
 VETH_AD=dmiglab-ad # this host's end of the A-D link; D's end is dmiglab-da
 ADDR_AD=10.254.213.9
 ADDR_D=10.254.213.10
-# 10.254.213.12/30 is kept for a B-D link
+ADDR_BD=10.254.213.13 # B's end of the B-D link (dmiglab-bd), while both run
+ADDR_DB=10.254.213.14 # D's (dmiglab-db)
 D_DAEMONS="containerd dockerd podman sshd"
 
 # d_record NAME PID: note a process of D with its start time (a PID used
@@ -54,8 +58,8 @@ make_keys_d() {
 	chmod 700 "$LAB/home" "$LAB/home/.ssh"
 	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
 	keypair "$DDIR/etc/ssh_host_ed25519_key" "dmig lab host D"
-	cp "$LAB/home/.ssh/id_ed25519.pub" "$DDIR/etc/authorized_keys"
-	chmod 600 "$DDIR/etc/authorized_keys"
+	# D's own client, for moves from D (to A and B)
+	keypair "$DDIR/etc/client_ed25519" "dmig lab client on D"
 	{
 		sshd_config "$ADDR_D:22" /etc/dmig-lab/ssh_host_ed25519_key /run/sshd.pid /etc/dmig-lab/authorized_keys
 		# cgroup v1 is deprecated in Podman 5; this kernel's layout is hybrid
@@ -63,8 +67,38 @@ make_keys_d() {
 	} >"$DDIR/etc/sshd_config"
 	d_daemon_json "$root"
 	install -m 0755 "$(dirname "$0")/lab-d-init.sh" "$DDIR/etc/init.sh"
-	write_client_a
+	# B's files exist once the lab has started; until then D's alone
+	if [ -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ]; then
+		write_trust
+	else
+		put "$DDIR/etc/authorized_keys" <"$LAB/home/.ssh/id_ed25519.pub"
+		write_client_a
+	fi
 }
+
+# d_client_entry ALIAS ADDR PORT: an entry of D's client config
+d_client_entry() {
+	printf 'Host %s\n\tHostName %s\n\tUser root\n\tPort %s\n\tIdentityFile /etc/dmig-lab/client_ed25519\n\tUserKnownHostsFile /etc/dmig-lab/client_known_hosts\n\tStrictHostKeyChecking yes\n' \
+		"$1" "$2" "$3"
+}
+
+# link_bd: the B-D link, when both run and it is not there yet (it goes
+# with either host's network namespace)
+link_bd() {
+	pid_alive anchor && d_alive init || return 0
+	ip -n dmiglab-b link show dmiglab-bd >/dev/null 2>&1 && return 0
+	ip link add dmiglab-bd netns dmiglab-b type veth peer name dmiglab-db netns "$(d_pid init)"
+	ip -n dmiglab-b addr add "$ADDR_BD/30" dev dmiglab-bd
+	ip -n dmiglab-b link set dmiglab-bd up
+	nsenter -t "$(d_pid init)" -n ip addr add "$ADDR_DB/30" dev dmiglab-db
+	nsenter -t "$(d_pid init)" -n ip link set dmiglab-db up
+	# each reaches the other's sshd at its usual address (B's on the A-B
+	# link, D's on the A-D link), over this link
+	ip -n dmiglab-b route add "$ADDR_D/32" via "$ADDR_DB"
+	nsenter -t "$(d_pid init)" -n ip route add "$ADDR_B/32" via "$ADDR_BD"
+	say "lab: linked $ADDR_BD (B) and $ADDR_DB (D)"
+}
+
 
 # d_daemon_json ROOT: Docker's configuration for the current mode
 d_daemon_json() {
@@ -194,11 +228,14 @@ start_d() {
 	exec 8>"$DDIR/lock"
 	flock 8
 	if d_alive init; then
-		write_client_a
+		make_keys_d "$(cat "$DDIR/root-in-use")"
+		link_bd
+		# a daemon that died (a test kills engines) starts again, as D's
+		# init started it
 		for p in $D_DAEMONS; do
-			d_alive "$p" || die "host D runs but its $p does not (see $DDIR/log/$p.log): scripts/lab.sh stop-d, then start-d"
+			d_alive "$p" || d_restart "$p"
 		done
-		say "lab: host D runs (pid $(d_pid init)), nothing to start"
+		say "lab: host D runs (pid $(d_pid init))"
 		return 0
 	fi
 	root=$("$(dirname "$0")/lab-d-root.sh")
@@ -236,6 +273,8 @@ start_d() {
 	ip link set "$VETH_AD" up
 	nsenter -t "$init" -n ip addr add "$ADDR_D/30" dev dmiglab-da
 	nsenter -t "$init" -n ip link set dmiglab-da up
+	# A's lab sshd (moves back from D) listens on A's end of the A-B link
+	nsenter -t "$init" -n ip route add "$ADDR_A/32" via "$ADDR_AD"
 	for i in $(seq 1 900); do
 		d_ready && break
 		d_alive init || die "host D stopped while starting: $(tail -n3 "$DDIR/log/boot.log")"
@@ -245,6 +284,7 @@ start_d() {
 	d_record_daemons
 	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostD true ||
 		die "cannot log in to host D over SSH; see $DDIR/log/sshd.log"
+	link_bd
 	trap - EXIT
 	say "lab: host D runs (pid $(d_pid init), docker storage $(d_mode), $root)"
 }
@@ -330,6 +370,44 @@ d_daemon() {
 	d_record "$name" "$pid"
 }
 
+# d_restart NAME: one of D's daemons that died started again and waited
+# for (its socket answers)
+d_restart() {
+	local i
+	case $1 in
+	containerd)
+		rm -f "/proc/$(d_pid init)/root/run/containerd/containerd.sock"
+		d_daemon containerd containerd
+		for i in $(seq 1 600); do [ -S "/proc/$(d_pid init)/root/run/containerd/containerd.sock" ] && break; sleep 0.2; done
+		;;
+	dockerd)
+		d_daemon dockerd dockerd --config-file /etc/dmig-lab/daemon.json --containerd=/run/containerd/containerd.sock
+		d_wait dockerd /run/docker.sock /_ping
+		;;
+	podman)
+		d_daemon podman podman system service --time=0 unix:///run/podman/podman.sock
+		d_wait podman /run/podman/podman.sock /v5.0.0/libpod/_ping
+		;;
+	sshd)
+		d_daemon sshd /usr/sbin/sshd -D -f /etc/dmig-lab/sshd_config -E /var/log/dmig-lab/sshd.log
+		for i in $(seq 1 150); do [ -s "/proc/$(d_pid init)/root/run/sshd.pid" ] && break; sleep 0.2; done
+		;;
+	esac
+	d_alive "$1" || die "host D's $1 did not start again: $(tail -n3 "$DDIR/log/$1.log" 2>/dev/null)"
+	say "lab: host D's $1 started again"
+}
+
+# d_wait NAME SOCKET PATH: until D's daemon NAME answers PATH on SOCKET (120 s)
+d_wait() {
+	local i
+	for i in $(seq 1 600); do
+		in_d curl -sf --max-time 2 --unix-socket "$2" "http://d$3" >/dev/null 2>&1 && return 0
+		d_alive "$1" || die "host D's $1 stopped: $(tail -n3 "$DDIR/log/$1.log")"
+		sleep 0.2
+	done
+	die "host D's $1 does not answer on $2"
+}
+
 # d_switch_docker MODE: a running D's Docker (dockerd and containerd, which
 # only Docker uses there) stopped, given MODE's data and configuration, and
 # started again; Podman, sshd and D itself run on.
@@ -356,11 +434,7 @@ d_switch_docker() {
 	d_daemon containerd containerd
 	for i in $(seq 1 600); do [ -S "/proc/$(d_pid init)/root/run/containerd/containerd.sock" ] && break; sleep 0.2; done
 	d_daemon dockerd dockerd --config-file /etc/dmig-lab/daemon.json --containerd=/run/containerd/containerd.sock
-	for i in $(seq 1 600); do
-		in_d curl -sf --max-time 2 --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && break
-		d_alive dockerd || die "host D's dockerd stopped: $(tail -n3 "$DDIR/log/dockerd.log")"
-		sleep 0.2
-	done
+	d_wait dockerd /run/docker.sock /_ping
 	[ "$(in_d docker info -f '{{.Driver}}')" = "$([ "$mode" = snapshotter ] && echo overlayfs || echo overlay2)" ] ||
 		die "host D's Docker does not run in $mode mode: $(in_d docker info -f '{{.Driver}}')"
 }
@@ -390,6 +464,8 @@ env_d() {
 	echo "DMIG_LAB_D_ALIAS=hostD"
 	echo "DMIG_LAB_D_ADDR=$ADDR_D"
 	echo "DMIG_LAB_D_MODE=$(d_mode)"
+	# D's client config, a path inside D (aliases hostA and hostB)
+	echo "DMIG_LAB_D_SSH_CONFIG=/etc/dmig-lab/client_config"
 	if d_alive init; then
 		echo "DMIG_LAB_D_PID=$(d_pid init)"
 		echo "DMIG_LAB_D_DOCKER_SOCK=/proc/$(d_pid init)/root/run/docker.sock"

@@ -12,7 +12,7 @@
 # separate machine. Links (veth pairs, addresses on private /30s used nowhere
 # else): this host (A) <-> B, and B <-> C. C is reached only from B: a move
 # from B to C carries containers on bridge networks with published ports,
-# all inside namespaces the lab made. Keys are made here; the client sides
+# all inside namespaces the lab made. With host D running, B <-> D too. Keys are made here; the client sides
 # are private ssh configs with pinned known_hosts ($LAB/home/.ssh on A:
 # alias hostB; $LAB/a/home/.ssh on B: aliases hostA and hostC); the user's
 # own ~/.ssh is never touched. Every process is recorded by PID and stopped
@@ -111,6 +111,55 @@ write_client_a() {
 	mv "$c.tmp" "$c"
 }
 
+# put FILE: FILE's new content (from stdin), 0600, replaced at once
+put() {
+	cat >"$1.tmp"
+	chmod 600 "$1.tmp"
+	mv "$1.tmp" "$1"
+}
+hostkey() { cut -d' ' -f1-2 "$LAB/$1/etc/ssh_host_ed25519_key.pub"; }
+has_key() { [ -s "$LAB/$1/etc/ssh_host_ed25519_key.pub" ]; }
+
+# write_trust: every lab client's config and pinned host keys, and every
+# lab host's authorized keys, from the keys made so far (hosts B and C, and
+# D once it has keys). This host's client logs in to B and D; B's client
+# (hostA, hostC, hostD) to A, C and D; D's client (hostA, hostB) to A and B.
+write_trust() {
+	local dkey=$DDIR/etc/client_ed25519.pub
+	write_client_a
+	{
+		printf '[%s]:%s %s\n%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)" "$ADDR_C" "$(hostkey c)"
+		! has_key d || printf '%s %s\n' "$ADDR_D" "$(hostkey d)"
+	} | put "$A/home/.ssh/known_hosts"
+	{
+		echo "# dmig lab: hosts A, C and D, as host B reaches them"
+		client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
+		client_entry hostC "$ADDR_C" 22 "$A/home"
+		! has_key d || client_entry hostD "$ADDR_D" 22 "$A/home"
+	} | put "$A/home/.ssh/config"
+	{
+		cat "$LAB/home/.ssh/id_ed25519.pub"
+		[ ! -s "$dkey" ] || cat "$dkey"
+	} | put "$LAB/b/etc/authorized_keys"
+	{
+		cat "$A/home/.ssh/id_ed25519.pub"
+		[ ! -s "$dkey" ] || cat "$dkey"
+	} | put "$A/etc/authorized_keys"
+	put "$LAB/c/etc/authorized_keys" <"$A/home/.ssh/id_ed25519.pub"
+	if has_key d; then
+		cat "$LAB/home/.ssh/id_ed25519.pub" "$A/home/.ssh/id_ed25519.pub" | put "$DDIR/etc/authorized_keys"
+		{
+			printf '[%s]:%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)"
+			! has_key b || printf '%s %s\n' "$ADDR_B" "$(hostkey b)"
+		} | put "$DDIR/etc/client_known_hosts"
+		{
+			echo "# dmig lab: hosts A and B, as host D reaches them (paths inside D)"
+			d_client_entry hostA "$ADDR_A" "$PORT_A"
+			d_client_entry hostB "$ADDR_B" 22
+		} | put "$DDIR/etc/client_config"
+	fi
+}
+
 make_keys() {
 	local h
 	mkdir -p "$LAB/home/.ssh" "$A/etc" "$A/home/.ssh" "$LAB/b/etc" "$LAB/c/etc"
@@ -119,21 +168,8 @@ make_keys() {
 	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
 	keypair "$A/home/.ssh/id_ed25519" "dmig lab client on B"
 	for h in a b c; do keypair "$LAB/$h/etc/ssh_host_ed25519_key" "dmig lab host ${h^^}"; done
-	hostkey() { cut -d' ' -f1-2 "$LAB/$1/etc/ssh_host_ed25519_key.pub"; }
-	# the pinned host keys
-	write_client_a
-	printf '[%s]:%s %s\n%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)" "$ADDR_C" "$(hostkey c)" >"$A/home/.ssh/known_hosts"
-	{
-		echo "# dmig lab: hosts A and C, as host B reaches them"
-		client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
-		client_entry hostC "$ADDR_C" 22 "$A/home"
-	} >"$A/home/.ssh/config"
-	chmod 600 "$A/home/.ssh/config" "$A/home/.ssh/known_hosts"
-	# who may log in where: B takes this host's client; A and C take B's
-	cp "$LAB/home/.ssh/id_ed25519.pub" "$LAB/b/etc/authorized_keys"
-	cp "$A/home/.ssh/id_ed25519.pub" "$A/etc/authorized_keys"
-	cp "$A/home/.ssh/id_ed25519.pub" "$LAB/c/etc/authorized_keys"
-	chmod 600 "$LAB"/{a,b,c}/etc/authorized_keys
+	# the pinned host keys, and who may log in where
+	write_trust
 	sshd_config "$ADDR_A:$PORT_A" "$A/etc/ssh_host_ed25519_key" "$LAB/sshd-a.pid" "$A/etc/authorized_keys" >"$A/etc/sshd_config"
 	for h in b c; do
 		host "$h"
@@ -275,6 +311,7 @@ cmd_start() {
 			die "host B cannot log in to host $h over SSH; see $LAB/*sshd*.log"
 	done
 	[ "${DMIG_LAB_D:-}" != 1 ] || start_d
+	link_bd
 }
 
 cmd_stop() {

@@ -362,7 +362,13 @@ check_networks (struct dmig_move *m, dmig_error_t *err)
 {
 	for (size_t i = 0; i < m->ctr->nnetworks; i++) {
 		const char *net = m->ctr->networks[i];
-		int st = target_has (m, "networks", net, err);
+		int st;
+		/* modes every engine has, not networks: Podman 5 lists a
+		 * --network none container's as a network 'none', which its
+		 * API (and 4.3's) does not know */
+		if (strcmp (net, "none") == 0 || strcmp (net, "host") == 0)
+			continue;
+		st = target_has (m, "networks", net, err);
 		if (st < 0)
 			return -1;
 		if (st == 404)

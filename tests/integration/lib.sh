@@ -66,6 +66,57 @@ use_lab() {
 B() { "$LABSH" exec "$@"; }
 C() { "$LABSH" exec-c "$@"; }
 
+# use_target b|d: the lab host a move test moves to (DMIG_MOVE_TARGET: B,
+# Debian 12's engines, or D, Debian testing's). Sets TARGET (its alias
+# here), B (a function running a command there), TDMIG and TSSH (dmig and
+# the ssh config a move from there uses: D's own build of dmig, made by
+# build_on_d), TROOT (its root file system as seen from here), TLINK (this
+# host's end of the link to it); engine_pid ENGINE (the target engine's PID
+# here) and engines_back (its engines started again if one was stopped).
+use_target() {
+	TGT=$1
+	case $TGT in
+	b)
+		TARGET=hostB TDMIG=$DMIG TSSH=$DMIG_LAB_B_SSH_CONFIG TROOT= TLINK=dmiglab-a TEXEC=exec
+		TADDR=$DMIG_LAB_ADDR TTOP=$TOP
+		export TLINK
+		engine_pid() { cat "$DMIG_LAB_DIR/pids/$(engine_daemon "$1")"; }
+		engines_back() { "$LABSH" start >/dev/null 2>&1; }
+		;;
+	d)
+		# D stops again at the end when this started it (stop_target)
+		case $("$LABSH" env) in *DMIG_LAB_D_PID=*) D_WAS_UP=1 ;; *) D_WAS_UP=0 ;; esac
+		"$LABSH" start-d >/dev/null 2>&1 || {
+			echo "not ok - lab host D does not start (scripts/lab.sh start-d)"
+			exit 1
+		}
+		eval "$("$LABSH" env)"
+		export TLINK
+		TARGET=hostD TDMIG=/root/$P-build/dmig TSSH=$DMIG_LAB_D_SSH_CONFIG TROOT=/proc/$DMIG_LAB_D_PID/root TLINK=dmiglab-ad
+		TEXEC=exec-d TADDR=$DMIG_LAB_D_ADDR TTOP=/root/$P-build
+		B() { "$LABSH" exec-d "$@"; }
+		engine_pid() { cut -d' ' -f1 "$DMIG_LAB_DIR/d/pids/$(engine_daemon "$1")"; }
+		engines_back() { "$LABSH" start-d >/dev/null 2>&1; }
+		;;
+	esac
+}
+stop_target() { [ "$TGT" = b ] || [ "${D_WAS_UP:-1}" = 1 ] || "$LABSH" stop-d >/dev/null 2>&1; }
+engine_daemon() { if [ "$1" = docker ]; then echo dockerd; else echo podman; fi; }
+
+# build_on_d: this checkout's dmig built on host D (its compilers and
+# libraries) at /root/$P-build, and the test image made in D's engines
+build_on_d() {
+	local out
+	(cd "$TOP" && git ls-files -co --exclude-standard -z | tar --null -T - -c) |
+		B sh -c 'rm -rf "$1" && mkdir -p -m 0700 "$1" && tar -C "$1" -x' sh "/root/$P-build"
+	out=$(B sh -c 'cd "$1" && make -s -j4 dmig build/tests/counter 2>&1 &&
+		for e in docker podman; do scripts/test-image.sh "$e" "$2" build/tests/counter 2>&1 || exit 1; done' \
+		sh "/root/$P-build" "$IMAGE") || {
+		echo "not ok - dmig, the counter or the test image do not build on D: $(echo "$out" | tail -n 5)"
+		exit 1
+	}
+}
+
 # lab_cleanup B|C: on a lab host (a function running its commands there),
 # remove what this run made: containers, volumes, images and networks with
 # its prefix.

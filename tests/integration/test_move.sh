@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# dmig move to the lab's host B, a real second host reached over SSH.
+# dmig move to the lab's host B, a real second host reached over SSH; with
+# DMIG_MOVE_TARGET=d, to host D (Debian testing's engines: Docker 28 in
+# D's current storage mode, Podman 5), and back from there with D's own
+# build of dmig. The tests that need host C run with B only.
 . "$(dirname "$0")/lib.sh"
 use_lab
+use_target "${1:-${DMIG_MOVE_TARGET:-b}}"
 
-trap 'ip link set dmiglab-a up 2>/dev/null; lab_cleanup B; lab_cleanup C; cleanup' EXIT
+trap 'ip link set "$TLINK" up 2>/dev/null; lab_cleanup B; if [ "$TGT" = b ]; then lab_cleanup C; else lab_cleanup HB; fi;
+	[ "$TGT" = b ] || { B rm -rf "/root/$P-build"; "$LABSH" d-mode "${D_MODE_WAS:-overlay2}" >/dev/null; }; stop_target; cleanup' EXIT
+[ "$TGT" = b ] || build_on_d
+# D's Docker runs its graph driver here (and goes back to the mode it had)
+if [ "$TGT" = d ]; then
+	D_MODE_WAS=$("$LABSH" d-mode)
+	"$LABSH" d-mode overlay2 >/dev/null
+fi
 
 move_on() { "$DMIG" -H "unix://$(sock_of "$1")" --store "$STORE" move "${@:2}"; }
-# move_on_b ENGINE ARGS...: dmig running on host B (its own store), as on a real source host
-move_on_b() { B env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$1")" --store /var/lib/dmig move "${@:2}"; }
+# move_on_b ENGINE ARGS...: dmig running on the target host (its own store), as on a real source host
+move_on_b() { B env DMIG_SSH_CONFIG="$TSSH" "$TDMIG" -H "unix://$(sock_of "$1")" --store /var/lib/dmig move "${@:2}"; }
 
 # Nothing of the container is left on host B.
 nothing_on_b() { # ENGINE NAME
@@ -39,9 +50,9 @@ everything_arrives() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	sleep 1
 	move_on "$e" --json --hook-post-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
-		"$c" hostB >"$TMP/json"
-	grep -qx "post-restore $c hostB $e" "$HOOKLOG" || fail "post-restore hook: $(cat "$HOOKLOG")"
-	jq -e '.container and .target == "hostB" and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
+		"$c" $TARGET >"$TMP/json"
+	grep -qx "post-restore $c $TARGET $e" "$HOOKLOG" || fail "post-restore hook: $(cat "$HOOKLOG")"
+	jq -e --arg t "$TARGET" '.container and .target == $t and .engine and (.downtime_ms > 0) and (.total_ms >= .downtime_ms)
 	       and (.bytes_sent > 30000000) and .phases_ms.freeze' "$TMP/json" >/dev/null || fail "json: $(cat "$TMP/json")"
 	! "$e" container inspect "$c" >/dev/null 2>&1 || fail "the source container is still on this host: $("$e" container inspect -f "{{.State.Status}}" "$c")"
 	store_clean "$e" "$c"
@@ -63,7 +74,11 @@ check_pattern_b() {
 	local before
 	before=$(B "$1" exec "$2" grep -c pattern /data/log || true)
 	B "$1" exec "$2" kill -USR1 1
-	wait_until 10 sh -c "[ \$($LABSH exec $1 exec $2 grep -c pattern /data/log) -gt $before ]"
+	local end=$((SECONDS + 10))
+	until [ "$(B "$1" exec "$2" grep -c pattern /data/log)" -gt "$before" ]; do
+		[ $SECONDS -lt $end ] || break
+		sleep 0.2
+	done
 	[ "$(B "$1" exec "$2" grep pattern /data/log | tail -n 1)" = "pattern ok" ] || fail "memory pattern does not verify on B"
 }
 
@@ -72,12 +87,12 @@ tcp_server() {
 	run_ctr "$e" "$c" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && exec counter /data/log 1 100'
 	wait_until 10 "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/
-	move_on "$e" "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
+	move_on "$e" "$c" $TARGET >"$TMP/stdout" 2>"$TMP/stderr"
 	# without a terminal: the result on stdout, one summary line on stderr
-	[ "$(cat "$TMP/stdout")" = "$c -> hostB" ] || fail "stdout: $(cat "$TMP/stdout")"
-	[ "$(wc -l <"$TMP/stderr")" = 1 ] && grep -q "^dmig: moved $c to hostB: down [0-9]* ms" "$TMP/stderr" ||
+	[ "$(cat "$TMP/stdout")" = "$c -> $TARGET" ] || fail "stdout: $(cat "$TMP/stdout")"
+	[ "$(wc -l <"$TMP/stderr")" = 1 ] && grep -q "^dmig: moved $c to $TARGET: down [0-9]* ms" "$TMP/stderr" ||
 		fail "stderr: $(cat "$TMP/stderr")"
-	[ "$(timeout 10 "$LABSH" exec "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/)" = served ] ||
+	[ "$(timeout 10 "$LABSH" $TEXEC "$e" exec "$c" wget -q -O- http://127.0.0.1:8080/)" = served ] ||
 		fail "the server does not answer on B"
 }
 
@@ -93,9 +108,9 @@ image_shipped() {
 	! B "$e" image inspect "$img" >/dev/null 2>&1 || fail "B has the image already"
 	track_ctr "$c"
 	"$e" run -d --name "$c" --network none "$img" /bin/counter /log 1 100 >/dev/null
-	"$DMIG" -q -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" hostB >"$TMP/stdout" 2>"$TMP/stderr"
+	"$DMIG" -q -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" $TARGET >"$TMP/stdout" 2>"$TMP/stderr"
 	[ ! -s "$TMP/stderr" ] || fail "-q printed: $(cat "$TMP/stderr")"
-	[ "$(cat "$TMP/stdout")" = "$c -> hostB" ] || fail "-q lost the result"
+	[ "$(cat "$TMP/stdout")" = "$c -> $TARGET" ] || fail "-q lost the result"
 	[ "$(B "$e" image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
 	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ]
 	B "$e" rm -f "$c" >/dev/null 2>&1 || true
@@ -119,7 +134,7 @@ image_ship_fails() {
 	if [ "$e" = docker ]; then dirs="/var/lib/docker/tmp"; else dirs="/tmp /var/tmp"; fi
 	for d in $dirs; do B mount -t tmpfs -o size=512k dmig-test-full "$d"; done
 	rc=0
-	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || rc=$?
+	move_on "$e" "$c" $TARGET >/dev/null 2>"$TMP/stderr" || rc=$?
 	for d in $dirs; do B umount "$d"; done
 	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/stderr")" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "failed before the freeze; container .$c. runs on here, unchanged: cannot ship image" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -170,7 +185,7 @@ image_format_shipped() { # HOW
 	! B podman image inspect "$id" >/dev/null 2>&1 || fail "B has the image's ID already"
 	run_ctr podman "$c" "$img" counter /data/log 1 50
 	wait_until 10 podman exec "$c" test -s /data/log
-	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on podman "$c" $TARGET >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] ||
 		fail "the image on B has ID $(B podman image inspect -f '{{.Id}}' "$img"), not $id"
 	[ "$(B podman inspect -f '{{.State.Running}} {{.Image}}' "$c")" = "true $id" ] || fail "not running on B"
@@ -202,11 +217,11 @@ image_wrong_id() {
 	rm_ctr "$e" "$base"
 	other=$("$e" image inspect -f '{{.Id}}' "$img")
 	[ "$other" != "$id" ] || fail "the name still names the container's image"
-	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B bash "$TTOP/scripts/test-image.sh" "$e" "$IMAGE" "$TTOP/build/tests/counter" >/dev/null
 	B "$e" tag "$IMAGE" "$img"
 	bhad=$(B "$e" image inspect -f '{{.Id}}' "$img")
 	before=$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")
-	expect_exit 1 move_on "$e" "$c" hostB
+	expect_exit 1 move_on "$e" "$c" $TARGET
 	grep -q "failed before the freeze; container .$c. runs on here, unchanged: image .$img. arrived on root@[^ ]* with another ID than $id (removed there again)" "$TMP/stderr" ||
 		fail "$(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
@@ -243,7 +258,7 @@ image_rollback_elsewhere() { # HOW
 	jq 'del(.image_format) | .name = "old" | .format = 1' "$bdir/manifest.json" >"$bdir/m" && mv "$bdir/m" "$bdir/manifest.json"
 	tar --format=pax -C "$bdir" -c manifest.json $(zstd -dc "$STORE/podman/$c/s.dmig" | tar -t | grep -v '^manifest\.\(json\|sig\)$') |
 		zstd -q >"$STORE/podman/$c/old.dmig"
-	move_on podman "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on podman "$c" $TARGET >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$(B podman image inspect -f '{{.Id}}' "$img")" = "$id" ] || fail "the image on B has another ID"
 	podman rmi "$img" >/dev/null
 	! podman image inspect "$id" >/dev/null 2>&1 || fail "the image is still here"
@@ -283,7 +298,7 @@ failure_resumes_source() {
 	rc=0
 	move_on "$e" --hook-pre-restore 'echo pre >> "$HOOKLOG"; exit 1' \
 		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER $DMIG_TARGET $DMIG_ENGINE" >> "$HOOKLOG"' \
-		"$c" hostB 2>"$TMP/stderr" || rc=$?
+		"$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "not one line: $(cat "$TMP/stderr")"
 	grep -q "pre-restore hook failed" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -296,7 +311,7 @@ failure_resumes_source() {
 	[ "$("$e" exec "$c" cat /vol/data)" = kept ]
 	[ "$("$e" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$c")" = on-failure ] || fail "restart policy not given back"
 	nothing_on_b "$e" "$c"
-	grep -qx pre "$HOOKLOG" && grep -qx "failed-restore $c hostB $e" "$HOOKLOG" || fail "hooks: $(cat "$HOOKLOG")"
+	grep -qx pre "$HOOKLOG" && grep -qx "failed-restore $c $TARGET $e" "$HOOKLOG" || fail "hooks: $(cat "$HOOKLOG")"
 }
 
 # While a move holds a container (its pre-restore hook runs with the source
@@ -307,8 +322,8 @@ concurrent_refused() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	hook="\"$DMIG\" -H unix://$(sock_of "$e") --store $other snapshot $c >/dev/null 2>$TMP/snap.err; echo \$? >$TMP/snap.rc;
-	      \"$DMIG\" -H unix://$(sock_of "$e") --store $other move $c hostB >/dev/null 2>$TMP/move.err; echo \$? >$TMP/move.rc"
-	move_on "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || fail "the move failed: $(cat "$TMP/stderr")"
+	      \"$DMIG\" -H unix://$(sock_of "$e") --store $other move $c $TARGET >/dev/null 2>$TMP/move.err; echo \$? >$TMP/move.rc"
+	move_on "$e" --hook-pre-restore "$hook" "$c" $TARGET 2>"$TMP/stderr" || fail "the move failed: $(cat "$TMP/stderr")"
 	[ "$(cat "$TMP/snap.rc")" = 1 ] || fail "snapshot during the move: exit $(cat "$TMP/snap.rc"): $(cat "$TMP/snap.err")"
 	[ "$(cat "$TMP/move.rc")" = 1 ] || fail "second move: exit $(cat "$TMP/move.rc"): $(cat "$TMP/move.err")"
 	grep -q "another dmig is working on container '$c'" "$TMP/snap.err" || fail "snapshot said: $(cat "$TMP/snap.err")"
@@ -327,7 +342,7 @@ interrupted() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	rc=0
-	move_on "$e" --hook-pre-restore "kill -$sig \$PPID" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore "kill -$sig \$PPID" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "interrupted by $([ "$sig" = TERM ] && echo Terminated || echo Interrupt)" "$TMP/stderr" ||
@@ -344,7 +359,7 @@ interrupted_mid_stream() {
 	local e=$1 c=$P-$1-midstream pid rc=0
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 128 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
-	"$DMIG" -v -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" &
+	"$DMIG" -v -H "unix://$(sock_of "$e")" --store "$STORE" move "$c" $TARGET >/dev/null 2>"$TMP/stderr" &
 	pid=$!
 	wait_until 30 grep -q "POST .*/checkpoint" "$TMP/stderr" || fail "no checkpoint asked for: $(cat "$TMP/stderr")"
 	sleep 0.3
@@ -365,15 +380,15 @@ ssh_cut_long() {
 	local e=$1 c=$P-$1-cut60 rc=0
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
-	move_on "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 60; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
-		"$c" hostB 2>"$TMP/stderr" || rc=$?
-	[ "$rc" = 1 ] || { ip link set dmiglab-a up; fail "exit $rc: $(cat "$TMP/stderr")"; }
-	grep -q "runs again on the source" "$TMP/stderr" || { ip link set dmiglab-a up; fail "$(cat "$TMP/stderr")"; }
-	grep -q "'dmig recover $c' does once it answers" "$TMP/stderr" || { ip link set dmiglab-a up; fail "$(cat "$TMP/stderr")"; }
+	move_on "$e" --hook-pre-restore 'ip link set $TLINK down; (sleep 60; ip link set $TLINK up) >/dev/null 2>&1 &' \
+		"$c" $TARGET 2>"$TMP/stderr" || rc=$?
+	[ "$rc" = 1 ] || { ip link set $TLINK up; fail "exit $rc: $(cat "$TMP/stderr")"; }
+	grep -q "runs again on the source" "$TMP/stderr" || { ip link set $TLINK up; fail "$(cat "$TMP/stderr")"; }
+	grep -q "'dmig recover $c' does once it answers" "$TMP/stderr" || { ip link set $TLINK up; fail "$(cat "$TMP/stderr")"; }
 	runs_here_intact "$e" "$c"
-	dm "$e" list 2>&1 | grep -q "container '$c': a move to hostB, cut short at its cleanup step" ||
-		{ ip link set dmiglab-a up; fail "list: $(dm "$e" list 2>&1)"; }
-	ip link set dmiglab-a up
+	dm "$e" list 2>&1 | grep -q "container '$c': a move to $TARGET, cut short at its cleanup step" ||
+		{ ip link set $TLINK up; fail "list: $(dm "$e" list 2>&1)"; }
+	ip link set $TLINK up
 	wait_until 30 B true || fail "B does not answer again"
 	dm "$e" recover "$c" >/dev/null 2>"$TMP/err" || fail "recover: $(cat "$TMP/err")"
 	runs_here_intact "$e" "$c"
@@ -388,11 +403,11 @@ ssh_cut() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	start=$SECONDS
 	rc=0
-	move_on "$e" --hook-pre-restore 'ip link set dmiglab-a down; (sleep 12; ip link set dmiglab-a up) >/dev/null 2>&1 &' \
-		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore 'ip link set $TLINK down; (sleep 12; ip link set $TLINK up) >/dev/null 2>&1 &' \
+		--hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	took=$((SECONDS - start))
-	ip link set dmiglab-a up
+	ip link set $TLINK up
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$took" -le 60 ] || fail "took $took s"
@@ -409,7 +424,7 @@ hook_timeout() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	start=$SECONDS
 	rc=0
-	move_on "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore 'sleep 60' --hook-timeout 2 --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	[ $((SECONDS - start)) -lt 30 ] || fail "the hook was not killed in time"
@@ -425,14 +440,14 @@ target_refuses() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	if [ "$e" = docker ]; then
-		hook="$LABSH exec sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
+		hook="$LABSH $TEXEC sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
 	else
-		hook="kill \$(cat $DMIG_LAB_DIR/pids/podman)"
+		hook="kill $(engine_pid podman)"
 	fi
 	rc=0
-	move_on "$e" --hook-pre-restore "$hook" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-pre-restore "$hook" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	grep -qx "failed-restore $c" "$HOOKLOG" || fail "the failed-restore hook did not run"
-	"$LABSH" start >/dev/null 2>&1 # the lab's podman back, if it was stopped
+	engines_back # the lab's podman back, if it was stopped
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "restore failed" "$TMP/stderr" || fail "not the restore: $(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
@@ -451,26 +466,26 @@ target_engine_dies() {
 	local e=$1 c=$P-$1-tdie rc=0 before_tmp left
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 64 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
-	temps() { find /tmp /var/tmp -maxdepth 1 \( -name 'ctrd-checkpoint*' -o -name 'restore*' \) 2>/dev/null | sort; }
+	temps() { find "$TROOT/tmp" "$TROOT/var/tmp" -maxdepth 1 \( -name 'ctrd-checkpoint*' -o -name 'restore*' \) 2>/dev/null | sort; }
 	before_tmp=$(temps)
 	# the hook starts a watcher that kills B's engine once the restore is under way
 	if [ "$e" = docker ]; then
 		cat >"$TMP/watch" <<-EOF
 			until pgrep -f 'runc.* restore ' >/dev/null; do sleep 0.02; done
-			kill -9 \$(cat $DMIG_LAB_DIR/pids/dockerd)
+			kill -9 $(engine_pid docker)
 		EOF
 	else
 		cat >"$TMP/watch" <<-EOF
 			touch $TMP/mark
-			until [ -n "\$(find /var/tmp -maxdepth 1 -name 'restore*' -newer $TMP/mark)" ]; do sleep 0.02; done
+			until [ -n "\$(find $TROOT/var/tmp -maxdepth 1 -name 'restore*' -newer $TMP/mark)" ]; do sleep 0.02; done
 			sleep 0.3
-			kill -9 \$(cat $DMIG_LAB_DIR/pids/podman)
+			kill -9 $(engine_pid podman)
 		EOF
 	fi
 	move_on "$e" --hook-pre-restore "setsid timeout 90 sh $TMP/watch >/dev/null 2>&1 </dev/null &" \
-		"$c" hostB 2>"$TMP/stderr" || rc=$?
+		"$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	cat "$TMP/stderr"
-	"$LABSH" start >/dev/null 2>&1 || fail "the lab's engines do not start again"
+	engines_back || fail "the lab's engines do not start again"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	runs_here_intact "$e" "$c"
@@ -496,7 +511,7 @@ short_write() {
 	B mkdir -p "$vdir"
 	B mount -t tmpfs -o size=1m dmig-test-full "$vdir"
 	rc=0
-	move_on "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" hostB 2>"$TMP/stderr" || rc=$?
+	move_on "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	B umount "$vdir" 2>/dev/null || true
 	B rm -rf "$(dirname "$vdir")"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
@@ -516,15 +531,15 @@ both_fail() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	id=$("$e" inspect -f '{{.Id}}' "$c")
 	if [ "$e" = docker ]; then
-		hook="echo junk > /var/lib/docker/containers/$id/checkpoints/dmig-move/pstree.img; $LABSH exec sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
+		hook="echo junk > /var/lib/docker/containers/$id/checkpoints/dmig-move/pstree.img; $LABSH $TEXEC sh -c 'for f in /var/lib/docker/containers/*/checkpoints/dmig-move/pstree.img; do echo junk > \$f; done'"
 		want="docker start --checkpoint dmig-move $c"
 	else
-		hook="echo junk > /var/lib/containers/storage/overlay-containers/$id/userdata/checkpoint/pstree.img; kill \$(cat $DMIG_LAB_DIR/pids/podman)"
+		hook="echo junk > /var/lib/containers/storage/overlay-containers/$id/userdata/checkpoint/pstree.img; kill $(engine_pid podman)"
 		want="podman container restore --keep $c"
 	fi
 	rc=0
-	move_on "$e" --hook-pre-restore "$hook" "$c" hostB 2>"$TMP/stderr" || rc=$?
-	"$LABSH" start >/dev/null 2>&1
+	move_on "$e" --hook-pre-restore "$hook" "$c" $TARGET 2>"$TMP/stderr" || rc=$?
+	engines_back
 	[ "$rc" = 4 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "$want" "$TMP/stderr" || fail "no recovery command: $(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
@@ -539,7 +554,7 @@ bind_mount() {
 	B sh -c "echo there > $dir/whose"
 	run_ctr "$e" "$c" -v "$dir:/mnt" "$IMAGE" counter /data/log 1 100
 	[ "$("$e" exec "$c" cat /mnt/whose)" = here ]
-	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	move_on "$e" "$c" $TARGET >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	got=$(B "$e" exec "$c" cat /mnt/whose)
 	B rm -rf "$dir"
 	rm -rf "$dir"
@@ -552,9 +567,9 @@ round_trip() {
 	run_ctr "$e" "$c" "$IMAGE" counter /data/log 8 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	# on a terminal: a progress line, then the summary
-	script -qec "$DMIG -H unix://$(sock_of "$e") --store $STORE move $c hostB" /dev/null >"$TMP/tty" </dev/null
+	script -qec "$DMIG -H unix://$(sock_of "$e") --store $STORE move $c $TARGET" /dev/null >"$TMP/tty" </dev/null
 	grep -q $'\r' "$TMP/tty" && grep -q "ship" "$TMP/tty" && grep -q "%" "$TMP/tty" || fail "no progress: $(cat -v "$TMP/tty")"
-	grep -q "moved $c to hostB" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
+	grep -q "moved $c to $TARGET" "$TMP/tty" || fail "no summary: $(cat -v "$TMP/tty")"
 	store_clean "$e" "$c"
 	move_on_b "$e" "$c" hostA >/dev/null 2>"$TMP/stderr" || fail "back: $(cat "$TMP/stderr")"
 	store_clean "$e" "$c"
@@ -570,7 +585,7 @@ round_trip() {
 # on the same port. dmig runs on B, as it would on a real source host.
 published_port() {
 	local e=$1 c=$P-$1-port port=$((18000 + RANDOM % 2000))
-	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B bash "$TTOP/scripts/test-image.sh" "$e" "$IMAGE" "$TTOP/build/tests/counter" >/dev/null
 	B "$e" run -d --name "$c" -p "$port:8080" "$IMAGE" sh -c \
 		'mkdir -p /www && echo served > /www/index.html && httpd -p 8080 -h /www && exec counter /data/log 1 50' >/dev/null
 	wait_until 10 B curl -sf --max-time 2 "http://127.0.0.1:$port/" || fail "the port does not answer on B before the move"
@@ -589,7 +604,7 @@ published_port() {
 # (networks inside the lab's namespaces), dmig running on B.
 network_needed() {
 	local e=$1 c=$P-$1-net net=$P-$1-net id
-	B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	B bash "$TTOP/scripts/test-image.sh" "$e" "$IMAGE" "$TTOP/build/tests/counter" >/dev/null
 	B "$e" network create "$net" >/dev/null
 	B "$e" run -d --name "$c" --network "$net" "$IMAGE" counter /data/log 1 50 >/dev/null
 	id=$(B "$e" inspect -f '{{.Id}}' "$c")
@@ -615,7 +630,7 @@ tcp_connection() {
 		'nc -l -p 9000 </dev/zero >/dev/null & sleep 0.5; nc 127.0.0.1 9000 </dev/zero >/dev/null & exec counter /data/log 1 50'
 	wait_until 10 sh -c "$e exec $c cat /proc/net/tcp | awk '\$4 == \"01\"' | grep -q ."
 	id=$("$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 move_on "$e" "$c" hostB
+	expect_exit 3 move_on "$e" "$c" $TARGET
 	grep -q "has 2 open TCP connections" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
 	expect_exit 3 dm "$e" snapshot "$c"
@@ -632,22 +647,22 @@ refusals() {
 	# unknown host key
 	sed "s|UserKnownHostsFile .*|UserKnownHostsFile $TMP/empty_kh|" "$DMIG_SSH_CONFIG" >"$TMP/cfg"
 	: >"$TMP/empty_kh"
-	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" hostB
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" $TARGET
 	grep -q "host not in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# changed host key
 	ssh-keygen -q -t ed25519 -N '' -f "$TMP/otherkey-$e"
-	echo "$DMIG_LAB_ADDR $(cut -d' ' -f1-2 "$TMP/otherkey-$e.pub")" >"$TMP/empty_kh"
-	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" hostB
+	echo "$TADDR $(cut -d' ' -f1-2 "$TMP/otherkey-$e.pub")" >"$TMP/empty_kh"
+	DMIG_SSH_CONFIG=$TMP/cfg expect_exit 3 move_on "$e" "$c" $TARGET
 	grep -q "differs from the one in $TMP/empty_kh" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	# names and targets with shell meta-characters
-	expect_exit 2 move_on "$e" "$c; touch /tmp/dmig-pwned" hostB
-	expect_exit 2 move_on "$e" "$c" 'hostB;touch /tmp/dmig-pwned'
+	expect_exit 2 move_on "$e" "$c; touch /tmp/dmig-pwned" $TARGET
+	expect_exit 2 move_on "$e" "$c" "$TARGET;touch /tmp/dmig-pwned"
 	expect_exit 2 move_on "$e" "$c" '$(touch /tmp/dmig-pwned)'
 	[ ! -e /tmp/dmig-pwned ] && B test ! -e /tmp/dmig-pwned || fail "something was injected"
 	# the name is taken on B
 	B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null 2>&1 ||
-		{ "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null; }
-	expect_exit 3 move_on "$e" "$c" hostB
+		{ "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER"; B bash "$TTOP/scripts/test-image.sh" "$e" "$IMAGE" "$TTOP/build/tests/counter"; B "$e" run -d --name "$c" --network none "$IMAGE" sleep 1000 >/dev/null; }
+	expect_exit 3 move_on "$e" "$c" $TARGET
 	grep -q "exists on .* already" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	B "$e" rm -f "$c" >/dev/null 2>&1
 	# a bind mount whose source B lacks
@@ -656,7 +671,7 @@ refusals() {
 	only=/run/$P-only-here
 	mkdir -p "$only"
 	run_ctr "$e" "$c2" -v "$only:/mnt" "$IMAGE" counter /data/log 1 100
-	expect_exit 3 move_on "$e" "$c2" hostB
+	expect_exit 3 move_on "$e" "$c2" $TARGET
 	rm_ctr "$e" "$c2"
 	rmdir "$only"
 	grep -q "bind mount source $only does not exist" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
@@ -667,15 +682,42 @@ refusals() {
 # The container on B has the original's Config and HostConfig (same_config
 # says what may differ), its image by the name it was run with.
 config_arrives() {
-	local e=$1 c=$P-$1-cfg
+	local e=$1 c=$P-$1-cfg caps
 	track_vol "$c-data"
 	run_ctr "$e" "$c" -v "$c-data:/vol" -e DMIG_TEST_ENV=kept -l dmig.test=label --restart on-failure:3 -w /data \
 		--memory 256m --cap-add SYS_PTRACE "$IMAGE" counter /data/log 4 50
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	"$e" inspect "$c" >"$TMP/before.json"
-	move_on "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
+	caps=$("$e" exec "$c" grep CapEff /proc/self/status)
+	move_on "$e" "$c" $TARGET >/dev/null 2>"$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	B "$e" inspect "$c" >"$TMP/after.json"
-	same_config "$TMP/before.json" "$TMP/after.json"
+	[ "$caps" = "$(B "$e" exec "$c" grep CapEff /proc/self/status)" ] ||
+		fail "capabilities differ: $caps here, $(B "$e" exec "$c" grep CapEff /proc/self/status) on $TARGET"
+	if [ "$TGT" = d ] && [ "$e" = docker ]; then
+		# Docker 28 restores it as the NetworkDisabled stand-in with its
+		# network files bound (docs/move.md, "Docker 28 and later"); API
+		# 1.51 has no kernel memory limits
+		jq -e '.[0].Config.NetworkDisabled == true and .[0].HostConfig.NetworkMode == "none" and
+			([.[0].HostConfig.Binds[] | select(test("/dmig-net/[0-9a-f]+/(hosts|hostname|resolv.conf):/etc/"))] | length) == 3' \
+			"$TMP/after.json" >/dev/null || fail "not Docker 28's stand-in: $(jq -c '.[0].Config.NetworkDisabled, .[0].HostConfig.Binds' "$TMP/after.json")"
+		jq '.[0].Config |= del(.NetworkDisabled) | .[0].HostConfig.Binds |= map(select(test("/dmig-net/") | not)) |
+			.[0].HostConfig |= del(.KernelMemory, .KernelMemoryTCP)' "$TMP/after.json" >"$TMP/after2.json"
+		jq '.[0].HostConfig |= del(.KernelMemory, .KernelMemoryTCP)' "$TMP/before.json" >"$TMP/before2.json"
+		same_config "$TMP/before2.json" "$TMP/after2.json"
+	elif [ "$TGT" = d ]; then
+		# Podman 5's inspect shows more and spells some things otherwise
+		# than 4.3's (CapDrop: 5 drops fewer from fewer defaults); what the
+		# container may do is the same (the capabilities, checked above)
+		for f in before after; do
+			jq '.[0].Config |= (del(.Annotations, .HealthLogDestination, .HealthcheckMaxLogCount, .HealthcheckMaxLogSize)
+				| if .Entrypoint == "" then .Entrypoint = null else . end
+				| if .StopSignal == 15 then .StopSignal = "SIGTERM" else . end)
+				| .[0].HostConfig |= del(.Annotations, .AutoRemoveImage, .HostsFile, .CapDrop, .LogConfig.Size)' "$TMP/$f.json" >"$TMP/${f}2.json"
+		done
+		same_config "$TMP/before2.json" "$TMP/after2.json"
+	else
+		same_config "$TMP/before.json" "$TMP/after.json"
+	fi
 }
 
 # Paused, or --rm: refused before anything changes (exit 3), on both
@@ -686,13 +728,13 @@ paused_or_rm_refused() {
 	wait_until 10 "$e" exec "$c" test -s /data/log
 	"$e" pause "$c" >/dev/null
 	id=$("$e" inspect -f '{{.Id}}' "$c")
-	expect_exit 3 move_on "$e" "$c" hostB
+	expect_exit 3 move_on "$e" "$c" $TARGET
 	grep -q "container '$c' is paused, .*: unpause it first ('$e unpause $c')" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.Id}} {{.State.Status}}' "$c")" = "$id paused" ] || fail "the container changed"
 	nothing_on_b "$e" "$c"
 	run_ctr "$e" "$c2" --rm "$IMAGE" counter /data/log 1 50
 	id=$("$e" inspect -f '{{.Id}}' "$c2")
-	expect_exit 3 move_on "$e" "$c2" hostB
+	expect_exit 3 move_on "$e" "$c2" $TARGET
 	grep -q "container '$c2' was started with --rm" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c2")" = "$id true" ] || fail "the container changed"
 	nothing_on_b "$e" "$c2"
@@ -704,17 +746,17 @@ keep_source() {
 	if [ "$e" = podman ]; then
 		# Podman 4's API cannot set the policy to "no": refused, untouched
 		id=$(podman inspect -f '{{.Id}}' "$c")
-		expect_exit 3 move_on "$e" --keep-source "$c" hostB
+		expect_exit 3 move_on "$e" --keep-source "$c" $TARGET
 		grep -q "restart policy 'always', which Podman [0-9.]* cannot change" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 		[ "$(podman inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
 		nothing_on_b podman "$c"
 		# --force keeps it with its policy, stopped, and says so
-		move_on "$e" --keep-source --force "$c" hostB >/dev/null 2>"$TMP/stderr"
+		move_on "$e" --keep-source --force "$c" $TARGET >/dev/null 2>"$TMP/stderr"
 		grep -q "keeps restart policy 'always' (--force)" "$TMP/stderr" || fail "no warning: $(cat "$TMP/stderr")"
 		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}}' "$c")" = false ] || fail "the kept source runs"
 	else
-		move_on "$e" --keep-source "$c" hostB >/dev/null 2>"$TMP/stderr"
+		move_on "$e" --keep-source "$c" $TARGET >/dev/null 2>"$TMP/stderr"
 		sleep 2 # a restart policy would have acted by now
 		[ "$("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")" = "false no" ] ||
 			fail "source: $("$e" inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' "$c")"
@@ -741,7 +783,7 @@ log_carried() { # DRIVER slow|fast [log options...]
 	wait_until 10 sh -c "docker logs $c 2>/dev/null | grep -qx 'line $wait'"
 	[ "$(docker logs "$c" 2>&1 | head -n 1)" = "line 1" ] || fail "the log here lacks line 1: $(docker logs "$c" 2>&1 | head -n 1)"
 	m=$(docker logs "$c" 2>&1 | tail -n 1 | cut -d' ' -f2)
-	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" ||
+	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" $TARGET >/dev/null 2>"$TMP/stderr" ||
 		fail "$(tail -n 3 "$TMP/stderr")"
 	echo "rotated during the move: $(grep -c 'log rotated during the move' "$TMP/stderr")"
 	log_counts_b "$c" >"$TMP/counts" || fail "the log on B has a gap or repeat"
@@ -761,11 +803,96 @@ log_not_carried() {
 	local c=$P-docker-log-none
 	run_ctr docker "$c" --log-driver none "$IMAGE" counter /data/log 1 100
 	wait_until 10 docker exec "$c" test -s /data/log
-	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" hostB >/dev/null 2>"$TMP/stderr" ||
+	"$DMIG" -v -H "unix://$(sock_of docker)" --store "$STORE" move "$c" $TARGET >/dev/null 2>"$TMP/stderr" ||
 		fail "$(tail -n 3 "$TMP/stderr")"
 	grep "log driver" "$TMP/stderr" || true
 	grep -q "log driver 'none' keeps no log file dmig can carry" "$TMP/stderr" || fail "-v does not say that no log is carried"
 	[ "$(B docker inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on B"
+}
+
+# Across engine versions without this host: dmig on host B (Debian 12's
+# engines) moves a container to D (Debian testing's), and dmig on D moves
+# it back to B; memory, count, files, volume and image ID arrive each way.
+HB() { "$LABSH" exec "$@"; }
+b_and_d() {
+	local e=$1 c=$P-$1-bd id
+	HB bash "$TOP/scripts/test-image.sh" "$e" "$IMAGE" "$COUNTER" >/dev/null
+	id=$(HB "$e" image inspect -f '{{.Id}}' "$IMAGE")
+	HB "$e" run -d --name "$c" --network none -v "$c-data:/vol" "$IMAGE" sh -c \
+		'echo in-volume > /vol/data; echo changed > /etc/image-file; exec counter /data/log 16 50' >/dev/null
+	wait_until 10 HB "$e" exec "$c" test -s /data/log
+	sleep 0.5
+	HB env DMIG_SSH_CONFIG="$DMIG_LAB_B_SSH_CONFIG" "$DMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig \
+		move "$c" hostD >/dev/null 2>"$TMP/stderr" || fail "B to D: $(cat "$TMP/stderr")"
+	! HB "$e" container inspect "$c" >/dev/null 2>&1 || fail "still on B"
+	# a move leaves the source's volume; the way back needs its name free
+	HB "$e" volume rm "$c-data" >/dev/null || fail "the volume on B is still in use"
+	arrived() { # HOST-FUNCTION
+		[ "$($1 "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running"
+		[ "$($1 "$e" exec "$c" cat /vol/data)" = in-volume ] || fail "volume content lost"
+		[ "$($1 "$e" exec "$c" cat /etc/image-file)" = changed ] || fail "changed image file lost"
+		[ "$($1 "$e" inspect -f '{{.Image}}' "$c")" = "$id" ] || fail "another image: $($1 "$e" inspect -f '{{.Image}}' "$c"), not $id"
+		sleep 0.5
+		$1 "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+			fail "the count has a gap or repeat"
+	}
+	arrived B
+	check_pattern_b "$e" "$c"
+	move_on_b "$e" "$c" hostB >/dev/null 2>"$TMP/stderr" || fail "D to B: $(cat "$TMP/stderr")"
+	! B "$e" container inspect "$c" >/dev/null 2>&1 || fail "still on D"
+	arrived HB
+	HB "$e" rm -f "$c" >/dev/null 2>&1
+	HB "$e" volume rm -f "$c-data" >/dev/null 2>&1
+}
+
+# A snapshot taken here (Debian 12's engine) rolled back on D (testing's)
+# from a copied bundle: the container moved to D, its snapshot from before
+# the move copied into D's store, this host's key trusted there. The count
+# goes back to the snapshot's and on from there.
+old_snapshot_on_d() {
+	local e=$1 c=$P-$1-olds before after dstore=/var/lib/dmig/$1/$P-$1-olds dkeys=/root/$P-keys
+	run_ctr "$e" "$c" "$IMAGE" counter /data/log 8 50
+	wait_until 10 "$e" exec "$c" test -s /data/log
+	dm "$e" snapshot --name s "$c" >/dev/null 2>"$TMP/stderr" || fail "snapshot: $(cat "$TMP/stderr")"
+	sleep 1
+	move_on "$e" "$c" hostD >/dev/null 2>"$TMP/stderr" || fail "move: $(cat "$TMP/stderr")"
+	B mkdir -p -m 0700 "$dstore" "$dkeys/trusted"
+	B sh -c "cat > $dstore/s.dmig && chmod 600 $dstore/s.dmig" <"$STORE/$e/$c/s.dmig"
+	B sh -c "cat > $dkeys/trusted/hostA.pub && chmod 600 $dkeys/trusted/hostA.pub" <"$DMIG_KEY_DIR/host.pub"
+	B chmod 700 "$dkeys" "$dkeys/trusted"
+	before=$(B "$e" exec "$c" sh -c "grep -E '^[0-9]+\$' /data/log | tail -n 1")
+	B env DMIG_KEY_DIR="$dkeys" "$TDMIG" -H "unix://$(sock_of "$e")" --store /var/lib/dmig rollback "$c@s" \
+		>/dev/null 2>"$TMP/stderr" || { B rm -rf "$dkeys"; fail "rollback on D: $(cat "$TMP/stderr")"; }
+	B rm -rf "$dkeys"
+	[ "$(B "$e" inspect -f '{{.State.Running}}' "$c")" = true ] || fail "not running on D after the rollback"
+	sleep 0.5
+	after=$(B "$e" exec "$c" sh -c "grep -E '^[0-9]+\$' /data/log | tail -n 1")
+	B "$e" exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap after " p; exit 1 } p = $1 }' ||
+		fail "the count has a gap or repeat"
+	# the log is the snapshot's: shorter than before the rollback, counting on
+	[ "$(B "$e" exec "$c" grep -c -E '^[0-9]+$' /data/log)" -lt "$before" ] || [ "$after" -lt "$before" ] ||
+		fail "the count did not go back: $before before the rollback, $after after"
+	check_pattern_b "$e" "$c"
+	B rm -rf "$dstore"
+}
+
+# D's Docker in containerd's image store: a move from this host's graph
+# driver Docker is refused before anything changes (an image has another
+# ID in each store).
+store_kind_refused() {
+	local c=$P-docker-kind id
+	run_ctr docker "$c" "$IMAGE" counter /data/log 1 100
+	wait_until 10 docker exec "$c" test -s /data/log
+	id=$(docker inspect -f '{{.Id}}' "$c")
+	"$LABSH" d-mode snapshotter >/dev/null || fail "D's Docker does not switch to the image store"
+	expect_exit 3 move_on docker "$c" hostD
+	"$LABSH" d-mode overlay2 >/dev/null || fail "D's Docker does not switch back"
+	grep -q "Docker on root@hostD:22 keeps containerd's image store (overlayfs): an image has another ID in each" "$TMP/stderr" ||
+		fail "$(cat "$TMP/stderr")"
+	cat "$TMP/stderr"
+	[ "$(docker inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"
+	log_consecutive docker "$c" /data/log >/dev/null || fail "gap in the count"
+	nothing_on_b docker "$c"
 }
 
 HOOKLOG=$TMP/hooks.log
@@ -815,8 +942,16 @@ for e in ${DMIG_ENGINES:-docker podman}; do
 	tm "link cut 60 s" move:pre-restore "$e" "resumed here at once; B cleaned by recover later" \
 		"$e move: a link cut for 60 s: source resumes, recover cleans B once it answers" ssh_cut_long "$e"
 	t "$e move: there and back again" round_trip "$e"
-	t "$e move: a published port answers on the target (B to C)" published_port "$e"
-	t "$e move: a network the target lacks is refused; once there, used (B to C)" network_needed "$e"
+	if [ "$TGT" = d ]; then
+		t "$e move: dmig on B (Debian 12) to D (testing), and dmig on D back to B" b_and_d "$e"
+		t "$e rollback on D (testing) of a snapshot taken here (Debian 12), from a copied bundle" old_snapshot_on_d "$e"
+		[ "$e" != docker ] ||
+			t "docker move: to D's Docker in containerd's image store, refused before anything changes" store_kind_refused
+	fi
+	if [ "$TGT" = b ]; then
+		t "$e move: a published port answers on the target (B to C)" published_port "$e"
+		t "$e move: a network the target lacks is refused; once there, used (B to C)" network_needed "$e"
+	fi
 	tm "hook hangs" move:pre-restore "$e" "hook killed; resumed here, B clean" \
 		"$e move: a hook that hangs is killed, the move put back" hook_timeout "$e"
 	tm "target CRIU fails" move:restore "$e" "resumed here, state kept, B clean" \
