@@ -245,6 +245,64 @@ docker_check (struct dmig_engine *e, dmig_error_t *err)
 	return ret;
 }
 
+/* A runtime's program as /info names it: a path or a name PATH finds,
+ * nothing a shell or an option parser would read otherwise. */
+static bool
+program_ok (const char *s)
+{
+	return s && *s && *s != '-'
+	       && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == strlen (s)
+	       && strstr (s, "..") == NULL;
+}
+
+/* /info's DefaultRuntime and Runtimes: the container's runtime (its create
+ * copies HostConfig.Runtime) must be one e has. */
+static int
+docker_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool restore, char *name, size_t ncap,
+                char *path, size_t pcap, dmig_error_t *err)
+{
+	const char *want = ctr ? dmig_json_str (ctr->raw, "HostConfig.Runtime") : NULL, *prog = NULL;
+	json_object *info = NULL, *all, *rt = NULL;
+	char p[64];
+	int ret = 0;
+
+	(void)restore; /* a clone runs with the container's runtime, as it does */
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (want == NULL || *want == '\0')
+		want = dmig_json_str (info, "DefaultRuntime");
+	if (want == NULL || *want == '\0')
+		want = "runc";
+	snprintf (name, ncap, "%s", want);
+	/* by key: a runtime's name may hold dots (io.containerd.runc.v2) */
+	all = dmig_json_get (info, "Runtimes");
+	if (json_object_is_type (all, json_type_object) && !json_object_object_get_ex (all, want, &rt))
+		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                      "Docker %s%s%s has no runtime '%s'%s: add it to \"runtimes\" in "
+		                      "/etc/docker/daemon.json there",
+		                      e->version, e->remote && e->host ? " on " : " here",
+		                      e->remote && e->host ? dmig_ssh_name (e->host) : "", want,
+		                      ctr ? ", which the container runs with" : "");
+	prog = dmig_json_str (rt, "path");
+	if (prog == NULL && strstr (want, "runc") != NULL)
+		prog = "runc"; /* containerd's runc shim runs runc */
+	snprintf (path, pcap, "%s", program_ok (prog) ? prog : "");
+	json_object_put (info);
+	return ret;
+}
+
+static int
+docker_dirs (struct dmig_engine *e, char *data, size_t dcap, char *upload, size_t ucap, dmig_error_t *err)
+{
+	if (docker_root (e, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	snprintf (data, dcap, "%s", e->root);
+	if (ucap)
+		*upload = '\0';
+	return 0;
+}
+
 /* Pack a directory into a staged member. */
 static int
 pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, const char *member,
@@ -1654,6 +1712,9 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .parse = docker_parse,
     .locate = docker_locate,
     .check = docker_check,
+    .ready = "experimental mode on",
+    .runtime = docker_runtime,
+    .dirs = docker_dirs,
     .drivers = {"overlay2", SNAPSHOTTER},
     .tcp_established = false,
     .capture = docker_capture,

@@ -119,6 +119,56 @@ import_runtime (struct dmig_engine *e, const char **out, dmig_error_t *err)
 	return 0;
 }
 
+/* /info's host.ociRuntime is the default, the one an import restores with;
+ * a container's own (checkpointing here) is the program of that name. */
+static int
+podman_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool restore, char *name, size_t ncap,
+                char *path, size_t pcap, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *dflt, *dpath, *want;
+	char p[64];
+
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	dflt = dmig_json_str (info, "host.ociRuntime.name");
+	dpath = dmig_json_str (info, "host.ociRuntime.path");
+	want = !restore && ctr && ctr->runtime ? ctr->runtime : dflt;
+	snprintf (name, ncap, "%s", want ? want : "");
+	snprintf (path, pcap, "%s", want && dflt && strcmp (want, dflt) == 0 && dpath ? dpath : want ? want : "");
+	/* a name or a path, nothing an option parser would take */
+	if (*path == '-'
+	    || strspn (path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") != strlen (path))
+		*path = '\0';
+	json_object_put (info);
+	if (*name == '\0')
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "Podman %s does not say which runtime it runs (its /info has no "
+		                       "host.ociRuntime.name)",
+		                       e->version);
+	return 0;
+}
+
+/* The store (layers, images, volumes) and where a restore's upload goes
+ * (forget_uploads below). */
+static int
+podman_dirs (struct dmig_engine *e, char *data, size_t dcap, char *upload, size_t ucap, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *root;
+	char p[64];
+
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	root = dmig_json_str (info, "store.graphRoot");
+	snprintf (data, dcap, "%s", root && *root == '/' ? root : "/var/lib/containers/storage");
+	snprintf (upload, ucap, "/var/tmp");
+	json_object_put (info);
+	return 0;
+}
+
 /* A checkpoint is restored by the runtime that made it: runc's and crun's
  * are not each other's (measured with Podman 5.8.6, runc 1.3.6, crun 1.28,
  * CRIU 4.2.1: either way CRIU fails with "mnt: No mapping for ...
@@ -743,6 +793,9 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .api = API,
     .parse = podman_parse,
     .check = podman_check,
+    .ready = "its libpod API answers",
+    .runtime = podman_runtime,
+    .dirs = podman_dirs,
     .drivers = {"overlay"},
     .tcp_established = true,
     .capture = podman_capture,

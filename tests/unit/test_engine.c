@@ -865,6 +865,71 @@ podman_runtime_check (void **state)
 	dmig_container_free (unsaid);
 }
 
+/* The runtime a checkpoint or restore runs, and where a move writes, as
+ * each engine's /info says. */
+static void
+runtimes_and_dirs (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN5_VERSION);
+	struct dmig_container *crun = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\",\"OCIRuntime\":\"crun\"}");
+	char name[64], path[256], data[256], upload[256];
+	json_object *raw;
+	struct dmig_container *dc = NULL;
+	dmig_error_t err = NULL;
+	(void)state;
+
+	/* Podman: the container's own here; an import's the default */
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (e->ops->runtime (e, crun, false, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "crun");
+	assert_string_equal (path, "crun");
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (e->ops->runtime (e, crun, true, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "runc");
+	assert_string_equal (path, "/usr/bin/runc");
+	expect ("GET", "/v4.0.0/libpod/info", 200, "{\"host\":{}}");
+	assert_int_equal (e->ops->runtime (e, NULL, true, name, sizeof (name), path, sizeof (path), &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+	expect ("GET", "/v4.0.0/libpod/info", 200, "{\"store\":{\"graphRoot\":\"/srv/containers\"}}");
+	assert_int_equal (e->ops->dirs (e, data, sizeof (data), upload, sizeof (upload), &err), 0);
+	assert_string_equal (data, "/srv/containers");
+	assert_string_equal (upload, "/var/tmp");
+	dmig_engine_close (e);
+	dmig_container_free (crun);
+
+	/* Docker: the container's runtime must be one the engine has */
+	e = open_engine (DOCKER_VERSION);
+	raw = json_tokener_parse ("{\"Id\":\"abc\",\"Name\":\"/web\",\"HostConfig\":{\"Runtime\":\"crun\"}}");
+	assert_int_equal (dmig_engine_parse (e->ops, raw, &dc, NULL), 0);
+	json_object_put (raw);
+	expect ("GET", "/v1.41/info", 200,
+	        "{\"DefaultRuntime\":\"runc\",\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"runc\"},"
+	        "\"crun\":{\"path\":\"/usr/local/bin/crun\"}}}");
+	assert_int_equal (e->ops->runtime (e, dc, true, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "crun");
+	assert_string_equal (path, "/usr/local/bin/crun");
+	expect ("GET", "/v1.41/info", 200, "{\"DefaultRuntime\":\"runc\",\"Runtimes\":{\"runc\":{\"path\":\"runc\"}}}");
+	assert_int_equal (e->ops->runtime (e, dc, true, name, sizeof (name), path, sizeof (path), &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg, "Docker 20.10.24 here has no runtime 'crun', which the container runs with") == NULL)
+		fail_msg ("%s", err->msg);
+	dmig_error_release (&err);
+	/* a runtime by a dotted name; a program name an option parser would take is not asked */
+	expect ("GET", "/v1.41/info", 200,
+	        "{\"DefaultRuntime\":\"io.containerd.runc.v2\",\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"-"
+	        "x\"}}}");
+	assert_int_equal (e->ops->runtime (e, NULL, false, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "io.containerd.runc.v2");
+	assert_string_equal (path, "");
+	expect ("GET", "/v1.41/info", 200, "{\"DockerRootDir\":\"/srv/docker\",\"Driver\":\"overlay2\"}");
+	assert_int_equal (e->ops->dirs (e, data, sizeof (data), upload, sizeof (upload), &err), 0);
+	assert_string_equal (data, "/srv/docker");
+	assert_string_equal (upload, "");
+	dmig_container_free (dc);
+	dmig_engine_close (e);
+}
+
 /* With -v a restore asks for Podman's statistics and says them on one
  * line; without, it does not ask (Podman fails a restore whose statistics
  * it cannot read). */
@@ -1370,6 +1435,7 @@ main (void)
 	    T (docker_restore_names_the_image),
 	    T (podman_keep_source_policy),
 	    T (podman_runtime_check),
+	    T (runtimes_and_dirs),
 	    T (podman_restore_stats_with_v),
 	    T (podman_move_runtime_refused),
 	    T (open_tcp_connections_refused),
