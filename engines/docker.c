@@ -1410,36 +1410,62 @@ move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *p
  * host does. An image's ID is its config's digest in the graph driver's
  * store and its manifest's in containerd's image store, so an image saved
  * from one arrives in the other with another ID (and no container is made
- * from the image it was made from). */
-static int
-move_check (struct dmig_move *m, dmig_error_t *err)
+ * from the image it was made from). Without a container: this host's
+ * storage against the target's. */
+static enum dmig_verdict
+storage_there (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
 {
 	const char *there = dmig_ssh_name (m->ssh), *name = m->name;
-	bool store_here = m->ctr->snapshot, store_there;
+	bool store_here, store_there;
 
-	if (docker_root (m->dst, err) < 0)
-		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (docker_root (m->dst, err) < 0 || (m->ctr == NULL && docker_root (m->src, err) < 0))
+		return DMIG_CHECK_ERROR;
+	store_here = m->ctr ? m->ctr->snapshot : strcmp (m->src->driver, SNAPSHOTTER) == 0;
 	store_there = strcmp (m->dst->driver, SNAPSHOTTER) == 0;
-	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0)
-		return dmig_error_set (
+	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
+		                "overlayfs ones of containerd's image store",
+		                there, m->dst->driver);
+		return DMIG_CHECK_FAIL;
+	}
+	if (store_here != store_there) {
+		char what[64];
+		snprintf (what, sizeof (what), "container '%s' is", name ? name : "?");
+		dmig_error_set (
 		    err, DMIG_EPREFLIGHT, 0,
-		    "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
-		    "overlayfs ones of containerd's image store",
-		    there, m->dst->driver);
-	/* the clone starts from the checkpoint there */
-	if (docker_restorable (m->dst, m->ctr, "container runs", err) < 0)
-		return -1;
-	if (store_here != store_there)
-		return dmig_error_set (
-		    err, DMIG_EPREFLIGHT, 0,
-		    "container '%s' is in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
+		    "%s in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
 		    "config's digest in the graph driver's store, its manifest's in containerd's), so its image cannot "
 		    "arrive there as the one it was made from; move it between Dockers of one storage kind "
 		    "(\"features\": {\"containerd-snapshotter\": ...} in daemon.json)",
-		    name, store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
+		    m->ctr ? what : "Docker keeps its images",
+		    store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
 		    store_there ? "containerd's image store (overlayfs)" : "overlay2 storage");
-	return 0;
+		return DMIG_CHECK_FAIL;
+	}
+	snprintf (detail, cap, "%s here and on %s", store_here ? "containerd's image store (overlayfs)" : "overlay2",
+	          there);
+	return DMIG_CHECK_OK;
 }
+
+/* The clone starts from the checkpoint there: Docker 28 cannot start one
+ * of a container on networks. */
+static enum dmig_verdict
+netns_there (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
+{
+	if (docker_restorable (m->dst, m->ctr, "container runs", err) < 0)
+		return DMIG_CHECK_FAIL;
+	snprintf (detail, cap, "Docker %s on %s starts it from a checkpoint (network mode '%s')", m->dst->version,
+	          dmig_ssh_name (m->ssh),
+	          m->ctr->network_mode && *m->ctr->network_mode ? m->ctr->network_mode : "default");
+	return DMIG_CHECK_OK;
+}
+
+static const struct dmig_move_check move_checks[] = {
+    {.name = "storage-there", .run = storage_there},
+    {.name = "netns-there", .needs = DMIG_NEED_CONTAINER, .run = netns_there},
+    {.name = NULL},
+};
 
 static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
@@ -1688,7 +1714,7 @@ move_release (struct dmig_move *m)
 }
 
 const struct dmig_move_ops dmig_docker_move = {
-    .check = move_check,
+    .checks = move_checks,
     .prepare = move_prepare,
     .freeze = move_freeze,
     .ship = move_ship,
