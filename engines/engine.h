@@ -181,7 +181,9 @@ void dmig_engine_close (struct dmig_engine *e);
 /* The engine for a container: -H, DOCKER_HOST, CONTAINER_HOST, or whichever
  * default engine has it. *ctr gets the container, or NULL when no engine
  * has it (then *out is the one engine given or running, if exactly one; with
- * several, store_kind (may be NULL) picks the one whose snapshots exist). */
+ * several, store_kind (may be NULL) picks the one whose snapshots exist).
+ * name NULL: no container, the engine given or the one running (several:
+ * a usage error asking for -H). */
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
                       struct dmig_container **ctr, dmig_error_t *err);
 

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {.name = "list", .fn = cmd_list, .synopsis = DMIG_SYNOPSIS_LIST},
     {.name = "rollback", .fn = cmd_rollback, .synopsis = DMIG_SYNOPSIS_ROLLBACK},
     {.name = "prune", .fn = cmd_prune, .synopsis = DMIG_SYNOPSIS_PRUNE},
+    {.name = "check", .fn = cmd_check, .synopsis = DMIG_SYNOPSIS_CHECK},
     {.name = "recover", .fn = cmd_recover, .synopsis = DMIG_SYNOPSIS_RECOVER},
     {.name = "version", .fn = cmd_version, .synopsis = DMIG_SYNOPSIS_VERSION},
 };
