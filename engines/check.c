@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "criu.h"
+#include "live.h"
 #include "log.h"
 
 /* A /proc/net/tcp{,6} local address on loopback: 127/8, ::1, ::ffff:127/104.
@@ -192,12 +194,30 @@ carried (struct dmig_engine *e, const char *driver)
 	return false;
 }
 
-int
-dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
+static const char *
+name_of (const struct dmig_container *ctr)
 {
-	const char *name = ctr->name ? ctr->name : "?", *driver = ctr->driver;
-	const char *mode = ctr->network_mode ? ctr->network_mode : "";
-	int pid = ctr->pid, connected, loopback;
+	return ctr->name ? ctr->name : "?";
+}
+
+static void say (char *detail, size_t cap, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
+static void
+say (char *detail, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (detail == NULL || cap == 0)
+		return;
+	va_start (ap, fmt);
+	vsnprintf (detail, cap, fmt, ap);
+	va_end (ap);
+}
+
+int
+dmig_check_state (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap, dmig_error_t *err)
+{
+	const char *name = name_of (ctr);
 
 	/* Podman's paused container is not running, Docker's is: one answer.
 	 * Podman cannot checkpoint one, and unpausing it for the checkpoint
@@ -216,10 +236,27 @@ dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, d
 		                       "container '%s' was started with --rm: %s removes it when a checkpoint stops "
 		                       "it; run it without --rm to move, snapshot or roll it back",
 		                       name, e->ops->kind);
+	say (detail, cap, "container '%s' runs (process %d), not paused, not --rm", name, ctr->pid);
+	return 0;
+}
+
+int
+dmig_check_tty (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap, dmig_error_t *err)
+{
 	if (ctr->tty)
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through %s", name,
-		                       e->ops->kind);
+		                       "container '%s' has a terminal (-t): CRIU cannot checkpoint it through %s",
+		                       name_of (ctr), e->ops->kind);
+	say (detail, cap, "no terminal");
+	return 0;
+}
+
+int
+dmig_check_storage (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap,
+                    dmig_error_t *err)
+{
+	const char *name = name_of (ctr), *driver = ctr->driver;
+
 	if (!carried (e, driver))
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "container '%s' uses the '%s' storage driver: dmig carries only %s%s%s layers",
@@ -230,25 +267,129 @@ dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, d
 		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
 		                       "cannot find the writable layer of container '%s': the root mount in "
 		                       "/proc/%d/mountinfo is not a containerd overlayfs snapshot",
-		                       name, pid);
+		                       name, ctr->pid);
+	say (detail, cap, "%s, its writable layer %s", driver, ctr->upper ? ctr->upper : "(found on the move)");
+	return 0;
+}
+
+int
+dmig_check_restores (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap,
+                     dmig_error_t *err)
+{
 	if (check_restorable (e, ctr, err) < 0)
 		return -1;
+	say (detail, cap, "no user namespace of its own, no bind mount from a symlink CRIU cannot restore");
+	return 0;
+}
+
+/* Does the container have a network namespace of its own, on this host? */
+static bool
+own_netns (struct dmig_engine *e, const struct dmig_container *ctr)
+{
+	const char *mode = ctr->network_mode ? ctr->network_mode : "";
+
+	return !e->remote && ctr->pid > 0 && strcmp (mode, "host") != 0 && strncmp (mode, "container:", 10) != 0;
+}
+
+int
+dmig_check_tcp (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap, dmig_error_t *err)
+{
+	const char *name = name_of (ctr);
+	int connected, loopback;
+
 	/* in its own network namespace, the sockets there are its own */
-	if (!e->remote && pid > 0 && strcmp (mode, "host") != 0 && strncmp (mode, "container:", 10) != 0) {
-		count_tcp (pid, &connected, &loopback);
-		if (!e->ops->tcp_established && connected > 0)
-			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                       "container '%s' has %d open TCP connection%s, which %s's API cannot "
-			                       "checkpoint (it has no --tcp-established): close them first (listening "
-			                       "sockets are fine)",
-			                       name, connected, connected == 1 ? "" : "s", e->ops->title);
-		if (loopback > 0)
-			return dmig_error_set (
-			    err, DMIG_EPREFLIGHT, 0,
-			    "container '%s' has %d open TCP connection%s on its loopback, which %s "
-			    "cannot restore (it brings the loopback up only after CRIU has run): close "
-			    "them first (listening sockets are fine)",
-			    name, loopback, loopback == 1 ? "" : "s", e->ops->title);
+	if (!own_netns (e, ctr)) {
+		say (detail, cap, "not counted: the container shares a network namespace");
+		return 0;
 	}
+	count_tcp (ctr->pid, &connected, &loopback);
+	if (!e->ops->tcp_established && connected > 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' has %d open TCP connection%s, which %s's API cannot "
+		                       "checkpoint (it has no --tcp-established): close them first (listening "
+		                       "sockets are fine)",
+		                       name, connected, connected == 1 ? "" : "s", e->ops->title);
+	if (loopback > 0)
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "container '%s' has %d open TCP connection%s on its loopback, which %s "
+		                       "cannot restore (it brings the loopback up only after CRIU has run): close "
+		                       "them first (listening sockets are fine)",
+		                       name, loopback, loopback == 1 ? "" : "s", e->ops->title);
+	say (detail, cap, "%d open TCP connection%s%s", connected, connected == 1 ? "" : "s",
+	     connected ? " (carried: --tcp-established)" : "");
+	return 0;
+}
+
+/* CRIU dumps a unix socket only with its peer: one connected to a process
+ * outside the container (a daemon's socket bound in, /dev/log) fails the
+ * dump ("External socket is used"), which neither engine lets dmig allow. */
+int
+dmig_check_unix (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap, dmig_error_t *err)
+{
+	struct dmig_live l;
+	dmig_error_t e2 = NULL;
+	char what[160];
+	int n = 0;
+
+	if (e->remote || ctr->pid <= 0) {
+		say (detail, cap, "not counted: the container does not run on this host");
+		return 0;
+	}
+	if (dmig_live_scan (ctr->pid, &l, &e2) < 0 || dmig_live_unix_outside (&l, &n, what, sizeof (what), &e2) < 0) {
+		say (detail, cap, "could not be counted: %s", e2 ? e2->msg : "?");
+		dmig_error_release (&e2);
+		dmig_live_free (&l);
+		return 1;
+	}
+	dmig_live_free (&l);
+	if (n > 0)
+		return dmig_error_set (
+		    err, DMIG_EPREFLIGHT, 0,
+		    "container '%s' has %d unix socket%s connected to %s outside it (the first: %s), "
+		    "which CRIU cannot checkpoint: close %s first",
+		    name_of (ctr), n, n == 1 ? "" : "s", n == 1 ? "a process" : "processes", what,
+		    n == 1 ? "it" : "them");
+	say (detail, cap, "no unix socket connected outside the container");
+	return 0;
+}
+
+int
+dmig_check_fds (struct dmig_engine *e, const struct dmig_container *ctr, char *detail, size_t cap, dmig_error_t *err)
+{
+	struct dmig_live l;
+	dmig_error_t e2 = NULL;
+	int r = 0;
+
+	if (e->remote || ctr->pid <= 0) {
+		say (detail, cap, "not read: the container does not run on this host");
+		return 0;
+	}
+	if (dmig_live_scan (ctr->pid, &l, &e2) < 0) {
+		say (detail, cap, "could not be read: %s", e2->msg);
+		dmig_error_release (&e2);
+		return 1;
+	}
+	if (l.nodd > 0)
+		r = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                    "container '%s' has %d open file%s CRIU cannot checkpoint (the first: %s): close "
+		                    "%s, or move it without",
+		                    name_of (ctr), l.nodd, l.nodd == 1 ? "" : "s", l.odd, l.nodd == 1 ? "it" : "them");
+	else
+		say (detail, cap, "%zu process%s, no device, io_uring, perf event or BPF program open", l.npids,
+		     l.npids == 1 ? "" : "es");
+	dmig_live_free (&l);
+	return r;
+}
+
+int
+dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
+{
+	static int (*const checks[]) (struct dmig_engine *, const struct dmig_container *, char *, size_t,
+	                              dmig_error_t *) = {dmig_check_state, dmig_check_tty, dmig_check_storage,
+	                                                 dmig_check_restores, dmig_check_tcp};
+
+	for (size_t i = 0; i < sizeof (checks) / sizeof (checks[0]); i++)
+		if (checks[i](e, ctr, NULL, 0, err) < 0)
+			return -1;
 	return 0;
 }

@@ -245,6 +245,64 @@ docker_check (struct dmig_engine *e, dmig_error_t *err)
 	return ret;
 }
 
+/* A runtime's program as /info names it: a path or a name PATH finds,
+ * nothing a shell or an option parser would read otherwise. */
+static bool
+program_ok (const char *s)
+{
+	return s && *s && *s != '-'
+	       && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == strlen (s)
+	       && strstr (s, "..") == NULL;
+}
+
+/* /info's DefaultRuntime and Runtimes: the container's runtime (its create
+ * copies HostConfig.Runtime) must be one e has. */
+static int
+docker_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool restore, char *name, size_t ncap,
+                char *path, size_t pcap, dmig_error_t *err)
+{
+	const char *want = ctr ? dmig_json_str (ctr->raw, "HostConfig.Runtime") : NULL, *prog = NULL;
+	json_object *info = NULL, *all, *rt = NULL;
+	char p[64];
+	int ret = 0;
+
+	(void)restore; /* a clone runs with the container's runtime, as it does */
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (want == NULL || *want == '\0')
+		want = dmig_json_str (info, "DefaultRuntime");
+	if (want == NULL || *want == '\0')
+		want = "runc";
+	snprintf (name, ncap, "%s", want);
+	/* by key: a runtime's name may hold dots (io.containerd.runc.v2) */
+	all = dmig_json_get (info, "Runtimes");
+	if (json_object_is_type (all, json_type_object) && !json_object_object_get_ex (all, want, &rt))
+		ret = dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                      "Docker %s%s%s has no runtime '%s'%s: add it to \"runtimes\" in "
+		                      "/etc/docker/daemon.json there",
+		                      e->version, e->remote && e->host ? " on " : " here",
+		                      e->remote && e->host ? dmig_ssh_name (e->host) : "", want,
+		                      ctr ? ", which the container runs with" : "");
+	prog = dmig_json_str (rt, "path");
+	if (prog == NULL && strstr (want, "runc") != NULL)
+		prog = "runc"; /* containerd's runc shim runs runc */
+	snprintf (path, pcap, "%s", program_ok (prog) ? prog : "");
+	json_object_put (info);
+	return ret;
+}
+
+static int
+docker_dirs (struct dmig_engine *e, char *data, size_t dcap, char *upload, size_t ucap, dmig_error_t *err)
+{
+	if (docker_root (e, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	snprintf (data, dcap, "%s", e->root);
+	if (ucap)
+		*upload = '\0';
+	return 0;
+}
+
 /* Pack a directory into a staged member. */
 static int
 pack_member (const char *dir, enum dmig_pack_mode mode, const char *staging, const char *member,
@@ -1352,36 +1410,62 @@ move_ckpt_path (struct dmig_engine *e, const char *id, const char *tail, char *p
  * host does. An image's ID is its config's digest in the graph driver's
  * store and its manifest's in containerd's image store, so an image saved
  * from one arrives in the other with another ID (and no container is made
- * from the image it was made from). */
-static int
-move_check (struct dmig_move *m, dmig_error_t *err)
+ * from the image it was made from). Without a container: this host's
+ * storage against the target's. */
+static enum dmig_verdict
+storage_there (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
 {
 	const char *there = dmig_ssh_name (m->ssh), *name = m->name;
-	bool store_here = m->ctr->snapshot, store_there;
+	bool store_here, store_there;
 
-	if (docker_root (m->dst, err) < 0)
-		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	if (docker_root (m->dst, err) < 0 || (m->ctr == NULL && docker_root (m->src, err) < 0))
+		return DMIG_CHECK_ERROR;
+	store_here = m->ctr ? m->ctr->snapshot : strcmp (m->src->driver, SNAPSHOTTER) == 0;
 	store_there = strcmp (m->dst->driver, SNAPSHOTTER) == 0;
-	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0)
-		return dmig_error_set (
+	if (!store_there && strcmp (m->dst->driver, "overlay2") != 0) {
+		dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
+		                "overlayfs ones of containerd's image store",
+		                there, m->dst->driver);
+		return DMIG_CHECK_FAIL;
+	}
+	if (store_here != store_there) {
+		char what[64];
+		snprintf (what, sizeof (what), "container '%s' is", name ? name : "?");
+		dmig_error_set (
 		    err, DMIG_EPREFLIGHT, 0,
-		    "Docker on %s uses the '%s' storage driver: dmig carries only overlay2 layers and "
-		    "overlayfs ones of containerd's image store",
-		    there, m->dst->driver);
-	/* the clone starts from the checkpoint there */
-	if (docker_restorable (m->dst, m->ctr, "container runs", err) < 0)
-		return -1;
-	if (store_here != store_there)
-		return dmig_error_set (
-		    err, DMIG_EPREFLIGHT, 0,
-		    "container '%s' is in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
+		    "%s in %s here, and Docker on %s keeps %s: an image has another ID in each (its "
 		    "config's digest in the graph driver's store, its manifest's in containerd's), so its image cannot "
 		    "arrive there as the one it was made from; move it between Dockers of one storage kind "
 		    "(\"features\": {\"containerd-snapshotter\": ...} in daemon.json)",
-		    name, store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
+		    m->ctr ? what : "Docker keeps its images",
+		    store_here ? "containerd's image store (overlayfs)" : "Docker's overlay2 storage", there,
 		    store_there ? "containerd's image store (overlayfs)" : "overlay2 storage");
-	return 0;
+		return DMIG_CHECK_FAIL;
+	}
+	snprintf (detail, cap, "%s here and on %s", store_here ? "containerd's image store (overlayfs)" : "overlay2",
+	          there);
+	return DMIG_CHECK_OK;
 }
+
+/* The clone starts from the checkpoint there: Docker 28 cannot start one
+ * of a container on networks. */
+static enum dmig_verdict
+netns_there (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
+{
+	if (docker_restorable (m->dst, m->ctr, "container runs", err) < 0)
+		return DMIG_CHECK_FAIL;
+	snprintf (detail, cap, "Docker %s on %s starts it from a checkpoint (network mode '%s')", m->dst->version,
+	          dmig_ssh_name (m->ssh),
+	          m->ctr->network_mode && *m->ctr->network_mode ? m->ctr->network_mode : "default");
+	return DMIG_CHECK_OK;
+}
+
+static const struct dmig_move_check move_checks[] = {
+    {.name = "storage-there", .run = storage_there},
+    {.name = "netns-there", .needs = DMIG_NEED_CONTAINER, .run = netns_there},
+    {.name = NULL},
+};
 
 static int
 move_prepare (struct dmig_move *m, dmig_error_t *err)
@@ -1630,7 +1714,7 @@ move_release (struct dmig_move *m)
 }
 
 const struct dmig_move_ops dmig_docker_move = {
-    .check = move_check,
+    .checks = move_checks,
     .prepare = move_prepare,
     .freeze = move_freeze,
     .ship = move_ship,
@@ -1654,6 +1738,9 @@ const struct dmig_engine_ops dmig_docker_ops = {
     .parse = docker_parse,
     .locate = docker_locate,
     .check = docker_check,
+    .ready = "experimental mode on",
+    .runtime = docker_runtime,
+    .dirs = docker_dirs,
     .drivers = {"overlay2", SNAPSHOTTER},
     .tcp_established = false,
     .capture = docker_capture,

@@ -550,7 +550,7 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 	if (host != NULL && *host != '\0') {
 		if (dmig_engine_open (host, out, err) < 0)
 			return -1;
-		if (dmig_engine_inspect (*out, name, ctr, err) < 0) {
+		if (name && dmig_engine_inspect (*out, name, ctr, err) < 0) {
 			dmig_engine_close (*out);
 			*out = NULL;
 			return -1;
@@ -564,7 +564,7 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		char url[PATH_MAX];
 
 		snprintf (url, sizeof (url), "unix://%s", dmig_engines[i]->socket);
-		if (dmig_engine_open (url, &e, &e2) < 0 || dmig_engine_inspect (e, name, &c, &e2) < 0) {
+		if (dmig_engine_open (url, &e, &e2) < 0 || (name && dmig_engine_inspect (e, name, &c, &e2) < 0)) {
 			if (first == NULL && e != NULL)
 				first = e2; /* a running engine that failed: worth telling */
 			else
@@ -589,6 +589,11 @@ dmig_engine_find (const char *host, const char *name, const char *const *store_k
 		*ctr = insp[0];
 	} else if (nrun == 1) {
 		*out = running[0];
+	} else if (nrun > 1 && name == NULL) {
+		dmig_error_set (err, DMIG_EUSAGE, 0,
+		                "both %s and %s run here: choose one with -H unix://%s or -H unix://%s",
+		                running[0]->ops->title, running[1]->ops->title, running[0]->socket, running[1]->socket);
+		goto fail;
 	} else if (nrun > 1) {
 		/* the one engine (if one) with snapshots of that name */
 		size_t with = 0;

@@ -74,8 +74,22 @@ struct dmig_engine_ops {
 	 * layer of a running container. Best effort: what it cannot find stays
 	 * unknown. */
 	void (*locate) (struct dmig_engine *e, struct dmig_container *c);
-	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why. */
+	/* Ready for checkpoint/restore? Fails with DMIG_EPREFLIGHT and why;
+	 * ready names what it asks ("experimental mode on"). */
 	int (*check) (struct dmig_engine *e, dmig_error_t *err);
+	const char *ready;
+	/* The OCI runtime that checkpoints ctr on e (restore false), or that
+	 * restores one made like it on e (restore true; Docker's create copies
+	 * its runtime, Podman's import runs its default); e's default when ctr
+	 * is NULL. name gets its name, path the program to ask for its version
+	 * on e's host ("" when the engine does not say). Fails with
+	 * DMIG_EPREFLIGHT when e has no such runtime. */
+	int (*runtime) (struct dmig_engine *e, const struct dmig_container *ctr, bool restore, char *name, size_t ncap,
+	                char *path, size_t pcap, dmig_error_t *err);
+	/* Where a move writes on e's host: the engine's data (image, layer,
+	 * volumes; Docker's checkpoint too) and where its restore takes the
+	 * checkpoint in ("": nowhere else). */
+	int (*dirs) (struct dmig_engine *e, char *data, size_t dcap, char *upload, size_t ucap, dmig_error_t *err);
 	/* The storage drivers (or containerd snapshotters) whose layers dmig
 	 * carries, NULL-terminated. */
 	const char *drivers[3];
@@ -167,7 +181,9 @@ void dmig_engine_close (struct dmig_engine *e);
 /* The engine for a container: -H, DOCKER_HOST, CONTAINER_HOST, or whichever
  * default engine has it. *ctr gets the container, or NULL when no engine
  * has it (then *out is the one engine given or running, if exactly one; with
- * several, store_kind (may be NULL) picks the one whose snapshots exist). */
+ * several, store_kind (may be NULL) picks the one whose snapshots exist).
+ * name NULL: no container, the engine given or the one running (several:
+ * a usage error asking for -H). */
 int dmig_engine_find (const char *host, const char *name, const char *const *store_kinds, struct dmig_engine **out,
                       struct dmig_container **ctr, dmig_error_t *err);
 

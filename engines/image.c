@@ -332,3 +332,24 @@ dmig_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_err
 	json_object_put (ans);
 	return st == 200 || st == 404 ? 0 : -1;
 }
+
+int
+dmig_image_size (struct dmig_engine *e, const char *id, uint64_t *bytes, dmig_error_t *err)
+{
+	char path[1024];
+	json_object *ans = NULL;
+	int st;
+
+	*bytes = 0;
+	if (dmig_engine_path (e, false, path, sizeof (path), err, "/images/%s/json", id) < 0)
+		return -1;
+	st = dmig_engine_call (e, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &ans, err);
+	if (st < 0)
+		return -1;
+	if (st != 200)
+		dmig_engine_fail (e, st, ans, err, "cannot inspect image %s", id);
+	else
+		*bytes = (uint64_t)dmig_json_int (ans, "Size", 0);
+	json_object_put (ans);
+	return st == 200 ? 0 : -1;
+}

@@ -25,5 +25,7 @@ int dmig_image_unload (struct dmig_engine *e, json_object *before, json_object *
                        dmig_error_t *err);
 /* Whether an image with this ID exists. */
 int dmig_image_exists (struct dmig_engine *e, const char *id, bool *exists, dmig_error_t *err);
+/* Its size as the engine tells it (0 when it does not). */
+int dmig_image_size (struct dmig_engine *e, const char *id, uint64_t *bytes, dmig_error_t *err);
 
 #endif

@@ -57,11 +57,45 @@ struct dmig_move {
 	long long downtime_ms, total_ms;
 };
 
+/* ---- the checks before a move (src/preflight.c runs them, for a move and
+ * for `dmig check`) ---- */
+
+enum dmig_verdict {
+	DMIG_CHECK_OK,
+	DMIG_CHECK_WARN,
+	DMIG_CHECK_FAIL,  /* refused; --force goes on past a skippable one */
+	DMIG_CHECK_ERROR, /* could not be checked: a FAIL --force never skips */
+	DMIG_CHECK_SKIP,  /* not checked: a check it needs failed */
+};
+
+/* What a check needs before it can run, and what one that passes gives
+ * those after it. */
+enum {
+	DMIG_NEED_LINK = 1 << 0,       /* SSH to the target */
+	DMIG_NEED_ENGINE = 1 << 1,     /* the target's engine answers */
+	DMIG_NEED_KIND = 1 << 2,       /* and is of the source's kind, which moves */
+	DMIG_NEED_CRIU_HERE = 1 << 3,  /* CRIU works here */
+	DMIG_NEED_CRIU_THERE = 1 << 4, /* and there */
+	DMIG_NEED_CONTAINER = 1 << 5,  /* a container is named (else not listed) */
+};
+
+struct dmig_move_check {
+	const char *name; /* "criu-there": what `dmig check` calls it */
+	unsigned needs, gives;
+	bool skippable; /* --force goes on past its FAIL */
+	/* OK or WARN with detail (cap bytes: what was seen, the values), or
+	 * FAIL or ERROR with *err; with a FAIL, detail may say what going on
+	 * past it means (a move with --force prints that). m->ctr is NULL when
+	 * no container is named (host checks only). */
+	enum dmig_verdict (*run) (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err);
+};
+
 /* Each engine's steps of a move. */
 struct dmig_move_ops {
-	/* Engine-specific checks, before anything changes (may be NULL); a
-	 * refusal is DMIG_EPREFLIGHT. */
-	int (*check) (struct dmig_move *m, dmig_error_t *err);
+	/* The engine's own checks, before anything changes, after the
+	 * orchestrator's of the container (src/preflight.c); NULL-named at
+	 * the end, each needing the target's engine of this kind. */
+	const struct dmig_move_check *checks;
 	/* Before the freeze, while the container runs (Docker: the clone);
 	 * may be NULL. */
 	int (*prepare) (struct dmig_move *m, dmig_error_t *err);

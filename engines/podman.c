@@ -119,6 +119,56 @@ import_runtime (struct dmig_engine *e, const char **out, dmig_error_t *err)
 	return 0;
 }
 
+/* /info's host.ociRuntime is the default, the one an import restores with;
+ * a container's own (checkpointing here) is the program of that name. */
+static int
+podman_runtime (struct dmig_engine *e, const struct dmig_container *ctr, bool restore, char *name, size_t ncap,
+                char *path, size_t pcap, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *dflt, *dpath, *want;
+	char p[64];
+
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	dflt = dmig_json_str (info, "host.ociRuntime.name");
+	dpath = dmig_json_str (info, "host.ociRuntime.path");
+	want = !restore && ctr && ctr->runtime ? ctr->runtime : dflt;
+	snprintf (name, ncap, "%s", want ? want : "");
+	snprintf (path, pcap, "%s", want && dflt && strcmp (want, dflt) == 0 && dpath ? dpath : want ? want : "");
+	/* a name or a path, nothing an option parser would take */
+	if (*path == '-'
+	    || strspn (path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") != strlen (path))
+		*path = '\0';
+	json_object_put (info);
+	if (*name == '\0')
+		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+		                       "Podman %s does not say which runtime it runs (its /info has no "
+		                       "host.ociRuntime.name)",
+		                       e->version);
+	return 0;
+}
+
+/* The store (layers, images, volumes) and where a restore's upload goes
+ * (forget_uploads below). */
+static int
+podman_dirs (struct dmig_engine *e, char *data, size_t dcap, char *upload, size_t ucap, dmig_error_t *err)
+{
+	json_object *info = NULL;
+	const char *root;
+	char p[64];
+
+	if (dmig_engine_path (e, false, p, sizeof (p), err, "/info") < 0
+	    || dmig_engine_must (e, "GET", p, NULL, DMIG_API_TIMEOUT_MS, &info, err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	root = dmig_json_str (info, "store.graphRoot");
+	snprintf (data, dcap, "%s", root && *root == '/' ? root : "/var/lib/containers/storage");
+	snprintf (upload, ucap, "/var/tmp");
+	json_object_put (info);
+	return 0;
+}
+
 /* A checkpoint is restored by the runtime that made it: runc's and crun's
  * are not each other's (measured with Podman 5.8.6, runc 1.3.6, crun 1.28,
  * CRIU 4.2.1: either way CRIU fails with "mnt: No mapping for ...
@@ -665,35 +715,65 @@ can_set_restart (const struct dmig_engine *e)
 	return sscanf (e->version, "%d.%d", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 1));
 }
 
+/* The target's import restores with its own default runtime: one that
+ * cannot restore the container's runtime's checkpoint is refused unless
+ * --force tries all the same. */
+static enum dmig_verdict
+runtime_there (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
+{
+	char what[300];
+
+	if (m->ctr->runtime == NULL) {
+		snprintf (detail, cap, "not asked: the container's inspect does not name its runtime");
+		return DMIG_CHECK_OK;
+	}
+	snprintf (what, sizeof (what), "container '%s' runs", m->name);
+	if (podman_restorable (m->dst, m->ctr, what, err) < 0) {
+		if (m->dst->runtime == NULL) /* it could not tell */
+			return DMIG_CHECK_ERROR;
+		snprintf (detail, cap, "%s (--force: trying all the same)", (*err)->msg);
+		return DMIG_CHECK_FAIL;
+	}
+	snprintf (detail, cap, "Podman %s on %s restores it with runtime '%s'", m->dst->version, dmig_ssh_name (m->ssh),
+	          m->dst->runtime   ? m->dst->runtime
+	          : m->ctr->runtime ? m->ctr->runtime
+	                            : "(its own)");
+	return DMIG_CHECK_OK;
+}
+
 /* --keep-source promises a source that never comes back beside the moved
  * copy: with a restart policy Podman cannot change, podman-restart would
  * start it again at boot. Refused unless --force. */
-static int
-pmove_check (struct dmig_move *m, dmig_error_t *err)
+static enum dmig_verdict
+restart_policy (struct dmig_move *m, char *detail, size_t cap, dmig_error_t *err)
 {
 	const char *policy = kept_policy (m);
-	char what[300];
 
-	/* the target's import restores with its own default runtime */
-	snprintf (what, sizeof (what), "container '%s' runs", m->name);
-	if (podman_restorable (m->dst, m->ctr, what, err) < 0) {
-		if (!m->o->force || (*err)->status != DMIG_EPREFLIGHT || m->dst->runtime == NULL)
-			return -1;
-		dmig_log_warn ("%s (--force: trying all the same)", (*err)->msg);
-		dmig_error_release (err);
+	if (!m->o->keep_source) {
+		snprintf (detail, cap, "not asked: the source is removed (no --keep-source)");
+		return DMIG_CHECK_OK;
 	}
-	if (policy == NULL || can_set_restart (m->src))
-		return 0;
-	if (!m->o->force)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-		                       "container '%s' has restart policy '%s', which Podman %s cannot change: a kept "
-		                       "source could start again beside the moved copy; move without --keep-source, "
-		                       "or --force to keep it with its policy",
-		                       m->name, policy, m->src->version);
-	dmig_log_warn ("the kept source '%s' keeps restart policy '%s' (--force): remove it before the host reboots",
-	               m->name, policy);
-	return 0;
+	if (policy == NULL || can_set_restart (m->src)) {
+		snprintf (detail, cap, "the kept source's restart policy is 'no'%s",
+		          policy ? " once the move sets it" : " already");
+		return DMIG_CHECK_OK;
+	}
+	dmig_error_set (err, DMIG_EPREFLIGHT, 0,
+	                "container '%s' has restart policy '%s', which Podman %s cannot change: a kept "
+	                "source could start again beside the moved copy; move without --keep-source, "
+	                "or --force to keep it with its policy",
+	                m->name, policy, m->src->version);
+	snprintf (detail, cap,
+	          "the kept source '%s' keeps restart policy '%s' (--force): remove it before the host reboots",
+	          m->name, policy);
+	return DMIG_CHECK_FAIL;
 }
+
+static const struct dmig_move_check pmove_checks[] = {
+    {.name = "runtime-there", .needs = DMIG_NEED_CONTAINER, .skippable = true, .run = runtime_there},
+    {.name = "restart-policy", .needs = DMIG_NEED_CONTAINER, .skippable = true, .run = restart_policy},
+    {.name = NULL},
+};
 
 static int
 pmove_finish (struct dmig_move *m, dmig_error_t *err)
@@ -724,7 +804,7 @@ pmove_finish (struct dmig_move *m, dmig_error_t *err)
 }
 
 const struct dmig_move_ops dmig_podman_move = {
-    .check = pmove_check,
+    .checks = pmove_checks,
     .freeze = pmove_freeze,
     .ship = pmove_ship,
     .restore = pmove_restore,
@@ -743,6 +823,9 @@ const struct dmig_engine_ops dmig_podman_ops = {
     .api = API,
     .parse = podman_parse,
     .check = podman_check,
+    .ready = "its libpod API answers",
+    .runtime = podman_runtime,
+    .dirs = podman_dirs,
     .drivers = {"overlay"},
     .tcp_established = true,
     .capture = podman_capture,

@@ -1,10 +1,15 @@
 #include "criu.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "child.h"
+#include "clock.h"
+#include "fs.h"
 #include "ssh.h"
 
 static void
@@ -187,4 +192,76 @@ dmig_criu_restores_symlinks (struct dmig_ssh *host)
 	if (here < 0)
 		here = dmig_child_capture (argv, out, sizeof (out), 10) == 0;
 	return here;
+}
+
+/* Given the image on stdin, `criu cpuinfo check` in a folder of its own
+ * there, its words on stdout; exit 100 when the image could not be put
+ * down. Nothing in it comes from the move. */
+static const char cpuinfo_script[] =
+    "d=$(mktemp -d) || exit 100; trap 'rm -rf -- \"$d\"' EXIT; cat > \"$d/cpuinfo.img\" || exit 100; "
+    "criu cpuinfo check -D \"$d\" 2>&1";
+
+/* This host's CPU as `criu cpuinfo dump` writes it, into img. */
+static int
+cpuinfo_here (char *img, size_t cap, size_t *len, dmig_error_t *err)
+{
+	char dir[] = "/tmp/dmig-cpuinfo-XXXXXX", path[64], out[1024], line[256];
+	char *argv[] = {"criu", "cpuinfo", "dump", "-D", dir, NULL};
+	ssize_t n = -1;
+	int fd, r;
+
+	if (mkdtemp (dir) == NULL)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "cannot make a folder for 'criu cpuinfo dump'");
+	r = dmig_child_capture (argv, out, sizeof (out), 30);
+	snprintf (path, sizeof (path), "%s/cpuinfo.img", dir);
+	if (r == 0 && (fd = open (path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read (fd, img, cap);
+		close (fd);
+	}
+	dmig_fs_rm_rf (dir, NULL);
+	if (r != 0 || n <= 0 || (size_t)n == cap) {
+		last_line (out, line, sizeof (line));
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'criu cpuinfo dump' failed here%s%s", *line ? ": " : "",
+		                       line);
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+dmig_criu_cpuinfo (struct dmig_ssh *host, char *why, size_t cap, dmig_error_t *err)
+{
+	char *argv[] = {"sh", "-c", (char *)cpuinfo_script, NULL};
+	char img[64 * 1024], out[4096], errtext[1024];
+	long long deadline = dmig_clock_now_ms () + 60 * 1000;
+	size_t len = 0, off = 0;
+	int fd, id, status = -1, r;
+
+	if (cap)
+		*why = '\0';
+	if (cpuinfo_here (img, sizeof (img), &len, err) < 0)
+		return -1;
+	if (dmig_ssh_open_exec (host, argv, &fd, &id, err) < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write (fd, img + off, len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown (fd, SHUT_WR);
+	r = dmig_fs_read_all (fd, out, sizeof (out), deadline);
+	close (fd);
+	if (dmig_ssh_wait (host, id, 30 * 1000, &status, errtext, sizeof (errtext), err) < 0)
+		return -1;
+	if (r < 0 || off < len || status == 100 || status == 127)
+		return dmig_error_set (err, DMIG_EFAIL, 0, "'criu cpuinfo check' did not run on %s%s%s",
+		                       dmig_ssh_name (host), status == 127 ? ": no criu there" : "",
+		                       r < 0 ? ": no answer in time" : "");
+	if (status == 0)
+		return 0;
+	last_line (out, why, cap);
+	if (cap && *why == '\0')
+		snprintf (why, cap, "exit %d", status);
+	return 1;
 }

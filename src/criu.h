@@ -40,4 +40,10 @@ void dmig_criu_explain (dmig_error_t *err, struct dmig_ssh *host);
  * --dmig-restore-compat` tells. */
 bool dmig_criu_restores_symlinks (struct dmig_ssh *host);
 
+/* Can what is checkpointed here be restored on host's CPU? `criu cpuinfo
+ * dump` here, the image it writes handed to `criu cpuinfo check` there (a
+ * fixed script). 0: yes; 1: no, and why is CRIU's last line there; -1 when
+ * it could not be told (err). */
+int dmig_criu_cpuinfo (struct dmig_ssh *host, char *why, size_t cap, dmig_error_t *err);
+
 #endif

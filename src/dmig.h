@@ -24,6 +24,7 @@ int cmd_snapshot (int argc, char **argv, struct dmig_globals *g, dmig_error_t *e
 int cmd_list (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_rollback (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_prune (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
+int cmd_check (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_recover (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *err);
 
@@ -36,6 +37,7 @@ int cmd_version (int argc, char **argv, struct dmig_globals *g, dmig_error_t *er
 #define DMIG_SYNOPSIS_LIST     "list [--json] [<container>]"
 #define DMIG_SYNOPSIS_ROLLBACK "rollback [--trust-config] [--json] <container>[@<name>|@latest]"
 #define DMIG_SYNOPSIS_PRUNE    "prune --keep <n> <container>"
+#define DMIG_SYNOPSIS_CHECK    "check [--keep-source] [--ignore-volumes] [--json] <target> [<container>]"
 #define DMIG_SYNOPSIS_RECOVER  "recover [<container>]"
 #define DMIG_SYNOPSIS_VERSION  "version"
 

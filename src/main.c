@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {.name = "list", .fn = cmd_list, .synopsis = DMIG_SYNOPSIS_LIST},
     {.name = "rollback", .fn = cmd_rollback, .synopsis = DMIG_SYNOPSIS_ROLLBACK},
     {.name = "prune", .fn = cmd_prune, .synopsis = DMIG_SYNOPSIS_PRUNE},
+    {.name = "check", .fn = cmd_check, .synopsis = DMIG_SYNOPSIS_CHECK},
     {.name = "recover", .fn = cmd_recover, .synopsis = DMIG_SYNOPSIS_RECOVER},
     {.name = "version", .fn = cmd_version, .synopsis = DMIG_SYNOPSIS_VERSION},
 };
@@ -33,7 +34,8 @@ usage (FILE *out)
 		fprintf (out, "   dmig %s\n", commands[i].synopsis);
 	fprintf (out, "\n-H unix:///path/to.sock picks the engine; without it DOCKER_HOST, CONTAINER_HOST,\n"
 	              "or whichever engine at its default socket has the container.\n"
-	              "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n");
+	              "Snapshots are kept in --store, $DMIG_STORE or " DMIG_DEFAULT_STORE ".\n"
+	              "check runs a move's checks and changes nothing (exit 3 when one fails).\n");
 }
 
 static const struct command *

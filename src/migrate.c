@@ -16,10 +16,8 @@
 #include <unistd.h>
 
 #include "archive_io.h"
-#include "check.h"
 #include "child.h"
 #include "clock.h"
-#include "criu.h"
 #include "fault.h"
 #include "fs.h"
 #include "image.h"
@@ -27,12 +25,12 @@
 #include "journal.h"
 #include "log.h"
 #include "progress.h"
+#include "preflight.h"
 #include "pump.h"
 #include "ref.h"
 #include "volume.h"
 
-#define REMOTE_CMD_MS (60 * 1000L)
-#define RECONNECT_MS  (30 * 1000L)
+#define RECONNECT_MS (30 * 1000L)
 
 static void
 on_signal (int sig)
@@ -215,16 +213,20 @@ dmig_migrate_release (struct dmig_move *m)
 
 /* ---- the target ---- */
 
-int
-dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
+const char *
+dmig_migrate_remote_socket (const struct dmig_move *m)
 {
 	/* the engine of the source's kind, where it listens unless told */
-	const char *remote = *m->target->socket ? m->target->socket : m->src->ops->socket;
+	return *m->target->socket ? m->target->socket : m->src->ops->socket;
+}
+
+int
+dmig_migrate_connect_engine (struct dmig_move *m, dmig_error_t *err)
+{
+	const char *remote = dmig_migrate_remote_socket (m);
 	char local[128], url[160], why[1536];
 	struct dmig_engine_dial dial;
 
-	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
-		return -1;
 	/* the target's engine, through a private local socket: forwarded, or
 	 * bridged by the engine's own CLI there, told the same socket (not
 	 * the target's DOCKER_HOST, context or CONTAINER_HOST) */
@@ -245,6 +247,14 @@ dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
 	dmig_error_release (err);
 	return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "cannot reach the engine at %s on %s%s%s", remote,
 	                       dmig_ssh_name (m->ssh), *why ? ": " : "", why);
+}
+
+int
+dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err)
+{
+	if (dmig_ssh_connect (m->target, NULL, &m->ssh, err) < 0)
+		return -1;
+	return dmig_migrate_connect_engine (m, err);
 }
 
 /* After the link died: connect again (for a while) to clean up there. */
@@ -308,149 +318,6 @@ run_hook (struct dmig_move *m, const char *cmd, const char *phase, dmig_error_t 
 	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
 		return dmig_error_set (err, DMIG_EFAIL, 0, "the %s hook failed (exit %d)", phase,
 		                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
-	return 0;
-}
-
-/* ---- checks: nothing has changed yet; a refusal is exit 3 ---- */
-
-static int
-check_target_criu (struct dmig_move *m, dmig_error_t *err)
-{
-	char *ver[] = {"criu", "--version", NULL}, *check[] = {"criu", "check", NULL};
-	char out[1024];
-	int major, minor;
-
-	if (dmig_ssh_run (m->ssh, ver, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
-		dmig_error_status (err, DMIG_EPREFLIGHT);
-		return dmig_error_wrap (err, "CRIU does not run on %s", dmig_ssh_name (m->ssh));
-	}
-	if (dmig_criu_version_parse (out, NULL, 0, &major, &minor) < 0 || !dmig_criu_version_ok (major, minor)) {
-		if (m->o->force)
-			dmig_log_warn ("CRIU on %s is older than %d.%d (--force)", dmig_ssh_name (m->ssh),
-			               DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
-		else
-			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                       "CRIU on %s is older than %d.%d (--force to try anyway)",
-			                       dmig_ssh_name (m->ssh), DMIG_CRIU_MIN_MAJOR, DMIG_CRIU_MIN_MINOR);
-	}
-	if (dmig_ssh_run (m->ssh, check, out, sizeof (out), REMOTE_CMD_MS, err) < 0) {
-		dmig_error_status (err, DMIG_EPREFLIGHT);
-		return dmig_error_wrap (err, "CRIU fails 'criu check' on %s", dmig_ssh_name (m->ssh));
-	}
-	return 0;
-}
-
-/* Ask the target's engine for one of its objects (kind: "networks",
- * "volumes"): the HTTP status, or -1 (a refusal) when it cannot be asked. */
-static int
-target_has (struct dmig_move *m, const char *kind, const char *name, dmig_error_t *err)
-{
-	json_object *v = NULL;
-	char path[1024];
-	int st;
-
-	if (dmig_engine_path (m->dst, true, path, sizeof (path), err, "/%r/%s", kind, name) < 0)
-		return dmig_error_status (err, DMIG_EPREFLIGHT);
-	st = dmig_engine_call (m->dst, "GET", path, NULL, DMIG_API_TIMEOUT_MS, &v, err);
-	json_object_put (v);
-	return st < 0 ? dmig_error_status (err, DMIG_EPREFLIGHT) : st;
-}
-
-/* The container's networks are the target's own: dmig makes none there. */
-static int
-check_networks (struct dmig_move *m, dmig_error_t *err)
-{
-	for (size_t i = 0; i < m->ctr->nnetworks; i++) {
-		const char *net = m->ctr->networks[i];
-		int st;
-		/* modes every engine has, not networks: Podman 5 lists a
-		 * --network none container's as a network 'none', which its
-		 * API (and 4.3's) does not know */
-		if (strcmp (net, "none") == 0 || strcmp (net, "host") == 0)
-			continue;
-		st = target_has (m, "networks", net, err);
-		if (st < 0)
-			return -1;
-		if (st == 404)
-			return dmig_error_set (
-			    err, DMIG_EPREFLIGHT, 0,
-			    "container '%s' is on network '%s', which %s lacks: create it there first", m->name, net,
-			    dmig_ssh_name (m->ssh));
-	}
-	return 0;
-}
-
-static int
-checks (struct dmig_move *m, dmig_error_t *err)
-{
-	struct dmig_container *there = NULL;
-	const struct dmig_mount *mt;
-	char criu[64];
-
-	if (strcmp (m->src->ops->kind, m->dst->ops->kind) != 0)
-		return dmig_error_set (
-		    err, DMIG_EPREFLIGHT, 0,
-		    "the target runs %s, the container runs on %s: dmig moves between engines of one kind",
-		    m->dst->ops->kind, m->src->ops->kind);
-	if (m->src->ops->move == NULL)
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "%s: moving is not supported for this engine yet",
-		                       m->src->ops->kind);
-	if (dmig_criu_check (criu, sizeof (criu), err) < 0 || m->src->ops->check (m->src, err) < 0
-	    || dmig_check_container (m->src, m->ctr, err) < 0)
-		return -1;
-	if (m->src->ops->move->check && m->src->ops->move->check (m, err) < 0)
-		return -1;
-	if (m->dst->ops->check (m->dst, err) < 0)
-		return dmig_error_wrap (err, "on %s", dmig_ssh_name (m->ssh));
-	if (check_target_criu (m, err) < 0)
-		return -1;
-	if (dmig_engine_inspect (m->dst, m->name, &there, err) < 0)
-		return dmig_error_status (err, DMIG_EPREFLIGHT);
-	if (there != NULL) {
-		dmig_container_free (there);
-		return dmig_error_set (err, DMIG_EPREFLIGHT, 0, "a container named '%s' exists on %s already", m->name,
-		                       dmig_ssh_name (m->ssh));
-	}
-	for (size_t i = 0; i < m->ctr->nmounts; i++) {
-		const char *src = m->ctr->mounts[i].source;
-
-		if (m->ctr->mounts[i].type == DMIG_MOUNT_BIND && src) {
-			char *test_argv[] = {"test", "-e", (char *)src, NULL};
-			dmig_error_t e2 = NULL;
-			if (dmig_ssh_run (m->ssh, test_argv, NULL, 0, REMOTE_CMD_MS, &e2) < 0) {
-				dmig_error_release (&e2);
-				if (!m->o->force)
-					return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-					                       "bind mount source %s does not exist on %s (it is never "
-					                       "copied; make it there, or --force)",
-					                       src, dmig_ssh_name (m->ssh));
-				dmig_log_warn ("bind mount source %s is missing on the target (--force)", src);
-			}
-			/* CRIU 4 restores a bind from a symlink only as dmig's setup
-			 * makes it (engine.c) */
-			char *link_argv[] = {"test", "-L", (char *)src, NULL};
-			if (dmig_ssh_run (m->ssh, link_argv, NULL, 0, REMOTE_CMD_MS, &e2) == 0
-			    && !dmig_criu_restores_symlinks (m->ssh))
-				return dmig_error_set (
-				    err, DMIG_EPREFLIGHT, 0,
-				    "bind mount source %s is a symlink on %s, which CRIU cannot restore: "
-				    "run dmig's setup there (scripts/setup-criu.sh), or make it a real folder or "
-				    "file there, not a link",
-				    src, dmig_ssh_name (m->ssh));
-			dmig_error_release (&e2);
-		}
-	}
-	if (check_networks (m, err) < 0)
-		return -1;
-	for (size_t i = 0; !m->o->ignore_volumes && (mt = dmig_container_next_volume (m->ctr, &i)) != NULL;) {
-		int st = target_has (m, "volumes", mt->name, err);
-		if (st < 0)
-			return -1;
-		if (st == 200)
-			return dmig_error_set (err, DMIG_EPREFLIGHT, 0,
-			                       "volume '%s' exists on %s already: dmig will not overwrite it", mt->name,
-			                       dmig_ssh_name (m->ssh));
-	}
 	return 0;
 }
 
@@ -548,7 +415,8 @@ dmig_migrate_run (struct dmig_move *m, dmig_error_t *err)
 	char what[700];
 	int ret = -1, r;
 
-	if (checks (m, err) < 0)
+	/* nothing has changed yet: a refusal is exit 3 */
+	if (dmig_preflight_move (m, err) < 0)
 		return -1;
 	dmig_fault ("move:check");
 	if (journal (m, "prepare", err) < 0)

@@ -9,6 +9,10 @@
 
 /* Connect to m->target: SSH, then its engine (m->ssh, m->dst). */
 int dmig_migrate_connect (struct dmig_move *m, dmig_error_t *err);
+/* The second half: the engine there, over m->ssh. */
+int dmig_migrate_connect_engine (struct dmig_move *m, dmig_error_t *err);
+/* Where the engine listens there: the target's socket, or the default. */
+const char *dmig_migrate_remote_socket (const struct dmig_move *m);
 /* The whole move, see docs/move.md. Fills m's times and counts. */
 int dmig_migrate_run (struct dmig_move *m, dmig_error_t *err);
 /* Free what the move holds (the engine's state, the volumes' names, the

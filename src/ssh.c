@@ -315,8 +315,10 @@ dmig_ssh_connect (const struct dmig_target *t, const char *config, struct dmig_s
 		ssh_options_set (s->s, SSH_OPTIONS_PORT, &t->port);
 	ssh_options_set (s->s, SSH_OPTIONS_TIMEOUT, &timeout);
 	ssh_options_set (s->s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
-	if (ssh_options_get (s->s, SSH_OPTIONS_USER, &user) == SSH_OK)
-		ssh_options_get_port (s->s, &port);
+	/* the port dmig dials, whether or not a user is known yet */
+	ssh_options_get_port (s->s, &port);
+	if (ssh_options_get (s->s, SSH_OPTIONS_USER, &user) != SSH_OK)
+		user = NULL;
 	snprintf (s->name, sizeof (s->name), "%s%s%s:%u", user ? user : "", user ? "@" : "", t->host, port);
 	ssh_string_free_char (user);
 	user = NULL;

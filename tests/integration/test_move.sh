@@ -120,7 +120,7 @@ image_shipped() {
 # The image cannot be loaded on B (no room for it there): the move fails
 # before the freeze, and nothing changed here or there.
 image_ship_fails() {
-	local e=$1 c=$P-$1-imgfail img=localhost/$P-$1-imgfail:1 dirs d
+	local e=$1 c=$P-$1-imgfail img=localhost/$P-$1-imgfail:1 dirs d force
 	# an image of its own, bigger than the room B will have
 	track_ctr "$c-base"
 	track_img "$img"
@@ -134,9 +134,13 @@ image_ship_fails() {
 	if [ "$e" = docker ]; then dirs="/var/lib/docker/tmp"; else dirs="/tmp /var/tmp"; fi
 	for d in $dirs; do B mount -t tmpfs -o size=512k dmig-test-full "$d"; done
 	rc=0
-	move_on "$e" "$c" $TARGET >/dev/null 2>"$TMP/stderr" || rc=$?
+	# Podman's import takes the checkpoint in /var/tmp too, which the disk
+	# check finds too small: --force goes past it (a line of its own) to the load
+	if [ "$e" = podman ]; then force=--force; else force=; fi
+	move_on "$e" $force "$c" $TARGET >/dev/null 2>"$TMP/stderr" || rc=$?
 	for d in $dirs; do B umount "$d"; done
-	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/stderr")" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
+	[ "$rc" = 1 ] && [ "$(grep -vc "^dmig: warning: --force: check 'disk' skipped: " "$TMP/stderr")" = 1 ] ||
+		fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "failed before the freeze; container .$c. runs on here, unchanged: cannot ship image" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"
 	cat "$TMP/stderr"
 	[ "$("$e" inspect -f '{{.Id}} {{.State.Running}}' "$c")" = "$id true" ] || fail "the container changed"

@@ -1,4 +1,4 @@
-// WRAP: dmig_ssh_run
+// WRAP: dmig_ssh_run dmig_ssh_open_exec dmig_ssh_wait dmig_ssh_name
 /* CRIU: the pre-flight check and the quoting of its errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "criu.h"
@@ -275,6 +278,115 @@ explain_reads_the_target_log (void **state)
 	dmig_error_release (&err);
 }
 
+/* ---- the CPU check: the target's fixed script runs here, as sh would run it there ---- */
+
+static int fake_host;
+#define HOST ((struct dmig_ssh *)&fake_host)
+
+const char *__wrap_dmig_ssh_name (const struct dmig_ssh *s);
+const char *
+__wrap_dmig_ssh_name (const struct dmig_ssh *s)
+{
+	assert_ptr_equal (s, HOST);
+	return "root@lab2:22";
+}
+
+int __wrap_dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err);
+int
+__wrap_dmig_ssh_open_exec (struct dmig_ssh *s, char *const argv[], int *fd, int *id, dmig_error_t *err)
+{
+	int sv[2];
+	pid_t pid;
+	(void)err;
+
+	assert_ptr_equal (s, HOST);
+	assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork ();
+	assert_true (pid >= 0);
+	if (pid == 0) {
+		dup2 (sv[1], 0);
+		dup2 (sv[1], 1);
+		execvp (argv[0], argv);
+		_exit (127);
+	}
+	close (sv[1]);
+	*fd = sv[0];
+	*id = (int)pid;
+	return 0;
+}
+
+int __wrap_dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *errtext, size_t cap,
+                          dmig_error_t *err);
+int
+__wrap_dmig_ssh_wait (struct dmig_ssh *s, int id, long timeout_ms, int *status, char *errtext, size_t cap,
+                      dmig_error_t *err)
+{
+	int st;
+	(void)timeout_ms;
+	(void)err;
+
+	assert_ptr_equal (s, HOST);
+	assert_int_equal (waitpid ((pid_t)id, &st, 0), id);
+	*status = WIFEXITED (st) ? WEXITSTATUS (st) : 128;
+	if (cap)
+		*errtext = '\0';
+	return 0;
+}
+
+/* A criu whose `cpuinfo dump` writes this host's CPU (here) and whose
+ * `cpuinfo check` accepts only an image of the CPU "there" has. */
+static void
+fake_cpus (const char *here, const char *there, bool dump_works)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf (path, sizeof (path), "%s/criu", dir);
+	fp = fopen (path, "w");
+	assert_non_null (fp);
+	fprintf (fp, "#!/bin/sh\n[ \"$1\" = cpuinfo ] || exit 2\n");
+	if (dump_works)
+		fprintf (fp, "[ \"$2\" = dump ] && [ \"$3\" = -D ] && { echo %s > \"$4/cpuinfo.img\"; exit 0; }\n",
+		         here);
+	else
+		fprintf (fp, "[ \"$2\" = dump ] && { echo 'Error (criu/cr-dump.c:1): cannot read /proc/cpuinfo' >&2; "
+		             "exit 1; }\n");
+	fprintf (fp,
+	         "[ \"$2\" = check ] && [ \"$3\" = -D ] || exit 2\n"
+	         "[ \"$(cat \"$4/cpuinfo.img\")\" = %s ] && exit 0\n"
+	         "echo 'Error (criu/cpu.c:1): cpu: CPU Feature FPU xsave mismatch' >&2\nexit 1\n",
+	         there);
+	fclose (fp);
+	chmod (path, 0755);
+}
+
+static void
+cpuinfo_compared_there (void **state)
+{
+	const char *path = getenv ("PATH");
+	char *saved = strdup (path ? path : "/usr/bin:/bin"), p[256], why[256];
+	dmig_error_t err = NULL;
+	(void)state;
+
+	snprintf (p, sizeof (p), "%s:%s", dir, saved);
+	setenv ("PATH", p, 1);
+	fake_cpus ("cpu-a", "cpu-a", true);
+	assert_int_equal (dmig_criu_cpuinfo (HOST, why, sizeof (why), &err), 0);
+	assert_null (err);
+	fake_cpus ("cpu-a", "cpu-b", true);
+	assert_int_equal (dmig_criu_cpuinfo (HOST, why, sizeof (why), &err), 1);
+	assert_null (err);
+	assert_string_equal (why, "Error (criu/cpu.c:1): cpu: CPU Feature FPU xsave mismatch");
+	/* no image here: it cannot be told, and says why */
+	fake_cpus ("cpu-a", "cpu-a", false);
+	assert_int_equal (dmig_criu_cpuinfo (HOST, why, sizeof (why), &err), -1);
+	assert_string_equal (err->msg,
+	                     "'criu cpuinfo dump' failed here: Error (criu/cr-dump.c:1): cannot read /proc/cpuinfo");
+	dmig_error_release (&err);
+	setenv ("PATH", saved, 1);
+	free (saved);
+}
+
 int
 main (void)
 {
@@ -284,6 +396,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (check_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown (explain_quotes_the_log, setup, teardown),
 	    cmocka_unit_test (explain_reads_the_target_log),
+	    cmocka_unit_test_setup_teardown (cpuinfo_compared_there, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -41,6 +41,26 @@ struct step {
 	char seen_body[4096];
 	char seen_path[512];
 };
+
+/* The engine's own checks of a move (engines/move.h), as the preflight
+ * runs them without --force: 0, or -1 at the first refusal. The one named
+ * last (may be NULL) gets its detail into *detail. */
+static int
+engine_checks (const struct dmig_engine_ops *ops, struct dmig_move *mv, char *detail, size_t cap, dmig_error_t *err)
+{
+	for (const struct dmig_move_check *c = ops->move->checks; c->name; c++) {
+		enum dmig_verdict v;
+		if ((c->needs & DMIG_NEED_CONTAINER) && mv->ctr == NULL)
+			continue;
+		if (cap)
+			*detail = '\0';
+		v = c->run (mv, detail, cap, err);
+		if (v == DMIG_CHECK_FAIL || v == DMIG_CHECK_ERROR)
+			return -1;
+	}
+	return 0;
+}
+
 static struct step script[32];
 static size_t nsteps, next_step;
 
@@ -752,30 +772,35 @@ podman_keep_source_policy (void **state)
 	struct dmig_move m = {.src = e, .name = "web", .o = &o};
 	const struct dmig_move_ops *const pm = dmig_podman_ops.move;
 	dmig_error_t err = NULL;
+	char detail[512];
 
 	(void)state;
 	assert_int_equal (dmig_engine_parse (&dmig_podman_ops, raw, &ctr, NULL), 0);
 	json_object_put (raw);
 	m.ctr = ctr;
-	assert_int_equal (pm->check (&m, &err), -1);
+	assert_int_equal (engine_checks (&dmig_podman_ops, &m, detail, sizeof (detail), &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	assert_non_null (strstr (err->msg, "restart policy 'always', which Podman 4.3.1 cannot change"));
 	assert_non_null (strstr (err->msg, "--force"));
+	/* what going on past it (--force) means */
+	assert_string_equal (detail, "the kept source 'web' keeps restart policy 'always' (--force): remove it before "
+	                             "the host reboots");
 	dmig_error_release (&err);
 	o.force = true;
-	assert_int_equal (pm->check (&m, &err), 0);
 	/* kept as it is: no call at all */
 	assert_int_equal (pm->finish (&m, &err), 0);
 	o.force = false;
 	o.keep_source = false;
-	assert_int_equal (pm->check (&m, &err), 0);
+	assert_int_equal (engine_checks (&dmig_podman_ops, &m, detail, sizeof (detail), &err), 0);
+	assert_string_equal (detail, "not asked: the source is removed (no --keep-source)");
 	dmig_engine_close (e);
 
 	e = open_engine ("{\"Version\":\"5.1.0\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.24\",\"Components\":[{"
 	                 "\"Name\":\"Podman Engine\"}]}");
 	m.src = e;
 	o.keep_source = true;
-	assert_int_equal (pm->check (&m, &err), 0);
+	assert_int_equal (engine_checks (&dmig_podman_ops, &m, detail, sizeof (detail), &err), 0);
+	assert_string_equal (detail, "the kept source's restart policy is 'no' once the move sets it");
 	expect ("POST", "/v4.0.0/libpod/containers/abc/update?restartPolicy=no", 200, "");
 	expect ("GET", "/v4.0.0/libpod/containers/abc/json", 200,
 	        "{\"Id\":\"abc\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}}}");
@@ -865,6 +890,71 @@ podman_runtime_check (void **state)
 	dmig_container_free (unsaid);
 }
 
+/* The runtime a checkpoint or restore runs, and where a move writes, as
+ * each engine's /info says. */
+static void
+runtimes_and_dirs (void **state)
+{
+	struct dmig_engine *e = open_engine (PODMAN5_VERSION);
+	struct dmig_container *crun = podman_model ("{\"Id\":\"abc\",\"Name\":\"web\",\"OCIRuntime\":\"crun\"}");
+	char name[64], path[256], data[256], upload[256];
+	json_object *raw;
+	struct dmig_container *dc = NULL;
+	dmig_error_t err = NULL;
+	(void)state;
+
+	/* Podman: the container's own here; an import's the default */
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (e->ops->runtime (e, crun, false, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "crun");
+	assert_string_equal (path, "crun");
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (e->ops->runtime (e, crun, true, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "runc");
+	assert_string_equal (path, "/usr/bin/runc");
+	expect ("GET", "/v4.0.0/libpod/info", 200, "{\"host\":{}}");
+	assert_int_equal (e->ops->runtime (e, NULL, true, name, sizeof (name), path, sizeof (path), &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	dmig_error_release (&err);
+	expect ("GET", "/v4.0.0/libpod/info", 200, "{\"store\":{\"graphRoot\":\"/srv/containers\"}}");
+	assert_int_equal (e->ops->dirs (e, data, sizeof (data), upload, sizeof (upload), &err), 0);
+	assert_string_equal (data, "/srv/containers");
+	assert_string_equal (upload, "/var/tmp");
+	dmig_engine_close (e);
+	dmig_container_free (crun);
+
+	/* Docker: the container's runtime must be one the engine has */
+	e = open_engine (DOCKER_VERSION);
+	raw = json_tokener_parse ("{\"Id\":\"abc\",\"Name\":\"/web\",\"HostConfig\":{\"Runtime\":\"crun\"}}");
+	assert_int_equal (dmig_engine_parse (e->ops, raw, &dc, NULL), 0);
+	json_object_put (raw);
+	expect ("GET", "/v1.41/info", 200,
+	        "{\"DefaultRuntime\":\"runc\",\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"runc\"},"
+	        "\"crun\":{\"path\":\"/usr/local/bin/crun\"}}}");
+	assert_int_equal (e->ops->runtime (e, dc, true, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "crun");
+	assert_string_equal (path, "/usr/local/bin/crun");
+	expect ("GET", "/v1.41/info", 200, "{\"DefaultRuntime\":\"runc\",\"Runtimes\":{\"runc\":{\"path\":\"runc\"}}}");
+	assert_int_equal (e->ops->runtime (e, dc, true, name, sizeof (name), path, sizeof (path), &err), -1);
+	assert_int_equal (err->status, DMIG_EPREFLIGHT);
+	if (strstr (err->msg, "Docker 20.10.24 here has no runtime 'crun', which the container runs with") == NULL)
+		fail_msg ("%s", err->msg);
+	dmig_error_release (&err);
+	/* a runtime by a dotted name; a program name an option parser would take is not asked */
+	expect ("GET", "/v1.41/info", 200,
+	        "{\"DefaultRuntime\":\"io.containerd.runc.v2\",\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"-"
+	        "x\"}}}");
+	assert_int_equal (e->ops->runtime (e, NULL, false, name, sizeof (name), path, sizeof (path), &err), 0);
+	assert_string_equal (name, "io.containerd.runc.v2");
+	assert_string_equal (path, "");
+	expect ("GET", "/v1.41/info", 200, "{\"DockerRootDir\":\"/srv/docker\",\"Driver\":\"overlay2\"}");
+	assert_int_equal (e->ops->dirs (e, data, sizeof (data), upload, sizeof (upload), &err), 0);
+	assert_string_equal (data, "/srv/docker");
+	assert_string_equal (upload, "");
+	dmig_container_free (dc);
+	dmig_engine_close (e);
+}
+
 /* With -v a restore asks for Podman's statistics and says them on one
  * line; without, it does not ask (Podman fails a restore whose statistics
  * it cannot read). */
@@ -921,11 +1011,12 @@ podman_move_runtime_refused (void **state)
 	struct dmig_move_opts o = {0};
 	struct dmig_move m = {.src = src, .dst = dst, .name = "web", .o = &o, .ctr = ctr};
 	dmig_error_t err = NULL;
+	char detail[1024];
 	(void)state;
 
 	dst->remote = true;
 	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("crun"));
-	assert_int_equal (dmig_podman_ops.move->check (&m, &err), -1);
+	assert_int_equal (engine_checks (&dmig_podman_ops, &m, detail, sizeof (detail), &err), -1);
 	assert_int_equal (err->status, DMIG_EPREFLIGHT);
 	if (strstr (err->msg,
 	            "container 'web' runs with runtime 'runc', but Podman on hostD restores a checkpoint with "
@@ -934,10 +1025,25 @@ podman_move_runtime_refused (void **state)
 	    || strstr (err->msg, "make runc its default there") == NULL
 	    || strstr (err->msg, "(ssh://hostD/run/podman/runc.sock)") == NULL)
 		fail_msg ("%s", err->msg);
+	/* --force tries all the same, and says so */
+	assert_non_null (strstr (detail, "(ssh://hostD/run/podman/runc.sock) (--force: trying all the same)"));
 	dmig_error_release (&err);
-	o.force = true;
-	assert_int_equal (dmig_podman_ops.move->check (&m, &err), 0);
+	/* a target whose runtime is the container's */
+	dmig_engine_close (dst);
+	dst = open_engine (PODMAN5_VERSION);
+	dst->remote = true;
+	m.dst = dst;
+	expect ("GET", "/v4.0.0/libpod/info", 200, PODMAN_INFO ("runc"));
+	assert_int_equal (engine_checks (&dmig_podman_ops, &m, detail, sizeof (detail), &err), 0);
 	assert_null (err);
+	/* one that does not say cannot be gone past (an error, not a refusal) */
+	dmig_engine_close (dst);
+	dst = open_engine (PODMAN5_VERSION);
+	dst->remote = true;
+	m.dst = dst;
+	expect ("GET", "/v4.0.0/libpod/info", 500, "{\"cause\":\"db locked\"}");
+	assert_int_equal (dmig_podman_ops.move->checks[0].run (&m, detail, sizeof (detail), &err), DMIG_CHECK_ERROR);
+	dmig_error_release (&err);
 	dmig_container_free (ctr);
 	dmig_engine_close (src);
 	dmig_engine_close (dst);
@@ -1370,6 +1476,7 @@ main (void)
 	    T (docker_restore_names_the_image),
 	    T (podman_keep_source_policy),
 	    T (podman_runtime_check),
+	    T (runtimes_and_dirs),
 	    T (podman_restore_stats_with_v),
 	    T (podman_move_runtime_refused),
 	    T (open_tcp_connections_refused),

@@ -1,9 +1,10 @@
-// WRAP: dmig_criu_check dmig_check_container dmig_engine_inspect dmig_engine_running
-// WRAP: dmig_image_exists dmig_ssh_run dmig_ssh_alive dmig_ssh_name
-// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_engine_call dmig_volume_get dmig_volume_remove dmig_ssh_connect
+// WRAP: dmig_preflight_move dmig_engine_running
+// WRAP: dmig_image_exists dmig_ssh_alive dmig_ssh_name
+// WRAP: dmig_ssh_open_exec dmig_ssh_wait dmig_volume_get dmig_volume_remove dmig_ssh_connect
 /* The move's orchestrator: its steps in order, and after a failure the undo
  * that puts the container back (resume the source before discarding the
- * target's half-made clone), with the statuses the CLI promises. */
+ * target's half-made clone), with the statuses the CLI promises. Its checks
+ * (src/preflight.c, test_preflight.c) are one step here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "migrate.h"
+#include "preflight.h"
 #include "ship.h"
 #include "ssh.h"
 
@@ -91,11 +93,15 @@ step (const char *name, dmig_error_t *err)
 	return 0;
 }
 
-static int
-fake_move_check (struct dmig_move *m, dmig_error_t *err)
+/* The checks, as one step: a refusal there is exit 3 with nothing done. */
+int __wrap_dmig_preflight_move (struct dmig_move *m, dmig_error_t *err);
+int
+__wrap_dmig_preflight_move (struct dmig_move *m, dmig_error_t *err)
 {
-	(void)m;
-	return step ("check", err);
+	assert_non_null (m->dst);
+	if (step ("check", err) < 0)
+		return dmig_error_status (err, DMIG_EPREFLIGHT);
+	return 0;
 }
 
 /* The engine's own state: made by prepare, freed by release. */
@@ -178,7 +184,6 @@ fake_engine_check (struct dmig_engine *e, dmig_error_t *err)
 }
 
 static const struct dmig_move_ops fake_move = {
-    .check = fake_move_check,
     .prepare = fake_prepare,
     .freeze = fake_freeze,
     .ship = fake_ship,
@@ -205,40 +210,8 @@ static const struct dmig_engine_ops fake_ops = {
 
 /* ---- the seams beyond the move's ops ---- */
 
-static bool there_already; /* the target has a container of that name */
 static int dummy_ssh;
 #define FAKE_SSH ((struct dmig_ssh *)&dummy_ssh)
-
-int __wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err);
-int
-__wrap_dmig_criu_check (char *version, size_t cap, dmig_error_t *err)
-{
-	(void)err;
-	snprintf (version, cap, "4.2.1");
-	return 0;
-}
-
-int __wrap_dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err);
-int
-__wrap_dmig_check_container (struct dmig_engine *e, const struct dmig_container *ctr, dmig_error_t *err)
-{
-	(void)e;
-	(void)ctr;
-	(void)err;
-	return 0;
-}
-
-int __wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out,
-                                dmig_error_t *err);
-int
-__wrap_dmig_engine_inspect (struct dmig_engine *e, const char *name, struct dmig_container **out, dmig_error_t *err)
-{
-	(void)err;
-	assert_true (e->remote); /* only the target is asked */
-	assert_string_equal (name, "web");
-	*out = there_already ? calloc (1, sizeof (**out)) : NULL;
-	return 0;
-}
 
 bool __wrap_dmig_engine_running (struct dmig_engine *e, const char *name);
 bool
@@ -260,20 +233,6 @@ __wrap_dmig_image_exists (struct dmig_engine *e, const char *id, bool *exists, d
 	return 0;
 }
 
-int __wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms,
-                         dmig_error_t *err);
-int
-__wrap_dmig_ssh_run (struct dmig_ssh *s, char *const argv[], char *out, size_t cap, long timeout_ms, dmig_error_t *err)
-{
-	(void)timeout_ms;
-	(void)err;
-	assert_ptr_equal (s, FAKE_SSH);
-	assert_string_equal (argv[0], "criu");
-	if (out != NULL)
-		snprintf (out, cap, "%s", strcmp (argv[1], "--version") == 0 ? "Version: 4.2.1\n" : "Looks good.\n");
-	return 0;
-}
-
 bool __wrap_dmig_ssh_alive (struct dmig_ssh *s);
 bool
 __wrap_dmig_ssh_alive (struct dmig_ssh *s)
@@ -288,24 +247,6 @@ __wrap_dmig_ssh_name (const struct dmig_ssh *s)
 {
 	assert_ptr_equal (s, FAKE_SSH);
 	return "root@lab2:22";
-}
-
-/* The target's engine: no volume or network of the container's there. */
-int __wrap_dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-                             long timeout_ms, json_object **out, dmig_error_t *err);
-int
-__wrap_dmig_engine_call (struct dmig_engine *e, const char *method, const char *path, json_object *body,
-                         long timeout_ms, json_object **out, dmig_error_t *err)
-{
-	(void)body;
-	(void)timeout_ms;
-	(void)err;
-	assert_true (e->remote);
-	assert_string_equal (method, "GET");
-	assert_string_equal (path, "/v1.41/volumes/data"); /* escaped by the path builder */
-	if (out)
-		*out = NULL;
-	return 404;
 }
 
 int __wrap_dmig_volume_get (struct dmig_engine *e, const char *name, char **mountpoint, dmig_error_t *err);
@@ -440,7 +381,7 @@ setup (void **state)
 	snprintf (hook_failed, sizeof (hook_failed), "echo \"hook:$DMIG_PHASE:$DMIG_CONTAINER\" >> %s", logpath);
 	setenv ("DMIG_NO_PROGRESS", "1", 1);
 	fail_at = interrupt_at = NULL;
-	resume_fails = there_already = freeze_stops = discard_fails = false;
+	resume_fails = freeze_stops = discard_fails = false;
 	fail_code = 0;
 	source_runs = true;
 	dmig_interrupted = 0;
@@ -496,13 +437,16 @@ succeeds (void **state)
 	assert_true (m.total_ms >= 0);
 }
 
+/* A check refuses: exit 3, and nothing after it runs (no freeze, no
+ * journal, no hook: nothing was made, nothing to undo). */
 static void
-refused_by_the_target (void **state)
+refused_by_a_check (void **state)
 {
 	(void)state;
-	there_already = true;
-	run_fails (DMIG_EPREFLIGHT, "a container named 'web' exists on root@lab2:22 already");
-	assert_string_equal (calls (), "check"); /* nothing made, nothing to undo */
+	fail_at = "check";
+	run_fails (DMIG_EPREFLIGHT, "check broke");
+	assert_string_equal (calls (), "check");
+	assert_string_equal (journal_phase (), "none");
 }
 
 static void
@@ -791,7 +735,7 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (succeeds, setup, teardown),
-	    cmocka_unit_test_setup_teardown (refused_by_the_target, setup, teardown),
+	    cmocka_unit_test_setup_teardown (refused_by_a_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown (prepare_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown (freeze_fails_source_runs, setup, teardown),
 	    cmocka_unit_test_setup_teardown (freeze_fails_source_stopped, setup, teardown),

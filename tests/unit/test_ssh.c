@@ -70,6 +70,8 @@ static struct {
 	int missing_status;
 	const char *config; /* what ssh_options_parse_config was given */
 	bool config_given;
+	unsigned int port;   /* set by SSH_OPTIONS_PORT (22 unless) */
+	bool no_user;        /* no user known before the connect */
 	int forwards, execs; /* channels opened */
 	char forwarded[256];
 	char cmds[8][1024];
@@ -118,8 +120,8 @@ int
 __wrap_ssh_options_set (ssh_session s, enum ssh_options_e type, const void *value)
 {
 	(void)s;
-	(void)type;
-	(void)value;
+	if (type == SSH_OPTIONS_PORT)
+		fake.port = (unsigned int)*(const int *)value;
 	return SSH_OK;
 }
 
@@ -128,7 +130,7 @@ int
 __wrap_ssh_options_get (ssh_session s, enum ssh_options_e type, char **value)
 {
 	(void)s;
-	if (type != SSH_OPTIONS_USER)
+	if (type != SSH_OPTIONS_USER || fake.no_user)
 		return SSH_ERROR;
 	*value = strdup ("root");
 	return SSH_OK;
@@ -139,7 +141,7 @@ int
 __wrap_ssh_options_get_port (ssh_session s, unsigned int *port)
 {
 	(void)s;
-	*port = 22;
+	*port = fake.port ? fake.port : 22;
 	return SSH_OK;
 }
 
@@ -529,6 +531,8 @@ setup (void **state)
 	fake.missing_status = 127;
 	fake.config = NULL;
 	fake.config_given = false;
+	fake.port = 0;
+	fake.no_user = false;
 	fake.forwards = fake.execs = 0;
 	fake.forwarded[0] = fake.error[0] = '\0';
 	memset (fake.cmds, 0, sizeof (fake.cmds));
@@ -597,8 +601,12 @@ named_config_must_be_there (void **state)
 	assert_non_null (f);
 	fputs ("Host *\n  ConnectTimeout 5\n", f);
 	fclose (f);
-	connect_fails (path, DMIG_EPREFLIGHT, "cannot connect to root@127.0.0.1:22: Connection refused");
+	connect_fails (path, DMIG_EPREFLIGHT, "cannot connect to root@127.0.0.1:1: Connection refused");
 	assert_true (fake.config_given);
+	/* no user known yet: the message still names the port dmig dials */
+	fake.no_user = true;
+	connect_fails (path, DMIG_EPREFLIGHT, "cannot connect to 127.0.0.1:1: Connection refused");
+	fake.no_user = false;
 	assert_string_equal (fake.config, path);
 	/* set but empty is as unset: libssh reads its default */
 	connect_fails ("", DMIG_EPREFLIGHT, "cannot connect to");
