@@ -97,6 +97,9 @@ d_client_entry() {
 link_bd() {
 	[ "$DHOST" = d ] && pid_alive anchor && d_alive init || return 0
 	ip -n dmiglab-b link show dmiglab-bd >/dev/null 2>&1 && return 0
+	# D's end of a link to a B that is gone: the kernel frees an old network
+	# namespace in the background, its links a while later
+	nsenter -t "$(d_pid init)" -n ip link del dmiglab-db 2>/dev/null || true
 	ip link add dmiglab-bd netns dmiglab-b type veth peer name dmiglab-db netns "$(d_pid init)"
 	ip -n dmiglab-b addr add "$ADDR_BD/30" dev dmiglab-bd
 	ip -n dmiglab-b link set dmiglab-bd up
@@ -104,8 +107,8 @@ link_bd() {
 	nsenter -t "$(d_pid init)" -n ip link set dmiglab-db up
 	# each reaches the other's sshd at its usual address (B's on the A-B
 	# link, D's on the A-D link), over this link
-	ip -n dmiglab-b route add "$ADDR_D/32" via "$ADDR_DB"
-	nsenter -t "$(d_pid init)" -n ip route add "$ADDR_B/32" via "$ADDR_BD"
+	ip -n dmiglab-b route replace "$ADDR_D/32" via "$ADDR_DB"
+	nsenter -t "$(d_pid init)" -n ip route replace "$ADDR_B/32" via "$ADDR_BD"
 	say "lab: linked $ADDR_BD (B) and $ADDR_DB (D)"
 }
 
@@ -114,14 +117,18 @@ link_bd() {
 link_de() {
 	local pd pe
 	pd=$(other_init d) && pe=$(other_init e) || return 0
-	nsenter -t "$pd" -n ip link show dmiglab-de >/dev/null 2>&1 && return 0
+	nsenter -t "$pd" -n ip link show dmiglab-de >/dev/null 2>&1 &&
+		nsenter -t "$pe" -n ip link show dmiglab-ed >/dev/null 2>&1 && return 0
+	# an end left by a host that is gone
+	nsenter -t "$pd" -n ip link del dmiglab-de 2>/dev/null || true
+	nsenter -t "$pe" -n ip link del dmiglab-ed 2>/dev/null || true
 	ip link add dmiglab-de netns "$pd" type veth peer name dmiglab-ed netns "$pe"
 	nsenter -t "$pd" -n ip addr add "$ADDR_DE/30" dev dmiglab-de
 	nsenter -t "$pd" -n ip link set dmiglab-de up
 	nsenter -t "$pe" -n ip addr add "$ADDR_ED/30" dev dmiglab-ed
 	nsenter -t "$pe" -n ip link set dmiglab-ed up
-	nsenter -t "$pd" -n ip route add "$ADDR_E/32" via "$ADDR_ED"
-	nsenter -t "$pe" -n ip route add "$ADDR_D/32" via "$ADDR_DE"
+	nsenter -t "$pd" -n ip route replace "$ADDR_E/32" via "$ADDR_ED"
+	nsenter -t "$pe" -n ip route replace "$ADDR_D/32" via "$ADDR_DE"
 	say "lab: linked $ADDR_DE (D) and $ADDR_ED (E)"
 }
 
@@ -310,7 +317,7 @@ start_d() {
 	nsenter -t "$init" -n ip addr add "$DADDR/30" dev "$VETH_DA"
 	nsenter -t "$init" -n ip link set "$VETH_DA" up
 	# A's lab sshd (moves back from D) listens on A's end of the A-B link
-	nsenter -t "$init" -n ip route add "$ADDR_A/32" via "$ADDR_AD"
+	nsenter -t "$init" -n ip route replace "$ADDR_A/32" via "$ADDR_AD"
 	for i in $(seq 1 900); do
 		d_ready && break
 		d_alive init || die "host $DNAME stopped while starting: $(tail -n3 "$DDIR/log/boot.log")"
