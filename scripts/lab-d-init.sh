@@ -46,10 +46,12 @@ stop() {
 }
 trap stop TERM INT
 
-hostname dmiglab-d 2>/dev/null || echo dmiglab-d >/proc/sys/kernel/hostname
+# which lab host this is (d, or e: a second one like it) and its link's end
+read -r name link </etc/dmig-lab/name
+hostname "dmiglab-$name" 2>/dev/null || echo "dmiglab-$name" >/proc/sys/kernel/hostname
 ip link set lo up
-# scripts/lab.sh gives D its link once this namespace exists
-wait_for sh -c 'ip -o -4 addr show dev dmiglab-da | grep -q inet'
+# scripts/lab.sh gives it its link once this namespace exists
+wait_for sh -c 'ip -o -4 addr show dev "$1" | grep -q inet' sh "$link"
 
 run containerd containerd
 wait_for test -S /run/containerd/containerd.sock

@@ -21,13 +21,26 @@
 # start time, and D is stopped by those PIDs only. Nothing of D's state is
 # kept in this host's /run: D's network namespace lives as long as D.
 
-DDIR=$LAB/d
-DPIDS=$DDIR/pids
-VETH_AD=dmiglab-ad # this host's end of the A-D link; D's end is dmiglab-da
-ADDR_AD=10.254.213.9
-ADDR_D=10.254.213.10
+# Host E is a second host like D (the same root filesystem, data of its
+# own): DMIG_LAB_DHOST=e, or lab.sh's start-e, stop-e, exec-e, e-mode. The
+# functions here work on the one DHOST names.
+ADDR_D=10.254.213.10  # D's sshd, on the A-D link
+ADDR_E=10.254.213.18  # E's, on the A-E link (A's end 10.254.213.17)
 ADDR_BD=10.254.213.13 # B's end of the B-D link (dmiglab-bd), while both run
 ADDR_DB=10.254.213.14 # D's (dmiglab-db)
+ADDR_DE=10.254.213.21 # D's end of the D-E link (dmiglab-de), while both run
+ADDR_ED=10.254.213.22 # E's (dmiglab-ed)
+DHOST=${DMIG_LAB_DHOST:-d}
+case $DHOST in
+d) ADDR_AD=10.254.213.9 DADDR=$ADDR_D ;;
+e) ADDR_AD=10.254.213.17 DADDR=$ADDR_E ;;
+*) echo "DMIG_LAB_DHOST is d or e" >&2 && exit 2 ;;
+esac
+DNAME=${DHOST^^} # "D", for messages
+DDIR=$LAB/$DHOST
+DPIDS=$DDIR/pids
+VETH_AD=dmiglab-a$DHOST # this host's end of its link; its own end is dmiglab-${DHOST}a
+VETH_DA=dmiglab-${DHOST}a
 D_DAEMONS="containerd dockerd podman sshd"
 
 # d_record NAME PID: note a process of D with its start time (a PID used
@@ -57,23 +70,20 @@ make_keys_d() {
 	mkdir -p "$DDIR/etc" "$DDIR/log" "$LAB/home/.ssh"
 	chmod 700 "$LAB/home" "$LAB/home/.ssh"
 	keypair "$LAB/home/.ssh/id_ed25519" "dmig lab client"
-	keypair "$DDIR/etc/ssh_host_ed25519_key" "dmig lab host D"
-	# D's own client, for moves from D (to A and B)
-	keypair "$DDIR/etc/client_ed25519" "dmig lab client on D"
+	keypair "$DDIR/etc/ssh_host_ed25519_key" "dmig lab host $DNAME"
+	# its own client, for moves from there (to A, B, and D or E)
+	keypair "$DDIR/etc/client_ed25519" "dmig lab client on $DNAME"
+	# its name and the name of its end of its link, for its init
+	echo "$DHOST $VETH_DA" >"$DDIR/etc/name"
 	{
-		sshd_config "$ADDR_D:22" /etc/dmig-lab/ssh_host_ed25519_key /run/sshd.pid /etc/dmig-lab/authorized_keys
+		sshd_config "$DADDR:22" /etc/dmig-lab/ssh_host_ed25519_key /run/sshd.pid /etc/dmig-lab/authorized_keys
 		# cgroup v1 is deprecated in Podman 5; this kernel's layout is hybrid
 		echo "SetEnv PODMAN_IGNORE_CGROUPSV1_WARNING=1"
 	} >"$DDIR/etc/sshd_config"
 	d_daemon_json "$root"
 	install -m 0755 "$(dirname "$0")/lab-d-init.sh" "$DDIR/etc/init.sh"
 	# B's files exist once the lab has started; until then D's alone
-	if [ -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ]; then
-		write_trust
-	else
-		put "$DDIR/etc/authorized_keys" <"$LAB/home/.ssh/id_ed25519.pub"
-		write_client_a
-	fi
+	write_trust
 }
 
 # d_client_entry ALIAS ADDR PORT: an entry of D's client config
@@ -85,8 +95,11 @@ d_client_entry() {
 # link_bd: the B-D link, when both run and it is not there yet (it goes
 # with either host's network namespace)
 link_bd() {
-	pid_alive anchor && d_alive init || return 0
+	[ "$DHOST" = d ] && pid_alive anchor && d_alive init || return 0
 	ip -n dmiglab-b link show dmiglab-bd >/dev/null 2>&1 && return 0
+	# D's end of a link to a B that is gone: the kernel frees an old network
+	# namespace in the background, its links a while later
+	nsenter -t "$(d_pid init)" -n ip link del dmiglab-db 2>/dev/null || true
 	ip link add dmiglab-bd netns dmiglab-b type veth peer name dmiglab-db netns "$(d_pid init)"
 	ip -n dmiglab-b addr add "$ADDR_BD/30" dev dmiglab-bd
 	ip -n dmiglab-b link set dmiglab-bd up
@@ -94,9 +107,38 @@ link_bd() {
 	nsenter -t "$(d_pid init)" -n ip link set dmiglab-db up
 	# each reaches the other's sshd at its usual address (B's on the A-B
 	# link, D's on the A-D link), over this link
-	ip -n dmiglab-b route add "$ADDR_D/32" via "$ADDR_DB"
-	nsenter -t "$(d_pid init)" -n ip route add "$ADDR_B/32" via "$ADDR_BD"
+	ip -n dmiglab-b route replace "$ADDR_D/32" via "$ADDR_DB"
+	nsenter -t "$(d_pid init)" -n ip route replace "$ADDR_B/32" via "$ADDR_BD"
 	say "lab: linked $ADDR_BD (B) and $ADDR_DB (D)"
+}
+
+# link_de: the D-E link, when both run and it is not there yet; each
+# reaches the other's sshd at its usual address over it
+link_de() {
+	local pd pe
+	pd=$(other_init d) && pe=$(other_init e) || return 0
+	nsenter -t "$pd" -n ip link show dmiglab-de >/dev/null 2>&1 &&
+		nsenter -t "$pe" -n ip link show dmiglab-ed >/dev/null 2>&1 && return 0
+	# an end left by a host that is gone
+	nsenter -t "$pd" -n ip link del dmiglab-de 2>/dev/null || true
+	nsenter -t "$pe" -n ip link del dmiglab-ed 2>/dev/null || true
+	ip link add dmiglab-de netns "$pd" type veth peer name dmiglab-ed netns "$pe"
+	nsenter -t "$pd" -n ip addr add "$ADDR_DE/30" dev dmiglab-de
+	nsenter -t "$pd" -n ip link set dmiglab-de up
+	nsenter -t "$pe" -n ip addr add "$ADDR_ED/30" dev dmiglab-ed
+	nsenter -t "$pe" -n ip link set dmiglab-ed up
+	nsenter -t "$pd" -n ip route replace "$ADDR_E/32" via "$ADDR_ED"
+	nsenter -t "$pe" -n ip route replace "$ADDR_D/32" via "$ADDR_DE"
+	say "lab: linked $ADDR_DE (D) and $ADDR_ED (E)"
+}
+
+# other_init d|e: the PID of that host's init, when it runs
+other_init() {
+	local pid start st
+	[ -s "$LAB/$1/pids/init" ] || return 1
+	read -r pid start <"$LAB/$1/pids/init"
+	st=$(awk '{print $3, $22}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "${st%% *}" != Z ] && [ "${st#* }" = "$start" ] && echo "$pid"
 }
 
 
@@ -171,7 +213,7 @@ d_boot() {
 		mount --bind "$DDIR/data/$c" "$m/var/lib/$c"
 	done
 	chmod 700 "$m/var/lib/dmig"
-	echo dmiglab-d >"$m/etc/hostname"
+	echo "dmiglab-$DHOST" >"$m/etc/hostname"
 	cd "$m" || exit 1
 	mkdir -p .dmiglab-oldroot
 	pivot_root . .dmiglab-oldroot
@@ -194,13 +236,13 @@ d_cgroups() {
 			dev == "cgroup2" && $1 == 0 { print $3; exit }
 			dev == "cgroup" && $1 != 0 { n = split($2, c, ","); for (i = 1; i <= n; i++) if (index(opts, "," c[i] ",")) { print $3; exit } }' /proc/self/cgroup)
 		[ -n "$rel" ] || continue
-		mkdir -p "$mnt${rel%/}/dmiglab-d"
+		mkdir -p "$mnt${rel%/}/dmiglab-$DHOST"
 		# a new cpuset has no CPUs or memory nodes until given its parent's
-		if [ -e "$mnt${rel%/}/dmiglab-d/cpuset.cpus" ]; then
-			[ -n "$(cat "$mnt${rel%/}/dmiglab-d/cpuset.cpus")" ] || cat "$mnt$rel/cpuset.cpus" >"$mnt${rel%/}/dmiglab-d/cpuset.cpus"
-			[ -n "$(cat "$mnt${rel%/}/dmiglab-d/cpuset.mems")" ] || cat "$mnt$rel/cpuset.mems" >"$mnt${rel%/}/dmiglab-d/cpuset.mems"
+		if [ -e "$mnt${rel%/}/dmiglab-$DHOST/cpuset.cpus" ]; then
+			[ -n "$(cat "$mnt${rel%/}/dmiglab-$DHOST/cpuset.cpus")" ] || cat "$mnt$rel/cpuset.cpus" >"$mnt${rel%/}/dmiglab-$DHOST/cpuset.cpus"
+			[ -n "$(cat "$mnt${rel%/}/dmiglab-$DHOST/cpuset.mems")" ] || cat "$mnt$rel/cpuset.mems" >"$mnt${rel%/}/dmiglab-$DHOST/cpuset.mems"
 		fi
-		echo "$mnt${rel%/}/dmiglab-d" >>"$DDIR/cgroups"
+		echo "$mnt${rel%/}/dmiglab-$DHOST" >>"$DDIR/cgroups"
 	done < <(cgroup_mounts)
 }
 
@@ -215,7 +257,7 @@ d_record_daemons() {
 			done
 		done
 	done
-	for name in $D_DAEMONS; do d_alive "$name" || die "host D's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"; done
+	for name in $D_DAEMONS; do d_alive "$name" || die "host $DNAME's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"; done
 }
 
 d_ready() { [ -e "/proc/$(d_pid init)/root/run/dmig-lab/ready" ]; }
@@ -230,12 +272,13 @@ start_d() {
 	if d_alive init; then
 		make_keys_d "$(cat "$DDIR/root-in-use")"
 		link_bd
+		link_de
 		# a daemon that died (a test kills engines) starts again, as D's
 		# init started it
 		for p in $D_DAEMONS; do
 			d_alive "$p" || d_restart "$p"
 		done
-		say "lab: host D runs (pid $(d_pid init))"
+		say "lab: host $DNAME runs (pid $(d_pid init))"
 		return 0
 	fi
 	root=$("$(dirname "$0")/lab-d-root.sh")
@@ -262,31 +305,32 @@ start_d() {
 		[ -n "$init" ] && break
 		sleep 0.1
 	done
-	[ -n "$init" ] || die "host D did not start: $(tail -n3 "$DDIR/log/boot.log")"
+	[ -n "$init" ] || die "host $DNAME did not start: $(tail -n3 "$DDIR/log/boot.log")"
 	d_record unshare "$pid"
 	d_record init "$init"
 	# a D that does not come up all the way is stopped again
-	trap 'say "lab: host D did not come up; stopping it"; stop_d' EXIT
+	trap 'say "lab: host $DNAME did not come up; stopping it"; stop_d' EXIT
 	# the link, into D's network namespace
-	ip link add "$VETH_AD" type veth peer name dmiglab-da netns "$init"
+	ip link add "$VETH_AD" type veth peer name "$VETH_DA" netns "$init"
 	ip addr add "$ADDR_AD/30" dev "$VETH_AD"
 	ip link set "$VETH_AD" up
-	nsenter -t "$init" -n ip addr add "$ADDR_D/30" dev dmiglab-da
-	nsenter -t "$init" -n ip link set dmiglab-da up
+	nsenter -t "$init" -n ip addr add "$DADDR/30" dev "$VETH_DA"
+	nsenter -t "$init" -n ip link set "$VETH_DA" up
 	# A's lab sshd (moves back from D) listens on A's end of the A-B link
-	nsenter -t "$init" -n ip route add "$ADDR_A/32" via "$ADDR_AD"
+	nsenter -t "$init" -n ip route replace "$ADDR_A/32" via "$ADDR_AD"
 	for i in $(seq 1 900); do
 		d_ready && break
-		d_alive init || die "host D stopped while starting: $(tail -n3 "$DDIR/log/boot.log")"
+		d_alive init || die "host $DNAME stopped while starting: $(tail -n3 "$DDIR/log/boot.log")"
 		sleep 0.2
 	done
-	d_ready || die "host D's engines did not come up in 180 s; see $DDIR/log"
+	d_ready || die "host $DNAME's engines did not come up in 180 s; see $DDIR/log"
 	d_record_daemons
-	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 hostD true ||
-		die "cannot log in to host D over SSH; see $DDIR/log/sshd.log"
+	ssh -F "$LAB/home/.ssh/config" -o BatchMode=yes -o ConnectTimeout=5 "host$DNAME" true ||
+		die "cannot log in to host $DNAME over SSH; see $DDIR/log/sshd.log"
 	link_bd
+	link_de
 	trap - EXIT
-	say "lab: host D runs (pid $(d_pid init), docker storage $(d_mode), $root)"
+	say "lab: host $DNAME runs (pid $(d_pid init), docker storage $(d_mode), $root)"
 }
 
 stop_d() {
@@ -318,7 +362,7 @@ stop_d() {
 		done <"$DDIR/cgroups"
 		rm -f "$DDIR/cgroups"
 	fi
-	say "lab: stopped host D"
+	say "lab: stopped host $DNAME"
 }
 
 status_d() {
@@ -366,7 +410,7 @@ d_daemon() {
 		pid=${p#/proc/}
 		break
 	done
-	[ -n "${pid:-}" ] || die "host D's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"
+	[ -n "${pid:-}" ] || die "host $DNAME's $name did not start: $(tail -n3 "$DDIR/log/$name.log" 2>/dev/null)"
 	d_record "$name" "$pid"
 }
 
@@ -393,8 +437,8 @@ d_restart() {
 		for i in $(seq 1 150); do [ -s "/proc/$(d_pid init)/root/run/sshd.pid" ] && break; sleep 0.2; done
 		;;
 	esac
-	d_alive "$1" || die "host D's $1 did not start again: $(tail -n3 "$DDIR/log/$1.log" 2>/dev/null)"
-	say "lab: host D's $1 started again"
+	d_alive "$1" || die "host $DNAME's $1 did not start again: $(tail -n3 "$DDIR/log/$1.log" 2>/dev/null)"
+	say "lab: host $DNAME's $1 started again"
 }
 
 # d_wait NAME SOCKET PATH: until D's daemon NAME answers PATH on SOCKET (120 s)
@@ -402,10 +446,10 @@ d_wait() {
 	local i
 	for i in $(seq 1 600); do
 		in_d curl -sf --max-time 2 --unix-socket "$2" "http://d$3" >/dev/null 2>&1 && return 0
-		d_alive "$1" || die "host D's $1 stopped: $(tail -n3 "$DDIR/log/$1.log")"
+		d_alive "$1" || die "host $DNAME's $1 stopped: $(tail -n3 "$DDIR/log/$1.log")"
 		sleep 0.2
 	done
-	die "host D's $1 does not answer on $2"
+	die "host $DNAME's $1 does not answer on $2"
 }
 
 # d_switch_docker MODE: a running D's Docker (dockerd and containerd, which
@@ -427,8 +471,8 @@ d_switch_docker() {
 	for c in docker containerd; do
 		mkdir -p "$DDIR/data/$c-$mode"
 		# (lazily: a process of Docker's that outlived it keeps the old data)
-		in_d umount -l /var/lib/$c || die "cannot unmount D's /var/lib/$c"
-		d_attach "$DDIR/data/$c-$mode" /var/lib/$c || die "cannot give D's Docker the data of $mode"
+		in_d umount -l /var/lib/$c || die "cannot unmount $DNAME's /var/lib/$c"
+		d_attach "$DDIR/data/$c-$mode" /var/lib/$c || die "cannot give $DNAME's Docker the data of $mode"
 	done
 	rm -f "/proc/$(d_pid init)/root/run/containerd/containerd.sock"
 	d_daemon containerd containerd
@@ -436,7 +480,7 @@ d_switch_docker() {
 	d_daemon dockerd dockerd --config-file /etc/dmig-lab/daemon.json --containerd=/run/containerd/containerd.sock
 	d_wait dockerd /run/docker.sock /_ping
 	[ "$(in_d docker info -f '{{.Driver}}')" = "$([ "$mode" = snapshotter ] && echo overlayfs || echo overlay2)" ] ||
-		die "host D's Docker does not run in $mode mode: $(in_d docker info -f '{{.Driver}}')"
+		die "host $DNAME's Docker does not run in $mode mode: $(in_d docker info -f '{{.Driver}}')"
 }
 
 # d-mode [overlay2|snapshotter]: Docker's storage on D; in a running D only
@@ -454,15 +498,15 @@ cmd_d_mode() {
 		else
 			echo "$1" >"$DDIR/mode"
 		fi
-		say "lab: host D's docker storage is $1"
+		say "lab: host $DNAME's docker storage is $1"
 		;;
 	*) die "d-mode takes overlay2 or snapshotter" ;;
 	esac
 }
 
 env_d() {
-	echo "DMIG_LAB_D_ALIAS=hostD"
-	echo "DMIG_LAB_D_ADDR=$ADDR_D"
+	echo "DMIG_LAB_D_ALIAS=host$DNAME"
+	echo "DMIG_LAB_D_ADDR=$DADDR"
 	echo "DMIG_LAB_D_MODE=$(d_mode)"
 	# D's client config, a path inside D (aliases hostA and hostB)
 	echo "DMIG_LAB_D_SSH_CONFIG=/etc/dmig-lab/client_config"

@@ -3,6 +3,7 @@
 #
 #   scripts/lab.sh start | stop | status | exec CMD... | exec-c CMD... | env
 #   scripts/lab.sh start-d | stop-d | exec-d CMD... | d-mode [overlay2|snapshotter]
+#   scripts/lab.sh start-e | stop-e | exec-e CMD... | e-mode [overlay2|snapshotter]
 #
 # Hosts B and C each have their own network namespace and their own mount
 # namespace, where private folders cover /var/lib/docker,
@@ -85,33 +86,8 @@ Subsystem sftp internal-sftp
 EOF
 }
 
-# write_client_a: this host's ssh config and pinned host keys, for each lab
-# host whose key exists (B, D); each file replaced at once, never seen half
-# written
-write_client_a() {
-	local k=$LAB/home/.ssh/known_hosts c=$LAB/home/.ssh/config
-	{
-		[ ! -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ] ||
-			printf '%s %s\n' "$ADDR_B" "$(cut -d' ' -f1-2 "$LAB/b/etc/ssh_host_ed25519_key.pub")"
-		[ ! -s "$LAB/d/etc/ssh_host_ed25519_key.pub" ] ||
-			printf '%s %s\n' "$ADDR_D" "$(cut -d' ' -f1-2 "$LAB/d/etc/ssh_host_ed25519_key.pub")"
-	} >"$k.tmp"
-	{
-		if [ -s "$LAB/b/etc/ssh_host_ed25519_key.pub" ]; then
-			echo "# dmig lab: host B in network namespace dmiglab-b"
-			client_entry hostB "$ADDR_B" 22 "$LAB/home"
-		fi
-		if [ -s "$LAB/d/etc/ssh_host_ed25519_key.pub" ]; then
-			echo "# dmig lab: host D (Debian testing's engines)"
-			client_entry hostD "$ADDR_D" 22 "$LAB/home"
-		fi
-	} >"$c.tmp"
-	chmod 600 "$k.tmp" "$c.tmp"
-	mv "$k.tmp" "$k"
-	mv "$c.tmp" "$c"
-}
-
-# put FILE: FILE's new content (from stdin), 0600, replaced at once
+# put FILE: FILE's new content (from stdin), 0600, replaced at once, never
+# seen half written
 put() {
 	cat >"$1.tmp"
 	chmod 600 "$1.tmp"
@@ -119,45 +95,68 @@ put() {
 }
 hostkey() { cut -d' ' -f1-2 "$LAB/$1/etc/ssh_host_ed25519_key.pub"; }
 has_key() { [ -s "$LAB/$1/etc/ssh_host_ed25519_key.pub" ]; }
+# known ADDR[:PORT] HOST: a known_hosts line for lab host HOST, if it has a key
+known() { ! has_key "$2" || printf '%s %s\n' "$1" "$(hostkey "$2")"; }
+# cat_keys FILE...: the public keys of those that exist
+cat_keys() { local f; for f in "$@"; do [ ! -s "$f" ] || cat "$f"; done; }
+
+# write_client_a: this host's ssh config and pinned host keys, for each lab
+# host whose key exists (B, D, E)
+write_client_a() {
+	{
+		known "$ADDR_B" b
+		known "$ADDR_D" d
+		known "$ADDR_E" e
+	} | put "$LAB/home/.ssh/known_hosts"
+	{
+		! has_key b || { echo "# dmig lab: host B in network namespace dmiglab-b" && client_entry hostB "$ADDR_B" 22 "$LAB/home"; }
+		! has_key d || { echo "# dmig lab: host D (Debian testing's engines)" && client_entry hostD "$ADDR_D" 22 "$LAB/home"; }
+		! has_key e || { echo "# dmig lab: host E (a second one like D)" && client_entry hostE "$ADDR_E" 22 "$LAB/home"; }
+	} | put "$LAB/home/.ssh/config"
+}
 
 # write_trust: every lab client's config and pinned host keys, and every
-# lab host's authorized keys, from the keys made so far (hosts B and C, and
-# D once it has keys). This host's client logs in to B and D; B's client
-# (hostA, hostC, hostD) to A, C and D; D's client (hostA, hostB) to A and B.
+# lab host's authorized keys, from the keys made so far. This host's client
+# logs in to B, D and E; B's client (hostA, hostC, hostD) to A, C and D;
+# D's and E's own clients (hostA, hostB, and hostE or hostD) to A, B and
+# each other.
 write_trust() {
-	local dkey=$DDIR/etc/client_ed25519.pub
+	local ca=$LAB/home/.ssh/id_ed25519.pub cb=$A/home/.ssh/id_ed25519.pub
+	local cd=$LAB/d/etc/client_ed25519.pub ce=$LAB/e/etc/client_ed25519.pub h o
+	mkdir -p "$LAB/home/.ssh"
 	write_client_a
-	{
-		printf '[%s]:%s %s\n%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)" "$ADDR_C" "$(hostkey c)"
-		! has_key d || printf '%s %s\n' "$ADDR_D" "$(hostkey d)"
-	} | put "$A/home/.ssh/known_hosts"
-	{
-		echo "# dmig lab: hosts A, C and D, as host B reaches them"
-		client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
-		client_entry hostC "$ADDR_C" 22 "$A/home"
-		! has_key d || client_entry hostD "$ADDR_D" 22 "$A/home"
-	} | put "$A/home/.ssh/config"
-	{
-		cat "$LAB/home/.ssh/id_ed25519.pub"
-		[ ! -s "$dkey" ] || cat "$dkey"
-	} | put "$LAB/b/etc/authorized_keys"
-	{
-		cat "$A/home/.ssh/id_ed25519.pub"
-		[ ! -s "$dkey" ] || cat "$dkey"
-	} | put "$A/etc/authorized_keys"
-	put "$LAB/c/etc/authorized_keys" <"$A/home/.ssh/id_ed25519.pub"
-	if has_key d; then
-		cat "$LAB/home/.ssh/id_ed25519.pub" "$A/home/.ssh/id_ed25519.pub" | put "$DDIR/etc/authorized_keys"
+	if [ -d "$A/home/.ssh" ]; then
 		{
-			printf '[%s]:%s %s\n' "$ADDR_A" "$PORT_A" "$(hostkey a)"
-			! has_key b || printf '%s %s\n' "$ADDR_B" "$(hostkey b)"
-		} | put "$DDIR/etc/client_known_hosts"
+			known "[$ADDR_A]:$PORT_A" a
+			known "$ADDR_C" c
+			known "$ADDR_D" d
+		} | put "$A/home/.ssh/known_hosts"
 		{
-			echo "# dmig lab: hosts A and B, as host D reaches them (paths inside D)"
+			echo "# dmig lab: hosts A, C and D, as host B reaches them"
+			client_entry hostA "$ADDR_A" "$PORT_A" "$A/home"
+			client_entry hostC "$ADDR_C" 22 "$A/home"
+			! has_key d || client_entry hostD "$ADDR_D" 22 "$A/home"
+		} | put "$A/home/.ssh/config"
+	fi
+	[ ! -d "$LAB/b/etc" ] || cat_keys "$ca" "$cd" "$ce" | put "$LAB/b/etc/authorized_keys"
+	[ ! -d "$A/etc" ] || cat_keys "$cb" "$cd" "$ce" | put "$A/etc/authorized_keys"
+	[ ! -d "$LAB/c/etc" ] || cat_keys "$cb" | put "$LAB/c/etc/authorized_keys"
+	for h in d e; do
+		has_key "$h" || continue
+		if [ "$h" = d ]; then o=e; else o=d; fi
+		cat_keys "$ca" "$cb" "$LAB/$o/etc/client_ed25519.pub" | put "$LAB/$h/etc/authorized_keys"
+		{
+			known "[$ADDR_A]:$PORT_A" a
+			known "$ADDR_B" b
+			if [ "$o" = d ]; then known "$ADDR_D" d; else known "$ADDR_E" e; fi
+		} | put "$LAB/$h/etc/client_known_hosts"
+		{
+			echo "# dmig lab: the hosts host ${h^^} reaches (paths inside it)"
 			d_client_entry hostA "$ADDR_A" "$PORT_A"
 			d_client_entry hostB "$ADDR_B" 22
-		} | put "$DDIR/etc/client_config"
-	fi
+			if [ "$o" = d ]; then d_client_entry hostD "$ADDR_D" 22; else d_client_entry hostE "$ADDR_E" 22; fi
+		} | put "$LAB/$h/etc/client_config"
+	done
 }
 
 make_keys() {
@@ -287,6 +286,16 @@ stop_pid() { # NAME: end a recorded process, then forget it
 }
 
 ALL_PIDS="anchor sshd dockerd podman c-anchor c-sshd c-dockerd c-podman sshd-a"
+# host E's commands are host D's, on E
+case ${1:-} in
+start-e | stop-e | exec-e | e-mode)
+	export DMIG_LAB_DHOST=e
+	case $1 in
+	e-mode) set -- d-mode "${@:2}" ;;
+	*) set -- "${1%-e}-d" "${@:2}" ;;
+	esac
+	;;
+esac
 . "$(dirname "$0")/lab-d.sh"
 
 cmd_start() {
@@ -365,7 +374,9 @@ env)
 	echo "DMIG_LAB_ADDR=$ADDR_B"
 	echo "DMIG_LAB_C_ADDR=$ADDR_C"
 	env_d
+	DMIG_LAB_DHOST=e "$LABSH" _env-d | sed 's/^DMIG_LAB_D_/DMIG_LAB_E_/'
 	;;
+_env-d) env_d ;;
 start-d) start_d ;;
 stop-d) stop_d ;;
 exec-d)
@@ -379,6 +390,7 @@ _d-boot) d_boot "$2" ;; # start_d's, as the first process of D's namespaces
 *)
 	echo "usage: scripts/lab.sh start|stop|status|exec CMD...|exec-c CMD...|env" >&2
 	echo "       scripts/lab.sh start-d|stop-d|exec-d CMD...|d-mode [overlay2|snapshotter]" >&2
+	echo "       scripts/lab.sh start-e|stop-e|exec-e CMD...|e-mode [overlay2|snapshotter]" >&2
 	exit 2
 	;;
 esac

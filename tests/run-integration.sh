@@ -16,6 +16,8 @@ leftovers() {
 		podman ps -a --format '{{.Names}}' 2>/dev/null
 		docker volume ls -q 2>/dev/null
 		podman volume ls -q 2>/dev/null
+		# and dmig's journals of their containers
+		ls /var/lib/dmig/journal/docker /var/lib/dmig/journal/podman 2>/dev/null
 	} | grep '^dmigt' | sort
 }
 before=$(leftovers)
@@ -43,10 +45,10 @@ for t in tests/integration/test_*.sh; do
 done
 left=$(comm -13 <(echo "$before") <(leftovers))
 if [ -n "$left" ]; then
-	echo "not ok - the tests left containers or volumes behind: $(echo $left)"
+	echo "not ok - the tests left containers, volumes or journals behind: $(echo $left)"
 	fail=$((fail + 1))
 else
-	echo "ok - the tests left no containers or volumes behind"
+	echo "ok - the tests left no containers, volumes or journals behind"
 	pass=$((pass + 1))
 fi
 echo "integration: $pass passed, $fail failed"

@@ -46,6 +46,7 @@ d_cleanup() {
 
 }
 cleanup() {
+	e_cleanup
 	if [ -n "$mode_was" ]; then
 		d_cleanup
 		D rm -rf "$DDIR" "$DSTORE" "$DKEYS" >/dev/null 2>&1
@@ -153,9 +154,14 @@ rollback_roundtrip() {
 	running "$c" || fail "not running after the second rollback"
 	counted "$c" "$snap"
 	got=$(timeout 10 "$LABSH" exec-d docker exec "$c" wget -q -O- http://127.0.0.1:8080/) || fail "no answer after the second rollback"
-	# one folder of network files for the one container that uses it
-	[ "$(D sh -c 'ls -1 /var/lib/docker/dmig-net 2>/dev/null | wc -l')" -le 1 ] || [ "$(dk version -f '{{.Server.Version}}' | cut -d. -f1)" -lt 28 ] ||
-		fail "network files of removed containers left: $(D ls /var/lib/docker/dmig-net)"
+	# no folder of network files whose container is gone (the stand-ins
+	# this replaced), and this one's
+	left=$(D sh -c 'cd /var/lib/docker/dmig-net 2>/dev/null || exit 0
+		used=$(docker ps -aq | xargs -r docker inspect -f "{{range .Mounts}}{{.Source}} {{end}}")
+		for d in *; do [ ! -d "$d" ] || echo "$used" | grep -q "/dmig-net/$d/" || echo "$d"; done')
+	[ -z "$left" ] || fail "network files of removed containers left: $left"
+	[ "$(dk version -f '{{.Server.Version}}' | cut -d. -f1)" -lt 28 ] ||
+		dk inspect -f '{{range .Mounts}}{{println .Source}}{{end}}' "$c" | grep -q '/dmig-net/' || fail "no network files"
 	nothing_left "$c"
 	[ "$(dmd list --json "$c" | jq length)" = 2 ] || fail "snapshots: $(dmd list "$c")"
 }
@@ -264,6 +270,69 @@ image_id_kept() {
 	[ "$got" = "$id" ] || fail "loaded as $got, saved as $id"
 }
 
+# Host E, a second host like D, in containerd's image store too: dmig on
+# D moves a container to E (which lacks its image: shipped with its
+# manifest digest) and dmig on E moves it back; memory, count, files, the
+# layer (containerd's snapshot) and a volume arrive each way.
+E() { "$LABSH" exec-e "$@"; }
+ek() { E docker "$@"; }
+dme() { E env DMIG_KEY_DIR="$DKEYS" DMIG_SSH_CONFIG=/etc/dmig-lab/client_config "$DDIR/dmig" -H unix:///run/docker.sock --store "$DSTORE" "$@"; }
+dmd_move() { D env DMIG_SSH_CONFIG=/etc/dmig-lab/client_config "$DDIR/dmig" -H unix:///run/docker.sock --store "$DSTORE" move "$@"; }
+# (a test runs in a subshell: E's start is noted in a file)
+e_cleanup() {
+	local n
+	"$LABSH" env | grep -q '^DMIG_LAB_E_PID=' || return 0
+	for n in $(ek ps -a --format '{{.Names}}' 2>/dev/null | grep "^$P"); do ek rm -f "$n" >/dev/null 2>&1; done
+	for n in $(ek volume ls -q 2>/dev/null | grep "^$P"); do ek volume rm -f "$n" >/dev/null 2>&1; done
+	for n in $(ek images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^$P"); do ek rmi -f "$n" >/dev/null 2>&1; done
+	E sh -c 'rm -rf "$1" "$2" "$3" "$4"/docker/"$5"-*.json' sh "$DDIR" "$DSTORE" "$DKEYS" "$DJOURNAL" "$P" >/dev/null 2>&1
+	[ ! -e "$TMP/e-started" ] || "$LABSH" stop-e >/dev/null 2>&1
+}
+store_to_e_and_back() {
+	local c=$P-store-e id img=$P-counter-e:1 ids
+	E true 2>/dev/null || {
+		"$LABSH" e-mode snapshotter >/dev/null
+		touch "$TMP/e-started"
+		"$LABSH" start-e >/dev/null || fail "host E does not start"
+	}
+	[ "$("$LABSH" e-mode)" = snapshotter ] || "$LABSH" e-mode snapshotter >/dev/null || fail "E's Docker does not switch"
+	"$LABSH" start-d >/dev/null # the D-E link and keys, now that E runs
+	# dmig's build, the same on E (one root file system)
+	D tar -C / -c "${DDIR#/}" | E tar -C / -x
+	E mkdir -p -m 0700 "$DSTORE" "$DKEYS"
+	# an image of its own, which E lacks
+	dk tag "$IMAGE" "$img"
+	id=$(dk image inspect -f '{{.Id}}' "$img")
+	! ek image inspect "$img" >/dev/null 2>&1 || fail "E has the image already"
+	dk run -d --name "$c" --network none -v "$c-data:/vol" "$img" sh -c \
+		'echo in-volume > /vol/data; echo changed > /etc/image-file; rm /etc/doomed; exec counter /data/log 16 50' >/dev/null
+	wait_until 10 dk exec "$c" test -s /data/log || fail "the counter does not count"
+	sleep 0.5
+	dmd_move "$c" hostE >/dev/null 2>"$TMP/err" || fail "D to E: $(cat "$TMP/err")"
+	! dk container inspect "$c" >/dev/null 2>&1 || fail "still on D"
+	dk volume rm "$c-data" >/dev/null || fail "D's volume is still in use"
+	arrived_e() { # RUN-ON-HOST
+		[ "$($1 docker inspect -f '{{.State.Running}} {{.Image}} {{.Driver}}' "$c")" = "true $id overlayfs" ] ||
+			fail "not as it was: $($1 docker inspect -f '{{.State.Running}} {{.Image}} {{.Driver}}' "$c"), image $id"
+		[ "$($1 docker exec "$c" cat /vol/data)" = in-volume ] || fail "volume content lost"
+		[ "$($1 docker exec "$c" cat /etc/image-file)" = changed ] || fail "changed file lost"
+		$1 docker exec "$c" test ! -e /etc/doomed || fail "the deleted file came back"
+		sleep 0.5
+		$1 docker exec "$c" cat /data/log | awk '/^[0-9]+$/ { if ($1 != p + 1) { print "gap or repeat after " p ": " $1; exit 1 } p = $1 }' ||
+			fail "the count has a gap or repeat"
+	}
+	arrived_e E
+	ids=$(ek image inspect -f '{{.Id}} {{.Descriptor.digest}}' "$img")
+	[ "$ids" = "$id $id" ] || fail "the image on E is '$ids', not the manifest digest $id"
+	dme move "$c" hostD >/dev/null 2>"$TMP/err" || fail "E to D: $(cat "$TMP/err")"
+	! ek container inspect "$c" >/dev/null 2>&1 || fail "still on E"
+	arrived_e D
+	counted "$c"
+	dk rm -f "$c" >/dev/null
+	dk volume rm -f "$c-data" >/dev/null 2>&1
+	dk rmi "$img" >/dev/null 2>&1 || true
+}
+
 t "D: dmig builds there and the test image is made" build_on_d || exit 1
 for mode in overlay2 snapshotter; do
 	if ! "$LABSH" d-mode "$mode" >/dev/null; then
@@ -277,6 +346,7 @@ for mode in overlay2 snapshotter; do
 	if [ "$mode" = snapshotter ]; then
 		D sh -c "cd $DDIR && make -s build/tests/enginectl >/dev/null"
 		t "D $mode: an image's ID (its manifest's digest) is kept by save and load" image_id_kept
+		t "D $mode: a move to host E (image store too) and back: memory, count, layer, volume, image ID" store_to_e_and_back
 	fi
 	for point in snapshot:checkpoint rollback:safety rollback:rename rollback:restore; do
 		tm SIGKILL "rollback:${point#*:}" docker-28 "recovered: one copy runs, state kept; next rollback ok" \

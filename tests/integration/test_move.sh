@@ -517,6 +517,13 @@ short_write() {
 	rc=0
 	move_on "$e" --hook-failed-restore 'echo "$DMIG_PHASE $DMIG_CONTAINER" >> "$HOOKLOG"' "$c" $TARGET 2>"$TMP/stderr" || rc=$?
 	B umount "$vdir" 2>/dev/null || true
+	# the volume there could not be removed while the test's file system
+	# was mounted in it: the move says that recover removes it
+	if grep -q "'dmig recover $c' removes it" "$TMP/stderr"; then
+		dm "$e" recover "$c" >/dev/null 2>"$TMP/err" || fail "recover: $(cat "$TMP/err")"
+	fi
+	[ ! -e "/var/lib/dmig/journal/$e/$c.json" ] || fail "the journal is still there: $(jq -c . "/var/lib/dmig/journal/$e/$c.json")"
+	[ -z "$(B "$e" volume ls -q | grep -x "$c-data")" ] || fail "the volume is left on $TARGET"
 	B rm -rf "$(dirname "$vdir")"
 	[ "$rc" = 1 ] || fail "exit $rc: $(cat "$TMP/stderr")"
 	grep -q "runs again on the source" "$TMP/stderr" || fail "$(cat "$TMP/stderr")"

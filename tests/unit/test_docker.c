@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "fs.h"
 #include "http.h"
+#include "http_group.h"
 #include "log.h"
 #include "move.h"
 #include "policy.h"
@@ -1233,26 +1234,6 @@ network_files_are_dmigs_own (void **state)
 	dmig_container_free (ref);
 }
 
-static int
-group_setup (void **state)
-{
-	dmig_error_t err = NULL;
-	(void)state;
-	if (dmig_http_global_init (&err) < 0) {
-		dmig_error_release (&err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-group_teardown (void **state)
-{
-	(void)state;
-	dmig_http_global_cleanup ();
-	return 0;
-}
-
 int
 main (void)
 {
@@ -1276,5 +1257,5 @@ main (void)
 	    T (move_from_docker28_holds_the_source),
 	    T (network_files_are_dmigs_own),
 	};
-	return cmocka_run_group_tests (tests, group_setup, group_teardown);
+	return cmocka_run_group_tests (tests, http_group_setup, http_group_teardown);
 }
