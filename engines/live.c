@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -269,8 +271,10 @@ one_unix (const struct dmig_live *l, struct unix_diag_msg *m, size_t len, struct
 		snprintf (what, cap, "an unnamed socket (inode %lu)", end);
 }
 
-int
-dmig_live_unix_outside (const struct dmig_live *l, int *n, char *what, size_t cap, dmig_error_t *err)
+/* One dump of the unix sockets of the network namespace the netlink socket
+ * fd was made in. */
+static int
+dump_unix (const struct dmig_live *l, int fd, struct edge *x, char *what, size_t cap, dmig_error_t *err)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -280,18 +284,9 @@ dmig_live_unix_outside (const struct dmig_live *l, int *n, char *what, size_t ca
 	                .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
 	         .r = {.sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_NAME}};
 	char buf[64 * 1024] __attribute__ ((aligned (NLMSG_ALIGNTO)));
-	int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), ret = -1;
-	struct edge x = {0};
 
-	*n = 0;
-	if (cap)
-		*what = '\0';
-	if (fd < 0)
+	if (send (fd, &req, sizeof (req), 0) < 0)
 		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot ask the kernel for unix sockets");
-	if (send (fd, &req, sizeof (req), 0) < 0) {
-		dmig_error_set (err, DMIG_EFAIL, errno, "cannot ask the kernel for unix sockets");
-		goto out;
-	}
 	for (;;) {
 		ssize_t got = recv (fd, buf, sizeof (buf), 0);
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
@@ -299,30 +294,89 @@ dmig_live_unix_outside (const struct dmig_live *l, int *n, char *what, size_t ca
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			dmig_error_set (err, DMIG_EFAIL, errno, "reading the kernel's unix sockets");
-			goto out;
+			return dmig_error_set (err, DMIG_EFAIL, errno, "reading the kernel's unix sockets");
 		}
+		if (got == 0)
+			return 0;
 		for (size_t left = (size_t)got; NLMSG_OK (h, left); h = NLMSG_NEXT (h, left)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
-				ret = 0;
-				goto out;
-			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA (h);
-				dmig_error_set (err, DMIG_EFAIL, -e->error, "the kernel's unix sockets");
-				goto out;
+				return dmig_error_set (err, DMIG_EFAIL, -e->error, "the kernel's unix sockets");
 			}
 			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY
 			    && h->nlmsg_len >= NLMSG_LENGTH (sizeof (struct unix_diag_msg)))
-				one_unix (l, NLMSG_DATA (h), h->nlmsg_len - NLMSG_LENGTH (0), &x, what, cap);
-		}
-		if (got == 0) {
-			ret = 0;
-			goto out;
+				one_unix (l, NLMSG_DATA (h), h->nlmsg_len - NLMSG_LENGTH (0), x, what, cap);
 		}
 	}
-out:
+}
+
+/* A netlink socket of the network namespace of process pid, when that is
+ * not this one's (-2 when it is, -1 on failure): made there, by this
+ * thread entering it for the socket() alone. */
+static int
+diag_socket_of (int pid, dmig_error_t *err)
+{
+	char path[64];
+	struct stat here, there;
+	int ns, self, fd, e;
+
+	snprintf (path, sizeof (path), "/proc/%d/ns/net", pid);
+	if (stat (path, &there) < 0 || stat ("/proc/self/ns/net", &here) < 0)
+		return -2; /* it ended meanwhile: what is here is all */
+	if (there.st_ino == here.st_ino && there.st_dev == here.st_dev)
+		return -2;
+	if ((ns = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -2;
+	if ((self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+		close (ns);
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot open this process's network namespace");
+	}
+	if (setns (ns, CLONE_NEWNET) < 0) {
+		e = errno;
+		close (ns);
+		close (self);
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot enter the network namespace of process %d", pid);
+	}
+	fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	e = errno;
+	/* back, or nothing after this may run here */
+	if (setns (self, CLONE_NEWNET) < 0)
+		abort ();
+	close (ns);
+	close (self);
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, e, "cannot ask the kernel for the unix sockets of process %d",
+		                       pid);
+	return fd;
+}
+
+/* A connection's two ends live in the network namespace of the side that
+ * connected (the kernel makes the accepting end there too): this one's
+ * and the container's are both asked. */
+int
+dmig_live_unix_outside (const struct dmig_live *l, int *n, char *what, size_t cap, dmig_error_t *err)
+{
+	int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), ret;
+	struct edge x = {0};
+
+	*n = 0;
+	if (cap)
+		*what = '\0';
+	if (fd < 0)
+		return dmig_error_set (err, DMIG_EFAIL, errno, "cannot ask the kernel for unix sockets");
+	ret = dump_unix (l, fd, &x, what, cap, err);
 	close (fd);
+	if (ret == 0 && l->npids > 0) {
+		fd = diag_socket_of (l->pids[0], err);
+		if (fd == -1)
+			ret = -1;
+		else if (fd >= 0) {
+			ret = dump_unix (l, fd, &x, what, cap, err);
+			close (fd);
+		}
+	}
 	*n = (int)x.n;
 	free (x.ends);
 	return ret;

@@ -32,7 +32,7 @@ run_check() {
 want() {
 	local l
 	l=$(grep -E "^[a-zA-Z]+ +$1 " "$TMP/stdout") || fail "no line for check $1: $(cat "$TMP/stdout")"
-	[ "$(echo "$l" | awk '{ print $1 }')" = "$2" ] || fail "check $1: '$l', wanted $2"
+	[ "$(echo "$l" | awk '{ print $1 }')" = "$2" ] || fail "check $1: '$l', wanted $2; all: $(cat "$TMP/stdout" "$TMP/stderr" 2>/dev/null)"
 	[ -z "${3:-}" ] || grep -qF -- "$3" <<<"$l" || fail "check $1 does not say '$3': '$l'"
 }
 
@@ -151,18 +151,31 @@ engine_fails() {
 }
 
 # Docker on B without experimental mode: its checkpoints cannot be started.
+# B's dockerd stopped, waited for until its process is gone (lab.sh start
+# starts one only then; a new one beside a stopping one finds its pid file)
+stop_b_dockerd() {
+	local pid
+	pid=$(cat "$DMIG_LAB_DIR/pids/dockerd")
+	kill "$pid"
+	wait_until 60 sh -c "! kill -0 $pid" || fail "B's dockerd does not stop"
+}
+# B's Docker without experimental mode: the lab's dockerd stopped, one of
+# this test's started on B with experimental off (the lab's start writes its
+# own configuration again), stopped by its PID, the lab's started again.
 experimental_off() {
-	local cfg=$DMIG_LAB_DIR/b/etc/daemon.json
-	cp "$cfg" "$TMP/daemon.json"
-	sed 's/"experimental": true/"experimental": false/' "$TMP/daemon.json" >"$cfg"
-	kill "$(cat "$DMIG_LAB_DIR/pids/dockerd")"
-	wait_until 30 sh -c "! $LABSH exec curl -sf --max-time 1 --unix-socket /var/run/docker.sock http://d/_ping"
-	"$LABSH" start >/dev/null 2>&1 || { cp "$TMP/daemon.json" "$cfg"; fail "B's dockerd does not start"; }
+	local pid
+	sed 's/"experimental": true/"experimental": false/' "$DMIG_LAB_DIR/b/etc/daemon.json" >"$TMP/daemon.json"
+	grep -q '"experimental": false' "$TMP/daemon.json" || fail "no experimental setting to turn off"
+	stop_b_dockerd
+	B sh -c 'echo $$ > "$1"; exec dockerd --config-file "$2"' sh "$TMP/dockerd.pid" "$TMP/daemon.json" \
+		</dev/null >"$TMP/dockerd.log" 2>&1 &
+	wait_until 60 B curl -sf --max-time 1 --unix-socket /var/run/docker.sock http://d/_ping ||
+		{ "$LABSH" start >/dev/null 2>&1; fail "B's dockerd without experimental mode does not start: $(tail -n 3 "$TMP/dockerd.log")"; }
 	rc=0
 	chk docker hostB >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
-	cp "$TMP/daemon.json" "$cfg"
-	kill "$(cat "$DMIG_LAB_DIR/pids/dockerd")"
-	wait_until 30 sh -c "! $LABSH exec curl -sf --max-time 1 --unix-socket /var/run/docker.sock http://d/_ping"
+	pid=$(cat "$TMP/dockerd.pid")
+	kill "$pid"
+	wait_until 60 sh -c "! kill -0 $pid" || fail "the test's dockerd on B does not stop"
 	"$LABSH" start >/dev/null 2>&1 || fail "B's dockerd does not start again"
 	[ "$rc" = 3 ] || fail "exit $rc: $(cat "$TMP/stdout" "$TMP/stderr")"
 	want checkpoint-api FAIL "on root@hostB:22: Docker at"
