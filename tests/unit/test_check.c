@@ -206,7 +206,7 @@ start (enum hold h)
 }
 
 static int
-stop (void **state)
+stop_stand_in (void **state)
 {
 	(void)state;
 	if (ctr_pid > 0) {
@@ -347,12 +347,12 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (state_tty_storage),
-	    cmocka_unit_test_teardown (unix_peer_outside, stop),
-	    cmocka_unit_test_teardown (unix_peer_outside_of_a_descendant, stop),
-	    cmocka_unit_test_teardown (unix_daemon_outside, stop),
-	    cmocka_unit_test_teardown (unix_pair_inside, stop),
-	    cmocka_unit_test_teardown (fds_io_uring, stop),
-	    cmocka_unit_test_teardown (fds_device, stop),
+	    cmocka_unit_test_teardown (unix_peer_outside, stop_stand_in),
+	    cmocka_unit_test_teardown (unix_peer_outside_of_a_descendant, stop_stand_in),
+	    cmocka_unit_test_teardown (unix_daemon_outside, stop_stand_in),
+	    cmocka_unit_test_teardown (unix_pair_inside, stop_stand_in),
+	    cmocka_unit_test_teardown (fds_io_uring, stop_stand_in),
+	    cmocka_unit_test_teardown (fds_device, stop_stand_in),
 	    cmocka_unit_test (not_here),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
